@@ -1,0 +1,119 @@
+// Copyright 2026 The rcutorture project authors.
+//
+// barrier.cc: Barrier(), the kernel's rcu_barrier().
+//
+// Barrier() entrains one callback behind the callbacks of every vCPU that
+// has any, then waits for all of them to run. Callbacks on one vCPU run in
+// order, so when a vCPU's barrier callback runs, every callback queued there
+// before it has run. Concurrent callers share one barrier through
+// barrier_seq_ (the gp_seq helpers): a caller whose snapshot a completed
+// barrier reached returns at once.
+#include <cstddef>
+
+#include "rcu/internal/debug.h"
+#include "rcu/tree.h"
+
+namespace rcu {
+
+using internal::MutexLock;
+
+void Rcu::BarrierCallback(RcuHead* head) {
+  RcuData* rdp = reinterpret_cast<RcuData*>(
+      reinterpret_cast<char*>(head) - offsetof(RcuData, barrier_head));
+  Rcu* self = rdp->owner;
+  // acq_rel: the callbacks this one ran after happen before the waiter's
+  // return (the last decrement pairs with the waiter through barrier_done_mu_).
+  if (self->barrier_cpu_count_.fetch_sub(1, std::memory_order_acq_rel) == 1)
+    self->BarrierComplete();
+}
+
+void Rcu::BarrierComplete() {
+  {
+    MutexLock l(barrier_done_mu_);
+    barrier_done_ = true;
+  }
+  barrier_done_cv_.NotifyAll();
+}
+
+void Rcu::Barrier() {
+  RCU_DCHECK(!ReadLockHeld(),
+             "Illegal Barrier() in RCU read-side critical section");
+  // Orders the caller's earlier Call()s before the snapshot.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  const uint64_t snap = SeqSnap(barrier_seq_.load(std::memory_order_relaxed));
+  MutexLock bl(barrier_mu_);
+  if (SeqDone(barrier_seq_.load(std::memory_order_relaxed), snap)) {
+    // Another caller's barrier, started after our snapshot, did our work.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    return;
+  }
+  uint64_t gseq;
+  {
+    MutexLock l(barrier_lock_);
+    gseq = SeqStartVal(barrier_seq_.load(std::memory_order_relaxed));
+    barrier_seq_.store(gseq, std::memory_order_relaxed);
+  }
+  {
+    MutexLock l(barrier_done_mu_);
+    barrier_done_ = false;
+  }
+  // The count starts at 2, not 0, and the 2 is only taken back after every
+  // vCPU was handled. Without the bias, the barrier callback entrained on
+  // an early vCPU can run (on that vCPU's rcuc thread) and bring the count
+  // to zero before later vCPUs are entrained: Barrier() would return while
+  // their callbacks are still queued. Why 2 and not 1: a count is added
+  // after the entrain succeeds, so between the two the just-entrained
+  // callback may already have run and taken its count away; with a bias of
+  // 1 that early decrement could itself reach zero once the caller's
+  // reference is the only one left. (The kernel's rcu_barrier(), which
+  // changed 1 to 2 for exactly this reason once offloaded callbacks ran on
+  // other CPUs.)
+  barrier_cpu_count_.store(2, std::memory_order_relaxed);
+  for (int cpu = 0; cpu < config_.nr_cpu_ids; ++cpu) {
+    RcuData* rdp = &rdps_[cpu];
+    // Acquire: pairs with the release below of a handler that already
+    // entrained here for this barrier.
+    if (rdp->barrier_seq_snap.load(std::memory_order_acquire) == gseq) continue;
+    bool needwake = false;
+    bool entrained = false;
+    {
+      MutexLock l(rdp->local);
+      MutexLock b(barrier_lock_);
+      // No callbacks (len() counts those being invoked too): nothing to
+      // wait for here. A never-online vCPU never has any.
+      if (rdp->cblist.len() != 0) {
+        rdp->barrier_head.func = &Rcu::BarrierCallback;
+        if (rdp->cblist.Entrain(&rdp->barrier_head)) {
+          barrier_cpu_count_.fetch_add(1, std::memory_order_relaxed);
+          entrained = true;
+          AccelerateLocked(rdp, &needwake);
+          EnsureRcucLocked(rdp);
+        }
+      }
+      rdp->barrier_seq_snap.store(gseq, std::memory_order_release);
+    }
+    if (entrained) WakeRcuc(rdp);
+    if (needwake) WakeGpThread();
+  }
+  if (barrier_cpu_count_.fetch_sub(2, std::memory_order_acq_rel) == 2)
+    BarrierComplete();
+  {
+    MutexLock l(barrier_done_mu_);
+    barrier_done_cv_.Wait(barrier_done_mu_, [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(
+                                                barrier_done_mu_) {
+      return barrier_done_;
+    });
+  }
+  const uint64_t end = SeqEndVal(gseq);
+  {
+    MutexLock l(barrier_lock_);
+    barrier_seq_.store(end, std::memory_order_release);
+  }
+  for (int cpu = 0; cpu < config_.nr_cpu_ids; ++cpu)
+    rdps_[cpu].barrier_seq_snap.store(end, std::memory_order_release);
+  barriers_.fetch_add(1, std::memory_order_relaxed);
+  // The callbacks' effects happen before the caller's next accesses.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+}
+
+}  // namespace rcu

@@ -1,0 +1,76 @@
+// Copyright 2026 The rcutorture project authors.
+#include "rcu/config.h"
+
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+
+namespace rcu {
+
+const char* ReaderModeName(ReaderMode m) {
+  switch (m) {
+    case ReaderMode::kAuto:
+      return "auto";
+    case ReaderMode::kMembarrier:
+      return "membarrier";
+    case ReaderMode::kFences:
+      return "fences";
+  }
+  return "?";
+}
+
+namespace {
+absl::Status Bad(const char* field, long long v, const char* want) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("Config.", field, " = ", v, ": ", want));
+}
+}  // namespace
+
+absl::Status Config::Validate() const {
+  const Config r = Resolved();
+  if (nr_cpu_ids < 0 || nr_cpu_ids > 65536)
+    return Bad("nr_cpu_ids", nr_cpu_ids, "must be 0 (hardware threads) or 1..65536");
+  if (online_at_start < -1 || online_at_start == 0 || online_at_start > r.nr_cpu_ids)
+    return Bad("online_at_start", online_at_start,
+               "must be -1 (all) or 1..nr_cpu_ids");
+  if (fanout < 2 || fanout > 64) return Bad("fanout", fanout, "must be in 2..64");
+  if (fanout_leaf < 2 || fanout_leaf > 64)
+    return Bad("fanout_leaf", fanout_leaf, "must be in 2..64");
+  if (hz < 1 || hz > 10000) return Bad("hz", hz, "must be in 1..10000");
+  if (jiffies_till_first_fqs < -1 || jiffies_till_first_fqs > hz)
+    return Bad("jiffies_till_first_fqs", jiffies_till_first_fqs,
+               "must be -1 (default) or 0..hz");
+  if (jiffies_till_next_fqs < -1 || jiffies_till_next_fqs == 0 ||
+      jiffies_till_next_fqs > hz)
+    return Bad("jiffies_till_next_fqs", jiffies_till_next_fqs,
+               "must be -1 (default) or 1..hz");
+  if (gp_preinit_delay < 0 || gp_preinit_delay > 10 * hz)
+    return Bad("gp_preinit_delay", gp_preinit_delay, "must be in 0..10*hz");
+  if (gp_init_delay < 0 || gp_init_delay > 10 * hz)
+    return Bad("gp_init_delay", gp_init_delay, "must be in 0..10*hz");
+  if (gp_cleanup_delay < 0 || gp_cleanup_delay > 10 * hz)
+    return Bad("gp_cleanup_delay", gp_cleanup_delay, "must be in 0..10*hz");
+  if (blimit < 1) return Bad("blimit", blimit, "must be at least 1");
+  if (SeqState(initial_gp_seq) != 0)
+    return Bad("initial_gp_seq", static_cast<long long>(initial_gp_seq),
+               "must have its two low (state) bits clear");
+  if (name.empty() || name.size() > 8)
+    return absl::InvalidArgumentError(
+        absl::StrCat("Config.name = \"", name, "\": must be 1..8 characters"));
+  return absl::OkStatus();
+}
+
+Config Config::Resolved() const {
+  Config r = *this;
+  if (r.nr_cpu_ids == 0) {
+    unsigned n = std::thread::hardware_concurrency();
+    r.nr_cpu_ids = n == 0 ? 1 : static_cast<int>(n);
+  }
+  if (r.online_at_start == -1) r.online_at_start = r.nr_cpu_ids;
+  int d = 1 + (r.hz > 250) + (r.hz > 500) + r.nr_cpu_ids / 256;
+  if (r.jiffies_till_first_fqs == -1) r.jiffies_till_first_fqs = d;
+  if (r.jiffies_till_next_fqs == -1) r.jiffies_till_next_fqs = d;
+  return r;
+}
+
+}  // namespace rcu

@@ -1,0 +1,67 @@
+// Copyright 2026 The rcutorture project authors.
+//
+// config.h: the validated shape and tunables of one RCU instance.
+#ifndef RCU_CONFIG_H_
+#define RCU_CONFIG_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "rcu/seq.h"
+
+namespace rcu {
+
+// How readers order their `watch` stores against the grace-period side.
+enum class ReaderMode {
+  // membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) when it registers, else
+  // kFences. Always kFences under TSan.
+  kAuto,
+  // Readers use compiler fences only; the grace-period side pays with
+  // membarrier(). Instance creation fails if membarrier cannot register.
+  kMembarrier,
+  // Readers execute full fences at their outermost lock and unlock.
+  kFences,
+};
+const char* ReaderModeName(ReaderMode m);
+
+struct Config {
+  // Possible vCPUs (the kernel's nr_cpu_ids). 0: the hardware threads.
+  int nr_cpu_ids = 0;
+  // vCPUs online at start: 0..online_at_start-1. -1: all of them.
+  int online_at_start = -1;
+  // rcu_node fanout of interior nodes and of leaves, 2..64.
+  int fanout = 64;
+  int fanout_leaf = 16;
+  // true: leaves hold exactly fanout_leaf vCPUs; false: balance the leaves.
+  bool fanout_exact = false;
+  // Tick rate (jiffies per second), 1..10000.
+  int hz = 1000;
+  // Force-quiescent-state scan intervals in jiffies; -1: the kernel's
+  // formula, 1 + (hz > 250) + (hz > 500) + nr_cpu_ids / 256.
+  int jiffies_till_first_fqs = -1;
+  int jiffies_till_next_fqs = -1;
+  // Debug delays in jiffies that widen the races of grace-period
+  // pre-initialization, initialization and cleanup with hotplug and
+  // readers. 0: off.
+  int gp_preinit_delay = 0;
+  int gp_init_delay = 0;
+  int gp_cleanup_delay = 0;
+  // Callbacks invoked per batch before checking for other work (at least
+  // this many; more when the backlog is long).
+  int blimit = 1000;
+  ReaderMode reader_mode = ReaderMode::kAuto;
+  // Initial gp_seq. Tests set values just before the wrap.
+  uint64_t initial_gp_seq = kInitialGpSeq;
+  // Thread-name prefix for the instance's own threads (GP, callbacks).
+  std::string name = "rcu";
+
+  // OK, or InvalidArgument naming the first bad field and its value.
+  absl::Status Validate() const;
+  // Copy with the defaults (-1, 0) replaced by their resolved values.
+  Config Resolved() const;
+};
+
+}  // namespace rcu
+
+#endif  // RCU_CONFIG_H_

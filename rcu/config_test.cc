@@ -1,0 +1,52 @@
+// Copyright 2026 The rcutorture project authors.
+#include "rcu/config.h"
+
+#include <gtest/gtest.h>
+
+namespace rcu {
+namespace {
+
+std::string Err(const Config& c) { return std::string(c.Validate().message()); }
+
+TEST(Config, DefaultsAreValidAndResolve) {
+  Config c;
+  EXPECT_TRUE(c.Validate().ok());
+  Config r = c.Resolved();
+  EXPECT_GE(r.nr_cpu_ids, 1);
+  EXPECT_EQ(r.online_at_start, r.nr_cpu_ids);
+  EXPECT_EQ(r.jiffies_till_first_fqs, 3);  // 1 + (HZ>250) + (HZ>500) at HZ=1000
+}
+
+TEST(Config, FqsDefaultGrowsWithCpus) {
+  Config c;
+  c.nr_cpu_ids = 1024;
+  EXPECT_EQ(c.Resolved().jiffies_till_next_fqs, 3 + 4);
+}
+
+TEST(Config, ErrorsNameTheField) {
+  Config c;
+  c.fanout = 1;
+  EXPECT_NE(Err(c).find("Config.fanout = 1"), std::string::npos);
+  c = Config();
+  c.fanout_leaf = 65;
+  EXPECT_NE(Err(c).find("fanout_leaf"), std::string::npos);
+  c = Config();
+  c.nr_cpu_ids = 4;
+  c.online_at_start = 5;
+  EXPECT_NE(Err(c).find("online_at_start"), std::string::npos);
+  c = Config();
+  c.hz = 0;
+  EXPECT_NE(Err(c).find("Config.hz"), std::string::npos);
+  c = Config();
+  c.jiffies_till_next_fqs = 0;
+  EXPECT_NE(Err(c).find("jiffies_till_next_fqs"), std::string::npos);
+  c = Config();
+  c.initial_gp_seq = 5;
+  EXPECT_NE(Err(c).find("initial_gp_seq"), std::string::npos);
+  c = Config();
+  c.gp_init_delay = -1;
+  EXPECT_NE(Err(c).find("gp_init_delay"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace rcu

@@ -1,0 +1,91 @@
+// Copyright 2026 The rcutorture project authors.
+//
+// expedited.cc: SynchronizeExpedited(), driven by the calling thread.
+//
+// One expedited grace period at a time (exp_mu_), numbered by exp_seq_ with
+// the gp_seq helpers so that concurrent callers share one: a caller whose
+// snapshot is reached by a grace period someone else ran returns at once.
+// The grace period itself: a heavy fence (membarrier), a scan of every
+// registered thread's `watch`, a wait for each thread seen inside a reader
+// to leave it (its nesting bits clear or its generation moves on), and a
+// second heavy fence. A reader that migrated mid-reader keeps its `watch`
+// odd, so it is waited for wherever it is.
+#include <immintrin.h>
+
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "rcu/internal/debug.h"
+#include "rcu/tree.h"
+
+namespace rcu {
+
+using internal::MutexLock;
+using internal::ThreadRec;
+
+namespace {
+
+bool ReaderMovedOn(const ThreadRec* t, uint64_t w) {
+  uint64_t now = t->watch.load(internal::kWatchLoadOrder);
+  return (now & internal::kNestMask) == 0 || (now >> 16) != (w >> 16);
+}
+
+// Spins briefly (readers are short), then yields, then sleeps with backoff.
+void WaitForReader(const ThreadRec* t, uint64_t w) {
+  for (int i = 0; i < 2000; ++i) {
+    if (ReaderMovedOn(t, w)) return;
+    _mm_pause();
+  }
+  for (int i = 0; i < 100; ++i) {
+    if (ReaderMovedOn(t, w)) return;
+    std::this_thread::yield();
+  }
+  auto sleep = std::chrono::microseconds(10);
+  while (!ReaderMovedOn(t, w)) {
+    std::this_thread::sleep_for(sleep);
+    if (sleep < std::chrono::milliseconds(1)) sleep *= 2;
+  }
+}
+
+}  // namespace
+
+void Rcu::SynchronizeExpedited() {
+  RCU_DCHECK(!ReadLockHeld(),
+             "Illegal SynchronizeExpedited() in RCU read-side critical "
+             "section");
+  // Orders the caller's updates before the snapshot; pairs with E1 below of
+  // any expedited GP the caller ends up sharing.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  const uint64_t snap = SeqSnap(exp_seq_.load(std::memory_order_relaxed));
+  MutexLock l(exp_mu_);
+  uint64_t s = exp_seq_.load(std::memory_order_relaxed);
+  if (SeqDone(s, snap)) {
+    // Someone else's expedited GP covered ours; order what follows after it.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    return;
+  }
+  exp_seq_.store(SeqStartVal(s), std::memory_order_relaxed);
+  // E1: readers whose lock store precedes it are seen by the scan; later
+  // readers see the caller's updates.
+  HeavyFence();
+  thread_local std::vector<std::pair<const ThreadRec*, uint64_t>> busy;
+  busy.clear();
+  {
+    MutexLock r(reg_mu_);
+    for (const auto& t : recs_) {
+      if (!t->registered) continue;
+      uint64_t w = t->watch.load(internal::kWatchLoadOrder);
+      if (w & internal::kNestMask) busy.emplace_back(t.get(), w);
+    }
+  }
+  // ThreadRecs are never freed before the instance, so waiting on one whose
+  // thread unregistered meanwhile is safe (its nesting is then zero).
+  for (const auto& [t, w] : busy) WaitForReader(t, w);
+  // E2: the readers' critical sections end before the caller frees.
+  HeavyFence();
+  exp_seq_.store(SeqEndVal(SeqStartVal(s)), std::memory_order_release);
+  exp_completed_.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace rcu

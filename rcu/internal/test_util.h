@@ -1,0 +1,66 @@
+// Copyright 2026 The rcutorture project authors.
+//
+// test_util.h: small helpers shared by the library's tests (test-only).
+#ifndef RCU_INTERNAL_TEST_UTIL_H_
+#define RCU_INTERNAL_TEST_UTIL_H_
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "rcu/tree.h"
+
+namespace rcu::testing {
+
+inline std::unique_ptr<Rcu> MakeRcu(int nr_cpu_ids, int fanout = 64,
+                                    int fanout_leaf = 16,
+                                    ReaderMode mode = ReaderMode::kAuto) {
+  Config c;
+  c.nr_cpu_ids = nr_cpu_ids;
+  c.fanout = fanout;
+  c.fanout_leaf = fanout_leaf;
+  c.reader_mode = mode;
+  auto r = Rcu::Create(c);
+  EXPECT_TRUE(r.ok()) << r.status();
+  return r.ok() ? *std::move(r) : nullptr;
+}
+
+// A one-shot flag that TSan understands (std::atomic, no Abseil).
+class Flag {
+ public:
+  void Set() { v_.store(true, std::memory_order_release); }
+  bool IsSet() const { return v_.load(std::memory_order_acquire); }
+  void Wait() const {
+    while (!IsSet()) std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+  // True if set within `d`.
+  bool WaitFor(std::chrono::milliseconds d) const {
+    auto end = std::chrono::steady_clock::now() + d;
+    while (!IsSet()) {
+      if (std::chrono::steady_clock::now() > end) return false;
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+    return true;
+  }
+
+ private:
+  std::atomic<bool> v_{false};
+};
+
+// Waits up to `d` for pred(); returns pred().
+template <typename Pred>
+bool Eventually(Pred pred, std::chrono::milliseconds d = std::chrono::seconds(10)) {
+  auto end = std::chrono::steady_clock::now() + d;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > end) return pred();
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+  return true;
+}
+
+}  // namespace rcu::testing
+
+#endif  // RCU_INTERNAL_TEST_UTIL_H_

@@ -1,0 +1,243 @@
+// Copyright 2026 The rcutorture project authors.
+//
+// preempt.cc: thread registration, vCPU attachment, and the blocked-readers
+// lists that keep a reader that left its vCPU inside a read-side critical
+// section (migration, eviction) holding the grace periods it predates.
+//
+// A blkd list holds the readers that left a vCPU of this leaf while inside a
+// reader, newest at the head. When a reader leaves a vCPU that still owes
+// the current grace period a quiescent state it is appended at the tail and,
+// if it is the first such reader, gp_tasks points at it; otherwise it goes
+// at the head. So [gp_tasks, tail] is exactly the set of blocked readers the
+// current grace period waits for, and one pointer describes it.
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "rcu/internal/debug.h"
+#include "rcu/tree.h"
+
+namespace rcu {
+
+using internal::MutexLock;
+using internal::ThreadRec;
+
+namespace internal {
+
+void ReadUnlockSpecial(ThreadRec* t) { t->owner->UnlockSpecial(t); }
+
+}  // namespace internal
+
+void Rcu::RegisterThread(int cpu) {
+  RCU_CHECK(internal::tls_recs[slot_] == nullptr,
+            "RegisterThread: this thread is already registered with this "
+            "Rcu instance");
+  if (cpu < 0) cpu = PickCpu();
+  RCU_CHECK(CpuOnline(cpu), "RegisterThread: the vCPU is not online");
+  ThreadRec* t;
+  {
+    MutexLock l(reg_mu_);
+    if (free_recs_ != nullptr) {
+      t = free_recs_;
+      free_recs_ = t->free_next;
+    } else {
+      recs_.push_back(std::make_unique<ThreadRec>());
+      t = recs_.back().get();
+    }
+    t->free_next = nullptr;
+    t->registered = true;
+    t->offline = false;
+    t->owner = this;
+    t->fences = reader_mode_ == ReaderMode::kFences;
+    t->special.store(0, std::memory_order_relaxed);
+    t->tid = static_cast<int>(syscall(SYS_gettid));
+    if (pthread_getname_np(pthread_self(), t->name, sizeof(t->name)) != 0)
+      std::snprintf(t->name, sizeof(t->name), "tid%d", t->tid);
+    ++n_registered_;
+  }
+  internal::tls_recs[slot_] = t;
+  ArmThreadExitHook();
+  RcuData* rdp = &rdps_[cpu];
+  MutexLock l(rdp->local);
+  AttachLocked(t, rdp);
+  EnsureRcucLocked(rdp);
+}
+
+void Rcu::UnregisterThread() {
+  ThreadRec* t = internal::tls_recs[slot_];
+  RCU_CHECK(t != nullptr,
+            "UnregisterThread: this thread is not registered with this Rcu "
+            "instance");
+  UnregisterRec(t);
+}
+
+void Rcu::UnregisterRec(ThreadRec* t) {
+  uint64_t w = t->watch.load(std::memory_order_relaxed);
+  if (w & internal::kNestMask) {
+    // The kernel's exit_rcu(): end the critical section so that no grace
+    // period waits for a thread that is gone.
+    std::fprintf(stderr,
+                 "rcu: thread %s/%d unregistered inside a read-side critical "
+                 "section (nesting %d); ending it\n",
+                 t->name, t->tid, static_cast<int>(w & internal::kNestMask));
+    t->watch.store((w & ~internal::kNestMask) | 1, std::memory_order_relaxed);
+    internal::ReaderUnlock(t);
+  }
+  {
+    RcuData* rdp = &rdps_[t->cpu];
+    MutexLock l(rdp->local);
+    DetachLocked(t, rdp);
+  }
+  internal::tls_recs[slot_] = nullptr;
+  MutexLock l(reg_mu_);
+  t->registered = false;
+  t->special.store(0, std::memory_order_relaxed);
+  t->free_next = free_recs_;
+  free_recs_ = t;
+  --n_registered_;
+}
+
+int Rcu::CurrentCpu() const {
+  ThreadRec* t = internal::tls_recs[slot_];
+  return t == nullptr ? -1 : t->cpu;
+}
+
+void Rcu::AttachLocked(ThreadRec* t, RcuData* rdp) {
+  t->cpu = rdp->cpu;
+  t->snap_valid = false;
+  t->cpu_prev = nullptr;
+  t->cpu_next = rdp->attached;
+  if (rdp->attached != nullptr) rdp->attached->cpu_prev = t;
+  rdp->attached = t;
+  ++rdp->n_attached;
+}
+
+void Rcu::DetachLocked(ThreadRec* t, RcuData* rdp) {
+  RCU_WARN_ON(t->cpu != rdp->cpu);
+  if (t->cpu_prev != nullptr) {
+    t->cpu_prev->cpu_next = t->cpu_next;
+  } else {
+    rdp->attached = t->cpu_next;
+  }
+  if (t->cpu_next != nullptr) t->cpu_next->cpu_prev = t->cpu_prev;
+  t->cpu_next = t->cpu_prev = nullptr;
+  t->cpu = -1;
+  --rdp->n_attached;
+}
+
+void Rcu::MigrateSelf(int cpu) {
+  ThreadRec* t = internal::tls_recs[slot_];
+  RCU_CHECK(t != nullptr, "MigrateSelf: thread not registered");
+  RCU_CHECK(CpuOnline(cpu), "MigrateSelf: the target vCPU is not online");
+  if (t->cpu == cpu) return;
+  RcuData* old = &rdps_[t->cpu];
+  {
+    MutexLock l(old->local);
+    // The kernel's rcu_note_context_switch(): a reader leaving its vCPU is
+    // tracked by the leaf from now on, and the vCPU may report.
+    if (internal::InReader(t) &&
+        !(t->special.load(std::memory_order_relaxed) & internal::kSpecialBlocked))
+      QueueBlockedLocked(t, old);
+    DetachLocked(t, old);
+    TryReportCpuQsLocked(old, &qs_rcuc_);
+  }
+  RcuData* rdp = &rdps_[cpu];
+  MutexLock l(rdp->local);
+  AttachLocked(t, rdp);
+  EnsureRcucLocked(rdp);
+}
+
+void Rcu::QueueBlockedLocked(ThreadRec* t, RcuData* rdp) {
+  RcuNode* rnp = rdp->mynode;
+  MutexLock l(rnp->lock);
+  // Release: a scanner that sees BLOCKED (under the new vCPU's local lock,
+  // taken after this) knows the blkd list holds the reader.
+  t->special.fetch_or(internal::kSpecialBlocked, std::memory_order_release);
+  t->blocked_node = rnp;
+  const bool blocks_gp =
+      (rnp->qsmask.load(std::memory_order_relaxed) & rdp->grpmask) != 0;
+  if (blocks_gp) {
+    t->blkd_prev = rnp->blkd_tail;
+    t->blkd_next = nullptr;
+    if (rnp->blkd_tail != nullptr) {
+      rnp->blkd_tail->blkd_next = t;
+    } else {
+      rnp->blkd_head = t;
+    }
+    rnp->blkd_tail = t;
+    if (rnp->gp_tasks == nullptr) rnp->gp_tasks = t;
+  } else {
+    t->blkd_prev = nullptr;
+    t->blkd_next = rnp->blkd_head;
+    if (rnp->blkd_head != nullptr) {
+      rnp->blkd_head->blkd_prev = t;
+    } else {
+      rnp->blkd_tail = t;
+    }
+    rnp->blkd_head = t;
+  }
+  ++rnp->n_blkd;
+  blocked_readers_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Rcu::UnlockSpecial(ThreadRec* t) {
+  const uint32_t s = t->special.load(std::memory_order_relaxed);
+  if (s & internal::kSpecialBlocked) {
+    RcuNode* rnp = t->blocked_node;
+    rnp->lock.lock();
+    const bool empty_norm = rnp->gp_tasks == nullptr;
+    if (rnp->gp_tasks == t) rnp->gp_tasks = t->blkd_next;
+    if (t->blkd_prev != nullptr) {
+      t->blkd_prev->blkd_next = t->blkd_next;
+    } else {
+      rnp->blkd_head = t->blkd_next;
+    }
+    if (t->blkd_next != nullptr) {
+      t->blkd_next->blkd_prev = t->blkd_prev;
+    } else {
+      rnp->blkd_tail = t->blkd_prev;
+    }
+    t->blkd_next = t->blkd_prev = nullptr;
+    t->blocked_node = nullptr;
+    --rnp->n_blkd;
+    // Release: pairs with the scanner's acquire load of `special`.
+    t->special.fetch_and(~internal::kSpecialBlocked, std::memory_order_release);
+    if (!empty_norm && rnp->gp_tasks == nullptr) {
+      ReportUnblockQsRnp(rnp);  // last reader blocking this GP here
+    } else {
+      rnp->lock.unlock();
+    }
+  }
+  if (s & internal::kSpecialNeedQs) {
+    t->special.fetch_and(~internal::kSpecialNeedQs, std::memory_order_relaxed);
+    RcuData* rdp = &rdps_[t->cpu];
+    MutexLock l(rdp->local);
+    TryReportCpuQsLocked(rdp, &qs_unlock_);
+  }
+}
+
+void Rcu::QuiescentState() {
+  ThreadRec* t = internal::tls_recs[slot_];
+  RCU_CHECK(t != nullptr, "QuiescentState: thread not registered");
+  if (internal::InReader(t)) return;  // not a quiescent state
+  if (t->special.load(std::memory_order_relaxed) != 0) UnlockSpecial(t);
+}
+
+void Rcu::ThreadOffline() {
+  ThreadRec* t = internal::tls_recs[slot_];
+  RCU_CHECK(t != nullptr, "ThreadOffline: thread not registered");
+  RCU_CHECK(!internal::InReader(t),
+            "ThreadOffline: inside a read-side critical section");
+  t->offline = true;
+  if (t->special.load(std::memory_order_relaxed) != 0) UnlockSpecial(t);
+}
+
+void Rcu::ThreadOnline() {
+  ThreadRec* t = internal::tls_recs[slot_];
+  RCU_CHECK(t != nullptr, "ThreadOnline: thread not registered");
+  t->offline = false;
+}
+
+}  // namespace rcu

@@ -1,0 +1,122 @@
+// Copyright 2026 The rcutorture project authors.
+//
+// rcu.h: the public API of librcu, a userspace Tree RCU.
+//
+// Two ways to use it:
+//
+//  1. Plain functions on a process-wide default instance:
+//
+//       rcu::RegisterThread();                  // once per thread
+//       { rcu::ReadGuard g; Foo* f = rcu::Dereference(gp); use(f); }
+//       rcu::AssignPointer(gp, new_foo);        // updater
+//       rcu::Synchronize(); delete old_foo;     // or rcu::Call(&old->rh, Free)
+//       rcu::UnregisterThread();
+//
+//     The default instance is built on first use from rcu::DefaultConfig()
+//     (or from the Config passed to rcu::InitDefault() before that).
+//
+//  2. Instances of rcu::Rcu (tree.h), each with its own geometry, threads
+//     and callbacks; a thread registers with each instance it reads under.
+//
+// Measured costs are in tree.h and the README.
+#ifndef RCU_RCU_H_
+#define RCU_RCU_H_
+
+#include <atomic>
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "rcu/config.h"
+#include "rcu/reader.h"
+#include "rcu/segcblist.h"
+#include "rcu/tree.h"
+
+namespace rcu {
+
+// ---- The default instance. ----
+
+// The instance behind the plain functions; built on first use. It uses
+// instance slot 0, so ReadLock()/ReadUnlock() below never load a pointer to
+// it.
+Rcu& Default();
+// Builds the default instance from `config`. FailedPrecondition if it
+// already exists; otherwise the result of Rcu::Create().
+absl::Status InitDefault(const Config& config);
+// The Config the default instance is built from when InitDefault() was not
+// called: all hardware threads as vCPUs, kernel defaults otherwise.
+Config DefaultConfig();
+
+inline void RegisterThread(int cpu = -1) { Default().RegisterThread(cpu); }
+inline void UnregisterThread() { Default().UnregisterThread(); }
+inline void MigrateSelf(int cpu) { Default().MigrateSelf(cpu); }
+
+inline void ReadLock() { internal::ReaderLock(internal::RecForSlot(0)); }
+inline void ReadUnlock() { internal::ReaderUnlock(internal::RecForSlot(0)); }
+inline bool ReadLockHeld() { return internal::InReader(internal::tls_recs[0]); }
+inline void QuiescentState() { Default().QuiescentState(); }
+inline void ThreadOffline() { Default().ThreadOffline(); }
+inline void ThreadOnline() { Default().ThreadOnline(); }
+
+inline void Synchronize() { Default().Synchronize(); }
+inline void SynchronizeExpedited() { Default().SynchronizeExpedited(); }
+inline uint64_t GetState() { return Default().GetState(); }
+inline uint64_t StartPoll() { return Default().StartPoll(); }
+inline bool PollState(uint64_t cookie) { return Default().PollState(cookie); }
+inline void CondSynchronize(uint64_t cookie) { Default().CondSynchronize(cookie); }
+inline void Call(RcuHead* head, RcuCallback func) { Default().Call(head, func); }
+inline void Barrier() { Default().Barrier(); }
+
+// RAII read-side critical section, on the default instance or on `rcu`.
+class ReadGuard {
+ public:
+  ReadGuard() : rec_(internal::RecForSlot(0)) { internal::ReaderLock(rec_); }
+  explicit ReadGuard(Rcu& rcu) : rec_(internal::RecForSlot(rcu.slot())) {
+    internal::ReaderLock(rec_);
+  }
+  ~ReadGuard() { internal::ReaderUnlock(rec_); }
+  ReadGuard(const ReadGuard&) = delete;
+  ReadGuard& operator=(const ReadGuard&) = delete;
+
+ private:
+  internal::ThreadRec* rec_;
+};
+
+// RAII thread registration.
+class ScopedThread {
+ public:
+  explicit ScopedThread(int cpu = -1) : rcu_(Default()) { rcu_.RegisterThread(cpu); }
+  explicit ScopedThread(Rcu& rcu, int cpu = -1) : rcu_(rcu) { rcu_.RegisterThread(cpu); }
+  ~ScopedThread() { rcu_.UnregisterThread(); }
+  ScopedThread(const ScopedThread&) = delete;
+  ScopedThread& operator=(const ScopedThread&) = delete;
+
+ private:
+  Rcu& rcu_;
+};
+
+// ---- RCU-protected pointers. ----
+// An RCU-protected pointer is a std::atomic<T*>.
+
+// Loads `p` for use inside a read-side critical section: the load is
+// ordered before every access through the result (acquire; a plain load on
+// x86).
+template <typename T>
+T* Dereference(const std::atomic<T*>& p) {
+  return p.load(std::memory_order_acquire);
+}
+// Publishes `v`: every store that initialized *v is visible to a reader
+// that loads `v` through Dereference() (release).
+template <typename T>
+void AssignPointer(std::atomic<T*>& p, T* v) {
+  p.store(v, std::memory_order_release);
+}
+// Loads `p` with no ordering: only to compare it or test it against null,
+// never to dereference the result.
+template <typename T>
+T* AccessPointer(const std::atomic<T*>& p) {
+  return p.load(std::memory_order_relaxed);
+}
+
+}  // namespace rcu
+
+#endif  // RCU_RCU_H_

@@ -1,0 +1,876 @@
+// Copyright 2026 The rcutorture project authors.
+//
+// tree.cc: instance lifecycle, the grace-period thread, quiescent-state
+// reporting up the rcu_node tree, and callback processing (rcuc threads).
+#include "rcu/tree.h"
+
+#include <pthread.h>
+#include <unistd.h>
+
+#include <bit>
+#include <cstdio>
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "rcu/internal/debug.h"
+#include "rcu/membarrier.h"
+
+namespace rcu {
+
+namespace internal {
+thread_local constinit ThreadRec* tls_recs[kMaxInstances] = {};
+
+void UnregisteredReader(int slot) {
+  std::fprintf(stderr,
+               "rcu: read-side critical section on a thread not registered "
+               "with instance slot %d (call RegisterThread() first)\n",
+               slot);
+  std::abort();
+}
+}  // namespace internal
+
+using internal::MutexLock;
+using internal::ThreadRec;
+
+namespace {
+
+constexpr uint32_t kGpFlagInit = 0x1;  // a grace period is needed
+constexpr uint32_t kGpFlagFqs = 0x2;   // scan (or re-check) now
+
+// Instance slots; slot 0 belongs to the default instance.
+std::mutex g_slots_mu;
+Rcu* g_instances[internal::kMaxInstances] = {};
+bool g_slot_used[internal::kMaxInstances] = {};
+
+// Unregisters the exiting thread from every instance it is still
+// registered with (a thread that forgot UnregisterThread()).
+struct ThreadExitHook {
+  bool armed = false;
+  ~ThreadExitHook() {
+    for (int s = 0; s < internal::kMaxInstances; ++s) {
+      if (internal::tls_recs[s] == nullptr) continue;
+      Rcu* r;
+      {
+        std::lock_guard<std::mutex> l(g_slots_mu);
+        r = g_instances[s];
+      }
+      if (r != nullptr) r->UnregisterThread();
+    }
+  }
+};
+thread_local ThreadExitHook tls_exit_hook;
+
+void SetThreadName(const std::string& name) {
+  std::string n = name.substr(0, 15);
+  pthread_setname_np(pthread_self(), n.c_str());
+}
+
+}  // namespace
+
+void ArmThreadExitHook() { tls_exit_hook.armed = true; }
+
+const char* GpStateName(GpState s) {
+  switch (s) {
+    case GpState::kIdle: return "RCU_GP_IDLE";
+    case GpState::kWaitGps: return "RCU_GP_WAIT_GPS";
+    case GpState::kDoneGps: return "RCU_GP_DONE_GPS";
+    case GpState::kOnOff: return "RCU_GP_ONOFF";
+    case GpState::kInit: return "RCU_GP_INIT";
+    case GpState::kWaitFqs: return "RCU_GP_WAIT_FQS";
+    case GpState::kDoingFqs: return "RCU_GP_DOING_FQS";
+    case GpState::kCleanup: return "RCU_GP_CLEANUP";
+    case GpState::kCleaned: return "RCU_GP_CLEANED";
+  }
+  return "?";
+}
+
+// ---------------------------------------------------------------------------
+// Construction and destruction.
+
+absl::StatusOr<std::unique_ptr<Rcu>> Rcu::CreateInSlot(const Config& config,
+                                                       bool default_slot) {
+  if (absl::Status s = config.Validate(); !s.ok()) return s;
+  Config c = config.Resolved();
+  absl::StatusOr<Geometry> g = Geometry::Build(c.nr_cpu_ids, c.fanout,
+                                               c.fanout_leaf, c.fanout_exact);
+  if (!g.ok()) return g.status();
+  ReaderMode mode = c.reader_mode;
+  if (mode == ReaderMode::kAuto) {
+    mode = internal::MembarrierAvailable() ? ReaderMode::kMembarrier
+                                           : ReaderMode::kFences;
+  } else if (mode == ReaderMode::kMembarrier &&
+             !internal::MembarrierAvailable()) {
+    return absl::FailedPreconditionError(
+        "Config.reader_mode = membarrier: membarrier(PRIVATE_EXPEDITED) "
+        "cannot register here (old kernel, seccomp or TSan build)");
+  }
+  int slot = -1;
+  {
+    std::lock_guard<std::mutex> l(g_slots_mu);
+    if (default_slot) {
+      if (!g_slot_used[0]) slot = 0;
+    } else {
+      for (int s = 1; s < internal::kMaxInstances; ++s) {
+        if (!g_slot_used[s]) {
+          slot = s;
+          break;
+        }
+      }
+    }
+    if (slot < 0) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "rcu: at most ", internal::kMaxInstances - 1,
+          " Rcu instances (besides the default one) may exist at once"));
+    }
+    g_slot_used[slot] = true;
+  }
+  std::unique_ptr<Rcu> r(new Rcu(c, *std::move(g), slot, mode));
+  {
+    std::lock_guard<std::mutex> l(g_slots_mu);
+    g_instances[slot] = r.get();
+  }
+  r->Start();
+  return r;
+}
+
+absl::StatusOr<std::unique_ptr<Rcu>> Rcu::Create(const Config& config) {
+  return CreateInSlot(config, /*default_slot=*/false);
+}
+
+Rcu::Rcu(const Config& config, Geometry geometry, int slot, ReaderMode mode)
+    : config_(config),
+      geometry_(std::move(geometry)),
+      slot_(slot),
+      reader_mode_(mode),
+      jiffy_(std::chrono::nanoseconds(1'000'000'000 / config.hz)),
+      nodes_(new RcuNode[geometry_.num_nodes()]),
+      rdps_(new RcuData[config.nr_cpu_ids]),
+      gp_seq_(config.initial_gp_seq),
+      exp_seq_(config.initial_gp_seq) {
+  const int n = geometry_.num_nodes();
+  for (int i = 0; i < n; ++i) {
+    const GeometryNode& gn = geometry_.nodes[i];
+    RcuNode& rnp = nodes_[i];
+    rnp.index = i;
+    rnp.level = gn.level;
+    rnp.grplo = gn.grplo;
+    rnp.grphi = gn.grphi;
+    rnp.grpnum = gn.grpnum;
+    rnp.grpmask = gn.grpmask;
+    rnp.parent = gn.parent >= 0 ? &nodes_[gn.parent] : nullptr;
+    rnp.is_leaf = i >= geometry_.first_leaf();
+    MutexLock l(rnp.lock);
+    rnp.gp_seq.store(config.initial_gp_seq, std::memory_order_relaxed);
+    rnp.gp_seq_needed = config.initial_gp_seq;
+    rnp.completedqs = config.initial_gp_seq;
+  }
+  for (int cpu = 0; cpu < config.nr_cpu_ids; ++cpu) {
+    RcuData& rdp = rdps_[cpu];
+    rdp.cpu = cpu;
+    rdp.owner = this;
+    rdp.mynode = &nodes_[geometry_.cpu_leaf[cpu]];
+    rdp.grpmask = geometry_.cpu_mask(cpu);
+    MutexLock l(rdp.local);
+    rdp.gp_seq = config.initial_gp_seq;
+    rdp.gp_seq_needed = config.initial_gp_seq;
+  }
+  // vCPUs 0..online_at_start-1 come online: their leaf bits, and each
+  // non-empty node's bit in its ancestors (the first GP applies them).
+  for (int cpu = 0; cpu < config.online_at_start; ++cpu) {
+    RcuData& rdp = rdps_[cpu];
+    rdp.online.store(true, std::memory_order_relaxed);
+    RcuNode* rnp = rdp.mynode;
+    MutexLock l(rnp->lock);
+    rnp->qsmaskinitnext |= rdp.grpmask;
+    rnp->qsmaskinit |= rdp.grpmask;
+  }
+  for (int i = n - 1; i > 0; --i) {
+    RcuNode* rnp = &nodes_[i];
+    bool nonempty;
+    {
+      MutexLock l(rnp->lock);
+      nonempty = rnp->qsmaskinit != 0;
+    }
+    if (nonempty) {
+      MutexLock l(rnp->parent->lock);
+      rnp->parent->qsmaskinit |= rnp->grpmask;
+      rnp->parent->qsmaskinitnext |= rnp->grpmask;
+    }
+  }
+}
+
+void Rcu::Start() {
+  gp_thread_ = std::thread([this] { GpThreadMain(); });
+}
+
+Rcu::~Rcu() {
+  if (IsRegistered()) UnregisterThread();
+  {
+    MutexLock l(reg_mu_);
+    RCU_CHECK(n_registered_ == 0,
+              "~Rcu: other threads are still registered with this instance");
+  }
+  WaitForCallbacks();
+  stop_.store(true, std::memory_order_release);
+  WakeGpThread();
+  gp_thread_.join();
+  for (int cpu = 0; cpu < config_.nr_cpu_ids; ++cpu) {
+    RcuData& rdp = rdps_[cpu];
+    WakeRcuc(&rdp);
+    if (rdp.rcuc.joinable()) rdp.rcuc.join();
+  }
+  std::lock_guard<std::mutex> l(g_slots_mu);
+  g_instances[slot_] = nullptr;
+  g_slot_used[slot_] = false;
+}
+
+// Runs barriers until no vCPU holds a callback (callbacks may queue more).
+void Rcu::WaitForCallbacks() {
+  for (int round = 0;; ++round) {
+    Barrier();
+    long left = 0;
+    for (int cpu = 0; cpu < config_.nr_cpu_ids; ++cpu) left += CbLen(&rdps_[cpu]);
+    if (left == 0) return;
+    RCU_CHECK(round < 100000, "~Rcu: callbacks keep queueing callbacks");
+  }
+}
+
+long Rcu::CbLen(RcuData* rdp) const ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  return rdp->cblist.len();  // atomic; lockless by design (see len())
+}
+
+int Rcu::num_online_cpus() const {
+  int n = 0;
+  for (int cpu = 0; cpu < config_.nr_cpu_ids; ++cpu) n += CpuOnline(cpu);
+  return n;
+}
+
+bool Rcu::CpuOnline(int cpu) const {
+  return cpu >= 0 && cpu < config_.nr_cpu_ids &&
+         rdps_[cpu].online.load(std::memory_order_acquire);
+}
+
+// ---------------------------------------------------------------------------
+// Grace-period thread.
+
+void Rcu::HeavyFence() {
+  if (reader_mode_ == ReaderMode::kMembarrier) {
+    // Every thread running now executes a full barrier: pairs with the
+    // readers' compiler fences around their `watch` stores.
+    internal::MembarrierPrivateExpedited();
+  } else {
+    // Pairs with the readers' full fences around their `watch` stores.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+  }
+}
+
+uint64_t Rcu::SnapGpSeq() const {
+  // Orders the caller's earlier updates (the removal a callback or cookie
+  // protects) before the gp_seq load; pairs with the full barrier after the
+  // gp_seq start in GpInit(). If the load misses a GP start, that GP's
+  // first membarrier makes the removal visible to every later reader.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  return SeqSnap(gp_seq_.load(std::memory_order_relaxed));
+}
+
+void Rcu::WakeGpThread() {
+  // The flag was set before this lock; the GP thread checks it under the
+  // lock, so the notification cannot fall between its check and its wait.
+  { MutexLock l(gp_wq_mu_); }
+  gp_wq_cv_.NotifyAll();
+}
+
+bool Rcu::StartThisGp(uint64_t req) {
+  RcuNode* root = &nodes_[0];
+  MutexLock l(root->lock);
+  if (SeqGe(root->gp_seq_needed, req)) return false;  // already requested
+  root->gp_seq_needed = req;
+  // A GP in progress: its cleanup sees gp_seq_needed and starts the next.
+  if (SeqState(gp_seq_.load(std::memory_order_relaxed)) != 0) return false;
+  gp_flags_.fetch_or(kGpFlagInit, std::memory_order_relaxed);  // under root lock
+  return true;
+}
+
+void Rcu::GpSlow(int delay) {
+  if (delay <= 0) return;
+  uint64_t period = static_cast<uint64_t>(geometry_.num_nodes()) * 3 * delay;
+  if (SeqCtr(gp_seq_.load(std::memory_order_relaxed)) % period == 0)
+    std::this_thread::sleep_for(jiffy_ * delay);
+}
+
+void Rcu::GpThreadMain() {
+  SetThreadName(config_.name + "_gp");
+  for (;;) {
+    gp_state_.store(GpState::kWaitGps, std::memory_order_relaxed);
+    {
+      MutexLock l(gp_wq_mu_);
+      gp_wq_cv_.Wait(gp_wq_mu_, [this] {
+        return (gp_flags_.load(std::memory_order_relaxed) & kGpFlagInit) ||
+               stop_.load(std::memory_order_relaxed);
+      });
+    }
+    if (stop_.load(std::memory_order_acquire) &&
+        !(gp_flags_.load(std::memory_order_relaxed) & kGpFlagInit))
+      break;
+    gp_state_.store(GpState::kDoneGps, std::memory_order_relaxed);
+    if (!GpInit()) continue;
+    GpFqsLoop();
+    GpCleanup();
+    gp_state_.store(GpState::kCleaned, std::memory_order_relaxed);
+  }
+}
+
+bool Rcu::GpInit() {
+  RcuNode* root = &nodes_[0];
+  {
+    MutexLock l(root->lock);
+    if (!(gp_flags_.load(std::memory_order_relaxed) & kGpFlagInit))
+      return false;  // spurious wakeup
+    gp_flags_.store(0, std::memory_order_relaxed);
+    uint64_t s = gp_seq_.load(std::memory_order_relaxed);
+    RCU_WARN_ON(SeqState(s) != 0);  // GP already in progress
+    gp_seq_.store(SeqStartVal(s), std::memory_order_relaxed);
+  }
+  // M1: orders the gp_seq start, and every update made before a caller
+  // requested this GP, before the scans below; every reader whose lock store
+  // precedes it is seen by the scans, every later reader sees the updates.
+  HeavyFence();
+
+  // Apply hotplug changes to the leaves, excluding hotplug while doing so.
+  gp_state_.store(GpState::kOnOff, std::memory_order_relaxed);
+  {
+    MutexLock ofl(ofl_mu_);
+    for (int i = geometry_.first_leaf(); i < geometry_.num_nodes(); ++i) {
+      RcuNode* rnp = &nodes_[i];
+      MutexLock l(rnp->lock);
+      if (rnp->qsmaskinit == rnp->qsmaskinitnext && !rnp->wait_blkd_tasks)
+        continue;
+      uint64_t oldmask = rnp->qsmaskinit;
+      rnp->qsmaskinit = rnp->qsmaskinitnext;
+      if (!oldmask != !rnp->qsmaskinit) {
+        if (!oldmask) {
+          if (!rnp->wait_blkd_tasks) InitNewRnpLocked(rnp);
+        } else if (rnp->n_blkd > 0) {
+          rnp->wait_blkd_tasks = true;
+        } else {
+          CleanupDeadRnpLocked(rnp);
+        }
+      }
+      if (rnp->wait_blkd_tasks && (rnp->n_blkd == 0 || rnp->qsmaskinit)) {
+        rnp->wait_blkd_tasks = false;
+        if (!rnp->qsmaskinit) CleanupDeadRnpLocked(rnp);
+      }
+    }
+  }
+  GpSlow(config_.gp_preinit_delay);
+
+  // Set every node's qsmask, parents before children.
+  gp_state_.store(GpState::kInit, std::memory_order_relaxed);
+  const uint64_t gps = gp_seq_.load(std::memory_order_relaxed);
+  for (int i = 0; i < geometry_.num_nodes(); ++i) {
+    RcuNode* rnp = &nodes_[i];
+    rnp->lock.lock();
+    RCU_WARN_ON(rnp->gp_tasks != nullptr);  // left over from the last GP
+    // Readers already blocked here began before this GP: it waits for them.
+    if (rnp->blkd_head != nullptr && (rnp->qsmaskinit || rnp->wait_blkd_tasks))
+      rnp->gp_tasks = rnp->blkd_head;
+    rnp->qsmask.store(rnp->qsmaskinit, std::memory_order_relaxed);
+    // Release: a reporter that sees the new gp_seq under the lock also sees
+    // M1's effects (it takes the same lock).
+    rnp->gp_seq.store(gps, std::memory_order_release);
+    uint64_t mask = rnp->qsmask.load(std::memory_order_relaxed) &
+                    ~rnp->qsmaskinitnext;
+    if (rnp->is_leaf && (mask || rnp->wait_blkd_tasks)) {
+      // vCPUs that went offline since the ONOFF pass.
+      ReportQsRnp(mask, rnp, gps);
+    } else {
+      rnp->lock.unlock();
+    }
+    GpSlow(config_.gp_init_delay);
+  }
+  return true;
+}
+
+void Rcu::InitNewRnpLocked(RcuNode* leaf) {
+  RcuNode* rnp = leaf;
+  for (;;) {
+    uint64_t mask = rnp->grpmask;
+    RcuNode* parent = rnp->parent;
+    if (parent == nullptr) return;
+    MutexLock l(parent->lock);  // child before parent
+    uint64_t oldmask = parent->qsmaskinit;
+    parent->qsmaskinit |= mask;
+    parent->qsmaskinitnext |= mask;
+    if (oldmask) return;
+    rnp = parent;
+  }
+}
+
+void Rcu::CleanupDeadRnpLocked(RcuNode* leaf) {
+  RcuNode* rnp = leaf;
+  for (;;) {
+    uint64_t mask = rnp->grpmask;
+    RcuNode* parent = rnp->parent;
+    if (parent == nullptr) return;
+    MutexLock l(parent->lock);
+    // Between grace periods, so no ancestor may still wait on anyone.
+    RCU_WARN_ON(parent->qsmask.load(std::memory_order_relaxed) != 0);
+    parent->qsmaskinit &= ~mask;
+    parent->qsmaskinitnext &= ~mask;
+    if (parent->qsmaskinit) return;
+    rnp = parent;
+  }
+}
+
+bool Rcu::RootGpDone() {
+  RcuNode* root = &nodes_[0];
+  MutexLock l(root->lock);
+  return root->qsmask.load(std::memory_order_relaxed) == 0 &&
+         root->gp_tasks == nullptr;
+}
+
+void Rcu::GpFqsLoop() {
+  // The first scan is immediate: vCPUs with no thread inside a reader
+  // report at once, and the rest are asked to report (NEED_QS) as soon as
+  // their readers end.
+  gp_state_.store(GpState::kDoingFqs, std::memory_order_relaxed);
+  ForceQuiescentStates();
+  std::chrono::nanoseconds j = jiffy_ * std::max(1, config_.jiffies_till_first_fqs);
+  for (;;) {
+    if (RootGpDone()) return;
+    gp_state_.store(GpState::kWaitFqs, std::memory_order_relaxed);
+    {
+      MutexLock l(gp_wq_mu_);
+      gp_wq_cv_.WaitFor(gp_wq_mu_, j, [this] {
+        return (gp_flags_.load(std::memory_order_relaxed) & kGpFlagFqs) != 0;
+      });
+    }
+    gp_flags_.fetch_and(~kGpFlagFqs, std::memory_order_relaxed);
+    if (RootGpDone()) return;
+    gp_state_.store(GpState::kDoingFqs, std::memory_order_relaxed);
+    ForceQuiescentStates();
+    j = jiffy_ * config_.jiffies_till_next_fqs;
+  }
+}
+
+void Rcu::ForceQs() {
+  gp_flags_.fetch_or(kGpFlagFqs, std::memory_order_relaxed);
+  WakeGpThread();
+}
+
+void Rcu::ForceQuiescentStates() {
+  fqs_scans_.fetch_add(1, std::memory_order_relaxed);
+  for (int i = geometry_.first_leaf(); i < geometry_.num_nodes(); ++i) {
+    RcuNode* rnp = &nodes_[i];
+    uint64_t mask, gps;
+    {
+      MutexLock l(rnp->lock);
+      mask = rnp->qsmask.load(std::memory_order_relaxed);
+      gps = rnp->gp_seq.load(std::memory_order_relaxed);
+    }
+    if (mask == 0) continue;
+    uint64_t qs = 0;
+    for (uint64_t m = mask; m != 0; m &= m - 1) {
+      int bit = std::countr_zero(m);
+      RcuData* rdp = &rdps_[rnp->grplo + bit];
+      bool kick = false;
+      {
+        MutexLock l(rdp->local);
+        // An offline vCPU should have reported on its way down; report
+        // for it rather than hang.
+        if (!rdp->online.load(std::memory_order_relaxed) ||
+            CheckCpuQsLocked(rdp, gps)) {
+          qs |= uint64_t{1} << bit;
+        } else {
+          kick = true;
+        }
+      }
+      if (kick) WakeRcuc(rdp);  // poll each tick until the readers end
+    }
+    if (qs != 0) {
+      qs_fqs_.fetch_add(std::popcount(qs), std::memory_order_relaxed);
+      rnp->lock.lock();
+      ReportQsRnp(qs, rnp, gps);
+    }
+  }
+}
+
+void Rcu::GpCleanup() {
+  gp_state_.store(GpState::kCleanup, std::memory_order_relaxed);
+  // M2: every reader seen outside its critical section has finished that
+  // critical section's accesses before anything below (callbacks advance
+  // on the node gp_seq stores, cookies complete on gp_seq_).
+  HeavyFence();
+  const uint64_t new_seq = SeqEndVal(gp_seq_.load(std::memory_order_relaxed));
+  for (int i = 0; i < geometry_.num_nodes(); ++i) {
+    RcuNode* rnp = &nodes_[i];
+    {
+      MutexLock l(rnp->lock);
+      RCU_WARN_ON(rnp->qsmask.load(std::memory_order_relaxed) != 0);
+      RCU_WARN_ON(rnp->gp_tasks != nullptr);
+      // Release: pairs with the acquire of rcuc's load under the lock.
+      rnp->gp_seq.store(new_seq, std::memory_order_release);
+    }
+    if (rnp->is_leaf) {
+      for (int cpu = rnp->grplo; cpu <= rnp->grphi; ++cpu) {
+        if (CbLen(&rdps_[cpu]) > 0) WakeRcuc(&rdps_[cpu]);
+      }
+    }
+    GpSlow(config_.gp_cleanup_delay);
+  }
+  RcuNode* root = &nodes_[0];
+  {
+    MutexLock l(root->lock);
+    // Release: a PollState() that sees the end also sees M2's effects.
+    gp_seq_.store(new_seq, std::memory_order_release);
+    gps_completed_.fetch_add(1, std::memory_order_relaxed);
+    if (SeqLt(new_seq, root->gp_seq_needed)) {
+      gp_flags_.fetch_or(kGpFlagInit, std::memory_order_relaxed);
+    } else {
+      root->gp_seq_needed = new_seq;  // keep it near gp_seq across the wrap
+    }
+  }
+  gp_state_.store(GpState::kIdle, std::memory_order_relaxed);
+  { MutexLock l(done_mu_); }
+  done_cv_.NotifyAll();
+}
+
+// ---------------------------------------------------------------------------
+// Quiescent-state reporting.
+
+bool Rcu::CheckCpuQsLocked(RcuData* rdp, uint64_t gps) {
+  bool all = true;
+  for (ThreadRec* t = rdp->attached; t != nullptr; t = t->cpu_next) {
+    // A blocked reader is tracked by its old leaf's blkd list instead.
+    if (t->special.load(std::memory_order_acquire) & internal::kSpecialBlocked)
+      continue;
+    uint64_t w = t->watch.load(internal::kWatchLoadOrder);
+    if ((w & internal::kNestMask) == 0) continue;  // outside any reader
+    bool have_snap = t->snap_valid && t->snap_gp == gps;
+    if (have_snap && (t->snap_watch >> 16) != (w >> 16)) continue;  // ended one
+    if (!have_snap) {
+      t->snap_watch = w;
+      t->snap_gp = gps;
+      t->snap_valid = true;
+    }
+    // Ask the reader to report from its outermost unlock.
+    t->special.fetch_or(internal::kSpecialNeedQs, std::memory_order_relaxed);
+    all = false;
+  }
+  return all;
+}
+
+bool Rcu::TryReportCpuQsLocked(RcuData* rdp, std::atomic<uint64_t>* counter) {
+  RcuNode* rnp = rdp->mynode;
+  uint64_t gps;
+  {
+    MutexLock l(rnp->lock);
+    if (!(rnp->qsmask.load(std::memory_order_relaxed) & rdp->grpmask))
+      return true;  // nothing owed
+    gps = rnp->gp_seq.load(std::memory_order_relaxed);
+  }
+  if (!CheckCpuQsLocked(rdp, gps)) return false;
+  counter->fetch_add(1, std::memory_order_relaxed);
+  rdp->n_qs_reported.fetch_add(1, std::memory_order_relaxed);
+  rnp->lock.lock();
+  ReportQsRnp(rdp->grpmask, rnp, gps);
+  return true;
+}
+
+void Rcu::ReportQsRnp(uint64_t mask, RcuNode* rnp, uint64_t gps) {
+  uint64_t oldmask = 0;
+  for (;;) {
+    uint64_t q = rnp->qsmask.load(std::memory_order_relaxed);
+    if ((!(q & mask) && mask) ||
+        rnp->gp_seq.load(std::memory_order_relaxed) != gps) {
+      // Already reported, or that grace period is over.
+      rnp->lock.unlock();
+      return;
+    }
+    RCU_WARN_ON(oldmask != 0);  // a child reporting must be all clear
+    (void)oldmask;
+    RCU_WARN_ON(!rnp->is_leaf && rnp->gp_tasks != nullptr);
+    q &= ~mask;
+    rnp->qsmask.store(q, std::memory_order_relaxed);
+    if (q != 0 || rnp->gp_tasks != nullptr) {
+      rnp->lock.unlock();
+      return;
+    }
+    rnp->completedqs = gps;
+    mask = rnp->grpmask;
+    if (rnp->parent == nullptr) break;
+    RcuNode* child = rnp;
+    rnp->lock.unlock();
+    rnp = rnp->parent;
+    rnp->lock.lock();
+    oldmask = child->qsmask.load(std::memory_order_relaxed);
+  }
+  ReportQsRsp();
+}
+
+void Rcu::ReportQsRsp() {
+  RCU_WARN_ON(SeqState(gp_seq_.load(std::memory_order_relaxed)) == 0);
+  gp_flags_.fetch_or(kGpFlagFqs, std::memory_order_relaxed);  // under root lock
+  nodes_[0].lock.unlock();
+  WakeGpThread();
+}
+
+void Rcu::ReportUnblockQsRnp(RcuNode* rnp) {
+  if (rnp->gp_tasks != nullptr ||
+      rnp->qsmask.load(std::memory_order_relaxed) != 0) {
+    rnp->lock.unlock();
+    return;
+  }
+  const uint64_t gps = rnp->gp_seq.load(std::memory_order_relaxed);
+  rnp->completedqs = gps;
+  if (rnp->parent == nullptr) {
+    ReportQsRsp();
+    return;
+  }
+  const uint64_t mask = rnp->grpmask;
+  RcuNode* parent = rnp->parent;
+  rnp->lock.unlock();
+  parent->lock.lock();
+  ReportQsRnp(mask, parent, gps);
+}
+
+// ---------------------------------------------------------------------------
+// Callbacks.
+
+void Rcu::AccelerateLocked(RcuData* rdp, bool* needwake) {
+  const uint64_t snap = SnapGpSeq();
+  if (!rdp->cblist.Accelerate(snap)) return;
+  if (SeqGe(rdp->gp_seq_needed, snap)) return;  // this vCPU asked already
+  if (StartThisGp(snap)) *needwake = true;
+  rdp->gp_seq_needed = snap;
+}
+
+int Rcu::PickCpu() {
+  const int n = config_.nr_cpu_ids;
+  for (int tries = 0; tries < 2 * n; ++tries) {
+    int cpu = static_cast<int>(rr_cpu_.fetch_add(1, std::memory_order_relaxed) % n);
+    if (CpuOnline(cpu)) return cpu;
+  }
+  return 0;
+}
+
+void Rcu::Call(RcuHead* head, RcuCallback func) {
+  head->func = func;
+  ThreadRec* t = internal::tls_recs[slot_];
+  // The owner alone changes t->cpu, so reading it here needs no lock.
+  const int cpu = (t != nullptr && t->cpu >= 0) ? t->cpu : PickCpu();
+  RcuData* rdp = &rdps_[cpu];
+  bool needwake = false;
+  {
+    MutexLock l(rdp->local);
+    rdp->cblist.Enqueue(head);
+    AccelerateLocked(rdp, &needwake);
+    EnsureRcucLocked(rdp);
+  }
+  rdp->n_cbs_queued.fetch_add(1, std::memory_order_relaxed);
+  if (needwake) WakeGpThread();
+}
+
+void Rcu::EnsureRcucLocked(RcuData* rdp) {
+  if (rdp->rcuc_started) return;
+  rdp->rcuc_started = true;
+  rdp->rcuc = std::thread([this, rdp] { RcucMain(rdp); });
+}
+
+void Rcu::WakeRcuc(RcuData* rdp) {
+  {
+    MutexLock l(rdp->wake_mu);
+    rdp->wake_pending = true;
+  }
+  rdp->wake_cv.NotifyOne();
+}
+
+void Rcu::RcucMain(RcuData* rdp) {
+  SetThreadName(absl::StrCat(config_.name, "c/", rdp->cpu));
+  bool tick = false;
+  for (;;) {
+    {
+      MutexLock l(rdp->wake_mu);
+      auto pred = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(rdp->wake_mu) {
+        return rdp->wake_pending || stop_.load(std::memory_order_relaxed);
+      };
+      if (tick) {
+        rdp->wake_cv.WaitFor(rdp->wake_mu, jiffy_, pred);
+      } else {
+        rdp->wake_cv.Wait(rdp->wake_mu, pred);
+      }
+      rdp->wake_pending = false;
+    }
+    if (stop_.load(std::memory_order_acquire) && CbLen(rdp) == 0) return;
+    tick = RcuCore(rdp);
+  }
+}
+
+bool Rcu::RcuCore(RcuData* rdp) {
+  bool needwake = false;
+  bool owe_qs;
+  RcuCbList ready;
+  {
+    MutexLock l(rdp->local);
+    RcuNode* rnp = rdp->mynode;
+    {
+      MutexLock nl(rnp->lock);
+      // Acquire (with the lock): the GP's M2 precedes this gp_seq.
+      const uint64_t g = rnp->gp_seq.load(std::memory_order_acquire);
+      rdp->gp_seq = g;
+      rdp->cblist.Advance(g);
+    }
+    AccelerateLocked(rdp, &needwake);
+    owe_qs = !TryReportCpuQsLocked(rdp, &qs_rcuc_);
+    rdp->cblist.ExtractDone(&ready);
+    rdp->in_flight += ready.len;
+    if (RCU_DEBUG_CHECKS_ENABLED && rdp->cblist.len() < 1000)
+      rdp->cblist.CheckInvariants(rdp->in_flight);
+  }
+  if (needwake) WakeGpThread();
+  long done = 0;
+  while (RcuHead* h = ready.Dequeue()) {
+    RcuCallback f = h->func;
+    RCU_WARN_ON(f == nullptr);  // double invocation
+    if (RCU_DEBUG_CHECKS_ENABLED) h->func = nullptr;
+    f(h);  // may free h
+    if (++done % config_.blimit == 0) {
+      // Publish progress so a concurrent Barrier() can see the list drain.
+      MutexLock l(rdp->local);
+      rdp->in_flight -= config_.blimit;
+      rdp->cblist.AddLen(-config_.blimit);
+    }
+  }
+  long rest = done % config_.blimit;
+  bool more;
+  {
+    MutexLock l(rdp->local);
+    rdp->in_flight -= rest;
+    rdp->cblist.AddLen(-rest);
+    more = rdp->cblist.HasDone();
+  }
+  rdp->n_cbs_invoked.fetch_add(done, std::memory_order_relaxed);
+  if (more) WakeRcuc(rdp);
+  return owe_qs;
+}
+
+// ---------------------------------------------------------------------------
+// Synchronous and polled grace periods.
+
+uint64_t Rcu::GetState() { return SnapGpSeq(); }
+
+uint64_t Rcu::StartPoll() {
+  const uint64_t s = SnapGpSeq();
+  if (StartThisGp(s)) WakeGpThread();
+  return s;
+}
+
+bool Rcu::PollState(uint64_t cookie) {
+  if (cookie == kGetStateCompleted ||
+      SeqDoneExact(gp_seq_.load(std::memory_order_acquire), cookie)) {
+    // Orders the caller's later accesses (freeing) after the GP end.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    return true;
+  }
+  return false;
+}
+
+void Rcu::CondSynchronize(uint64_t cookie) {
+  if (!PollState(cookie)) Synchronize();
+}
+
+void Rcu::Synchronize() {
+  RCU_DCHECK(!ReadLockHeld(),
+             "Illegal Synchronize() in RCU read-side critical section");
+  const uint64_t s = StartPoll();
+  {
+    MutexLock l(done_mu_);
+    done_cv_.Wait(done_mu_, [&] {
+      return SeqDoneExact(gp_seq_.load(std::memory_order_acquire), s);
+    });
+  }
+  // The woken thread's later accesses follow the GP's (the kernel's
+  // smp_mb() after wait_for_completion() in synchronize_rcu()).
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+}
+
+// ---------------------------------------------------------------------------
+// Introspection.
+
+RcuStats Rcu::GetStats() const {
+  RcuStats s;
+  s.gp_seq = gp_seq_.load(std::memory_order_relaxed);
+  s.gps_completed = gps_completed_.load(std::memory_order_relaxed);
+  s.exp_seq = exp_seq_.load(std::memory_order_relaxed);
+  s.exp_completed = exp_completed_.load(std::memory_order_relaxed);
+  s.fqs_scans = fqs_scans_.load(std::memory_order_relaxed);
+  s.barriers = barriers_.load(std::memory_order_relaxed);
+  s.qs_rcuc = qs_rcuc_.load(std::memory_order_relaxed);
+  s.qs_unlock = qs_unlock_.load(std::memory_order_relaxed);
+  s.qs_fqs = qs_fqs_.load(std::memory_order_relaxed);
+  s.blocked_readers = blocked_readers_.load(std::memory_order_relaxed);
+  s.gp_state = gp_state_.load(std::memory_order_relaxed);
+  for (int cpu = 0; cpu < config_.nr_cpu_ids; ++cpu) {
+    s.cbs_queued += rdps_[cpu].n_cbs_queued.load(std::memory_order_relaxed);
+    s.cbs_invoked += rdps_[cpu].n_cbs_invoked.load(std::memory_order_relaxed);
+  }
+  {
+    MutexLock l(reg_mu_);
+    s.registered_threads = n_registered_;
+  }
+  return s;
+}
+
+std::string Rcu::DumpGpState() const {
+  std::string out = absl::StrFormat(
+      "%s: gp_seq %d (ctr %u state %u) gp_state %s gp_flags %#x "
+      "gps_completed %u fqs_scans %u exp_seq %d reader_mode %s\n",
+      config_.name, static_cast<int64_t>(gp_seq_.load()),
+      SeqCtr(gp_seq_.load()), SeqState(gp_seq_.load()),
+      GpStateName(gp_state_.load()), gp_flags_.load(), gps_completed_.load(),
+      fqs_scans_.load(), static_cast<int64_t>(exp_seq_.load()),
+      ReaderModeName(reader_mode_));
+  for (int i = 0; i < geometry_.num_nodes(); ++i) {
+    RcuNode* rnp = &nodes_[i];
+    MutexLock l(rnp->lock);
+    uint64_t q = rnp->qsmask.load(std::memory_order_relaxed);
+    if (q == 0 && rnp->blkd_head == nullptr) continue;
+    absl::StrAppendFormat(&out,
+                          "  node %d (%d:%d level %d): qsmask %#x qsmaskinit "
+                          "%#x gp_seq %d blocked readers %d%s\n",
+                          i, rnp->grplo, rnp->grphi, rnp->level, q,
+                          rnp->qsmaskinit,
+                          static_cast<int64_t>(rnp->gp_seq.load()), rnp->n_blkd,
+                          rnp->gp_tasks != nullptr ? " (blocking this GP)" : "");
+    bool blocking = false;
+    for (ThreadRec* t = rnp->blkd_head; t != nullptr; t = t->blkd_next) {
+      if (t == rnp->gp_tasks) blocking = true;
+      absl::StrAppendFormat(&out, "    blocked reader %s/%d%s\n", t->name,
+                            t->tid, blocking ? " holds the GP" : "");
+    }
+    if (!rnp->is_leaf) continue;
+    for (uint64_t m = q; m != 0; m &= m - 1) {
+      RcuData* rdp = &rdps_[rnp->grplo + std::countr_zero(m)];
+      absl::StrAppendFormat(&out, "    vCPU %d holds the GP%s:", rdp->cpu,
+                            rdp->online.load() ? "" : " (offline)");
+      // Racy read of the attached list is avoided: take the local lock
+      // only if free, this is a diagnostic.
+      if (rdp->local.try_lock()) {
+        for (ThreadRec* t = rdp->attached; t != nullptr; t = t->cpu_next) {
+          uint64_t w = t->watch.load();
+          if (w & internal::kNestMask)
+            absl::StrAppendFormat(&out, " %s/%d(in reader, nesting %d)",
+                                  t->name, t->tid, w & internal::kNestMask);
+        }
+        rdp->local.unlock();
+      } else {
+        out += " (vCPU busy)";
+      }
+      out += "\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace rcu

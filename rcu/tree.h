@@ -1,0 +1,385 @@
+// Copyright 2026 The rcutorture project authors.
+//
+// tree.h: Rcu, one userspace Tree RCU instance.
+//
+// An Rcu owns everything: the rcu_node tree (see geometry.h), one RcuData
+// per possible vCPU, the grace-period (GP) thread, one callback thread
+// ("rcuc/N") per vCPU that needs one, and the records of the threads
+// registered with it. Tests build instances of any shape side by side; the
+// plain functions in rcu.h use a process-wide default instance.
+//
+// Readers. A registered thread is attached to one online vCPU. Its reader
+// state lives in its ThreadRec (reader.h): ReadLock()/ReadUnlock() are
+// inline, cost a TLS load and a relaxed store each, and never take a lock.
+//
+// Quiescent states. A vCPU is quiescent for the current grace period when
+// each thread attached to it, and not queued as a blocked reader, was seen
+// outside a read-side critical section (or its generation changed) after
+// the grace period began; a vCPU with no attached threads is quiescent.
+// Reports clear the vCPU's bit in its leaf's qsmask and climb the tree under
+// per-node locks (child lock released before the parent's is taken). They
+// come from the vCPU's rcuc thread, from a reader's unlock slow path when
+// the GP asked it to report (NEED_QS), and from the GP thread's
+// force-quiescent-state (FQS) scan.
+//
+// Migration inside a reader. MigrateSelf() called inside a read-side
+// critical section queues the thread on its old leaf's blocked-readers list
+// (blkd list); if the old vCPU still owed the current grace period a
+// quiescent state the thread is made to block it (gp_tasks). The outermost
+// ReadUnlock() dequeues it and, if it was the last blocker, reports the
+// leaf's quiescent state up the tree. Grace-period initialization makes
+// every reader already queued on a leaf block the new grace period.
+//
+// Lock order (outer first): registry lock; a vCPU's local lock; barrier
+// lock; an rcu_node lock (one at a time, child before parent); the GP
+// wait-queue and waiter locks (never held while taking another).
+//
+// Costs (release build, 2-core VM; rcu/bench/rcu_bench, see README):
+//   ReadLock()+ReadUnlock()      ~1.5 ns, 13 instructions (urcu-memb: 7 ns)
+//   SynchronizeExpedited()       ~5 us with one busy reader
+//   Synchronize()                one grace period: ~0.1-3 ms
+//   Call()                       ~30 ns; callbacks invoked in batches
+//   Barrier() after 100k Call()  ~1-2 ms
+// (Figures are filled in from the benchmark run recorded in the README.)
+#ifndef RCU_TREE_H_
+#define RCU_TREE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "rcu/config.h"
+#include "rcu/geometry.h"
+#include "rcu/internal/mutex.h"
+#include "rcu/reader.h"
+#include "rcu/segcblist.h"
+#include "rcu/seq.h"
+
+namespace rcu {
+
+class Rcu;
+// Arms the thread-exit hook that unregisters a thread that exits while
+// still registered (internal; called by RegisterThread()).
+void ArmThreadExitHook();
+
+// GP thread states, with the kernel's names (printed by diagnostics).
+enum class GpState : int {
+  kIdle = 0,
+  kWaitGps,
+  kDoneGps,
+  kOnOff,
+  kInit,
+  kWaitFqs,
+  kDoingFqs,
+  kCleanup,
+  kCleaned,
+};
+const char* GpStateName(GpState s);
+
+// One rcu_node. Invariant: a bit set in qsmask is set in qsmaskinit, and a
+// non-leaf node never has blocked readers; at the end of a grace period
+// every qsmask is zero and no gp_tasks remains.
+class alignas(128) RcuNode {
+ public:
+  internal::Mutex lock;
+  // --- Fields guarded by lock. ---
+  // Written under lock; loaded locklessly by diagnostics and fast checks.
+  std::atomic<uint64_t> gp_seq{0};
+  uint64_t gp_seq_needed ABSL_GUARDED_BY(lock) = 0;
+  uint64_t completedqs ABSL_GUARDED_BY(lock) = 0;
+  // Children (leaf: vCPUs) that still owe the current GP a quiescent state.
+  // Written under lock; loaded locklessly by rcuc and diagnostics.
+  std::atomic<uint64_t> qsmask{0};
+  // Children the current GP waits for, from qsmaskinitnext at GP start.
+  uint64_t qsmaskinit ABSL_GUARDED_BY(lock) = 0;
+  // Children online now (leaf: online vCPUs), applied at the next GP start.
+  uint64_t qsmaskinitnext ABSL_GUARDED_BY(lock) = 0;
+  bool wait_blkd_tasks ABSL_GUARDED_BY(lock) = false;
+  // Blocked readers, head newest; [gp_tasks, tail] block the current GP.
+  internal::ThreadRec* blkd_head ABSL_GUARDED_BY(lock) = nullptr;
+  internal::ThreadRec* blkd_tail ABSL_GUARDED_BY(lock) = nullptr;
+  internal::ThreadRec* gp_tasks ABSL_GUARDED_BY(lock) = nullptr;
+  int n_blkd ABSL_GUARDED_BY(lock) = 0;
+  // --- End of fields guarded by lock. ---
+
+  // Constant after construction.
+  int index = 0;
+  int level = 0;
+  int grplo = 0;
+  int grphi = 0;
+  int grpnum = 0;
+  uint64_t grpmask = 0;
+  RcuNode* parent = nullptr;
+  bool is_leaf = false;
+};
+
+// Per-vCPU state (the kernel's rcu_data).
+struct alignas(128) RcuData {
+  // Stands in for "interrupts disabled on this CPU": serializes Call()
+  // enqueues, callback extraction, barrier entrain and thread attach/detach.
+  internal::Mutex local;
+  // --- Fields guarded by local. ---
+  SegCbList cblist ABSL_GUARDED_BY(local);
+  uint64_t gp_seq ABSL_GUARDED_BY(local) = 0;         // last leaf gp_seq seen
+  uint64_t gp_seq_needed ABSL_GUARDED_BY(local) = 0;  // furthest GP requested
+  internal::ThreadRec* attached ABSL_GUARDED_BY(local) = nullptr;
+  int n_attached ABSL_GUARDED_BY(local) = 0;
+  long in_flight ABSL_GUARDED_BY(local) = 0;  // extracted, not yet invoked
+  RcuHead barrier_head;  // owned by Barrier() while entrained
+  bool rcuc_started ABSL_GUARDED_BY(local) = false;
+  // --- End of fields guarded by local. ---
+
+  // Barrier generation this vCPU was last handled for; release-stored by
+  // Barrier() after it entrained (or skipped) here.
+  std::atomic<uint64_t> barrier_seq_snap{0};
+  std::atomic<bool> online{false};
+
+  // rcuc thread's wait queue.
+  internal::Mutex wake_mu;
+  internal::CondVar wake_cv;
+  bool wake_pending ABSL_GUARDED_BY(wake_mu) = false;
+  std::thread rcuc;
+
+  Rcu* owner = nullptr;  // constant after construction
+
+  // Statistics (relaxed: counters only).
+  std::atomic<uint64_t> n_cbs_queued{0};
+  std::atomic<uint64_t> n_cbs_invoked{0};
+  std::atomic<uint64_t> n_qs_reported{0};
+
+  // Constant after construction.
+  int cpu = 0;
+  RcuNode* mynode = nullptr;
+  uint64_t grpmask = 0;
+};
+
+// Counters for stats lines and tests; a consistent-enough snapshot.
+struct RcuStats {
+  uint64_t gp_seq = 0;
+  uint64_t gps_completed = 0;
+  uint64_t exp_seq = 0;
+  uint64_t exp_completed = 0;
+  uint64_t fqs_scans = 0;
+  uint64_t cbs_queued = 0;
+  uint64_t cbs_invoked = 0;
+  uint64_t barriers = 0;
+  uint64_t qs_rcuc = 0;     // QS reported by rcuc threads
+  uint64_t qs_unlock = 0;   // QS reported from a reader's unlock slow path
+  uint64_t qs_fqs = 0;      // vCPU QS found by the FQS scan
+  uint64_t blocked_readers = 0;  // queued on blkd lists, cumulative
+  int registered_threads = 0;
+  GpState gp_state = GpState::kIdle;
+};
+
+class Rcu {
+ public:
+  // Builds an instance; InvalidArgument names the bad Config field,
+  // ResourceExhausted if kMaxInstances instances already exist,
+  // FailedPrecondition if ReaderMode::kMembarrier was asked for and
+  // membarrier() cannot register.
+  static absl::StatusOr<std::unique_ptr<Rcu>> Create(const Config& config);
+
+  // Invokes every pending callback (waiting for the grace periods they
+  // need), stops the instance's threads and frees everything. The calling
+  // thread is unregistered if it was registered; any other registered
+  // thread is a fatal error.
+  ~Rcu();
+  Rcu(const Rcu&) = delete;
+  Rcu& operator=(const Rcu&) = delete;
+
+  // ---- Threads. ----
+  // Registers the calling thread and attaches it to `cpu` (-1: the next
+  // online vCPU, round-robin). Registering twice is a fatal error.
+  void RegisterThread(int cpu = -1);
+  // Detaches and unregisters the calling thread. Inside a read-side
+  // critical section this ends it first (the kernel's exit_rcu()).
+  void UnregisterThread();
+  bool IsRegistered() const { return internal::tls_recs[slot_] != nullptr; }
+  // Moves the calling (registered) thread to vCPU `cpu`. Legal inside a
+  // read-side critical section: the thread is then queued as a blocked
+  // reader of its old leaf, and grace periods wait for its outermost unlock.
+  void MigrateSelf(int cpu);
+  // The vCPU the calling thread is attached to, -1 if unregistered.
+  int CurrentCpu() const;
+
+  // ---- Readers. ----
+  void ReadLock() { internal::ReaderLock(internal::RecForSlot(slot_)); }
+  void ReadUnlock() { internal::ReaderUnlock(internal::RecForSlot(slot_)); }
+  // True when the calling thread is inside a read-side critical section of
+  // this instance.
+  bool ReadLockHeld() const { return internal::InReader(internal::tls_recs[slot_]); }
+  // Announces a quiescent state (the kernel's cond_resched() role): outside
+  // a reader it is always one; this also answers a pending NEED_QS request.
+  void QuiescentState();
+  // Extended quiescent state: the thread promises not to read until
+  // ThreadOnline(). Reading in between is a fatal error in debug builds.
+  void ThreadOffline();
+  void ThreadOnline();
+
+  // ---- Updaters. ----
+  // Waits for a full grace period: every reader that began before the call
+  // has ended when it returns. Concurrent callers share grace periods.
+  // Must not be called inside a read-side critical section.
+  void Synchronize();
+  // As Synchronize(), driven by the caller: one membarrier, a scan of the
+  // registered threads, a wait for those inside a reader, a membarrier.
+  void SynchronizeExpedited();
+  // Polled API. A cookie from GetState() is complete (PollState() true)
+  // once a full grace period has elapsed after GetState() was called;
+  // StartPoll() also makes sure that grace period will happen.
+  // CondSynchronize(c) waits only if c is not complete yet.
+  uint64_t GetState();
+  uint64_t StartPoll();
+  bool PollState(uint64_t cookie);
+  void CondSynchronize(uint64_t cookie);
+  // Queues `head` on the caller's vCPU (any online vCPU for an unregistered
+  // thread); `func(head)` runs after a grace period, on an rcuc thread.
+  // Callbacks queued on one vCPU run in the order they were queued.
+  void Call(RcuHead* head, RcuCallback func);
+  // Waits until every callback queued (on any vCPU) before the call has
+  // run. Concurrent callers share one barrier. Must not be called inside a
+  // read-side critical section, nor from a callback.
+  void Barrier();
+
+  // ---- Introspection. ----
+  const Config& config() const { return config_; }
+  const Geometry& geometry() const { return geometry_; }
+  ReaderMode reader_mode() const { return reader_mode_; }
+  int nr_cpu_ids() const { return config_.nr_cpu_ids; }
+  int num_online_cpus() const;
+  bool CpuOnline(int cpu) const;
+  uint64_t GpSeq() const { return gp_seq_.load(std::memory_order_acquire); }
+  uint64_t ExpSeq() const { return exp_seq_.load(std::memory_order_acquire); }
+  RcuStats GetStats() const;
+  // The kernel's dump_tree format (see Geometry::Dump()).
+  std::string DumpTree() const { return geometry_.Dump(); }
+  // Human-readable GP state: gp_seq, GP thread state, each node's qsmask,
+  // the vCPUs and threads (name/tid) still holding the GP, blocked readers.
+  std::string DumpGpState() const;
+  // The slot of this instance in internal::tls_recs.
+  int slot() const { return slot_; }
+  // Asks the GP thread for a force-quiescent-state scan now (the kernel's
+  // rcu_force_quiescent_state(); the harness's fqs thread uses it).
+  void ForceQs();
+
+  // For tests and the harness: the rcu_node and per-vCPU state.
+  RcuNode& node(int i) { return nodes_[i]; }
+  RcuData& rdp(int cpu) { return rdps_[cpu]; }
+
+ private:
+  friend void internal::ReadUnlockSpecial(internal::ThreadRec* t);
+  friend class DefaultBuilder;
+  static absl::StatusOr<std::unique_ptr<Rcu>> CreateInSlot(const Config& config,
+                                                          bool default_slot);
+  Rcu(const Config& config, Geometry geometry, int slot, ReaderMode mode);
+  void Start();
+
+  // tree.cc: GP thread and QS reporting.
+  void GpThreadMain();
+  bool GpInit();
+  void GpFqsLoop();
+  void GpCleanup();
+  void ForceQuiescentStates();
+  void GpSlow(int delay);
+  void HeavyFence();
+  bool StartThisGp(uint64_t gp_seq_req);
+  void WakeGpThread();
+  bool RootGpDone();
+  void InitNewRnpLocked(RcuNode* leaf) ABSL_EXCLUSIVE_LOCKS_REQUIRED(leaf->lock);
+  void CleanupDeadRnpLocked(RcuNode* leaf)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(leaf->lock);
+  long CbLen(RcuData* rdp) const;
+  void ReportQsRnp(uint64_t mask, RcuNode* rnp, uint64_t gps)
+      ABSL_UNLOCK_FUNCTION(rnp->lock);
+  void ReportQsRsp() ABSL_UNLOCK_FUNCTION(nodes_[0].lock);
+  void ReportUnblockQsRnp(RcuNode* rnp) ABSL_UNLOCK_FUNCTION(rnp->lock);
+  bool CheckCpuQsLocked(RcuData* rdp, uint64_t gps)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(rdp->local);
+  bool TryReportCpuQsLocked(RcuData* rdp, std::atomic<uint64_t>* counter)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(rdp->local);
+  void AccelerateLocked(RcuData* rdp, bool* needwake)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(rdp->local);
+  uint64_t SnapGpSeq() const;
+
+  // Callback processing.
+  void RcucMain(RcuData* rdp);
+  bool RcuCore(RcuData* rdp);
+  void WakeRcuc(RcuData* rdp);
+  void EnsureRcucLocked(RcuData* rdp) ABSL_EXCLUSIVE_LOCKS_REQUIRED(rdp->local);
+  void WaitForCallbacks();
+
+  // Threads and blocked readers (preempt.cc).
+  void AttachLocked(internal::ThreadRec* t, RcuData* rdp)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(rdp->local);
+  void DetachLocked(internal::ThreadRec* t, RcuData* rdp)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(rdp->local);
+  void QueueBlockedLocked(internal::ThreadRec* t, RcuData* rdp)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(rdp->local);
+  void UnlockSpecial(internal::ThreadRec* t);
+  void UnregisterRec(internal::ThreadRec* t);
+  int PickCpu();
+
+  // barrier.cc.
+  static void BarrierCallback(RcuHead* head);
+  void BarrierComplete();
+
+  // ---- Constant after construction. ----
+  const Config config_;
+  const Geometry geometry_;
+  const int slot_;
+  const ReaderMode reader_mode_;
+  const std::chrono::nanoseconds jiffy_;
+  std::unique_ptr<RcuNode[]> nodes_;
+  std::unique_ptr<RcuData[]> rdps_;
+
+  // ---- Grace-period state. ----
+  // Authoritative gp_seq; written under nodes_[0].lock, loaded anywhere.
+  std::atomic<uint64_t> gp_seq_;
+  // kGpFlag* bits; written under nodes_[0].lock, loaded by the GP thread.
+  std::atomic<uint32_t> gp_flags_{0};
+  std::atomic<GpState> gp_state_{GpState::kIdle};
+  std::atomic<uint64_t> gps_completed_{0};
+  std::atomic<uint64_t> fqs_scans_{0};
+  std::atomic<uint64_t> qs_rcuc_{0}, qs_unlock_{0}, qs_fqs_{0};
+  std::atomic<uint64_t> blocked_readers_{0};
+  std::atomic<bool> stop_{false};
+  std::thread gp_thread_;
+  internal::Mutex gp_wq_mu_;  // GP thread's wait queue
+  internal::CondVar gp_wq_cv_;
+  internal::Mutex done_mu_;   // Synchronize() waiters
+  internal::CondVar done_cv_;
+  internal::Mutex ofl_mu_;    // excludes hotplug from GP init's ONOFF pass
+
+  // ---- Expedited (expedited.cc). ----
+  internal::Mutex exp_mu_;
+  // Written under exp_mu_; loaded by callers taking a snapshot.
+  std::atomic<uint64_t> exp_seq_;
+  std::atomic<uint64_t> exp_completed_{0};
+
+  // ---- Barrier (barrier.cc). ----
+  internal::Mutex barrier_mu_;    // one barrier at a time
+  internal::Mutex barrier_lock_;  // entrain vs. callback migration
+  // Written under barrier_mu_; loaded by callers taking a snapshot.
+  std::atomic<uint64_t> barrier_seq_{0};
+  std::atomic<long> barrier_cpu_count_{0};
+  internal::Mutex barrier_done_mu_;
+  internal::CondVar barrier_done_cv_;
+  bool barrier_done_ ABSL_GUARDED_BY(barrier_done_mu_) = false;
+  std::atomic<uint64_t> barriers_{0};
+
+  // ---- Thread registry. ----
+  mutable internal::Mutex reg_mu_;
+  std::vector<std::unique_ptr<internal::ThreadRec>> recs_ ABSL_GUARDED_BY(reg_mu_);
+  internal::ThreadRec* free_recs_ ABSL_GUARDED_BY(reg_mu_) = nullptr;
+  int n_registered_ ABSL_GUARDED_BY(reg_mu_) = 0;
+  std::atomic<uint32_t> rr_cpu_{0};
+};
+
+}  // namespace rcu
+
+#endif  // RCU_TREE_H_

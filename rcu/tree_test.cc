@@ -1,0 +1,451 @@
+// Copyright 2026 The rcutorture project authors.
+#include "rcu/tree.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "rcu/internal/test_util.h"
+#include "rcu/rcu.h"
+
+namespace rcu {
+namespace {
+
+using rcu::testing::Eventually;
+using rcu::testing::Flag;
+using rcu::testing::MakeRcu;
+using namespace std::chrono_literals;
+
+TEST(Rcu, CreateRejectsBadConfig) {
+  Config c;
+  c.fanout = 70;
+  auto r = Rcu::Create(c);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("Config.fanout"), std::string::npos);
+}
+
+TEST(Rcu, ReaderModeIsChosenAndReported) {
+  auto r = MakeRcu(2);
+  EXPECT_NE(r->reader_mode(), ReaderMode::kAuto);
+  if (internal::kTsan) {
+    EXPECT_EQ(r->reader_mode(), ReaderMode::kFences);
+  }
+  auto f = MakeRcu(2, 64, 16, ReaderMode::kFences);
+  EXPECT_EQ(f->reader_mode(), ReaderMode::kFences);
+}
+
+TEST(Rcu, SynchronizeWithoutReadersCompletesAGracePeriod) {
+  auto r = MakeRcu(4);
+  const uint64_t before = r->GpSeq();
+  r->Synchronize();
+  EXPECT_GE(SeqDiff(r->GpSeq(), before), 1u);
+  EXPECT_EQ(SeqState(r->GpSeq()), 0u);
+  EXPECT_GE(r->GetStats().gps_completed, 1u);
+}
+
+TEST(Rcu, HugeTreeWorks) {
+  auto r = MakeRcu(1024, 2, 2);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->geometry().num_levels(), 10);
+  r->RegisterThread(1000);
+  r->Synchronize();
+  r->ReadLock();
+  r->ReadUnlock();
+  r->Synchronize();
+  r->UnregisterThread();
+}
+
+enum class SyncKind { kNormal, kExpedited, kCond, kPoll };
+
+void DoSync(Rcu& r, SyncKind k) {
+  switch (k) {
+    case SyncKind::kNormal:
+      r.Synchronize();
+      break;
+    case SyncKind::kExpedited:
+      r.SynchronizeExpedited();
+      break;
+    case SyncKind::kCond:
+      r.CondSynchronize(r.GetState());
+      break;
+    case SyncKind::kPoll: {
+      uint64_t c = r.StartPoll();
+      while (!r.PollState(c)) std::this_thread::sleep_for(100us);
+      break;
+    }
+  }
+}
+
+struct Shape {
+  int cpus, fanout, leaf;
+};
+
+class GracePeriodGuarantee
+    : public ::testing::TestWithParam<std::tuple<SyncKind, Shape, ReaderMode>> {};
+
+// Thread A enters a read-side critical section and holds it. Thread B then
+// waits for a grace period, which must not end while A is still inside: A
+// sets `unlocking` just before its outermost unlock, and B checks it
+// when its wait returns. Nested sections must hold it too.
+TEST_P(GracePeriodGuarantee, PreexistingReaderHoldsGracePeriod) {
+  const auto [kind, shape, mode] = GetParam();
+  auto r = MakeRcu(shape.cpus, shape.fanout, shape.leaf, mode);
+  for (int round = 0; round < 3; ++round) {
+    Flag in_reader, unlocking;
+    std::thread a([&] {
+      r->RegisterThread(shape.cpus - 1);
+      r->ReadLock();
+      r->ReadLock();  // nested
+      in_reader.Set();
+      std::this_thread::sleep_for(30ms);
+      r->ReadUnlock();  // inner: still inside
+      std::this_thread::sleep_for(20ms);
+      unlocking.Set();
+      r->ReadUnlock();
+      r->UnregisterThread();
+    });
+    in_reader.Wait();
+    r->RegisterThread(0);
+    DoSync(*r, kind);
+    EXPECT_TRUE(unlocking.IsSet()) << "grace period ended inside a reader";
+    r->UnregisterThread();
+    a.join();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    All, GracePeriodGuarantee,
+    ::testing::Combine(::testing::Values(SyncKind::kNormal, SyncKind::kExpedited,
+                                         SyncKind::kCond, SyncKind::kPoll),
+                       ::testing::Values(Shape{1, 64, 16}, Shape{8, 2, 2},
+                                         Shape{16, 64, 4}),
+                       ::testing::Values(ReaderMode::kAuto, ReaderMode::kFences)));
+
+TEST(Rcu, ConcurrentSynchronizeCallersShareGracePeriods) {
+  auto r = MakeRcu(4);
+  const uint64_t before = r->GetStats().gps_completed;
+  std::vector<std::thread> ts;
+  for (int i = 0; i < 8; ++i)
+    ts.emplace_back([&] {
+      for (int j = 0; j < 20; ++j) r->Synchronize();
+    });
+  for (auto& t : ts) t.join();
+  // 160 calls; sharing keeps the count well below that.
+  EXPECT_LT(r->GetStats().gps_completed - before, 160u);
+}
+
+TEST(Rcu, PolledCookiesAcrossTheWrap) {
+  Config c;
+  c.nr_cpu_ids = 4;
+  c.initial_gp_seq = uint64_t{0} - 40;  // ten GPs before the wrap
+  auto r = *Rcu::Create(c);
+  std::vector<uint64_t> cookies;
+  for (int i = 0; i < 25; ++i) {
+    uint64_t ck = r->GetState();
+    EXPECT_FALSE(r->PollState(ck)) << "a fresh cookie cannot be complete";
+    cookies.push_back(ck);
+    r->Synchronize();
+    EXPECT_TRUE(r->PollState(ck));
+  }
+  EXPECT_LT(r->GpSeq(), uint64_t{1000}) << "the counter should have wrapped";
+  for (uint64_t ck : cookies) EXPECT_TRUE(r->PollState(ck));
+  EXPECT_TRUE(r->PollState(kGetStateCompleted));
+  uint64_t ck = r->StartPoll();
+  EXPECT_TRUE(Eventually([&] { return r->PollState(ck); }));
+}
+
+struct TimedCb {
+  RcuHead head;
+  Rcu* rcu = nullptr;
+  uint64_t cookie = 0;
+  std::atomic<bool>* early = nullptr;
+  std::atomic<int>* ran = nullptr;
+};
+
+void CheckCookie(RcuHead* h) {
+  auto* cb = reinterpret_cast<TimedCb*>(h);
+  if (!cb->rcu->PollState(cb->cookie)) cb->early->store(true);
+  cb->ran->fetch_add(1);
+}
+
+// Every callback must run after a full grace period from its Call(): the
+// callback checks the polled cookie taken just before it was queued.
+TEST(Rcu, CallNeverRunsBeforeItsGracePeriod) {
+  auto r = MakeRcu(8, 2, 2);
+  std::atomic<bool> early{false};
+  std::atomic<int> ran{0};
+  constexpr int kPerThread = 3000;
+  std::vector<std::unique_ptr<TimedCb[]>> cbs;
+  for (int t = 0; t < 4; ++t) cbs.emplace_back(new TimedCb[kPerThread]);
+  std::vector<std::thread> ts;
+  for (int t = 0; t < 4; ++t) {
+    ts.emplace_back([&, t] {
+      r->RegisterThread(t * 2);
+      for (int i = 0; i < kPerThread; ++i) {
+        TimedCb& cb = cbs[t][i];
+        cb.rcu = r.get();
+        cb.early = &early;
+        cb.ran = &ran;
+        cb.cookie = r->GetState();
+        r->Call(&cb.head, CheckCookie);
+        if (i % 500 == 0) r->MigrateSelf((t * 2 + i / 500) % 8);
+      }
+      r->UnregisterThread();
+    });
+  }
+  for (auto& t : ts) t.join();
+  r->Barrier();
+  EXPECT_EQ(ran.load(), 4 * kPerThread);
+  EXPECT_FALSE(early.load());
+}
+
+// Thread A holds a reader; thread B queues a callback. The callback must
+// not run until A's reader ends.
+TEST(Rcu, CallWaitsForPreexistingReader) {
+  auto r = MakeRcu(4);
+  Flag in_reader, release;
+  std::atomic<bool> unlocked{false};
+  std::thread a([&] {
+    r->RegisterThread(1);
+    r->ReadLock();
+    in_reader.Set();
+    release.Wait();
+    unlocked.store(true);
+    r->ReadUnlock();
+    r->UnregisterThread();
+  });
+  in_reader.Wait();
+  struct Cb {
+    RcuHead head;
+    std::atomic<bool>* unlocked;
+    std::atomic<int> state{0};  // 0 not run, 1 ran after unlock, 2 early
+  } cb;
+  cb.unlocked = &unlocked;
+  r->Call(&cb.head, [](RcuHead* h) {
+    auto* c = reinterpret_cast<Cb*>(h);
+    c->state.store(c->unlocked->load() ? 1 : 2);
+  });
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(cb.state.load(), 0);
+  release.Set();
+  a.join();
+  r->Barrier();
+  EXPECT_EQ(cb.state.load(), 1);
+}
+
+// Callbacks queued on one vCPU run in the order they were queued.
+TEST(Rcu, CallbacksRunInOrderPerCpu) {
+  auto r = MakeRcu(4);
+  constexpr int kN = 20000;
+  struct Cb {
+    RcuHead head;
+    int seq;
+    int* last;
+    std::atomic<int>* bad;
+  };
+  std::vector<Cb> cbs(2 * kN);
+  int last[2] = {-1, -1};
+  std::atomic<int> bad{0};
+  std::vector<std::thread> ts;
+  for (int t = 0; t < 2; ++t) {
+    ts.emplace_back([&, t] {
+      r->RegisterThread(t);
+      for (int i = 0; i < kN; ++i) {
+        Cb& c = cbs[t * kN + i];
+        c.seq = i;
+        c.last = &last[t];
+        c.bad = &bad;
+        r->Call(&c.head, [](RcuHead* h) {
+          auto* c = reinterpret_cast<Cb*>(h);
+          if (c->seq != *c->last + 1) c->bad->fetch_add(1);
+          *c->last = c->seq;
+        });
+      }
+      r->UnregisterThread();
+    });
+  }
+  for (auto& t : ts) t.join();
+  r->Barrier();
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_EQ(last[0], kN - 1);
+  EXPECT_EQ(last[1], kN - 1);
+}
+
+TEST(Rcu, UnregisteredThreadMayCallAndSynchronize) {
+  auto r = MakeRcu(3);
+  std::atomic<int> ran{0};
+  struct Cb {
+    RcuHead head;
+    std::atomic<int>* ran;
+  };
+  std::vector<Cb> cbs(100);
+  for (auto& c : cbs) {
+    c.ran = &ran;
+    r->Call(&c.head, [](RcuHead* h) { reinterpret_cast<Cb*>(h)->ran->fetch_add(1); });
+  }
+  r->Synchronize();
+  r->SynchronizeExpedited();
+  r->Barrier();
+  EXPECT_EQ(ran.load(), 100);
+}
+
+struct ChainCb {
+  RcuHead head;
+  Rcu* r;
+  int chain;
+  static std::atomic<int> ran;
+  static void Run(RcuHead* h) {
+    auto* c = reinterpret_cast<ChainCb*>(h);
+    ran.fetch_add(1);
+    if (c->chain-- > 0) c->r->Call(&c->head, Run);
+  }
+};
+std::atomic<int> ChainCb::ran{0};
+
+TEST(Rcu, DestroyInvokesPendingCallbacksIncludingChained) {
+  std::vector<ChainCb> cbs(1000);
+  {
+    auto r = MakeRcu(4);
+    for (auto& c : cbs) {
+      c.r = r.get();
+      c.chain = 2;
+      r->Call(&c.head, ChainCb::Run);
+    }
+  }
+  EXPECT_EQ(ChainCb::ran.load(), 3000);
+}
+
+// Thread A reads under instance 1 forever (until told); thread B's grace
+// periods on instance 2 must not wait for it.
+TEST(Rcu, InstancesAreIndependent) {
+  auto r1 = MakeRcu(2);
+  auto r2 = MakeRcu(2);
+  Flag in_reader, release;
+  std::thread a([&] {
+    r1->RegisterThread();
+    r2->RegisterThread();
+    r1->ReadLock();
+    in_reader.Set();
+    release.Wait();
+    r1->ReadUnlock();
+    r1->UnregisterThread();
+    r2->UnregisterThread();
+  });
+  in_reader.Wait();
+  r2->Synchronize();
+  r2->SynchronizeExpedited();
+  EXPECT_FALSE(release.IsSet());
+  release.Set();
+  a.join();
+}
+
+TEST(Rcu, QuiescentStateAndThreadOffline) {
+  auto r = MakeRcu(2);
+  r->RegisterThread(0);
+  r->QuiescentState();
+  r->ThreadOffline();
+  std::thread t([&] { r->Synchronize(); });
+  t.join();
+  r->ThreadOnline();
+  r->ReadLock();
+  EXPECT_TRUE(r->ReadLockHeld());
+  r->ReadUnlock();
+  EXPECT_FALSE(r->ReadLockHeld());
+  r->UnregisterThread();
+}
+
+TEST(Rcu, ThreadExitingRegisteredIsUnregistered) {
+  auto r = MakeRcu(2);
+  std::thread([&] { r->RegisterThread(); }).join();
+  EXPECT_EQ(r->GetStats().registered_threads, 0);
+}
+
+TEST(Rcu, DumpGpStateNamesHolders) {
+  Config c;
+  c.nr_cpu_ids = 4;
+  c.jiffies_till_first_fqs = 100;
+  c.jiffies_till_next_fqs = 100;
+  auto r = *Rcu::Create(c);
+  Flag in_reader, release;
+  std::thread a([&] {
+    pthread_setname_np(pthread_self(), "holder");
+    r->RegisterThread(2);
+    r->ReadLock();
+    in_reader.Set();
+    release.Wait();
+    r->ReadUnlock();
+    r->UnregisterThread();
+  });
+  in_reader.Wait();
+  r->StartPoll();
+  ASSERT_TRUE(Eventually([&] {
+    return r->DumpGpState().find("vCPU 2 holds the GP") != std::string::npos;
+  }));
+  std::string d = r->DumpGpState();
+  EXPECT_NE(d.find("holder/"), std::string::npos) << d;
+  EXPECT_NE(d.find("in reader"), std::string::npos) << d;
+  release.Set();
+  a.join();
+}
+
+TEST(DefaultInstance, PlainFunctions) {
+  RegisterThread();
+  static std::atomic<int> value{1};
+  std::atomic<std::atomic<int>*> p{&value};
+  {
+    ReadGuard g;
+    EXPECT_TRUE(ReadLockHeld());
+    EXPECT_EQ(Dereference(p)->load(), 1);
+  }
+  EXPECT_FALSE(ReadLockHeld());
+  AssignPointer(p, &value);
+  EXPECT_EQ(AccessPointer(p), &value);
+  Synchronize();
+  SynchronizeExpedited();
+  CondSynchronize(GetState());
+  static std::atomic<int> ran{0};
+  static RcuHead h;
+  Call(&h, [](RcuHead*) { ran.fetch_add(1); });
+  Barrier();
+  EXPECT_EQ(ran.load(), 1);
+  EXPECT_FALSE(InitDefault(Config()).ok());
+  EXPECT_EQ(Default().slot(), 0);
+  UnregisterThread();
+}
+
+#if RCU_DEBUG_CHECKS_ENABLED
+TEST(RcuDeathTest, SynchronizeInsideReaderIsCaught) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        auto r = MakeRcu(2);
+        r->RegisterThread();
+        r->ReadLock();
+        r->Synchronize();
+      },
+      "Illegal Synchronize\\(\\) in RCU read-side critical section");
+  EXPECT_DEATH(
+      {
+        auto r = MakeRcu(2);
+        r->RegisterThread();
+        r->ReadLock();
+        r->Barrier();
+      },
+      "Illegal Barrier\\(\\)");
+}
+
+TEST(RcuDeathTest, ReadingUnregisteredIsCaught) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        auto r = MakeRcu(2);
+        r->ReadLock();
+      },
+      "not registered");
+}
+#endif
+
+}  // namespace
+}  // namespace rcu

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs the whole test suite:
+#   - every test in the release build (unit tests, torture runs, golden
+#     tests, script tests);
+#   - the concurrency tests (ctest label "concurrency") under TSan and
+#     under ASan+UBSan with debug checks on.
+# Exits non-zero on any failure. Budget: under 25 minutes on 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh release tsan asan
+
+status=0
+run() {
+  echo "=== $*" >&2
+  "$@" || status=1
+}
+run ctest --preset release -j2 --timeout 600
+run ctest --preset tsan -L concurrency -j2 --timeout 600
+run ctest --preset asan -L concurrency -j2 --timeout 600
+if ((status)); then
+  echo "test.sh: FAILED" >&2
+else
+  echo "test.sh: all suites passed" >&2
+fi
+exit "$status"
