@@ -1,1 +1,181 @@
+// Copyright 2026 The rcutorture project authors.
 #include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "rcu/internal/test_util.h"
+#include "rcu/tree.h"
+
+namespace rcu {
+namespace {
+
+using rcu::testing::Eventually;
+using rcu::testing::Flag;
+using rcu::testing::MakeRcu;
+using namespace std::chrono_literals;
+
+struct CountCb {
+  RcuHead head;
+  std::atomic<long>* ran;
+  static void Run(RcuHead* h) {
+    reinterpret_cast<CountCb*>(h)->ran->fetch_add(1, std::memory_order_relaxed);
+  }
+};
+
+TEST(Barrier, WithNoCallbacksReturns) {
+  auto r = MakeRcu(16, 2, 2);
+  r->Barrier();
+  r->Barrier();
+  EXPECT_EQ(r->GetStats().barriers, 2u);
+}
+
+TEST(Barrier, WaitsForEveryCallbackOnEveryCpu) {
+  auto r = MakeRcu(16, 2, 4);
+  std::atomic<long> ran{0};
+  constexpr int kPerCpu = 500;
+  std::vector<CountCb> cbs(16 * kPerCpu);
+  r->RegisterThread(0);
+  for (int cpu = 0; cpu < 16; ++cpu) {
+    r->MigrateSelf(cpu);
+    for (int i = 0; i < kPerCpu; ++i) {
+      CountCb& c = cbs[cpu * kPerCpu + i];
+      c.ran = &ran;
+      r->Call(&c.head, CountCb::Run);
+    }
+  }
+  r->Barrier();
+  EXPECT_EQ(ran.load(), 16 * kPerCpu);
+  r->UnregisterThread();
+}
+
+// Thread A posts callbacks on several vCPUs while threads B and C call
+// Barrier() over and over. Each barrier must wait for every callback A had
+// queued (counted) before that barrier began.
+TEST(Barrier, ConcurrentBarriersRacingCalls) {
+  auto r = MakeRcu(8, 2, 2);
+  std::atomic<long> ran{0};
+  std::atomic<long> queued{0};
+  std::atomic<bool> stop{false};
+  std::atomic<int> errors{0};
+  constexpr int kN = 40000;
+  std::vector<CountCb> cbs(kN);
+  std::thread a([&] {
+    r->RegisterThread(0);
+    for (int i = 0; i < kN; ++i) {
+      if (i % 1000 == 0) r->MigrateSelf((i / 1000) % 8);
+      cbs[i].ran = &ran;
+      r->Call(&cbs[i].head, CountCb::Run);
+      queued.fetch_add(1);
+    }
+    r->UnregisterThread();
+    stop.store(true);
+  });
+  auto barrier_loop = [&] {
+    while (!stop.load()) {
+      long before = queued.load();
+      r->Barrier();
+      if (ran.load() < before) errors.fetch_add(1);
+    }
+  };
+  std::thread b(barrier_loop), c(barrier_loop);
+  a.join();
+  b.join();
+  c.join();
+  r->Barrier();
+  EXPECT_EQ(ran.load(), kN);
+  EXPECT_EQ(errors.load(), 0);
+}
+
+// Regression test for the barrier returning early when its count is not
+// biased.
+//   Thread A (rcuc/0) is invoking a blocking callback on vCPU 0.
+//   Thread C sits in a read-side critical section on vCPU 2, so vCPU 1's
+//   callback cannot finish its grace period.
+//   Thread B calls Barrier(): it entrains behind A's callback on vCPU 0,
+//   then stalls on vCPU 1, whose local lock the test holds.
+// The test releases A's callback, so vCPU 0's barrier callback runs and
+// takes its count back; then it lets B go on to vCPU 1. Only the barrier's
+// own bias kept the count above zero in between; without it B's wait would
+// already be satisfied and Barrier() would return while vCPU 1's callback
+// is still queued.
+TEST(Barrier, BarrierReturnsEarlyWithoutBiasBug) {
+  auto r = MakeRcu(4);
+  Flag blocking, unblock, c_in_reader, c_release;
+  struct BlockCb {
+    RcuHead head;
+    Flag* blocking;
+    Flag* unblock;
+  } block{{}, &blocking, &unblock};
+  std::atomic<long> ran1{0};
+  CountCb on1{{}, &ran1};
+
+  r->RegisterThread(0);
+  r->Call(&block.head, [](RcuHead* h) {
+    auto* b = reinterpret_cast<BlockCb*>(h);
+    b->blocking->Set();
+    b->unblock->Wait();
+  });
+  blocking.Wait();  // rcuc/0 is inside the blocking callback
+  std::thread c([&] {
+    r->RegisterThread(2);
+    r->ReadLock();
+    c_in_reader.Set();
+    c_release.Wait();
+    r->ReadUnlock();
+    r->UnregisterThread();
+  });
+  c_in_reader.Wait();
+  r->MigrateSelf(1);
+  r->Call(&on1.head, CountCb::Run);  // waits for a GP that C holds
+  r->UnregisterThread();
+
+  const uint64_t invoked0 = r->rdp(0).n_cbs_invoked.load();
+  r->rdp(1).local.lock();
+  std::atomic<bool> barrier_returned{false};
+  std::atomic<long> ran1_at_return{-1};
+  std::thread b([&] {
+    r->Barrier();
+    ran1_at_return.store(ran1.load());
+    barrier_returned.store(true);
+  });
+  // B entrains on vCPU 0 (its barrier_seq_snap moves) and stalls on vCPU 1.
+  ASSERT_TRUE(Eventually([&] {
+    return r->rdp(0).barrier_seq_snap.load() != r->rdp(1).barrier_seq_snap.load();
+  }));
+  unblock.Set();
+  // The blocking callback and vCPU 0's barrier callback have both run.
+  ASSERT_TRUE(Eventually(
+      [&] { return r->rdp(0).n_cbs_invoked.load() == invoked0 + 2; }));
+  r->rdp(1).local.unlock();
+  std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(barrier_returned.load())
+      << "Barrier() returned while vCPU 1's callback was still queued";
+  c_release.Set();
+  b.join();
+  c.join();
+  EXPECT_EQ(ran1_at_return.load(), 1);
+}
+
+// Callbacks run in order with a barrier between batches: every callback
+// queued before Barrier() has run when it returns, also when the barrier
+// callback lands in the DONE segment behind callbacks being invoked.
+TEST(Barrier, FromCallbackHeavyLoadRepeatedly) {
+  auto r = MakeRcu(2);
+  std::atomic<long> ran{0};
+  std::vector<CountCb> cbs(100000);
+  for (int round = 0; round < 5; ++round) {
+    long before = ran.load();
+    for (int i = 0; i < 20000; ++i) {
+      CountCb& c = cbs[round * 20000 + i];
+      c.ran = &ran;
+      r->Call(&c.head, CountCb::Run);
+    }
+    r->Barrier();
+    EXPECT_EQ(ran.load() - before, 20000);
+  }
+}
+
+}  // namespace
+}  // namespace rcu

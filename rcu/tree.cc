@@ -766,9 +766,17 @@ uint64_t Rcu::StartPoll() {
   return s;
 }
 
+// Cookies are taken from gp_seq_ but polled against the root node's
+// gp_seq: GP cleanup ends the root node first, the leaves next (callbacks
+// advance on those) and gp_seq_ last, all after M2. Polling gp_seq_ would
+// let a callback queued after GetState() run before PollState() of that
+// cookie turned true.
+uint64_t Rcu::PolledGpSeq() const {
+  return nodes_[0].gp_seq.load(std::memory_order_acquire);
+}
+
 bool Rcu::PollState(uint64_t cookie) {
-  if (cookie == kGetStateCompleted ||
-      SeqDoneExact(gp_seq_.load(std::memory_order_acquire), cookie)) {
+  if (cookie == kGetStateCompleted || SeqDoneExact(PolledGpSeq(), cookie)) {
     // Orders the caller's later accesses (freeing) after the GP end.
     std::atomic_thread_fence(std::memory_order_seq_cst);
     return true;
@@ -786,9 +794,7 @@ void Rcu::Synchronize() {
   const uint64_t s = StartPoll();
   {
     MutexLock l(done_mu_);
-    done_cv_.Wait(done_mu_, [&] {
-      return SeqDoneExact(gp_seq_.load(std::memory_order_acquire), s);
-    });
+    done_cv_.Wait(done_mu_, [&] { return SeqDoneExact(PolledGpSeq(), s); });
   }
   // The woken thread's later accesses follow the GP's (the kernel's
   // smp_mb() after wait_for_completion() in synchronize_rcu()).

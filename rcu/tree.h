@@ -305,6 +305,7 @@ class Rcu {
   void AccelerateLocked(RcuData* rdp, bool* needwake)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(rdp->local);
   uint64_t SnapGpSeq() const;
+  uint64_t PolledGpSeq() const;
 
   // Callback processing.
   void RcucMain(RcuData* rdp);
