@@ -145,9 +145,14 @@ TEST(Barrier, BarrierReturnsEarlyWithoutBiasBug) {
     return r->rdp(0).barrier_seq_snap.load() != r->rdp(1).barrier_seq_snap.load();
   }));
   unblock.Set();
-  // The blocking callback and vCPU 0's barrier callback have both run.
+  // The blocking callback and, after it, vCPU 0's barrier callback have
+  // run: vCPU 0's list is empty.
   ASSERT_TRUE(Eventually(
-      [&] { return r->rdp(0).n_cbs_invoked.load() == invoked0 + 2; }));
+      [&] { return r->rdp(0).n_cbs_invoked.load() == invoked0 + 1; }));
+  ASSERT_TRUE(Eventually([&] {
+    internal::MutexLock l(r->rdp(0).local);
+    return r->rdp(0).cblist.len() == 0;
+  }));
   r->rdp(1).local.unlock();
   std::this_thread::sleep_for(50ms);
   EXPECT_FALSE(barrier_returned.load())

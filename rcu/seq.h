@@ -53,12 +53,14 @@ constexpr bool SeqStarted(uint64_t cur, uint64_t snap) {
 }
 // True when `cur` has reached snapshot `snap`.
 constexpr bool SeqDone(uint64_t cur, uint64_t snap) { return SeqGe(cur, snap); }
-// As SeqDone, but a cookie whose value is more than one grace period ahead
-// of `cur` (cur < snap - 7) also counts as done: that can only happen once
-// the counter went all the way round, so the cookie is ancient. For the
-// polled API, whose cookies may be kept arbitrarily long.
+// As SeqDone, but a cookie far ahead of `cur` (cur < snap - 10) also
+// counts as done: that can only happen once the counter went all the way
+// round, so the cookie is ancient. For the polled API, whose cookies may be
+// kept arbitrarily long. The guard band is 10, not 7, because cookies are
+// snapped from the state's gp_seq but polled on the root node's, which lags
+// it by up to one grace-period start: root s, state s+1, cookie s+8.
 constexpr bool SeqDoneExact(uint64_t cur, uint64_t snap) {
-  return SeqGe(cur, snap) || SeqLt(cur, snap - (2 * kSeqStateMask + 1));
+  return SeqGe(cur, snap) || SeqLt(cur, snap - (3 * kSeqStateMask + 1));
 }
 // True when a grace period ended between `old` and `cur`.
 constexpr bool SeqCompletedGp(uint64_t old, uint64_t cur) {

@@ -64,6 +64,18 @@ TEST(Seq, DoneExactTreatsAncientCookiesAsDone) {
   EXPECT_TRUE(SeqDoneExact(wrapped, cookie));
 }
 
+// Regression: PollState() reads the root node's gp_seq, which lags the
+// state's by up to one GP start. A cookie snapped from a just-started GP
+// must not look "ancient" (and hence complete) against the lagging value.
+TEST(Seq, DoneExactWithLaggingCounterBug) {
+  const uint64_t s = 1000;
+  const uint64_t cookie = SeqSnap(SeqStartVal(s));  // 1008
+  EXPECT_FALSE(SeqDoneExact(s, cookie));
+  EXPECT_FALSE(SeqDoneExact(SeqStartVal(s), cookie));
+  EXPECT_FALSE(SeqDoneExact(SeqEndVal(SeqStartVal(s)), cookie));
+  EXPECT_TRUE(SeqDoneExact(cookie, cookie));
+}
+
 TEST(Seq, SetState) {
   EXPECT_EQ(SeqSetState(101, 2), 102u);
   EXPECT_EQ(SeqSetState(100, 0), 100u);

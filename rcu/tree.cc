@@ -730,11 +730,14 @@ bool Rcu::RcuCore(RcuData* rdp) {
   }
   if (needwake) WakeGpThread();
   long done = 0;
+  uint64_t invoked = 0;  // not counting Barrier()'s own callbacks
   while (RcuHead* h = ready.Dequeue()) {
     RcuCallback f = h->func;
     RCU_WARN_ON(f == nullptr);  // double invocation
     if (RCU_DEBUG_CHECKS_ENABLED) h->func = nullptr;
+    const bool counted = h != &rdp->barrier_head;
     f(h);  // may free h
+    invoked += counted;
     if (++done % config_.blimit == 0) {
       // Publish progress so a concurrent Barrier() can see the list drain.
       MutexLock l(rdp->local);
@@ -750,7 +753,7 @@ bool Rcu::RcuCore(RcuData* rdp) {
     rdp->cblist.AddLen(-rest);
     more = rdp->cblist.HasDone();
   }
-  rdp->n_cbs_invoked.fetch_add(done, std::memory_order_relaxed);
+  rdp->n_cbs_invoked.fetch_add(invoked, std::memory_order_relaxed);
   if (more) WakeRcuc(rdp);
   return owe_qs;
 }

@@ -149,7 +149,7 @@ struct alignas(128) RcuData {
 
   // Statistics (relaxed: counters only).
   std::atomic<uint64_t> n_cbs_queued{0};
-  std::atomic<uint64_t> n_cbs_invoked{0};
+  std::atomic<uint64_t> n_cbs_invoked{0};  // Barrier() callbacks not counted
   std::atomic<uint64_t> n_qs_reported{0};
 
   // Constant after construction.

@@ -1,0 +1,570 @@
+// Copyright 2026 The rcutorture project authors.
+//
+// rcu_bench: librcu (rcu/) against Debian's liburcu 0.13.2, flavour
+// urcu-memb, side by side in one binary, with the methods of
+// /work/shared/reference/liburcu-baselines.md.
+//
+// What is measured:
+//   BM_ReadPair/<impl>        ns per empty read-side critical section
+//                             (lock, compiler barrier, unlock), 1 thread, no
+//                             writer; loops of 1000 pairs. <impl>:
+//                               rcu_default          rcu::ReadLock()/ReadUnlock()
+//                                                    (default instance, slot 0)
+//                               rcu_instance         Rcu::ReadLock() on an
+//                                                    explicit kMembarrier instance
+//                               rcu_instance_fences  ... on a kFences instance
+//                               urcu_memb            liburcu inlined, C++ TU
+//                               urcu_memb_c          liburcu inlined, C TU
+//                             Counter ns_per_pair.
+//   BM_SyncLatency/<impl>/readers:R
+//                             latency of one synchronize with R busy readers
+//                             (each loops blocks of 1000 empty pairs, pinned
+//                             to CPU 1, 2, ...); the timing thread is unpinned
+//                             and unregistered. <impl>: rcu_sync
+//                             (rcu::Synchronize()), rcu_exp
+//                             (rcu::SynchronizeExpedited()), rcu_exp_fences
+//                             (SynchronizeExpedited() on a kFences instance),
+//                             urcu_memb (urcu_memb_synchronize_rcu()).
+//                             Counters median_us, p99_us, max_us; the Time
+//                             column is the mean.
+//   BM_CallRcu/<impl>         one registered poster Call()s 4 M preallocated,
+//                             prefaulted heads whose callback only counts,
+//                             then Barrier(). Counters: posted_Mps (posts per
+//                             second over the posting window), invoked_Mps
+//                             (callbacks invoked inside that window per
+//                             second: the baseline's "invoked/s"), e2e_Mps
+//                             (4 M / (posting + final Barrier())), drain_ms.
+//   BM_Barrier/<impl>/cbs:N   Barrier() latency right after posting N
+//                             callbacks (N = 100000, and 0 for an empty
+//                             queue). Counters median_ms, max_ms.
+//   Memory: sizeof(ThreadRec), sizeof(RcuData), sizeof(RcuNode) and liburcu's
+//   per-thread struct urcu_reader are printed at startup and added to the
+//   benchmark context.
+//
+// Run (release preset):
+//   cmake --build --preset release --target rcu_bench -j2
+//   build/release/rcu/bench/rcu_bench --benchmark_repetitions=3
+//   build/release/rcu/bench/rcu_bench --benchmark_filter=ReadPair
+//       --default_reader_mode=fences     (one line; default instance kFences)
+// Instruction counts of one read pair (callgrind; Ir/pair = Collected/N):
+//   valgrind --tool=callgrind --callgrind-out-file=/dev/null
+//       --toggle-collect=RcuDefaultReadPairOnce
+//       build/release/rcu/bench/rcu_bench --icount=rcu_default --pairs=1000000
+//   (one command line)
+//   (--icount= rcu_default | rcu_instance | rcu_instance_fences | urcu_memb |
+//    urcu_memb_c | call_rcu | call_urcu; the function to collect is printed
+//    by the binary and listed in README.md.)
+#include <benchmark/benchmark.h>
+#include <pthread.h>
+#include <sched.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "rcu/bench/urcu_side.h"
+#include "rcu/rcu.h"
+
+// One empty pair each, noinline, for callgrind's --toggle-collect. C linkage
+// so that the collected function's name is exactly the one given.
+extern "C" {
+void RcuCallBatch(long n);
+void RcuDefaultReadPairOnce();
+void RcuInstanceReadPairOnce(rcu::Rcu* r);
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int kPairsPerIteration = 1000;
+constexpr long kCallNodes = 4'000'000;
+constexpr int kBarrierReps = 10;
+
+// Explicit instances (slots >= 1), one per reader mode.
+rcu::Rcu* g_inst_membarrier = nullptr;
+rcu::Rcu* g_inst_fences = nullptr;
+bool g_default_fences = false;
+
+inline void CompilerBarrier() { asm volatile("" ::: "memory"); }
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+void PinSelf(int cpu) {
+  const int n = static_cast<int>(std::thread::hardware_concurrency());
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu % std::max(n, 1), &set);
+  pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t i = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  return v[std::min(i, v.size() - 1)];
+}
+
+// ---------------------------------------------------------------------------
+// Read side.
+
+enum class Impl {
+  kRcuDefault,         // rcu::ReadLock(), default instance
+  kRcuInstance,        // Rcu::ReadLock(), kMembarrier instance
+  kRcuInstanceFences,  // Rcu::ReadLock(), kFences instance
+  kUrcuMemb,           // liburcu, C++ TU
+  kUrcuMembC,          // liburcu, C TU
+};
+
+rcu::Rcu* InstanceFor(Impl impl) {
+  switch (impl) {
+    case Impl::kRcuDefault: return &rcu::Default();
+    case Impl::kRcuInstance: return g_inst_membarrier;
+    case Impl::kRcuInstanceFences: return g_inst_fences;
+    default: return nullptr;
+  }
+}
+
+void Register(Impl impl, int cpu = -1) {
+  if (rcu::Rcu* r = InstanceFor(impl)) {
+    r->RegisterThread(cpu);
+  } else {
+    UrcuMembRegister();
+  }
+}
+
+void Unregister(Impl impl) {
+  if (rcu::Rcu* r = InstanceFor(impl)) {
+    r->UnregisterThread();
+  } else {
+    UrcuMembUnregister();
+  }
+}
+
+// The loops are noinline so that every variant runs the same loop shape in
+// a function of its own, as UrcuMembReadPairs() does in its TU.
+__attribute__((noinline)) void RcuDefaultReadPairs(long n) {
+  for (long i = 0; i < n; ++i) {
+    rcu::ReadLock();
+    CompilerBarrier();
+    rcu::ReadUnlock();
+  }
+}
+
+__attribute__((noinline)) void RcuInstanceReadPairs(rcu::Rcu* r, long n) {
+  for (long i = 0; i < n; ++i) {
+    r->ReadLock();
+    CompilerBarrier();
+    r->ReadUnlock();
+  }
+}
+
+void ReadPairs(Impl impl, long n) {
+  switch (impl) {
+    case Impl::kRcuDefault: RcuDefaultReadPairs(n); break;
+    case Impl::kRcuInstance: RcuInstanceReadPairs(g_inst_membarrier, n); break;
+    case Impl::kRcuInstanceFences: RcuInstanceReadPairs(g_inst_fences, n); break;
+    case Impl::kUrcuMemb: UrcuMembReadPairs(n); break;
+    case Impl::kUrcuMembC: UrcuMembReadPairsC(n); break;
+  }
+}
+
+void BM_ReadPair(benchmark::State& state, Impl impl) {
+  Register(impl);
+  const Clock::time_point t0 = Clock::now();
+  for (auto _ : state) ReadPairs(impl, kPairsPerIteration);
+  const double ns = Seconds(Clock::now() - t0) * 1e9;
+  Unregister(impl);
+  state.counters["ns_per_pair"] =
+      ns / (static_cast<double>(state.iterations()) * kPairsPerIteration);
+  state.SetItemsProcessed(state.iterations() * kPairsPerIteration);
+}
+
+// Loops blocks of 1000 empty pairs until `stop`; the thread is registered.
+long BusyReader(Impl impl, const std::atomic<bool>& stop) {
+  if (impl == Impl::kUrcuMemb) return UrcuMembBusyReader(stop);
+  long pairs = 0;
+  while (!stop.load(std::memory_order_relaxed)) {
+    ReadPairs(impl, 1000);
+    pairs += 1000;
+  }
+  return pairs;
+}
+
+// ---------------------------------------------------------------------------
+// Synchronize latency.
+
+enum class Sync { kRcuSync, kRcuExp, kRcuExpFences, kUrcuMemb };
+
+Impl ReaderImplFor(Sync s) {
+  switch (s) {
+    case Sync::kRcuSync:
+    case Sync::kRcuExp: return Impl::kRcuDefault;
+    case Sync::kRcuExpFences: return Impl::kRcuInstanceFences;
+    case Sync::kUrcuMemb: return Impl::kUrcuMemb;
+  }
+  return Impl::kRcuDefault;
+}
+
+void DoSync(Sync s) {
+  switch (s) {
+    case Sync::kRcuSync: rcu::Synchronize(); break;
+    case Sync::kRcuExp: rcu::SynchronizeExpedited(); break;
+    case Sync::kRcuExpFences: g_inst_fences->SynchronizeExpedited(); break;
+    case Sync::kUrcuMemb: UrcuMembSynchronize(); break;
+  }
+}
+
+void BM_SyncLatency(benchmark::State& state, Sync s) {
+  const int readers = static_cast<int>(state.range(0));
+  const Impl impl = ReaderImplFor(s);
+  std::atomic<bool> stop{false};
+  std::atomic<int> ready{0};
+  std::atomic<long> reader_pairs{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < readers; ++i) {
+    threads.emplace_back([&, i] {
+      // Register before pinning: registration may start the vCPU's rcuc
+      // thread, which would inherit a one-CPU affinity.
+      Register(impl, /*cpu=*/(i + 1) % 2);
+      PinSelf(i + 1);
+      ready.fetch_add(1);
+      reader_pairs.fetch_add(BusyReader(impl, stop));
+      Unregister(impl);
+    });
+  }
+  while (ready.load() < readers) std::this_thread::yield();
+  std::vector<double> us;
+  const Clock::time_point start = Clock::now();
+  for (auto _ : state) {
+    const Clock::time_point t0 = Clock::now();
+    DoSync(s);
+    const double sec = Seconds(Clock::now() - t0);
+    state.SetIterationTime(sec);
+    us.push_back(sec * 1e6);
+  }
+  stop.store(true);
+  for (auto& t : threads) t.join();
+  // Confirms the readers kept running: pairs per second per reader.
+  if (readers > 0) {
+    state.counters["reader_Mpairs_per_s"] =
+        reader_pairs.load() / Seconds(Clock::now() - start) / 1e6 / readers;
+  }
+  state.counters["median_us"] = Percentile(us, 0.5);
+  state.counters["p99_us"] = Percentile(us, 0.99);
+  state.counters["max_us"] = us.empty() ? 0 : *std::max_element(us.begin(), us.end());
+}
+
+// ---------------------------------------------------------------------------
+// Call() throughput and Barrier() latency.
+
+std::atomic<long> g_rcu_invoked{0};
+std::unique_ptr<rcu::RcuHead[]> g_rcu_heads;
+long g_rcu_nheads = 0;
+
+void CountCallback(rcu::RcuHead* /*head*/) {
+  g_rcu_invoked.fetch_add(1, std::memory_order_relaxed);
+}
+
+void RcuCallPrepare(long n) {
+  if (n <= g_rcu_nheads) return;
+  g_rcu_heads.reset(new rcu::RcuHead[n]);  // value-initialized: prefaulted
+  g_rcu_nheads = n;
+}
+
+
+struct Caller {
+  bool urcu;
+  void Prepare(long n) const { urcu ? UrcuMembCallPrepare(n) : RcuCallPrepare(n); }
+  void Post(long n) const { urcu ? UrcuMembCallBatch(n) : RcuCallBatch(n); }
+  long Invoked() const {
+    return urcu ? UrcuMembInvoked() : g_rcu_invoked.load(std::memory_order_relaxed);
+  }
+  void Barrier() const { urcu ? UrcuMembBarrier() : rcu::Barrier(); }
+  void Register() const { urcu ? UrcuMembRegister() : rcu::RegisterThread(); }
+  void Unregister() const { urcu ? UrcuMembUnregister() : rcu::UnregisterThread(); }
+};
+
+void BM_CallRcu(benchmark::State& state, bool urcu) {
+  const Caller c{urcu};
+  c.Prepare(kCallNodes);
+  c.Register();
+  c.Post(1);  // starts liburcu's call_rcu worker outside the window
+  c.Barrier();
+  double posted = 0, invoked = 0, e2e = 0, drain = 0;
+  const uint64_t gps0 = urcu ? 0 : rcu::Default().GetStats().gps_completed;
+  double window = 0;
+  for (auto _ : state) {
+    const long base = c.Invoked();
+    const Clock::time_point t0 = Clock::now();
+    c.Post(kCallNodes);
+    const Clock::time_point t1 = Clock::now();
+    const long in_window = c.Invoked() - base;
+    c.Barrier();
+    const Clock::time_point t2 = Clock::now();
+    state.SetIterationTime(Seconds(t2 - t0));
+    posted += kCallNodes / Seconds(t1 - t0) / 1e6;
+    invoked += in_window / Seconds(t1 - t0) / 1e6;
+    e2e += kCallNodes / Seconds(t2 - t0) / 1e6;
+    drain += Seconds(t2 - t1) * 1e3;
+    window += Seconds(t2 - t0);
+    if (c.Invoked() - base != kCallNodes) {
+      state.SkipWithError("Barrier() returned before every callback ran");
+      break;
+    }
+  }
+  c.Unregister();
+  const double n = static_cast<double>(std::max<int64_t>(state.iterations(), 1));
+  state.counters["posted_Mps"] = posted / n;
+  state.counters["invoked_Mps"] = invoked / n;
+  state.counters["e2e_Mps"] = e2e / n;
+  state.counters["drain_ms"] = drain / n;
+  if (!urcu && window > 0) {
+    // Grace periods the posting drove (ours only): GPs per second.
+    state.counters["gps_per_s"] =
+        (rcu::Default().GetStats().gps_completed - gps0) / window;
+  }
+}
+
+void BM_Barrier(benchmark::State& state, bool urcu) {
+  const Caller c{urcu};
+  const long cbs = state.range(0);
+  c.Prepare(std::max(cbs, 1L));
+  c.Register();
+  c.Post(1);
+  c.Barrier();
+  std::vector<double> ms, post_ms;
+  for (auto _ : state) {
+    const long base = c.Invoked();
+    const Clock::time_point tp = Clock::now();
+    c.Post(cbs);
+    const Clock::time_point t0 = Clock::now();
+    post_ms.push_back(Seconds(t0 - tp) * 1e3);
+    c.Barrier();
+    const double sec = Seconds(Clock::now() - t0);
+    state.SetIterationTime(sec);
+    ms.push_back(sec * 1e3);
+    if (c.Invoked() - base != cbs) {
+      state.SkipWithError("Barrier() returned before every callback ran");
+      break;
+    }
+  }
+  c.Unregister();
+  state.counters["median_ms"] = Percentile(ms, 0.5);
+  state.counters["post_median_ms"] = Percentile(post_ms, 0.5);
+  state.counters["max_ms"] = ms.empty() ? 0 : *std::max_element(ms.begin(), ms.end());
+}
+
+// ---------------------------------------------------------------------------
+// Registration.
+
+double Min(const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }
+double Max(const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); }
+
+benchmark::internal::Benchmark* WithStats(benchmark::internal::Benchmark* b) {
+  return b->ComputeStatistics("min", Min)->ComputeStatistics("max", Max);
+}
+
+void RegisterAll() {
+  const std::string def = g_default_fences ? "rcu_default_fences" : "rcu_default";
+  const std::pair<std::string, Impl> readers[] = {
+      {def, Impl::kRcuDefault},
+      {"rcu_instance", Impl::kRcuInstance},
+      {"rcu_instance_fences", Impl::kRcuInstanceFences},
+      {"urcu_memb", Impl::kUrcuMemb},
+      {"urcu_memb_c", Impl::kUrcuMembC},
+  };
+  for (const auto& [name, impl] : readers) {
+    WithStats(benchmark::RegisterBenchmark(("BM_ReadPair/" + name).c_str(),
+                                           BM_ReadPair, impl))
+        ->MinTime(0.5);
+  }
+  const std::pair<std::string, Sync> syncs[] = {
+      {g_default_fences ? "rcu_sync_fences" : "rcu_sync", Sync::kRcuSync},
+      {g_default_fences ? "rcu_exp_default_fences" : "rcu_exp", Sync::kRcuExp},
+      {"rcu_exp_fences", Sync::kRcuExpFences},
+      {"urcu_memb", Sync::kUrcuMemb},
+  };
+  for (const auto& [name, s] : syncs) {
+    WithStats(benchmark::RegisterBenchmark(("BM_SyncLatency/" + name).c_str(),
+                                           BM_SyncLatency, s))
+        ->ArgName("readers")
+        ->Arg(0)
+        ->Arg(1)
+        ->UseManualTime()
+        ->MinTime(0.5)
+        ->Unit(benchmark::kMicrosecond);
+  }
+  for (bool urcu : {false, true}) {
+    const std::string name = urcu ? "urcu_memb" : "rcu";
+    WithStats(benchmark::RegisterBenchmark(("BM_CallRcu/" + name).c_str(),
+                                           BM_CallRcu, urcu))
+        ->UseManualTime()
+        ->Iterations(1)
+        ->Unit(benchmark::kMillisecond);
+    WithStats(benchmark::RegisterBenchmark(("BM_Barrier/" + name).c_str(),
+                                           BM_Barrier, urcu))
+        ->ArgName("cbs")
+        ->Arg(100'000)
+        ->Arg(0)
+        ->UseManualTime()
+        ->Iterations(kBarrierReps)
+        ->Unit(benchmark::kMillisecond);
+  }
+}
+
+void AddMemoryContext() {
+  const std::pair<const char*, size_t> sizes[] = {
+      {"sizeof(rcu::internal::ThreadRec)", sizeof(rcu::internal::ThreadRec)},
+      {"sizeof(rcu::RcuData)", sizeof(rcu::RcuData)},
+      {"sizeof(rcu::RcuNode)", sizeof(rcu::RcuNode)},
+      {"sizeof(rcu::internal::tls_recs)", sizeof(rcu::internal::tls_recs)},
+      {"sizeof(rcu::RcuHead)", sizeof(rcu::RcuHead)},
+      {"sizeof(struct urcu_reader)", UrcuMembReaderSize()},
+      {"sizeof(struct rcu_head)", UrcuMembHeadSize()},
+  };
+  for (const auto& [name, size] : sizes) {
+    std::fprintf(stderr, "%-34s %zu bytes\n", name, size);
+    benchmark::AddCustomContext(name, std::to_string(size));
+  }
+  benchmark::AddCustomContext(
+      "default reader mode", rcu::ReaderModeName(rcu::Default().reader_mode()));
+}
+
+// --icount=<impl> [--pairs=N]: runs N single-pair noinline calls for
+// callgrind. Returns the process exit code.
+int RunIcount(const std::string& what, long pairs) {
+  struct Mode {
+    const char* name;
+    Impl impl;
+    const char* fn;  // --toggle-collect pattern
+    std::function<void()> once;
+  };
+  const Mode modes[] = {
+      {"rcu_default", Impl::kRcuDefault, "RcuDefaultReadPairOnce",
+       [] { RcuDefaultReadPairOnce(); }},
+      {"rcu_instance", Impl::kRcuInstance, "RcuInstanceReadPairOnce",
+       [] { RcuInstanceReadPairOnce(g_inst_membarrier); }},
+      {"rcu_instance_fences", Impl::kRcuInstanceFences, "RcuInstanceReadPairOnce",
+       [] { RcuInstanceReadPairOnce(g_inst_fences); }},
+      {"urcu_memb", Impl::kUrcuMemb, "UrcuMembReadPairOnce()",
+       [] { UrcuMembReadPairOnce(); }},
+      {"urcu_memb_c", Impl::kUrcuMemb, "UrcuMembReadPairOnceC",
+       [] { UrcuMembReadPairOnceC(); }},
+  };
+  // Call() cost: instructions per post, including the loop (2 per call).
+  if (what == "call_rcu" || what == "call_urcu") {
+    const Caller c{what == "call_urcu"};
+    c.Prepare(pairs);
+    c.Register();
+    c.Post(1);
+    c.Barrier();
+    c.Post(pairs);
+    c.Barrier();
+    c.Unregister();
+    const char* fn = c.urcu ? "UrcuMembCallBatch(long)" : "RcuCallBatch";
+    std::printf("icount %s: %ld calls in %s (use --toggle-collect='%s')\n",
+                what.c_str(), pairs, fn, fn);
+    return 0;
+  }
+  for (const Mode& m : modes) {
+    if (what != m.name) continue;
+    Register(m.impl);
+    for (long i = 0; i < pairs; ++i) m.once();
+    Unregister(m.impl);
+    std::printf("icount %s: %ld calls of %s (use --toggle-collect='%s')\n", m.name,
+                pairs, m.fn, m.fn);
+    return 0;
+  }
+  std::fprintf(stderr, "unknown --icount=%s\n", what.c_str());
+  return 2;
+}
+
+std::unique_ptr<rcu::Rcu> MakeInstance(rcu::ReaderMode mode, const char* name) {
+  rcu::Config c;
+  c.reader_mode = mode;
+  c.name = name;
+  absl::StatusOr<std::unique_ptr<rcu::Rcu>> r = rcu::Rcu::Create(c);
+  if (!r.ok()) {
+    std::fprintf(stderr, "Rcu::Create(%s): %s\n", name, r.status().ToString().c_str());
+    std::exit(1);
+  }
+  return *std::move(r);
+}
+
+}  // namespace
+
+extern "C" __attribute__((noinline)) void RcuCallBatch(long n) {
+  rcu::RcuHead* h = g_rcu_heads.get();
+  for (long i = 0; i < n; ++i) rcu::Call(&h[i], CountCallback);
+}
+
+extern "C" __attribute__((noinline)) void RcuDefaultReadPairOnce() {
+  rcu::ReadLock();
+  CompilerBarrier();
+  rcu::ReadUnlock();
+}
+
+extern "C" __attribute__((noinline)) void RcuInstanceReadPairOnce(rcu::Rcu* r) {
+  r->ReadLock();
+  CompilerBarrier();
+  r->ReadUnlock();
+}
+
+int main(int argc, char** argv) {
+  // Our own flags, removed before benchmark::Initialize().
+  std::string icount;
+  long pairs = 1'000'000;
+  int out = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a.rfind("--icount=", 0) == 0) {
+      icount = a.substr(9);
+    } else if (a.rfind("--pairs=", 0) == 0) {
+      pairs = std::atol(a.c_str() + 8);
+    } else if (a == "--default_reader_mode=fences") {
+      g_default_fences = true;
+    } else if (a == "--default_reader_mode=membarrier") {
+      g_default_fences = false;
+    } else {
+      argv[out++] = argv[i];
+    }
+  }
+  argc = out;
+
+  rcu::Config dc = rcu::DefaultConfig();
+  dc.reader_mode = g_default_fences ? rcu::ReaderMode::kFences : rcu::ReaderMode::kMembarrier;
+  if (absl::Status s = rcu::InitDefault(dc); !s.ok()) {
+    std::fprintf(stderr, "rcu::InitDefault: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  std::unique_ptr<rcu::Rcu> inst_mb = MakeInstance(rcu::ReaderMode::kMembarrier, "rcu_mb");
+  std::unique_ptr<rcu::Rcu> inst_fences = MakeInstance(rcu::ReaderMode::kFences, "rcu_fe");
+  g_inst_membarrier = inst_mb.get();
+  g_inst_fences = inst_fences.get();
+
+  int rc = 0;
+  if (!icount.empty()) {
+    rc = RunIcount(icount, pairs);
+  } else {
+    AddMemoryContext();
+    RegisterAll();
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+  }
+  g_inst_membarrier = g_inst_fences = nullptr;
+  inst_fences.reset();
+  inst_mb.reset();
+  return rc;
+}
