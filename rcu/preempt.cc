@@ -149,6 +149,31 @@ void Rcu::MigrateSelf(int cpu) {
   EnsureRcucLocked(rdp);
 }
 
+// Debug builds: the blkd list invariant (file comment). Walks the list, so
+// only called on the slow paths that change it.
+void Rcu::CheckBlkdLocked(RcuNode* rnp) {
+#if RCU_DEBUG_CHECKS_ENABLED
+  int n = 0;
+  bool seen_gp_tasks = rnp->gp_tasks == nullptr;
+  ThreadRec* prev = nullptr;
+  for (ThreadRec* t = rnp->blkd_head; t != nullptr; t = t->blkd_next) {
+    RCU_CHECK(t->blocked_node == rnp, "blkd list: reader queued on another node");
+    RCU_CHECK(t->blkd_prev == prev, "blkd list: broken back link");
+    RCU_CHECK(t->special.load() & internal::kSpecialBlocked,
+              "blkd list: queued reader not marked BLOCKED");
+    if (t == rnp->gp_tasks) seen_gp_tasks = true;
+    prev = t;
+    ++n;
+  }
+  RCU_CHECK(prev == rnp->blkd_tail, "blkd list: tail mismatch");
+  RCU_CHECK(n == rnp->n_blkd, "blkd list: count mismatch");
+  RCU_CHECK(seen_gp_tasks, "blkd list: gp_tasks not on the list");
+  RCU_CHECK(rnp->is_leaf || n == 0, "blkd list: readers queued on an interior node");
+#else
+  (void)rnp;
+#endif
+}
+
 void Rcu::QueueBlockedLocked(ThreadRec* t, RcuData* rdp) {
   RcuNode* rnp = rdp->mynode;
   MutexLock l(rnp->lock);
@@ -180,6 +205,7 @@ void Rcu::QueueBlockedLocked(ThreadRec* t, RcuData* rdp) {
   }
   ++rnp->n_blkd;
   blocked_readers_.fetch_add(1, std::memory_order_relaxed);
+  CheckBlkdLocked(rnp);
 }
 
 void Rcu::UnlockSpecial(ThreadRec* t) {
@@ -202,6 +228,7 @@ void Rcu::UnlockSpecial(ThreadRec* t) {
     t->blkd_next = t->blkd_prev = nullptr;
     t->blocked_node = nullptr;
     --rnp->n_blkd;
+    CheckBlkdLocked(rnp);
     // Release: pairs with the scanner's acquire load of `special`.
     t->special.fetch_and(~internal::kSpecialBlocked, std::memory_order_release);
     if (!empty_norm && rnp->gp_tasks == nullptr) {

@@ -322,6 +322,7 @@ class Rcu {
   void QueueBlockedLocked(internal::ThreadRec* t, RcuData* rdp)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(rdp->local);
   void UnlockSpecial(internal::ThreadRec* t);
+  void CheckBlkdLocked(RcuNode* rnp) ABSL_EXCLUSIVE_LOCKS_REQUIRED(rnp->lock);
   void UnregisterRec(internal::ThreadRec* t);
   int PickCpu();
 
