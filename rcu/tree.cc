@@ -578,7 +578,10 @@ bool Rcu::TryReportCpuQsLocked(RcuData* rdp, std::atomic<uint64_t>* counter) {
   return true;
 }
 
-void Rcu::ReportQsRnp(uint64_t mask, RcuNode* rnp, uint64_t gps) {
+// Walks up the tree hand over hand (child lock released before the
+// parent's is taken), which the thread-safety analysis cannot follow.
+void Rcu::ReportQsRnp(uint64_t mask, RcuNode* rnp, uint64_t gps)
+    ABSL_NO_THREAD_SAFETY_ANALYSIS {
   uint64_t oldmask = 0;
   for (;;) {
     uint64_t q = rnp->qsmask.load(std::memory_order_relaxed);
@@ -609,14 +612,14 @@ void Rcu::ReportQsRnp(uint64_t mask, RcuNode* rnp, uint64_t gps) {
   ReportQsRsp();
 }
 
-void Rcu::ReportQsRsp() {
+void Rcu::ReportQsRsp() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   RCU_WARN_ON(SeqState(gp_seq_.load(std::memory_order_relaxed)) == 0);
   gp_flags_.fetch_or(kGpFlagFqs, std::memory_order_relaxed);  // under root lock
   nodes_[0].lock.unlock();
   WakeGpThread();
 }
 
-void Rcu::ReportUnblockQsRnp(RcuNode* rnp) {
+void Rcu::ReportUnblockQsRnp(RcuNode* rnp) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   if (rnp->gp_tasks != nullptr ||
       rnp->qsmask.load(std::memory_order_relaxed) != 0) {
     rnp->lock.unlock();

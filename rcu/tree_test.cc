@@ -90,7 +90,9 @@ class GracePeriodGuarantee
 // sets `unlocking` just before its outermost unlock, and B checks it
 // when its wait returns. Nested sections must hold it too.
 TEST_P(GracePeriodGuarantee, PreexistingReaderHoldsGracePeriod) {
-  const auto [kind, shape, mode] = GetParam();
+  const SyncKind kind = std::get<0>(GetParam());
+  const Shape shape = std::get<1>(GetParam());
+  const ReaderMode mode = std::get<2>(GetParam());
   auto r = MakeRcu(shape.cpus, shape.fanout, shape.leaf, mode);
   for (int round = 0; round < 3; ++round) {
     Flag in_reader, unlocking;

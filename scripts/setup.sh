@@ -5,12 +5,13 @@
 #
 # Idempotent: installs only the Debian packages that are missing (one
 # `apt-get update` when any are), then configures and builds each preset
-# (release, debug, asan, tsan; see CMakePresets.json).
+# (release, debug, asan, tsan, clang; see CMakePresets.json). A preset
+# may name targets after a colon: `clang:rcu,tree_test` builds only those.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-pkgs=(cmake ninja-build g++ pkg-config libabsl-dev libfmt-dev libgtest-dev
-      libgmock-dev libbenchmark-dev liburcu-dev shellcheck)
+pkgs=(cmake ninja-build g++ clang pkg-config libabsl-dev libfmt-dev
+      libgtest-dev libgmock-dev libbenchmark-dev liburcu-dev shellcheck)
 missing=()
 for p in "${pkgs[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
@@ -27,11 +28,20 @@ fi
 
 presets=("$@")
 ((${#presets[@]})) || presets=(release)
-for p in "${presets[@]}"; do
+for spec in "${presets[@]}"; do
+  p="${spec%%:*}"
+  targets=()
+  if [[ "$spec" == *:* ]]; then
+    IFS=, read -r -a targets <<< "${spec#*:}"
+  fi
   case "$p" in
-    release|debug|asan|tsan) ;;
-    *) echo "setup: unknown preset '$p' (release, debug, asan, tsan)" >&2; exit 64 ;;
+    release|debug|asan|tsan|clang) ;;
+    *) echo "setup: unknown preset '$p' (release, debug, asan, tsan, clang)" >&2; exit 64 ;;
   esac
   [[ -f "build/$p/build.ninja" ]] || cmake --preset "$p" >/dev/null
-  cmake --build --preset "$p"
+  if ((${#targets[@]})); then
+    cmake --build --preset "$p" --target "${targets[@]}"
+  else
+    cmake --build --preset "$p"
+  fi
 done
