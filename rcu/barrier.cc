@@ -107,9 +107,11 @@ void Rcu::Barrier() {
   const uint64_t end = SeqEndVal(gseq);
   {
     MutexLock l(barrier_lock_);
+    // Release: a caller that sees the barrier ended also sees its work.
     barrier_seq_.store(end, std::memory_order_release);
   }
   for (int cpu = 0; cpu < config_.nr_cpu_ids; ++cpu)
+    // Release: pairs with the acquire in the next barrier's per-vCPU check.
     rdps_[cpu].barrier_seq_snap.store(end, std::memory_order_release);
   barriers_.fetch_add(1, std::memory_order_relaxed);
   // The callbacks' effects happen before the caller's next accesses.

@@ -84,6 +84,8 @@ void Rcu::SynchronizeExpedited() {
   for (const auto& [t, w] : busy) WaitForReader(t, w);
   // E2: the readers' critical sections end before the caller frees.
   HeavyFence();
+  // Release: a caller that sees this GP ended (its snapshot reached) also
+  // sees E2 and the readers' finished critical sections.
   exp_seq_.store(SeqEndVal(SeqStartVal(s)), std::memory_order_release);
   exp_completed_.fetch_add(1, std::memory_order_relaxed);
 }

@@ -147,6 +147,7 @@ inline void ReaderUnlock(ThreadRec* t) {
     std::atomic_signal_fence(std::memory_order_seq_cst);  // see lock
   }
   t->watch.store(w - 1 + kGenInc, kWatchStoreOrder);
+  // Compiler-only: keeps the `special` load below after the store.
   std::atomic_signal_fence(std::memory_order_seq_cst);
   // Relaxed: `special` is a hint (NEED_QS) or the owner's own flag
   // (BLOCKED); a missed NEED_QS is picked up by the next scan.

@@ -72,6 +72,8 @@ class SegCbList {
 
   // Callbacks on the list, including those extracted and not yet invoked.
   // Fully ordered with respect to Enqueue()/AddLen() (see AddLen()).
+  // Acquire: pairs with AddLen()'s seq_cst update; a Barrier() that sees a
+  // count also sees the enqueue that made it.
   long len() const { return len_.load(std::memory_order_acquire); }
   long seglen(int seg) const { return seglen_[seg]; }
   uint64_t gp_seq(int seg) const { return gp_seq_[seg]; }

@@ -212,6 +212,7 @@ Rcu::~Rcu() {
               "~Rcu: other threads are still registered with this instance");
   }
   WaitForCallbacks();
+  // Release: the threads that see stop_ also see every callback done.
   stop_.store(true, std::memory_order_release);
   WakeGpThread();
   gp_thread_.join();
@@ -247,6 +248,8 @@ int Rcu::num_online_cpus() const {
 }
 
 bool Rcu::CpuOnline(int cpu) const {
+  // Acquire: pairs with the release that brings a vCPU online, so its
+  // RcuData is initialized for whoever sees it online.
   return cpu >= 0 && cpu < config_.nr_cpu_ids &&
          rdps_[cpu].online.load(std::memory_order_acquire);
 }
@@ -310,6 +313,7 @@ void Rcu::GpThreadMain() {
                stop_.load(std::memory_order_relaxed);
       });
     }
+    // Acquire: pairs with the destructor's release of stop_.
     if (stop_.load(std::memory_order_acquire) &&
         !(gp_flags_.load(std::memory_order_relaxed) & kGpFlagInit))
       break;
@@ -705,6 +709,7 @@ void Rcu::RcucMain(RcuData* rdp) {
       }
       rdp->wake_pending = false;
     }
+    // Acquire: pairs with the destructor's release of stop_.
     if (stop_.load(std::memory_order_acquire) && CbLen(rdp) == 0) return;
     tick = RcuCore(rdp);
   }

@@ -253,6 +253,8 @@ class Rcu {
   int nr_cpu_ids() const { return config_.nr_cpu_ids; }
   int num_online_cpus() const;
   bool CpuOnline(int cpu) const;
+  // Acquire: pair with the releases that end grace periods, so a caller
+  // that sees a GP ended also sees what happened before its end.
   uint64_t GpSeq() const { return gp_seq_.load(std::memory_order_acquire); }
   uint64_t ExpSeq() const { return exp_seq_.load(std::memory_order_acquire); }
   RcuStats GetStats() const;

@@ -34,9 +34,15 @@
 //                             (callbacks invoked inside that window per
 //                             second: the baseline's "invoked/s"), e2e_Mps
 //                             (4 M / (posting + final Barrier())), drain_ms.
-//   BM_Barrier/<impl>/cbs:N   Barrier() latency right after posting N
+//   BM_Barrier/<impl>/cbs:N/held:H
+//                             Barrier() latency right after posting N
 //                             callbacks (N = 100000, and 0 for an empty
-//                             queue). Counters median_ms, max_ms.
+//                             queue). held:1: a second thread sits in a
+//                             read-side critical section while they are
+//                             posted and leaves it just before the timed
+//                             Barrier(), so all N are still queued when it
+//                             starts. Counters median_ms, max_ms,
+//                             post_median_ms (time to post the N).
 //   Memory: sizeof(ThreadRec), sizeof(RcuData), sizeof(RcuNode) and liburcu's
 //   per-thread struct urcu_reader are printed at startup and added to the
 //   benchmark context.
@@ -335,9 +341,42 @@ void BM_CallRcu(benchmark::State& state, bool urcu) {
   }
 }
 
+// A thread inside one read-side critical section from Start() until
+// Release(): callbacks posted meanwhile cannot reach their grace period.
+class Holder {
+ public:
+  explicit Holder(bool urcu) : urcu_(urcu) {}
+  void Start() {
+    thread_ = std::thread([this] {
+      urcu_ ? UrcuMembRegister() : rcu::RegisterThread();
+      urcu_ ? UrcuMembReadLock() : rcu::ReadLock();
+      locked_.store(true);
+      while (!release_.load()) std::this_thread::sleep_for(std::chrono::microseconds(50));
+      urcu_ ? UrcuMembReadUnlock() : rcu::ReadUnlock();
+      urcu_ ? UrcuMembUnregister() : rcu::UnregisterThread();
+    });
+    while (!locked_.load()) std::this_thread::yield();
+  }
+  void Release() {
+    release_.store(true);
+    thread_.join();
+  }
+
+ private:
+  const bool urcu_;
+  std::atomic<bool> locked_{false};
+  std::atomic<bool> release_{false};
+  std::thread thread_;
+};
+
+// state.range(0): callbacks posted before the Barrier(); state.range(1): 1
+// if a reader holds the grace period while they are posted and leaves its
+// critical section just before the timed Barrier(), so that every callback
+// is still queued when Barrier() starts.
 void BM_Barrier(benchmark::State& state, bool urcu) {
   const Caller c{urcu};
   const long cbs = state.range(0);
+  const bool held = state.range(1) != 0;
   c.Prepare(std::max(cbs, 1L));
   c.Register();
   c.Post(1);
@@ -345,9 +384,15 @@ void BM_Barrier(benchmark::State& state, bool urcu) {
   std::vector<double> ms, post_ms;
   for (auto _ : state) {
     const long base = c.Invoked();
+    Holder holder(urcu);
+    if (held) holder.Start();
     const Clock::time_point tp = Clock::now();
     c.Post(cbs);
-    const Clock::time_point t0 = Clock::now();
+    Clock::time_point t0 = Clock::now();
+    if (held) {
+      holder.Release();
+      t0 = Clock::now();
+    }
     post_ms.push_back(Seconds(t0 - tp) * 1e3);
     c.Barrier();
     const double sec = Seconds(Clock::now() - t0);
@@ -413,9 +458,10 @@ void RegisterAll() {
         ->Unit(benchmark::kMillisecond);
     WithStats(benchmark::RegisterBenchmark(("BM_Barrier/" + name).c_str(),
                                            BM_Barrier, urcu))
-        ->ArgName("cbs")
-        ->Arg(100'000)
-        ->Arg(0)
+        ->ArgNames({"cbs", "held"})
+        ->Args({100'000, 0})
+        ->Args({100'000, 1})
+        ->Args({0, 0})
         ->UseManualTime()
         ->Iterations(kBarrierReps)
         ->Unit(benchmark::kMillisecond);

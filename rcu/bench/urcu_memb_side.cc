@@ -49,6 +49,8 @@ long UrcuMembBusyReader(const std::atomic<bool>& stop) {
 }
 
 void UrcuMembSynchronize() { urcu_memb_synchronize_rcu(); }
+void UrcuMembReadLock() { urcu_memb_read_lock(); }
+void UrcuMembReadUnlock() { urcu_memb_read_unlock(); }
 
 void UrcuMembCallPrepare(long n) {
   if (n <= g_nheads) return;

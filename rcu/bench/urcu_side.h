@@ -25,6 +25,9 @@ void UrcuMembReadPairOnce();
 // Returns the number of pairs.
 long UrcuMembBusyReader(const std::atomic<bool>& stop);
 void UrcuMembSynchronize();
+// Outermost read-side lock and unlock (out of line).
+void UrcuMembReadLock();
+void UrcuMembReadUnlock();
 // Preallocates and prefaults `n` rcu_heads (reused across calls).
 void UrcuMembCallPrepare(long n);
 // urcu_memb_call_rcu() on the first `n` prepared heads; the callback only
