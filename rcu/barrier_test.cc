@@ -14,6 +14,7 @@ namespace {
 
 using rcu::testing::Eventually;
 using rcu::testing::Flag;
+using rcu::testing::HeldReader;
 using rcu::testing::MakeRcu;
 using namespace std::chrono_literals;
 
@@ -103,7 +104,7 @@ TEST(Barrier, ConcurrentBarriersRacingCalls) {
 // is still queued.
 TEST(Barrier, BarrierReturnsEarlyWithoutBiasBug) {
   auto r = MakeRcu(4);
-  Flag blocking, unblock, c_in_reader, c_release;
+  Flag blocking, unblock;
   struct BlockCb {
     RcuHead head;
     Flag* blocking;
@@ -119,15 +120,7 @@ TEST(Barrier, BarrierReturnsEarlyWithoutBiasBug) {
     b->unblock->Wait();
   });
   blocking.Wait();  // rcuc/0 is inside the blocking callback
-  std::thread c([&] {
-    r->RegisterThread(2);
-    r->ReadLock();
-    c_in_reader.Set();
-    c_release.Wait();
-    r->ReadUnlock();
-    r->UnregisterThread();
-  });
-  c_in_reader.Wait();
+  HeldReader c(*r, 2);
   r->MigrateSelf(1);
   r->Call(&on1.head, CountCb::Run);  // waits for a GP that C holds
   r->UnregisterThread();
@@ -161,9 +154,8 @@ TEST(Barrier, BarrierReturnsEarlyWithoutBiasBug) {
   std::this_thread::sleep_for(50ms);
   EXPECT_FALSE(barrier_returned.load())
       << "Barrier() returned while vCPU 1's callback was still queued";
-  c_release.Set();
+  c.Release();
   b.join();
-  c.join();
   EXPECT_EQ(ran1_at_return.load(), 1);
 }
 

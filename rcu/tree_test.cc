@@ -15,6 +15,7 @@ namespace {
 
 using rcu::testing::Eventually;
 using rcu::testing::Flag;
+using rcu::testing::HeldReader;
 using rcu::testing::MakeRcu;
 using namespace std::chrono_literals;
 
@@ -130,25 +131,15 @@ INSTANTIATE_TEST_SUITE_P(
 // grace periods (the one R held and one after it) serve all eight.
 TEST(Rcu, ConcurrentSynchronizeCallersShareGracePeriods) {
   auto r = MakeRcu(4);
-  Flag in_reader, release;
-  std::thread reader([&] {
-    r->RegisterThread(1);
-    r->ReadLock();
-    in_reader.Set();
-    release.Wait();
-    r->ReadUnlock();
-    r->UnregisterThread();
-  });
-  in_reader.Wait();
+  HeldReader reader(*r, 1);
   r->StartPoll();
   ASSERT_TRUE(Eventually([&] { return SeqState(r->GpSeq()) != 0; }));
   const uint64_t before = r->GetStats().gps_completed;
   std::vector<std::thread> ts;
   for (int i = 0; i < 8; ++i) ts.emplace_back([&] { r->Synchronize(); });
   std::this_thread::sleep_for(50ms);
-  release.Set();
+  reader.Release();
   for (auto& t : ts) t.join();
-  reader.join();
   EXPECT_LE(r->GetStats().gps_completed - before, 2u);
 }
 
@@ -221,18 +212,8 @@ TEST(Rcu, CallNeverRunsBeforeItsGracePeriod) {
 // not run until A's reader ends.
 TEST(Rcu, CallWaitsForPreexistingReader) {
   auto r = MakeRcu(4);
-  Flag in_reader, release;
   std::atomic<bool> unlocked{false};
-  std::thread a([&] {
-    r->RegisterThread(1);
-    r->ReadLock();
-    in_reader.Set();
-    release.Wait();
-    unlocked.store(true);
-    r->ReadUnlock();
-    r->UnregisterThread();
-  });
-  in_reader.Wait();
+  HeldReader a(*r, 1, [&] { unlocked.store(true); });
   struct Cb {
     RcuHead head;
     std::atomic<bool>* unlocked;
@@ -245,8 +226,7 @@ TEST(Rcu, CallWaitsForPreexistingReader) {
   });
   std::this_thread::sleep_for(50ms);
   EXPECT_EQ(cb.state.load(), 0);
-  release.Set();
-  a.join();
+  a.Release();
   r->Barrier();
   EXPECT_EQ(cb.state.load(), 1);
 }
@@ -384,17 +364,7 @@ TEST(Rcu, DumpGpStateNamesHolders) {
   c.jiffies_till_first_fqs = 100;
   c.jiffies_till_next_fqs = 100;
   auto r = *Rcu::Create(c);
-  Flag in_reader, release;
-  std::thread a([&] {
-    pthread_setname_np(pthread_self(), "holder");
-    r->RegisterThread(2);
-    r->ReadLock();
-    in_reader.Set();
-    release.Wait();
-    r->ReadUnlock();
-    r->UnregisterThread();
-  });
-  in_reader.Wait();
+  HeldReader a(*r, 2, nullptr, "holder");
   r->StartPoll();
   ASSERT_TRUE(Eventually([&] {
     return r->DumpGpState().find("vCPU 2 holds the GP") != std::string::npos;
@@ -402,8 +372,7 @@ TEST(Rcu, DumpGpStateNamesHolders) {
   std::string d = r->DumpGpState();
   EXPECT_NE(d.find("holder/"), std::string::npos) << d;
   EXPECT_NE(d.find("in reader"), std::string::npos) << d;
-  release.Set();
-  a.join();
+  a.Release();
 }
 
 TEST(DefaultInstance, PlainFunctions) {

@@ -6,9 +6,13 @@
 
 #include <gtest/gtest.h>
 
+#include <pthread.h>
+
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <string>
 #include <thread>
 
 #include "rcu/tree.h"
@@ -60,6 +64,42 @@ bool Eventually(Pred pred, std::chrono::milliseconds d = std::chrono::seconds(10
   }
   return true;
 }
+
+// A thread that registers on `cpu`, enters a read-side critical section and
+// stays inside until Release(). The constructor returns once it is inside;
+// `before_unlock` runs just before its outermost unlock; `name` names the
+// thread (for diagnostics that print it).
+class HeldReader {
+ public:
+  HeldReader(Rcu& r, int cpu, std::function<void()> before_unlock = nullptr,
+             std::string name = "")
+      : thread_([this, &r, cpu, before_unlock, name] {
+          if (!name.empty()) pthread_setname_np(pthread_self(), name.c_str());
+          r.RegisterThread(cpu);
+          r.ReadLock();
+          inside_.Set();
+          release_.Wait();
+          if (before_unlock) before_unlock();
+          r.ReadUnlock();
+          r.UnregisterThread();
+        }) {
+    inside_.Wait();
+  }
+  ~HeldReader() { Release(); }
+  HeldReader(const HeldReader&) = delete;
+  HeldReader& operator=(const HeldReader&) = delete;
+
+  bool released() const { return release_.IsSet(); }
+  // Ends the critical section; returns after the thread unregistered.
+  void Release() {
+    release_.Set();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  Flag inside_, release_;
+  std::thread thread_;
+};
 
 }  // namespace rcu::testing
 
