@@ -57,6 +57,14 @@ void Rcu::SynchronizeExpedited() {
   // Orders the caller's updates before the snapshot; pairs with E1 below of
   // any expedited GP the caller ends up sharing.
   std::atomic_thread_fence(std::memory_order_seq_cst);
+  {
+    // No registered thread, no reader: nothing to wait for. A thread that
+    // registers later takes reg_mu_ after this, so its readers see the
+    // caller's updates; one that unregistered ended its readers before it
+    // released reg_mu_.
+    MutexLock r(reg_mu_);
+    if (n_registered_ == 0) return;
+  }
   const uint64_t snap = SeqSnap(exp_seq_.load(std::memory_order_relaxed));
   MutexLock l(exp_mu_);
   uint64_t s = exp_seq_.load(std::memory_order_relaxed);

@@ -26,7 +26,18 @@ using internal::ThreadRec;
 
 namespace internal {
 
-void ReadUnlockSpecial(ThreadRec* t) { t->owner->UnlockSpecial(t); }
+void ReadUnlockSlow(ThreadRec* t, uint64_t w) {
+  const uint32_t s = t->special.load(std::memory_order_relaxed);
+  if (s & kSpecialFences) {
+    // Orders the critical section's loads before the store that ends it;
+    // pairs with the GP side's fence before it ends a grace period.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+  } else {
+    std::atomic_signal_fence(std::memory_order_seq_cst);  // see ReaderUnlock()
+  }
+  t->watch.store(w - 1 + kGenInc, kWatchStoreOrder);
+  if (s & ~kSpecialFences) t->owner->UnlockSpecial(t);
+}
 
 }  // namespace internal
 
@@ -51,7 +62,8 @@ void Rcu::RegisterThread(int cpu) {
     t->offline = false;
     t->owner = this;
     t->fences = reader_mode_ == ReaderMode::kFences;
-    t->special.store(0, std::memory_order_relaxed);
+    t->special.store(t->fences ? internal::kSpecialFences : 0,
+                     std::memory_order_relaxed);
     t->tid = static_cast<int>(syscall(SYS_gettid));
     if (pthread_getname_np(pthread_self(), t->name, sizeof(t->name)) != 0)
       std::snprintf(t->name, sizeof(t->name), "tid%d", t->tid);
@@ -249,7 +261,8 @@ void Rcu::QuiescentState() {
   ThreadRec* t = internal::tls_recs[slot_];
   RCU_CHECK(t != nullptr, "QuiescentState: thread not registered");
   if (internal::InReader(t)) return;  // not a quiescent state
-  if (t->special.load(std::memory_order_relaxed) != 0) UnlockSpecial(t);
+  if (t->special.load(std::memory_order_relaxed) & ~internal::kSpecialFences)
+    UnlockSpecial(t);
 }
 
 void Rcu::ThreadOffline() {
@@ -258,7 +271,8 @@ void Rcu::ThreadOffline() {
   RCU_CHECK(!internal::InReader(t),
             "ThreadOffline: inside a read-side critical section");
   t->offline = true;
-  if (t->special.load(std::memory_order_relaxed) != 0) UnlockSpecial(t);
+  if (t->special.load(std::memory_order_relaxed) & ~internal::kSpecialFences)
+    UnlockSpecial(t);
 }
 
 void Rcu::ThreadOnline() {

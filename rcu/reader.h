@@ -59,6 +59,9 @@ inline constexpr int kMaxInstances = 64;
 // ThreadRec::special bits.
 inline constexpr uint32_t kSpecialBlocked = 1;  // queued on a blkd list
 inline constexpr uint32_t kSpecialNeedQs = 2;   // GP wants a report soon
+// Permanent for the registration in ReaderMode::kFences: sends every
+// outermost unlock to the slow path, so the fast path tests one word.
+inline constexpr uint32_t kSpecialFences = 4;
 
 #if defined(__SANITIZE_THREAD__)
 inline constexpr bool kTsan = true;
@@ -75,7 +78,8 @@ struct alignas(128) ThreadRec {
   // --- Group 1: the owner's hot line. ---
   // See the file comment. Owner-only stores; scanners load.
   std::atomic<uint64_t> watch{0};
-  // kSpecial* bits. Set by the owner (BLOCKED) and by scanners (NEED_QS);
+  // kSpecial* bits. Set by the owner (BLOCKED, FENCES at registration) and
+  // by scanners (NEED_QS);
   // cleared by the owner's unlock slow path.
   std::atomic<uint32_t> special{0};
   // Copied from the instance at registration: full fences in the reader.
@@ -110,7 +114,9 @@ struct alignas(128) ThreadRec {
 // initialized, so the fast path is one TLS load with no init wrapper.
 extern thread_local constinit ThreadRec* tls_recs[kMaxInstances];
 
-void ReadUnlockSpecial(ThreadRec* t);
+// The outermost unlock when `special` is non-zero; `w` is the watch value
+// before the unlock.
+void ReadUnlockSlow(ThreadRec* t, uint64_t w);
 [[noreturn]] void UnregisteredReader(int slot);
 
 inline void ReaderLock(ThreadRec* t) {
@@ -139,21 +145,17 @@ inline void ReaderUnlock(ThreadRec* t) {
     t->watch.store(w - 1, std::memory_order_relaxed);  // nested: see lock
     return;
   }
-  if (__builtin_expect(t->fences, 0)) {
-    // Orders the critical section's loads before the store that ends it;
-    // pairs with the GP side's fence before it ends a grace period.
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-  } else {
-    std::atomic_signal_fence(std::memory_order_seq_cst);  // see lock
-  }
-  t->watch.store(w - 1 + kGenInc, kWatchStoreOrder);
-  // Compiler-only: keeps the `special` load below after the store.
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-  // Relaxed: `special` is a hint (NEED_QS) or the owner's own flag
-  // (BLOCKED); a missed NEED_QS is picked up by the next scan.
+  // One test covers fence mode (kSpecialFences) and the rare requests
+  // (BLOCKED, NEED_QS). Relaxed, and before the store: BLOCKED is the
+  // owner's own flag, and NEED_QS a hint that the next scan repeats.
   if (__builtin_expect(t->special.load(std::memory_order_relaxed) != 0, 0)) {
-    ReadUnlockSpecial(t);
+    ReadUnlockSlow(t, w);
+    return;
   }
+  // Compiler-only: the critical section's accesses stay before the store
+  // that ends it; membarrier() on the GP side supplies the CPU fence.
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  t->watch.store(w - 1 + kGenInc, kWatchStoreOrder);
 }
 
 inline ThreadRec* RecForSlot(int slot) {

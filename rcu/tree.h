@@ -274,7 +274,7 @@ class Rcu {
   RcuData& rdp(int cpu) { return rdps_[cpu]; }
 
  private:
-  friend void internal::ReadUnlockSpecial(internal::ThreadRec* t);
+  friend void internal::ReadUnlockSlow(internal::ThreadRec* t, uint64_t w);
   friend class DefaultBuilder;
   static absl::StatusOr<std::unique_ptr<Rcu>> CreateInSlot(const Config& config,
                                                           bool default_slot);

@@ -25,15 +25,17 @@
 //                             (rcu::SynchronizeExpedited()), rcu_exp_fences
 //                             (SynchronizeExpedited() on a kFences instance),
 //                             urcu_memb (urcu_memb_synchronize_rcu()).
-//                             Counters median_us, p99_us, max_us; the Time
-//                             column is the mean.
+//                             Counters median_us, p99_us, max_us,
+//                             reader_Mpairs_per_s; the Time column is the
+//                             mean.
 //   BM_CallRcu/<impl>         one registered poster Call()s 4 M preallocated,
 //                             prefaulted heads whose callback only counts,
 //                             then Barrier(). Counters: posted_Mps (posts per
 //                             second over the posting window), invoked_Mps
 //                             (callbacks invoked inside that window per
 //                             second: the baseline's "invoked/s"), e2e_Mps
-//                             (4 M / (posting + final Barrier())), drain_ms.
+//                             (4 M / (posting + final Barrier())), drain_ms,
+//                             gps_per_s (ours: grace periods per second).
 //   BM_Barrier/<impl>/cbs:N/held:H
 //                             Barrier() latency right after posting N
 //                             callbacks (N = 100000, and 0 for an empty
@@ -50,6 +52,7 @@
 // Run (release preset):
 //   cmake --build --preset release --target rcu_bench -j2
 //   build/release/rcu/bench/rcu_bench --benchmark_repetitions=3
+//       --benchmark_enable_random_interleaving=true   (one line)
 //   build/release/rcu/bench/rcu_bench --benchmark_filter=ReadPair
 //       --default_reader_mode=fences     (one line; default instance kFences)
 // Instruction counts of one read pair (callgrind; Ir/pair = Collected/N):
@@ -69,14 +72,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "rcu/bench/urcu_side.h"
 #include "rcu/rcu.h"
 
