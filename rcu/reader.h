@@ -31,9 +31,10 @@
 // Under TSan the stores are release and the scanner's loads acquire, so
 // TSan sees the same happens-before edges the fences provide.
 //
-// Cost (release build, 2-core VM, see rcu/bench): the fast path of an
-// outermost lock/unlock pair is a TLS load, two relaxed load/store pairs and
-// two predicted branches; see the README's table for ns and instructions.
+// Cost (release build, 2-core VM, rcu/bench): an outermost lock/unlock pair
+// through the default instance is 19 instructions including the call's
+// ret, 1.1 ns: a TLS load, two relaxed load/store pairs, and predicted
+// branches on the nesting depth, the reader mode and `special`.
 #ifndef RCU_READER_H_
 #define RCU_READER_H_
 
