@@ -51,6 +51,12 @@ absl::Status Config::Validate() const {
   if (gp_cleanup_delay < 0 || gp_cleanup_delay > 10 * hz)
     return Bad("gp_cleanup_delay", gp_cleanup_delay, "must be in 0..10*hz");
   if (blimit < 1) return Bad("blimit", blimit, "must be at least 1");
+  if (stall_timeout_ms < 0 || stall_timeout_ms > 3'600'000)
+    return Bad("stall_timeout_ms", stall_timeout_ms,
+               "must be 0 (off) or at most 3600000");
+  if (exp_stall_timeout_ms < 0 || exp_stall_timeout_ms > 3'600'000)
+    return Bad("exp_stall_timeout_ms", exp_stall_timeout_ms,
+               "must be 0 (same as stall_timeout_ms) or at most 3600000");
   if (SeqState(initial_gp_seq) != 0)
     return Bad("initial_gp_seq", static_cast<long long>(initial_gp_seq),
                "must have its two low (state) bits clear");
@@ -70,6 +76,7 @@ Config Config::Resolved() const {
   int d = 1 + (r.hz > 250) + (r.hz > 500) + r.nr_cpu_ids / 256;
   if (r.jiffies_till_first_fqs == -1) r.jiffies_till_first_fqs = d;
   if (r.jiffies_till_next_fqs == -1) r.jiffies_till_next_fqs = d;
+  if (r.exp_stall_timeout_ms == 0) r.exp_stall_timeout_ms = r.stall_timeout_ms;
   return r;
 }
 

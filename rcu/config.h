@@ -5,6 +5,7 @@
 #define RCU_CONFIG_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -47,6 +48,14 @@ struct Config {
   int gp_preinit_delay = 0;
   int gp_init_delay = 0;
   int gp_cleanup_delay = 0;
+  // A normal grace period older than this prints a stall warning, once per
+  // timeout (the kernel's rcu_cpu_stall_timeout, 21 s). 0: never.
+  int stall_timeout_ms = 21000;
+  // The same for an expedited grace period; 0: stall_timeout_ms.
+  int exp_stall_timeout_ms = 0;
+  // Receives each stall warning (several lines, each ending in '\n').
+  // Empty: written to stderr.
+  std::function<void(const std::string&)> stall_sink;
   // Callbacks invoked per batch before checking for other work (at least
   // this many; more when the backlog is long).
   int blimit = 1000;

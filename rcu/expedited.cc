@@ -31,21 +31,25 @@ bool ReaderMovedOn(const ThreadRec* t, uint64_t w) {
   return (now & internal::kNestMask) == 0 || (now >> 16) != (w >> 16);
 }
 
-// Spins briefly (readers are short), then yields, then sleeps with backoff.
-void WaitForReader(const ThreadRec* t, uint64_t w) {
+// Spins briefly (readers are short), then yields, then sleeps with
+// backoff. True once the reader moved on; false at `deadline`.
+bool WaitForReader(const ThreadRec* t, uint64_t w,
+                   std::chrono::steady_clock::time_point deadline) {
   for (int i = 0; i < 2000; ++i) {
-    if (ReaderMovedOn(t, w)) return;
+    if (ReaderMovedOn(t, w)) return true;
     _mm_pause();
   }
   for (int i = 0; i < 100; ++i) {
-    if (ReaderMovedOn(t, w)) return;
+    if (ReaderMovedOn(t, w)) return true;
     std::this_thread::yield();
   }
   auto sleep = std::chrono::microseconds(10);
   while (!ReaderMovedOn(t, w)) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
     std::this_thread::sleep_for(sleep);
     if (sleep < std::chrono::milliseconds(1)) sleep *= 2;
   }
+  return true;
 }
 
 }  // namespace
@@ -89,7 +93,24 @@ void Rcu::SynchronizeExpedited() {
   }
   // ThreadRecs are never freed before the instance, so waiting on one whose
   // thread unregistered meanwhile is safe (its nesting is then zero).
-  for (const auto& [t, w] : busy) WaitForReader(t, w);
+  const auto start = std::chrono::steady_clock::now();
+  const auto timeout = config_.exp_stall_timeout_ms > 0
+                           ? std::chrono::milliseconds(config_.exp_stall_timeout_ms)
+                           : std::chrono::milliseconds(std::chrono::hours(1));
+  auto warn_at = start + timeout;
+  for (size_t i = 0; i < busy.size(); ++i) {
+    while (!WaitForReader(busy[i].first, busy[i].second, warn_at)) {
+      // Expedited stall: name every reader this GP still waits for.
+      std::vector<const ThreadRec*> holders;
+      for (size_t k = i; k < busy.size(); ++k)
+        if (!ReaderMovedOn(busy[k].first, busy[k].second))
+          holders.push_back(busy[k].first);
+      const auto now = std::chrono::steady_clock::now();
+      exp_stalls_.fetch_add(1, std::memory_order_relaxed);
+      ReportStall(FormatExpStall(holders, now - start));
+      warn_at = now + timeout;
+    }
+  }
   // E2: the readers' critical sections end before the caller frees.
   HeavyFence();
   // Release: a caller that sees this GP ended (its snapshot reached) also

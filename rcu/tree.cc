@@ -336,6 +336,7 @@ bool Rcu::GpInit() {
     RCU_WARN_ON(SeqState(s) != 0);  // GP already in progress
     gp_seq_.store(SeqStartVal(s), std::memory_order_relaxed);
   }
+  RecordGpStallCheckTime();
   // M1: orders the gp_seq start, and every update made before a caller
   // requested this GP, before the scans below; every reader whose lock store
   // precedes it is seen by the scans, every later reader sees the updates.
@@ -446,12 +447,13 @@ void Rcu::GpFqsLoop() {
     gp_state_.store(GpState::kWaitFqs, std::memory_order_relaxed);
     {
       MutexLock l(gp_wq_mu_);
-      gp_wq_cv_.WaitFor(gp_wq_mu_, j, [this] {
+      gp_wq_cv_.WaitFor(gp_wq_mu_, std::min(j, TimeToStallCheck()), [this] {
         return (gp_flags_.load(std::memory_order_relaxed) & kGpFlagFqs) != 0;
       });
     }
     gp_flags_.fetch_and(~kGpFlagFqs, std::memory_order_relaxed);
     if (RootGpDone()) return;
+    CheckGpStall();
     gp_state_.store(GpState::kDoingFqs, std::memory_order_relaxed);
     ForceQuiescentStates();
     j = jiffy_ * config_.jiffies_till_next_fqs;
@@ -827,6 +829,8 @@ RcuStats Rcu::GetStats() const {
   s.qs_unlock = qs_unlock_.load(std::memory_order_relaxed);
   s.qs_fqs = qs_fqs_.load(std::memory_order_relaxed);
   s.blocked_readers = blocked_readers_.load(std::memory_order_relaxed);
+  s.stalls = stalls_.load(std::memory_order_relaxed);
+  s.exp_stalls = exp_stalls_.load(std::memory_order_relaxed);
   s.gp_state = gp_state_.load(std::memory_order_relaxed);
   for (int cpu = 0; cpu < config_.nr_cpu_ids; ++cpu) {
     s.cbs_queued += rdps_[cpu].n_cbs_queued.load(std::memory_order_relaxed);

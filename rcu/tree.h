@@ -54,6 +54,7 @@
 #define RCU_TREE_H_
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -181,6 +182,8 @@ struct RcuStats {
   uint64_t qs_unlock = 0;   // QS reported from a reader's unlock slow path
   uint64_t qs_fqs = 0;      // vCPU QS found by the FQS scan
   uint64_t blocked_readers = 0;  // queued on blkd lists, cumulative
+  uint64_t stalls = 0;      // normal GP stall warnings printed
+  uint64_t exp_stalls = 0;  // expedited GP stall warnings printed
   int registered_threads = 0;
   GpState gp_state = GpState::kIdle;
 };
@@ -241,7 +244,9 @@ class Rcu {
   // Polled API. A cookie from GetState() is complete (PollState() true)
   // once a full grace period has elapsed after GetState() was called;
   // StartPoll() also makes sure that grace period will happen.
-  // CondSynchronize(c) waits only if c is not complete yet.
+  // CondSynchronize(c) waits only if c is not complete yet. Cookies track
+  // normal grace periods: SynchronizeExpedited() does not complete them
+  // (the kernel's do, through a separate polled sequence).
   uint64_t GetState();
   uint64_t StartPoll();
   bool PollState(uint64_t cookie);
@@ -337,6 +342,14 @@ class Rcu {
   void UnregisterRec(internal::ThreadRec* t);
   int PickCpu();
 
+  // stall.cc.
+  void RecordGpStallCheckTime();
+  std::chrono::nanoseconds TimeToStallCheck() const;
+  void CheckGpStall();
+  void ReportStall(const std::string& text);
+  std::string FormatExpStall(const std::vector<const internal::ThreadRec*>& holders,
+                             std::chrono::nanoseconds waited) const;
+
   // barrier.cc.
   static void BarrierCallback(RcuHead* head);
   void BarrierComplete();
@@ -360,6 +373,10 @@ class Rcu {
   std::atomic<uint64_t> fqs_scans_{0};
   std::atomic<uint64_t> qs_rcuc_{0}, qs_unlock_{0}, qs_fqs_{0};
   std::atomic<uint64_t> blocked_readers_{0};
+  std::atomic<uint64_t> stalls_{0}, exp_stalls_{0};
+  // GP thread only: when the current GP started and when it next warns.
+  std::chrono::steady_clock::time_point gp_start_time_;
+  std::chrono::steady_clock::time_point next_stall_check_;
   std::atomic<bool> stop_{false};
   std::thread gp_thread_;
   internal::Mutex gp_wq_mu_;  // GP thread's wait queue

@@ -1,0 +1,139 @@
+// Copyright 2026 The rcutorture project authors.
+//
+// stall.cc: RCU CPU stall warnings.
+//
+// A normal grace period older than Config::stall_timeout_ms makes the GP
+// thread print, once per timeout, a report in the kernel's shape: each vCPU
+// still owing a quiescent state (with its online / qsmaskinit /
+// qsmaskinitnext flags and the threads attached to it that are inside a
+// reader, by name and tid), the readers on blocked-readers lists holding
+// the grace period, a "(detected by ...)" summary line and the GP thread's
+// state. An expedited grace period older than exp_stall_timeout_ms prints,
+// from the thread driving it, the registered threads it still waits for.
+// Reports go to Config::stall_sink (stderr by default) and are counted
+// (RcuStats::stalls, exp_stalls).
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "rcu/tree.h"
+
+namespace rcu {
+
+using internal::MutexLock;
+using internal::ThreadRec;
+
+void Rcu::ReportStall(const std::string& text) {
+  if (config_.stall_sink) {
+    config_.stall_sink(text);
+  } else {
+    std::fputs(text.c_str(), stderr);
+    std::fflush(stderr);
+  }
+}
+
+void Rcu::RecordGpStallCheckTime() {
+  gp_start_time_ = std::chrono::steady_clock::now();
+  next_stall_check_ =
+      gp_start_time_ + std::chrono::milliseconds(config_.stall_timeout_ms);
+}
+
+std::chrono::nanoseconds Rcu::TimeToStallCheck() const {
+  if (config_.stall_timeout_ms == 0) return std::chrono::hours(1);
+  auto d = next_stall_check_ - std::chrono::steady_clock::now();
+  return std::max(std::chrono::nanoseconds(0),
+                  std::chrono::duration_cast<std::chrono::nanoseconds>(d));
+}
+
+void Rcu::CheckGpStall() {
+  if (config_.stall_timeout_ms == 0) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_stall_check_) return;
+  next_stall_check_ = now + std::chrono::milliseconds(config_.stall_timeout_ms);
+  const long jiffies = static_cast<long>((now - gp_start_time_) / jiffy_);
+  const uint64_t gps = gp_seq_.load(std::memory_order_relaxed);
+
+  std::string out = absl::StrFormat(
+      "rcu: INFO: %s detected stalls on CPUs/tasks:\n", config_.name);
+  int holders = 0;
+  for (int i = geometry_.first_leaf(); i < geometry_.num_nodes(); ++i) {
+    RcuNode* rnp = &nodes_[i];
+    uint64_t q, init, initnext;
+    std::string blocked;
+    {
+      MutexLock l(rnp->lock);
+      q = rnp->qsmask.load(std::memory_order_relaxed);
+      init = rnp->qsmaskinit;
+      initnext = rnp->qsmaskinitnext;
+      bool holds = false;
+      for (ThreadRec* t = rnp->blkd_head; t != nullptr; t = t->blkd_next) {
+        if (t == rnp->gp_tasks) holds = true;
+        if (holds) absl::StrAppendFormat(&blocked, " P%d/%s", t->tid, t->name);
+      }
+    }
+    for (uint64_t m = q; m != 0; m &= m - 1) {
+      const int bit = std::countr_zero(m);
+      RcuData* rdp = &rdps_[rnp->grplo + bit];
+      const uint64_t b = uint64_t{1} << bit;
+      absl::StrAppendFormat(
+          &out, "rcu: \t%d-%c%c%c: (%d jiffies this GP) attached=", rdp->cpu,
+          rdp->online.load(std::memory_order_relaxed) ? 'O' : '.',
+          (init & b) ? 'o' : '.', (initnext & b) ? 'N' : '.', jiffies);
+      {
+        MutexLock l(rdp->local);
+        absl::StrAppend(&out, rdp->n_attached);
+        for (ThreadRec* t = rdp->attached; t != nullptr; t = t->cpu_next) {
+          const uint64_t w = t->watch.load(std::memory_order_relaxed);
+          if (w & internal::kNestMask)
+            absl::StrAppendFormat(&out, " %s/%d(reader, nesting %d)", t->name,
+                                  t->tid, w & internal::kNestMask);
+        }
+      }
+      if (!rdp->online.load(std::memory_order_relaxed))
+        absl::StrAppendFormat(&out, " Offline CPU %d blocking current GP.", rdp->cpu);
+      out += "\n";
+      ++holders;
+    }
+    if (!blocked.empty()) {
+      absl::StrAppendFormat(&out,
+                            "rcu: \tTasks blocked on level-%d rcu_node (CPUs "
+                            "%d-%d):%s\n",
+                            rnp->level, rnp->grplo, rnp->grphi, blocked);
+      ++holders;
+    }
+  }
+  long queued = 0;
+  for (int cpu = 0; cpu < config_.nr_cpu_ids; ++cpu) queued += CbLen(&rdps_[cpu]);
+  if (holders == 0) {
+    absl::StrAppendFormat(&out,
+                          "rcu: All QSes seen, last %s kthread activity, "
+                          "jiffies_till_next_fqs=%d, root ->qsmask %#x\n",
+                          config_.name, config_.jiffies_till_next_fqs,
+                          nodes_[0].qsmask.load(std::memory_order_relaxed));
+  }
+  absl::StrAppendFormat(
+      &out, "rcu: \t(detected by %s_gp, t=%d jiffies, g=%d, q=%d ncpus=%d)\n",
+      config_.name, jiffies, static_cast<int64_t>(gps), queued,
+      num_online_cpus());
+  absl::StrAppendFormat(&out, "rcu: %s_gp kthread state %s(%d) gp_flags %#x\n",
+                        config_.name, GpStateName(gp_state_.load()),
+                        static_cast<int>(gp_state_.load()), gp_flags_.load());
+  stalls_.fetch_add(1, std::memory_order_relaxed);
+  ReportStall(out);
+}
+
+std::string Rcu::FormatExpStall(const std::vector<const ThreadRec*>& holders,
+                                std::chrono::nanoseconds waited) const {
+  std::string out = absl::StrFormat(
+      "rcu: INFO: %s detected expedited stalls on CPUs/tasks: {", config_.name);
+  for (const ThreadRec* t : holders) {
+    const int cpu = t->cpu;  // racy, for the report only
+    absl::StrAppendFormat(&out, " %d-P%d/%s", cpu, t->tid, t->name);
+  }
+  absl::StrAppendFormat(&out, " } %d jiffies s: %d\n",
+                        static_cast<long>(waited / jiffy_),
+                        static_cast<int64_t>(exp_seq_.load()));
+  return out;
+}
+
+}  // namespace rcu

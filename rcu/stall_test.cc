@@ -1,0 +1,133 @@
+// Copyright 2026 The rcutorture project authors.
+#include <gtest/gtest.h>
+
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "rcu/internal/test_util.h"
+#include "rcu/tree.h"
+
+namespace rcu {
+namespace {
+
+using rcu::testing::Eventually;
+using rcu::testing::HeldReader;
+using namespace std::chrono_literals;
+
+struct Sink {
+  std::mutex mu;
+  std::vector<std::string> reports;
+  std::function<void(const std::string&)> Fn() {
+    return [this](const std::string& s) {
+      std::lock_guard<std::mutex> l(mu);
+      reports.push_back(s);
+    };
+  }
+  std::vector<std::string> Get() {
+    std::lock_guard<std::mutex> l(mu);
+    return reports;
+  }
+};
+
+std::unique_ptr<Rcu> MakeStallRcu(Sink& sink, int timeout_ms) {
+  Config c;
+  c.nr_cpu_ids = 8;
+  c.fanout = 2;
+  c.fanout_leaf = 2;
+  c.name = "rcu_st";
+  c.stall_timeout_ms = timeout_ms;
+  c.stall_sink = sink.Fn();
+  return *Rcu::Create(c);
+}
+
+// Thread A holds a reader on vCPU 5 past the stall timeout while a grace
+// period waits: the GP thread must warn, once per timeout, naming vCPU 5
+// and thread A; after A leaves, the warnings stop.
+TEST(Stall, NormalGracePeriodStallNamesTheReader) {
+  Sink sink;
+  auto r = MakeStallRcu(sink, 100);
+  {
+    HeldReader a(*r, 5, nullptr, "staller");
+    uint64_t cookie = r->StartPoll();
+    std::this_thread::sleep_for(450ms);
+    EXPECT_FALSE(r->PollState(cookie));
+  }
+  r->Synchronize();
+  auto reports = sink.Get();
+  ASSERT_GE(reports.size(), 2u);
+  EXPECT_LE(reports.size(), 6u) << "more than once per timeout";
+  const std::string& rep = reports[0];
+  EXPECT_NE(rep.find("rcu: INFO: rcu_st detected stalls on CPUs/tasks:"),
+            std::string::npos) << rep;
+  EXPECT_NE(rep.find("5-OoN:"), std::string::npos) << rep;
+  EXPECT_NE(rep.find("staller/"), std::string::npos) << rep;
+  EXPECT_NE(rep.find("(detected by rcu_st_gp, t="), std::string::npos) << rep;
+  EXPECT_EQ(r->GetStats().stalls, reports.size());
+  const size_t n = reports.size();
+  std::this_thread::sleep_for(250ms);
+  EXPECT_EQ(sink.Get().size(), n) << "warnings continued after the GP ended";
+}
+
+// Thread A migrates inside its reader, so only the blocked-readers list
+// holds the grace period: the warning must list it there.
+TEST(Stall, BlockedReaderIsReported) {
+  Sink sink;
+  auto r = MakeStallRcu(sink, 100);
+  testing::Flag migrated, release;
+  std::thread a([&] {
+    pthread_setname_np(pthread_self(), "migrant");
+    r->RegisterThread(1);
+    r->ReadLock();
+    r->StartPoll();
+    Eventually([&] { return SeqState(r->GpSeq()) != 0; });
+    r->MigrateSelf(6);
+    migrated.Set();
+    release.Wait();
+    r->ReadUnlock();
+    r->UnregisterThread();
+  });
+  migrated.Wait();
+  ASSERT_TRUE(Eventually([&] { return !sink.Get().empty(); }, 2000ms));
+  release.Set();
+  a.join();
+  const std::string rep = sink.Get()[0];
+  EXPECT_NE(rep.find("Tasks blocked on level-2 rcu_node (CPUs 0-1): P"),
+            std::string::npos) << rep;
+  EXPECT_NE(rep.find("/migrant"), std::string::npos) << rep;
+}
+
+// Thread A holds a reader; thread B's expedited grace period waits past
+// the expedited timeout and must warn naming A.
+TEST(Stall, ExpeditedStallNamesTheReader) {
+  Sink sink;
+  auto r = MakeStallRcu(sink, 100);
+  HeldReader a(*r, 3, nullptr, "expstall");
+  std::thread b([&] { r->SynchronizeExpedited(); });
+  ASSERT_TRUE(Eventually([&] { return r->GetStats().exp_stalls >= 1; }, 2000ms));
+  a.Release();
+  b.join();
+  bool found = false;
+  for (const auto& rep : sink.Get()) {
+    if (rep.find("detected expedited stalls on CPUs/tasks: { 3-P") != std::string::npos &&
+        rep.find("/expstall } ") != std::string::npos)
+      found = true;
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST(Stall, DisabledWithZeroTimeout) {
+  Sink sink;
+  auto r = MakeStallRcu(sink, 0);
+  {
+    HeldReader a(*r, 2);
+    r->StartPoll();
+    std::this_thread::sleep_for(150ms);
+  }
+  r->Synchronize();
+  EXPECT_TRUE(sink.Get().empty());
+}
+
+}  // namespace
+}  // namespace rcu

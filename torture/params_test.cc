@@ -1,0 +1,118 @@
+// Copyright 2026 The rcutorture project authors.
+#include "torture/params.h"
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace torture {
+namespace {
+
+absl::StatusOr<Params> Parse(std::vector<std::string> args) {
+  return ParseCommandLine(args);
+}
+
+TEST(Params, KernelDefaults) {
+  Params p;
+  EXPECT_EQ(p.torture_type, "rcu");
+  EXPECT_EQ(p.nreaders, -1);
+  EXPECT_EQ(p.nfakewriters, 4);
+  EXPECT_EQ(p.stat_interval, 60);
+  EXPECT_EQ(p.stutter, 5);
+  EXPECT_EQ(p.shuffle_interval, 3);
+  EXPECT_EQ(p.verbose, 1);
+  EXPECT_EQ(p.shutdown_secs, 0);
+  EXPECT_EQ(p.rcu_fanout, 64);
+  EXPECT_EQ(p.rcu_fanout_leaf, 16);
+}
+
+TEST(Params, FlagsAndKernelTokens) {
+  auto p = Parse({"--nreaders=4", "rcutorture.nfakewriters=2", "rcutree.rcu_fanout_leaf=4",
+                  "nr_cpus=43", "maxcpus=8", "torture.random_shuffle=1", "--gp_sync",
+                  "rcutree.gp_init_delay=3"});
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->nreaders, 4);
+  EXPECT_EQ(p->nfakewriters, 2);
+  EXPECT_EQ(p->rcu_fanout_leaf, 4);
+  EXPECT_EQ(p->nr_cpus, 43);
+  EXPECT_EQ(p->maxcpus, 8);
+  EXPECT_EQ(p->random_shuffle, 1);
+  EXPECT_TRUE(p->gp_sync);
+  EXPECT_EQ(p->gp_init_delay, 3);
+}
+
+TEST(Params, DurationSetsShutdownSecs) {
+  EXPECT_EQ(*ParseDurationSecs("30s"), 30);
+  EXPECT_EQ(*ParseDurationSecs("10m"), 600);
+  EXPECT_EQ(*ParseDurationSecs("8h"), 8 * 3600);
+  EXPECT_EQ(*ParseDurationSecs("1d"), 86400);
+  EXPECT_EQ(*ParseDurationSecs("45"), 45);
+  EXPECT_FALSE(ParseDurationSecs("10x").ok());
+  EXPECT_FALSE(ParseDurationSecs("").ok());
+  auto p = Parse({"--duration=2m"});
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->shutdown_secs, 120);
+}
+
+TEST(Params, Sanitizing) {
+  auto p = Parse({"--stutter=-3", "--test_boost_duration=0", "--fwd_progress_div=0"});
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->stutter, 0);
+  EXPECT_EQ(p->test_boost_duration, 2);
+  EXPECT_EQ(p->fwd_progress_div, 4);
+}
+
+TEST(Params, BadInputNamesTheProblem) {
+  auto a = Parse({"--nreaders=four"});
+  ASSERT_FALSE(a.ok());
+  EXPECT_NE(a.status().message().find("nreaders"), std::string::npos);
+  auto b = Parse({"--no_such_param=1"});
+  ASSERT_FALSE(b.ok());
+  EXPECT_NE(b.status().message().find("no_such_param"), std::string::npos);
+  EXPECT_FALSE(Parse({"rcutorture.rcu_fanout=2"}).ok());  // wrong group
+  EXPECT_FALSE(Parse({"rcutree.nreaders=2"}).ok());
+  EXPECT_FALSE(Parse({"bogus"}).ok());
+  EXPECT_FALSE(Parse({"--nreaders"}).ok());  // int needs a value
+  EXPECT_FALSE(Parse({"--config=/nonexistent/TREE99"}).ok());
+  EXPECT_FALSE(Parse({"--reader_mode=sometimes"}).ok());
+}
+
+TEST(Params, ScenarioFileWithCommonAndComments) {
+  std::string dir = ::testing::TempDir() + "/cfgs";
+  std::system(("mkdir -p " + dir).c_str());
+  std::ofstream(dir + "/CFcommon") << "rcutorture.stat_interval=15 # common\n";
+  std::ofstream(dir + "/SCEN") << "# a scenario\nnr_cpus=8\n"
+                                  "rcutree.rcu_fanout=2 rcutree.rcu_fanout_leaf=2\n"
+                                  "rcutorture.nreaders=3\n";
+  auto p = Parse({"--config=" + dir + "/SCEN", "--nreaders=5"});
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->stat_interval, 15);
+  EXPECT_EQ(p->nr_cpus, 8);
+  EXPECT_EQ(p->rcu_fanout, 2);
+  EXPECT_EQ(p->nreaders, 5);  // the command line wins over the scenario
+
+  std::ofstream(dir + "/BAD") << "nr_cpus=8\nrcutorture.nreaders=x\n";
+  auto bad = Parse({"--config=" + dir + "/BAD"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("BAD:2"), std::string::npos) << bad.status();
+}
+
+TEST(Params, ParamLineListsEveryKernelParameter) {
+  Params p;
+  std::string line = ParamLine(p);
+  EXPECT_NE(line.find("nreaders=-1 nfakewriters=4 stat_interval=60"), std::string::npos);
+  EXPECT_NE(line.find("rcu_fanout_leaf=16"), std::string::npos);
+  EXPECT_NE(line.find("seed="), std::string::npos);
+}
+
+TEST(Params, HelpListsEveryParameter) {
+  std::string help = HelpText({"rcu", "busted"});
+  for (const ParamInfo& r : ParamTable()) {
+    EXPECT_NE(help.find(r.name), std::string::npos) << r.name;
+  }
+}
+
+}  // namespace
+}  // namespace torture

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# bad_input_test.sh RCUTORTURE CONFIGDIR: every bad-input case must exit 64
+# with exactly one line on stderr that names the problem, and print nothing
+# on stdout.
+set -uo pipefail
+rt="$1"
+cfg="$2"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+printf 'nr_cpus=8\nrcutorture.nreaders=three\n' >"$tmp/BADVAL"
+printf 'nr_cpus=8\nrcutorture.no_such_knob=1\n' >"$tmp/BADKEY"
+printf 'nr_cpus=8 garbage\n' >"$tmp/MALFORMED"
+status=0
+# check NAME EXPECTED-SUBSTRING ARGS...
+check() {
+  local name="$1" want="$2"
+  shift 2
+  "$rt" "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  local nerr
+  nerr=$(wc -l <"$tmp/err")
+  if [[ "$rc" != 64 || "$nerr" != 1 || -s "$tmp/out" ]] || ! grep -qF -- "$want" "$tmp/err"; then
+    echo "FAIL $name: rc=$rc, stderr lines=$nerr, want '$want' in:" >&2
+    cat "$tmp/err" "$tmp/out" >&2
+    status=1
+  else
+    echo "ok   $name: $(cat "$tmp/err")"
+  fi
+}
+check unknown-flag "no_such_flag" --no_such_flag=1
+check bad-int "nreaders" --nreaders=lots
+check bad-bool "gp_sync" --gp_sync=maybe
+check bad-duration "duration" --duration=10x
+check bad-token "bogus" bogus
+check wrong-group "rcutree.nreaders" rcutree.nreaders=3
+check int-without-value "nreaders" --nreaders
+check unknown-type "invalid torture type" --torture_type=nosuchrcu
+check missing-config "cannot read" --config="$tmp/NOPE"
+check empty-config "--config" --config=
+check config-bad-value "BADVAL:2" --config="$tmp/BADVAL"
+check config-bad-key "BADKEY:2" --config="$tmp/BADKEY"
+check config-malformed "MALFORMED:1" --config="$tmp/MALFORMED"
+check bad-reader-mode "reader_mode" --reader_mode=sometimes
+check bad-watchdog "watchdog_secs" --watchdog_secs=0
+help="$("$rt" --help)"
+if grep -q "Flavours (torture_type): rcu" <<<"$help"; then
+  # Rejected by the rcu flavour's Config validation, before the Start line.
+  check bad-fanout "rcutree" --torture_type=rcu rcutree.rcu_fanout=1
+  check bad-online "rcutree" --torture_type=rcu nr_cpus=4 maxcpus=9
+fi
+if grep -q "Flavours" <<<"$help"; then
+  echo "ok   help"
+else
+  echo "FAIL help" >&2
+  status=1
+fi
+if [[ -f "$cfg/TREE01" ]]; then
+  "$rt" --config="$cfg/TREE01" --help >/dev/null || { echo "FAIL help with config" >&2; status=1; }
+fi
+exit "$status"
