@@ -4,14 +4,15 @@
 #     tests, script tests);
 #   - the concurrency tests (ctest label "concurrency") under TSan and
 #     under ASan+UBSan with debug checks on;
-#   - the library and its tests compiled by clang with -Wthread-safety,
-#     which checks every ABSL_GUARDED_BY against the locks actually held.
+#   - the library, its tests and rcutorture compiled by clang with
+#     -Wthread-safety, which checks every ABSL_GUARDED_BY against the locks
+#     actually held.
 # Exits non-zero on any failure. Budget: under 25 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh release tsan asan \
-  clang:rcu,tree_test,preempt_test,barrier_test,stress_test,segcblist_test
+  clang:rcu,tree_test,preempt_test,barrier_test,stress_test,segcblist_test,rcutorture
 
 status=0
 run() {
