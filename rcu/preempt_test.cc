@@ -35,6 +35,16 @@ bool CpuOwesQs(Rcu& r, int cpu) {
   return (rdp.mynode->qsmask.load() & rdp.grpmask) != 0;
 }
 
+// True once a grace period is running and its initialization has reached
+// the leaves of vCPUs 0..n-1 (before that their qsmask bits mean nothing).
+bool GpInitializedFor(Rcu& r, int n) {
+  const uint64_t g = r.GpSeq();
+  if (SeqState(g) == 0) return false;
+  for (int cpu = 0; cpu < n; ++cpu)
+    if (r.rdp(cpu).mynode->gp_seq.load() != g) return false;
+  return true;
+}
+
 // Thread A enters a reader on vCPU 1. Thread B starts a grace period and
 // waits until vCPU 2 (idle) has reported its quiescent state. A then
 // migrates to vCPU 2 inside its reader: vCPU 1 is left with no threads and
@@ -60,7 +70,7 @@ void MigrationInsideReaderHoldsGracePeriod(int cpus, int fanout, int leaf) {
   in_reader.Wait();
   const uint64_t cookie = r->StartPoll();
   ASSERT_TRUE(Eventually([&] {
-    return SeqState(r->GpSeq()) != 0 && !CpuOwesQs(*r, 2) && !CpuOwesQs(*r, 0) &&
+    return GpInitializedFor(*r, 4) && !CpuOwesQs(*r, 2) && !CpuOwesQs(*r, 0) &&
            !CpuOwesQs(*r, 3);
   })) << r->DumpGpState();
   EXPECT_TRUE(CpuOwesQs(*r, 1));
@@ -160,7 +170,7 @@ TEST(BlockedReaders, ListOrderAndGpTasks) {
   t2_in.Wait();
   uint64_t cookie = r->StartPoll();
   ASSERT_TRUE(Eventually([&] {
-    return SeqState(r->GpSeq()) != 0 && !CpuOwesQs(*r, 2);
+    return GpInitializedFor(*r, 4) && !CpuOwesQs(*r, 2);
   }));
   go1.Set();
   done1.Wait();

@@ -126,10 +126,9 @@ std::string Rcu::FormatExpStall(const std::vector<const ThreadRec*>& holders,
                                 std::chrono::nanoseconds waited) const {
   std::string out = absl::StrFormat(
       "rcu: INFO: %s detected expedited stalls on CPUs/tasks: {", config_.name);
-  for (const ThreadRec* t : holders) {
-    const int cpu = t->cpu;  // racy, for the report only
-    absl::StrAppendFormat(&out, " %d-P%d/%s", cpu, t->tid, t->name);
-  }
+  // Threads by tid and name: their vCPU may change under us.
+  for (const ThreadRec* t : holders)
+    absl::StrAppendFormat(&out, " P%d/%s", t->tid, t->name);
   absl::StrAppendFormat(&out, " } %d jiffies s: %d\n",
                         static_cast<long>(waited / jiffy_),
                         static_cast<int64_t>(exp_seq_.load()));
