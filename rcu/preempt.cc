@@ -41,12 +41,25 @@ void ReadUnlockSlow(ThreadRec* t, uint64_t w) {
 
 }  // namespace internal
 
+// Locks the local lock of the vCPU `t` is attached to and returns it with
+// the lock held. t->cpu may change (OfflineCpu() evicts) until that lock is
+// held, so the choice is verified under it.
+RcuData* Rcu::LockThreadCpu(ThreadRec* t) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  for (;;) {
+    const int cpu = t->cpu.load(std::memory_order_relaxed);
+    RCU_CHECK(cpu >= 0, "thread not attached to a vCPU");
+    RcuData* rdp = &rdps_[cpu];
+    rdp->local.lock();
+    if (t->cpu.load(std::memory_order_relaxed) == cpu) return rdp;
+    rdp->local.unlock();
+  }
+}
+
 void Rcu::RegisterThread(int cpu) {
   RCU_CHECK(internal::tls_recs[slot_] == nullptr,
             "RegisterThread: this thread is already registered with this "
             "Rcu instance");
-  if (cpu < 0) cpu = PickCpu();
-  RCU_CHECK(CpuOnline(cpu), "RegisterThread: the vCPU is not online");
+  RCU_CHECK(cpu < config_.nr_cpu_ids, "RegisterThread: no such vCPU");
   ThreadRec* t;
   {
     MutexLock l(reg_mu_);
@@ -56,6 +69,7 @@ void Rcu::RegisterThread(int cpu) {
     } else {
       recs_.push_back(std::make_unique<ThreadRec>());
       t = recs_.back().get();
+      t->blkd.t = t;
     }
     t->free_next = nullptr;
     t->registered = true;
@@ -71,10 +85,20 @@ void Rcu::RegisterThread(int cpu) {
   }
   internal::tls_recs[slot_] = t;
   ArmThreadExitHook();
-  RcuData* rdp = &rdps_[cpu];
-  MutexLock l(rdp->local);
-  AttachLocked(t, rdp);
-  EnsureRcucLocked(rdp);
+  // A vCPU may go offline between the check above and its lock: then the
+  // thread lands on another online vCPU, as an evicted thread would.
+  for (;;) {
+    if (cpu < 0 || !CpuOnline(cpu)) cpu = PickCpu();
+    RcuData* rdp = &rdps_[cpu];
+    MutexLock l(rdp->local);
+    if (!rdp->online.load(std::memory_order_relaxed)) {
+      cpu = -1;
+      continue;
+    }
+    AttachLocked(t, rdp);
+    EnsureRcucLocked(rdp);
+    return;
+  }
 }
 
 void Rcu::UnregisterThread() {
@@ -98,9 +122,9 @@ void Rcu::UnregisterRec(ThreadRec* t) {
     internal::ReaderUnlock(t);
   }
   {
-    RcuData* rdp = &rdps_[t->cpu];
-    MutexLock l(rdp->local);
+    RcuData* rdp = LockThreadCpu(t);
     DetachLocked(t, rdp);
+    rdp->local.unlock();
   }
   internal::tls_recs[slot_] = nullptr;
   MutexLock l(reg_mu_);
@@ -113,11 +137,11 @@ void Rcu::UnregisterRec(ThreadRec* t) {
 
 int Rcu::CurrentCpu() const {
   ThreadRec* t = internal::tls_recs[slot_];
-  return t == nullptr ? -1 : t->cpu;
+  return t == nullptr ? -1 : t->cpu.load(std::memory_order_relaxed);
 }
 
 void Rcu::AttachLocked(ThreadRec* t, RcuData* rdp) {
-  t->cpu = rdp->cpu;
+  t->cpu.store(rdp->cpu, std::memory_order_relaxed);
   t->snap_valid = false;
   t->cpu_prev = nullptr;
   t->cpu_next = rdp->attached;
@@ -127,7 +151,7 @@ void Rcu::AttachLocked(ThreadRec* t, RcuData* rdp) {
 }
 
 void Rcu::DetachLocked(ThreadRec* t, RcuData* rdp) {
-  RCU_WARN_ON(t->cpu != rdp->cpu);
+  RCU_WARN_ON(t->cpu.load(std::memory_order_relaxed) != rdp->cpu);
   if (t->cpu_prev != nullptr) {
     t->cpu_prev->cpu_next = t->cpu_next;
   } else {
@@ -135,18 +159,18 @@ void Rcu::DetachLocked(ThreadRec* t, RcuData* rdp) {
   }
   if (t->cpu_next != nullptr) t->cpu_next->cpu_prev = t->cpu_prev;
   t->cpu_next = t->cpu_prev = nullptr;
-  t->cpu = -1;
+  t->cpu.store(-1, std::memory_order_relaxed);
   --rdp->n_attached;
 }
 
-void Rcu::MigrateSelf(int cpu) {
+bool Rcu::MigrateSelf(int cpu) {
   ThreadRec* t = internal::tls_recs[slot_];
   RCU_CHECK(t != nullptr, "MigrateSelf: thread not registered");
-  RCU_CHECK(CpuOnline(cpu), "MigrateSelf: the target vCPU is not online");
-  if (t->cpu == cpu) return;
-  RcuData* old = &rdps_[t->cpu];
+  RCU_CHECK(cpu >= 0 && cpu < config_.nr_cpu_ids, "MigrateSelf: no such vCPU");
+  if (!CpuOnline(cpu)) return false;
+  if (t->cpu.load(std::memory_order_relaxed) == cpu) return true;
+  RcuData* old = LockThreadCpu(t);
   {
-    MutexLock l(old->local);
     // The kernel's rcu_note_context_switch(): a reader leaving its vCPU is
     // tracked by the leaf from now on, and the vCPU may report.
     if (internal::InReader(t) &&
@@ -155,35 +179,95 @@ void Rcu::MigrateSelf(int cpu) {
     DetachLocked(t, old);
     TryReportCpuQsLocked(old, &qs_rcuc_);
   }
-  RcuData* rdp = &rdps_[cpu];
-  MutexLock l(rdp->local);
-  AttachLocked(t, rdp);
-  EnsureRcucLocked(rdp);
+  old->local.unlock();
+  // If `cpu` went offline meanwhile, land on another online vCPU.
+  for (;;) {
+    RcuData* rdp = &rdps_[cpu];
+    MutexLock l(rdp->local);
+    if (rdp->online.load(std::memory_order_relaxed)) {
+      AttachLocked(t, rdp);
+      EnsureRcucLocked(rdp);
+      return rdp->cpu == cpu;
+    }
+    cpu = PickCpu();
+  }
 }
 
 // Debug builds: the blkd list invariant (file comment). Walks the list, so
 // only called on the slow paths that change it.
 void Rcu::CheckBlkdLocked(RcuNode* rnp) {
 #if RCU_DEBUG_CHECKS_ENABLED
-  int n = 0;
+  int n = 0, proxies = 0;
   bool seen_gp_tasks = rnp->gp_tasks == nullptr;
-  ThreadRec* prev = nullptr;
-  for (ThreadRec* t = rnp->blkd_head; t != nullptr; t = t->blkd_next) {
-    RCU_CHECK(t->blocked_node == rnp, "blkd list: reader queued on another node");
-    RCU_CHECK(t->blkd_prev == prev, "blkd list: broken back link");
-    RCU_CHECK(t->special.load() & internal::kSpecialBlocked,
-              "blkd list: queued reader not marked BLOCKED");
-    if (t == rnp->gp_tasks) seen_gp_tasks = true;
-    prev = t;
+  internal::BlkdEntry* prev = nullptr;
+  for (internal::BlkdEntry* e = rnp->blkd_head; e != nullptr; e = e->next) {
+    RCU_CHECK(e->prev == prev, "blkd list: broken back link");
+    RCU_CHECK(e->t != nullptr, "blkd list: entry without a thread");
+    if (e->proxy) {
+      ++proxies;
+    } else {
+      RCU_CHECK(e == &e->t->blkd, "blkd list: foreign self entry");
+      RCU_CHECK(e->t->blocked_node == rnp, "blkd list: reader queued on another node");
+      RCU_CHECK(e->t->special.load() & internal::kSpecialBlocked,
+                "blkd list: queued reader not marked BLOCKED");
+    }
+    if (e == rnp->gp_tasks) seen_gp_tasks = true;
+    prev = e;
     ++n;
   }
   RCU_CHECK(prev == rnp->blkd_tail, "blkd list: tail mismatch");
   RCU_CHECK(n == rnp->n_blkd, "blkd list: count mismatch");
+  RCU_CHECK(proxies == rnp->n_proxies, "blkd list: proxy count mismatch");
   RCU_CHECK(seen_gp_tasks, "blkd list: gp_tasks not on the list");
   RCU_CHECK(rnp->is_leaf || n == 0, "blkd list: readers queued on an interior node");
 #else
   (void)rnp;
 #endif
+}
+
+void Rcu::EnqueueBlkdLocked(RcuNode* rnp, internal::BlkdEntry* e, bool blocks_gp) {
+  if (blocks_gp) {
+    e->prev = rnp->blkd_tail;
+    e->next = nullptr;
+    if (rnp->blkd_tail != nullptr) {
+      rnp->blkd_tail->next = e;
+    } else {
+      rnp->blkd_head = e;
+    }
+    rnp->blkd_tail = e;
+    if (rnp->gp_tasks == nullptr) rnp->gp_tasks = e;
+  } else {
+    e->prev = nullptr;
+    e->next = rnp->blkd_head;
+    if (rnp->blkd_head != nullptr) {
+      rnp->blkd_head->prev = e;
+    } else {
+      rnp->blkd_tail = e;
+    }
+    rnp->blkd_head = e;
+  }
+  ++rnp->n_blkd;
+  if (e->proxy) ++rnp->n_proxies;
+  blocked_readers_.fetch_add(1, std::memory_order_relaxed);
+}
+
+bool Rcu::DequeueBlkdLocked(RcuNode* rnp, internal::BlkdEntry* e) {
+  const bool empty_norm = rnp->gp_tasks == nullptr;
+  if (rnp->gp_tasks == e) rnp->gp_tasks = e->next;
+  if (e->prev != nullptr) {
+    e->prev->next = e->next;
+  } else {
+    rnp->blkd_head = e->next;
+  }
+  if (e->next != nullptr) {
+    e->next->prev = e->prev;
+  } else {
+    rnp->blkd_tail = e->prev;
+  }
+  e->next = e->prev = nullptr;
+  --rnp->n_blkd;
+  if (e->proxy) --rnp->n_proxies;
+  return !empty_norm && rnp->gp_tasks == nullptr;
 }
 
 void Rcu::QueueBlockedLocked(ThreadRec* t, RcuData* rdp) {
@@ -193,30 +277,9 @@ void Rcu::QueueBlockedLocked(ThreadRec* t, RcuData* rdp) {
   // taken after this) knows the blkd list holds the reader.
   t->special.fetch_or(internal::kSpecialBlocked, std::memory_order_release);
   t->blocked_node = rnp;
-  const bool blocks_gp =
-      (rnp->qsmask.load(std::memory_order_relaxed) & rdp->grpmask) != 0;
-  if (blocks_gp) {
-    t->blkd_prev = rnp->blkd_tail;
-    t->blkd_next = nullptr;
-    if (rnp->blkd_tail != nullptr) {
-      rnp->blkd_tail->blkd_next = t;
-    } else {
-      rnp->blkd_head = t;
-    }
-    rnp->blkd_tail = t;
-    if (rnp->gp_tasks == nullptr) rnp->gp_tasks = t;
-  } else {
-    t->blkd_prev = nullptr;
-    t->blkd_next = rnp->blkd_head;
-    if (rnp->blkd_head != nullptr) {
-      rnp->blkd_head->blkd_prev = t;
-    } else {
-      rnp->blkd_tail = t;
-    }
-    rnp->blkd_head = t;
-  }
-  ++rnp->n_blkd;
-  blocked_readers_.fetch_add(1, std::memory_order_relaxed);
+  // The reader blocks the current GP iff this vCPU still owes it a QS.
+  EnqueueBlkdLocked(rnp, &t->blkd,
+                    (rnp->qsmask.load(std::memory_order_relaxed) & rdp->grpmask) != 0);
   CheckBlkdLocked(rnp);
 }
 
@@ -225,25 +288,12 @@ void Rcu::UnlockSpecial(ThreadRec* t) {
   if (s & internal::kSpecialBlocked) {
     RcuNode* rnp = t->blocked_node;
     rnp->lock.lock();
-    const bool empty_norm = rnp->gp_tasks == nullptr;
-    if (rnp->gp_tasks == t) rnp->gp_tasks = t->blkd_next;
-    if (t->blkd_prev != nullptr) {
-      t->blkd_prev->blkd_next = t->blkd_next;
-    } else {
-      rnp->blkd_head = t->blkd_next;
-    }
-    if (t->blkd_next != nullptr) {
-      t->blkd_next->blkd_prev = t->blkd_prev;
-    } else {
-      rnp->blkd_tail = t->blkd_prev;
-    }
-    t->blkd_next = t->blkd_prev = nullptr;
+    const bool last = DequeueBlkdLocked(rnp, &t->blkd);
     t->blocked_node = nullptr;
-    --rnp->n_blkd;
     CheckBlkdLocked(rnp);
     // Release: pairs with the scanner's acquire load of `special`.
     t->special.fetch_and(~internal::kSpecialBlocked, std::memory_order_release);
-    if (!empty_norm && rnp->gp_tasks == nullptr) {
+    if (last) {
       ReportUnblockQsRnp(rnp);  // last reader blocking this GP here
     } else {
       rnp->lock.unlock();
@@ -251,9 +301,38 @@ void Rcu::UnlockSpecial(ThreadRec* t) {
   }
   if (s & internal::kSpecialNeedQs) {
     t->special.fetch_and(~internal::kSpecialNeedQs, std::memory_order_relaxed);
-    RcuData* rdp = &rdps_[t->cpu];
-    MutexLock l(rdp->local);
+    RcuData* rdp = LockThreadCpu(t);
     TryReportCpuQsLocked(rdp, &qs_unlock_);
+    rdp->local.unlock();
+  }
+}
+
+// Retires the proxy entries on `rnp` whose reader is over: its nesting is
+// zero or its generation moved on since the eviction. Called by the FQS
+// scan, which observes `watch` after the GP began, as for any reader.
+void Rcu::RetireProxies(RcuNode* rnp) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  rnp->lock.lock();
+  if (rnp->n_proxies == 0) {
+    rnp->lock.unlock();
+    return;
+  }
+  bool last = false;
+  for (internal::BlkdEntry* e = rnp->blkd_head; e != nullptr;) {
+    internal::BlkdEntry* next = e->next;
+    if (e->proxy) {
+      const uint64_t w = e->t->watch.load(internal::kWatchLoadOrder);
+      if ((w & internal::kNestMask) == 0 || (w >> 16) != (e->watch >> 16)) {
+        last |= DequeueBlkdLocked(rnp, e);
+        delete e;
+      }
+    }
+    e = next;
+  }
+  CheckBlkdLocked(rnp);
+  if (last) {
+    ReportUnblockQsRnp(rnp);
+  } else {
+    rnp->lock.unlock();
   }
 }
 

@@ -75,6 +75,21 @@ inline constexpr std::memory_order kWatchStoreOrder =
 inline constexpr std::memory_order kWatchLoadOrder =
     kTsan ? std::memory_order_acquire : std::memory_order_relaxed;
 
+struct ThreadRec;
+
+// An entry on an rcu_node's blocked-readers list. Each ThreadRec embeds one
+// for itself (the thread queued itself when it migrated inside a reader);
+// a proxy entry is allocated when a vCPU going offline evicts a thread that
+// is inside a reader, and stands for that one reader: it is retired once
+// the thread's `watch` shows the reader over.
+struct BlkdEntry {
+  BlkdEntry* next = nullptr;
+  BlkdEntry* prev = nullptr;
+  ThreadRec* t = nullptr;
+  uint64_t watch = 0;  // proxy only: the reader's watch when evicted
+  bool proxy = false;
+};
+
 struct alignas(128) ThreadRec {
   // --- Group 1: the owner's hot line. ---
   // See the file comment. Owner-only stores; scanners load.
@@ -88,7 +103,10 @@ struct alignas(128) ThreadRec {
   Rcu* owner = nullptr;
 
   // --- Group 2: attachment, guarded by the attached vCPU's local lock. ---
-  alignas(64) int cpu = -1;        // attached vCPU, -1 when unattached
+  // Attached vCPU, -1 when unattached. Changed only with the local locks of
+  // the old and the new vCPU held (by the owner, or by OfflineCpu()
+  // evicting it); relaxed loads elsewhere, verified under the lock.
+  alignas(64) std::atomic<int> cpu{-1};
   ThreadRec* cpu_next = nullptr;   // intrusive list of the vCPU's threads
   ThreadRec* cpu_prev = nullptr;
   // Scanner sample: generation and GP it was taken for. Written and read
@@ -99,8 +117,7 @@ struct alignas(128) ThreadRec {
 
   // --- Group 3: blocked-readers list, guarded by blocked_node's lock. ---
   RcuNode* blocked_node = nullptr;
-  ThreadRec* blkd_next = nullptr;
-  ThreadRec* blkd_prev = nullptr;
+  BlkdEntry blkd;  // this thread's own entry (blkd.t == this)
 
   // --- Group 4: registry bookkeeping, guarded by the instance's
   //     registry lock. ---

@@ -141,7 +141,9 @@ void SegCbList::Merge(SegCbList* src) {
   RcuCbList done, pend;
   src->ExtractDone(&done);
   src->ExtractPending(&pend);
-  long n = src->len();
+  // Only the queued callbacks move; any being invoked stay counted on src
+  // until their invoker subtracts them.
+  const long n = done.len + pend.len;
   src->AddLen(-n);
   AddLen(n);
   // Append src's ready callbacks at the end of DONE.
@@ -156,7 +158,9 @@ void SegCbList::Merge(SegCbList* src) {
     }
   }
   InsertPending(&pend);
+  const long in_flight = src->len();
   src->Init();
+  src->AddLen(in_flight);
 }
 
 void SegCbList::CheckInvariants(long in_flight) const {

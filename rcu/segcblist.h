@@ -106,9 +106,9 @@ class SegCbList {
   void ExtractPending(RcuCbList* out);
   // Appends `in` to NEXT.
   void InsertPending(RcuCbList* in);
-  // Moves every callback of `src` to this list: src's DONE callbacks to the
-  // end of this DONE, src's pending ones to the end of NEXT. `src` is left
-  // empty with len 0.
+  // Moves every queued callback of `src` to this list: src's DONE callbacks
+  // to the end of this DONE, src's pending ones to the end of NEXT. `src` is
+  // left empty, its len() counting only callbacks being invoked.
   void Merge(SegCbList* src);
   // Adds `v` to len(), fully ordered on both sides: a Barrier() that samples
   // len() must not see 0 while a callback is in flight (0->1 on Enqueue

@@ -66,9 +66,9 @@ void Rcu::CheckGpStall() {
       init = rnp->qsmaskinit;
       initnext = rnp->qsmaskinitnext;
       bool holds = false;
-      for (ThreadRec* t = rnp->blkd_head; t != nullptr; t = t->blkd_next) {
-        if (t == rnp->gp_tasks) holds = true;
-        if (holds) absl::StrAppendFormat(&blocked, " P%d/%s", t->tid, t->name);
+      for (internal::BlkdEntry* e = rnp->blkd_head; e != nullptr; e = e->next) {
+        if (e == rnp->gp_tasks) holds = true;
+        if (holds) absl::StrAppendFormat(&blocked, " P%d/%s", e->t->tid, e->t->name);
       }
     }
     for (uint64_t m = q; m != 0; m &= m - 1) {

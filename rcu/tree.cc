@@ -221,6 +221,17 @@ Rcu::~Rcu() {
     WakeRcuc(&rdp);
     if (rdp.rcuc.joinable()) rdp.rcuc.join();
   }
+  // Proxies of readers that ended after the last FQS scan.
+  for (int i = geometry_.first_leaf(); i < geometry_.num_nodes(); ++i) {
+    RcuNode* rnp = &nodes_[i];
+    MutexLock nl(rnp->lock);
+    while (rnp->blkd_head != nullptr) {
+      internal::BlkdEntry* e = rnp->blkd_head;
+      RCU_CHECK(e->proxy, "~Rcu: a thread is still queued as a blocked reader");
+      DequeueBlkdLocked(rnp, e);
+      delete e;
+    }
+  }
   std::lock_guard<std::mutex> l(g_slots_mu);
   g_instances[slot_] = nullptr;
   g_slot_used[slot_] = false;
@@ -469,11 +480,13 @@ void Rcu::ForceQuiescentStates() {
   fqs_scans_.fetch_add(1, std::memory_order_relaxed);
   for (int i = geometry_.first_leaf(); i < geometry_.num_nodes(); ++i) {
     RcuNode* rnp = &nodes_[i];
-    uint64_t mask, gps;
+    RetireProxies(rnp);
+    uint64_t mask, gps, initnext;
     {
       MutexLock l(rnp->lock);
       mask = rnp->qsmask.load(std::memory_order_relaxed);
       gps = rnp->gp_seq.load(std::memory_order_relaxed);
+      initnext = rnp->qsmaskinitnext;
     }
     if (mask == 0) continue;
     uint64_t qs = 0;
@@ -483,10 +496,16 @@ void Rcu::ForceQuiescentStates() {
       bool kick = false;
       {
         MutexLock l(rdp->local);
-        // An offline vCPU should have reported on its way down; report
-        // for it rather than hang.
-        if (!rdp->online.load(std::memory_order_relaxed) ||
-            CheckCpuQsLocked(rdp, gps)) {
+        // A vCPU out of qsmaskinitnext (RCU-offline) should have reported
+        // on its way down, or been reported by GP init: complain, and
+        // report for it rather than hang, as the kernel's
+        // rcu_watching_snap_recheck() does. (A vCPU on its way down but
+        // still in qsmaskinitnext has no threads left: quiescent below.)
+        if (!(initnext & (uint64_t{1} << bit))) {
+          fqs_offline_fixups_.fetch_add(1, std::memory_order_relaxed);
+          RCU_WARN_ON(true);  // offline vCPU still owes a QS
+          qs |= uint64_t{1} << bit;
+        } else if (CheckCpuQsLocked(rdp, gps)) {
           qs |= uint64_t{1} << bit;
         } else {
           kick = true;
@@ -664,19 +683,25 @@ int Rcu::PickCpu() {
   return 0;
 }
 
-void Rcu::Call(RcuHead* head, RcuCallback func) {
+void Rcu::Call(RcuHead* head, RcuCallback func) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   head->func = func;
   ThreadRec* t = internal::tls_recs[slot_];
-  // The owner alone changes t->cpu, so reading it here needs no lock.
-  const int cpu = (t != nullptr && t->cpu >= 0) ? t->cpu : PickCpu();
-  RcuData* rdp = &rdps_[cpu];
-  bool needwake = false;
-  {
-    MutexLock l(rdp->local);
-    rdp->cblist.Enqueue(head);
-    AccelerateLocked(rdp, &needwake);
-    EnsureRcucLocked(rdp);
+  RcuData* rdp;
+  if (t != nullptr) {
+    rdp = LockThreadCpu(t);  // attached means online
+  } else {
+    for (;;) {
+      rdp = &rdps_[PickCpu()];
+      rdp->local.lock();
+      if (rdp->online.load(std::memory_order_relaxed)) break;
+      rdp->local.unlock();
+    }
   }
+  bool needwake = false;
+  rdp->cblist.Enqueue(head);
+  AccelerateLocked(rdp, &needwake);
+  EnsureRcucLocked(rdp);
+  rdp->local.unlock();
   rdp->n_cbs_queued.fetch_add(1, std::memory_order_relaxed);
   if (needwake) WakeGpThread();
 }
@@ -830,6 +855,9 @@ RcuStats Rcu::GetStats() const {
   s.qs_fqs = qs_fqs_.load(std::memory_order_relaxed);
   s.blocked_readers = blocked_readers_.load(std::memory_order_relaxed);
   s.stalls = stalls_.load(std::memory_order_relaxed);
+  s.hotplug_ops = hotplug_ops_.load(std::memory_order_relaxed);
+  s.fqs_offline_fixups = fqs_offline_fixups_.load(std::memory_order_relaxed);
+  s.online_cpus = num_online_cpus();
   s.exp_stalls = exp_stalls_.load(std::memory_order_relaxed);
   s.gp_state = gp_state_.load(std::memory_order_relaxed);
   for (int cpu = 0; cpu < config_.nr_cpu_ids; ++cpu) {
@@ -865,10 +893,11 @@ std::string Rcu::DumpGpState() const {
                           static_cast<int64_t>(rnp->gp_seq.load()), rnp->n_blkd,
                           rnp->gp_tasks != nullptr ? " (blocking this GP)" : "");
     bool blocking = false;
-    for (ThreadRec* t = rnp->blkd_head; t != nullptr; t = t->blkd_next) {
-      if (t == rnp->gp_tasks) blocking = true;
-      absl::StrAppendFormat(&out, "    blocked reader %s/%d%s\n", t->name,
-                            t->tid, blocking ? " holds the GP" : "");
+    for (internal::BlkdEntry* e = rnp->blkd_head; e != nullptr; e = e->next) {
+      if (e == rnp->gp_tasks) blocking = true;
+      absl::StrAppendFormat(&out, "    blocked reader %s/%d%s%s\n", e->t->name,
+                            e->t->tid, e->proxy ? " (evicted)" : "",
+                            blocking ? " holds the GP" : "");
     }
     if (!rnp->is_leaf) continue;
     for (uint64_t m = q; m != 0; m &= m - 1) {

@@ -111,10 +111,11 @@ class alignas(128) RcuNode {
   uint64_t qsmaskinitnext ABSL_GUARDED_BY(lock) = 0;
   bool wait_blkd_tasks ABSL_GUARDED_BY(lock) = false;
   // Blocked readers, head newest; [gp_tasks, tail] block the current GP.
-  internal::ThreadRec* blkd_head ABSL_GUARDED_BY(lock) = nullptr;
-  internal::ThreadRec* blkd_tail ABSL_GUARDED_BY(lock) = nullptr;
-  internal::ThreadRec* gp_tasks ABSL_GUARDED_BY(lock) = nullptr;
+  internal::BlkdEntry* blkd_head ABSL_GUARDED_BY(lock) = nullptr;
+  internal::BlkdEntry* blkd_tail ABSL_GUARDED_BY(lock) = nullptr;
+  internal::BlkdEntry* gp_tasks ABSL_GUARDED_BY(lock) = nullptr;
   int n_blkd ABSL_GUARDED_BY(lock) = 0;
+  int n_proxies ABSL_GUARDED_BY(lock) = 0;
   // --- End of fields guarded by lock. ---
 
   // Constant after construction.
@@ -184,6 +185,9 @@ struct RcuStats {
   uint64_t blocked_readers = 0;  // queued on blkd lists, cumulative
   uint64_t stalls = 0;      // normal GP stall warnings printed
   uint64_t exp_stalls = 0;  // expedited GP stall warnings printed
+  uint64_t hotplug_ops = 0;  // successful OfflineCpu()/OnlineCpu() calls
+  uint64_t fqs_offline_fixups = 0;  // offline vCPUs FQS had to report for
+  int online_cpus = 0;
   int registered_threads = 0;
   GpState gp_state = GpState::kIdle;
 };
@@ -206,7 +210,8 @@ class Rcu {
 
   // ---- Threads. ----
   // Registers the calling thread and attaches it to `cpu` (-1: the next
-  // online vCPU, round-robin). Registering twice is a fatal error.
+  // online vCPU, round-robin; an offline `cpu`: another online vCPU, as
+  // eviction would). Registering twice is a fatal error.
   void RegisterThread(int cpu = -1);
   // Detaches and unregisters the calling thread. Inside a read-side
   // critical section this ends it first (the kernel's exit_rcu()).
@@ -215,7 +220,9 @@ class Rcu {
   // Moves the calling (registered) thread to vCPU `cpu`. Legal inside a
   // read-side critical section: the thread is then queued as a blocked
   // reader of its old leaf, and grace periods wait for its outermost unlock.
-  void MigrateSelf(int cpu);
+  // False (and the thread stays put) if `cpu` is offline; false also if it
+  // went offline during the move, and the thread landed on another vCPU.
+  bool MigrateSelf(int cpu);
   // The vCPU the calling thread is attached to, -1 if unregistered.
   int CurrentCpu() const;
 
@@ -259,6 +266,19 @@ class Rcu {
   // run. Concurrent callers share one barrier. Must not be called inside a
   // read-side critical section, nor from a callback.
   void Barrier();
+
+  // ---- CPU hotplug (hotplug.cc). ----
+  // Takes vCPU `cpu` offline: no thread may attach to it; the threads
+  // attached are moved to other online vCPUs (one inside a reader stays a
+  // blocked reader of this vCPU's leaf until that reader ends); the vCPU
+  // reports its quiescent state and leaves its leaf's qsmaskinitnext; its
+  // callbacks move to an online vCPU, behind an in-flight Barrier()'s.
+  // InvalidArgument for an id outside 0..nr_cpu_ids-1; FailedPrecondition
+  // if it is already offline or is the last online vCPU.
+  absl::Status OfflineCpu(int cpu);
+  // Brings an offline (or never yet online) vCPU online; grace periods that
+  // start afterwards wait for it. FailedPrecondition if already online.
+  absl::Status OnlineCpu(int cpu);
 
   // ---- Introspection. ----
   const Config& config() const { return config_; }
@@ -337,6 +357,13 @@ class Rcu {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(rdp->local);
   void QueueBlockedLocked(internal::ThreadRec* t, RcuData* rdp)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(rdp->local);
+  void EnqueueBlkdLocked(RcuNode* rnp, internal::BlkdEntry* e, bool blocks_gp)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(rnp->lock);
+  // Unlinks `e`; true if it was the last entry blocking the current GP.
+  bool DequeueBlkdLocked(RcuNode* rnp, internal::BlkdEntry* e)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(rnp->lock);
+  void RetireProxies(RcuNode* rnp);
+  RcuData* LockThreadCpu(internal::ThreadRec* t);
   void UnlockSpecial(internal::ThreadRec* t);
   void CheckBlkdLocked(RcuNode* rnp) ABSL_EXCLUSIVE_LOCKS_REQUIRED(rnp->lock);
   void UnregisterRec(internal::ThreadRec* t);
@@ -384,6 +411,11 @@ class Rcu {
   internal::Mutex done_mu_;   // Synchronize() waiters
   internal::CondVar done_cv_;
   internal::Mutex ofl_mu_;    // excludes hotplug from GP init's ONOFF pass
+  internal::Mutex hotplug_mu_;  // one OfflineCpu()/OnlineCpu() at a time
+  std::atomic<uint64_t> hotplug_ops_{0};
+  // FQS found an offline vCPU still owing a QS (its offline path should
+  // have reported it): a hotplug bug, WARNed in debug builds.
+  std::atomic<uint64_t> fqs_offline_fixups_{0};
 
   // ---- Expedited (expedited.cc). ----
   internal::Mutex exp_mu_;

@@ -1,0 +1,164 @@
+// Copyright 2026 The rcutorture project authors.
+//
+// hotplug.cc: emulated CPU hotplug (the kernel's rcutree_report_cpu_dead,
+// rcutree_migrate_callbacks and rcutree_report_cpu_starting).
+//
+// Offline, in order:
+//   1. The vCPU stops accepting threads (online = false, under its lock).
+//   2. Its attached threads move to another online vCPU. A thread inside a
+//      read-side critical section gets a proxy entry on this vCPU's leaf
+//      blocked-readers list, blocking the current grace period if this vCPU
+//      still owes it a quiescent state. The proxy records the thread's
+//      `watch`; the FQS scan retires it once that reader is over. (The
+//      thread itself is not marked BLOCKED: only its owner ever sets that.)
+//   3. Under ofl_mu_ and the leaf lock, the vCPU reports its quiescent
+//      state, then leaves qsmaskinitnext: grace-period initialization,
+//      which holds ofl_mu_ for its ONOFF pass, sees either both or neither.
+//   4. Once no callback of the vCPU is being invoked, its callbacks move to
+//      an online vCPU. If a Barrier() is under way and has not handled this
+//      vCPU yet, its callback is entrained here first, so that it travels
+//      behind the callbacks it must wait for.
+// Online is the mirror: qsmaskinitnext first (under ofl_mu_), then online.
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "rcu/internal/debug.h"
+#include "rcu/tree.h"
+
+namespace rcu {
+
+using internal::MutexLock;
+using internal::ThreadRec;
+
+absl::Status Rcu::OfflineCpu(int cpu) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  if (cpu < 0 || cpu >= config_.nr_cpu_ids)
+    return absl::InvalidArgumentError(absl::StrCat(
+        "OfflineCpu(", cpu, "): no such vCPU (nr_cpu_ids ", config_.nr_cpu_ids, ")"));
+  MutexLock hl(hotplug_mu_);
+  RcuData* rdp = &rdps_[cpu];
+  if (!CpuOnline(cpu))
+    return absl::FailedPreconditionError(
+        absl::StrCat("OfflineCpu(", cpu, "): already offline"));
+  if (num_online_cpus() == 1)
+    return absl::FailedPreconditionError(
+        absl::StrCat("OfflineCpu(", cpu, "): the last online vCPU"));
+  // The vCPU the evicted threads and the callbacks go to.
+  int target = -1;
+  for (int i = 1; i < config_.nr_cpu_ids && target < 0; ++i) {
+    int c = (cpu + i) % config_.nr_cpu_ids;
+    if (CpuOnline(c)) target = c;
+  }
+  RcuData* trdp = &rdps_[target];
+  RcuNode* rnp = rdp->mynode;
+
+  // 1 and 2. Only the hotplug path holds two local locks (serialized by
+  // hotplug_mu_), so taking the target's inside ours cannot deadlock.
+  rdp->local.lock();
+  trdp->local.lock();
+  // Release: pairs with CpuOnline()'s acquire.
+  rdp->online.store(false, std::memory_order_release);
+  while (ThreadRec* t = rdp->attached) {
+    const uint64_t w = t->watch.load(internal::kWatchLoadOrder);
+    if ((w & internal::kNestMask) != 0 &&
+        !(t->special.load(std::memory_order_acquire) & internal::kSpecialBlocked)) {
+      auto* e = new internal::BlkdEntry;
+      e->t = t;
+      e->watch = w;
+      e->proxy = true;
+      MutexLock nl(rnp->lock);
+      EnqueueBlkdLocked(rnp, e,
+                        (rnp->qsmask.load(std::memory_order_relaxed) & rdp->grpmask) != 0);
+      CheckBlkdLocked(rnp);
+    }
+    DetachLocked(t, rdp);
+    AttachLocked(t, trdp);
+  }
+  EnsureRcucLocked(trdp);
+  trdp->local.unlock();
+  rdp->local.unlock();
+
+  // 3. Report the quiescent state, then leave qsmaskinitnext.
+  {
+    MutexLock ofl(ofl_mu_);
+    rnp->lock.lock();
+    if (rnp->qsmask.load(std::memory_order_relaxed) & rdp->grpmask) {
+      ReportQsRnp(rdp->grpmask, rnp, rnp->gp_seq.load(std::memory_order_relaxed));
+      rnp->lock.lock();
+    }
+    rnp->qsmaskinitnext &= ~rdp->grpmask;
+    rnp->lock.unlock();
+  }
+
+  // 4. Migrate the callbacks once none is being invoked here.
+  bool needwake = false;
+  for (;;) {
+    rdp->local.lock();
+    if (rdp->in_flight == 0) break;
+    rdp->local.unlock();
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+  trdp->local.lock();
+  {
+    MutexLock b(barrier_lock_);
+    const uint64_t gseq = barrier_seq_.load(std::memory_order_relaxed);
+    if (SeqState(gseq) != 0 &&
+        rdp->barrier_seq_snap.load(std::memory_order_relaxed) != gseq) {
+      rdp->barrier_head.func = &Rcu::BarrierCallback;
+      if (rdp->cblist.Entrain(&rdp->barrier_head))
+        barrier_cpu_count_.fetch_add(1, std::memory_order_relaxed);
+      // Release: pairs with the acquire in Barrier()'s per-vCPU check.
+      rdp->barrier_seq_snap.store(gseq, std::memory_order_release);
+    }
+    // Let both lists catch up with the tree before merging.
+    {
+      MutexLock nl(rnp->lock);
+      rdp->cblist.Advance(rnp->gp_seq.load(std::memory_order_relaxed));
+    }
+    {
+      MutexLock nl(trdp->mynode->lock);
+      trdp->cblist.Advance(trdp->mynode->gp_seq.load(std::memory_order_relaxed));
+    }
+    trdp->cblist.Merge(&rdp->cblist);
+  }
+  RCU_WARN_ON(rdp->cblist.len() != 0);
+  AccelerateLocked(trdp, &needwake);
+  const bool has_cbs = trdp->cblist.len() != 0;
+  trdp->local.unlock();
+  rdp->local.unlock();
+  if (has_cbs) WakeRcuc(trdp);
+  if (needwake) WakeGpThread();
+  hotplug_ops_.fetch_add(1, std::memory_order_relaxed);
+  return absl::OkStatus();
+}
+
+absl::Status Rcu::OnlineCpu(int cpu) {
+  if (cpu < 0 || cpu >= config_.nr_cpu_ids)
+    return absl::InvalidArgumentError(absl::StrCat(
+        "OnlineCpu(", cpu, "): no such vCPU (nr_cpu_ids ", config_.nr_cpu_ids, ")"));
+  MutexLock hl(hotplug_mu_);
+  RcuData* rdp = &rdps_[cpu];
+  if (CpuOnline(cpu))
+    return absl::FailedPreconditionError(
+        absl::StrCat("OnlineCpu(", cpu, "): already online"));
+  RcuNode* rnp = rdp->mynode;
+  {
+    MutexLock ofl(ofl_mu_);
+    MutexLock nl(rnp->lock);
+    // The current GP (its qsmask fixed at init) cannot wait on this vCPU.
+    RCU_WARN_ON(rnp->qsmask.load(std::memory_order_relaxed) & rdp->grpmask);
+    rnp->qsmaskinitnext |= rdp->grpmask;
+  }
+  {
+    MutexLock l(rdp->local);
+    {
+      MutexLock nl(rnp->lock);
+      rdp->gp_seq = rnp->gp_seq.load(std::memory_order_relaxed);
+    }
+    // Release: a thread that sees the vCPU online also sees the above.
+    rdp->online.store(true, std::memory_order_release);
+  }
+  hotplug_ops_.fetch_add(1, std::memory_order_relaxed);
+  return absl::OkStatus();
+}
+
+}  // namespace rcu

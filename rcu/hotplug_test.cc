@@ -1,0 +1,274 @@
+// Copyright 2026 The rcutorture project authors.
+//
+// Tests of emulated CPU hotplug: OfflineCpu() / OnlineCpu().
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "rcu/internal/test_util.h"
+#include "rcu/tree.h"
+
+namespace rcu {
+namespace {
+
+using rcu::testing::Eventually;
+using rcu::testing::Flag;
+using rcu::testing::HeldReader;
+using namespace std::chrono_literals;
+
+std::unique_ptr<Rcu> Make(int cpus, int fanout, int leaf, int first_fqs = -1) {
+  Config c;
+  c.nr_cpu_ids = cpus;
+  c.fanout = fanout;
+  c.fanout_leaf = leaf;
+  c.jiffies_till_first_fqs = first_fqs;
+  c.jiffies_till_next_fqs = first_fqs;
+  return *Rcu::Create(c);
+}
+
+bool CpuOwesQs(Rcu& r, int cpu) {
+  RcuData& rdp = r.rdp(cpu);
+  return (rdp.mynode->qsmask.load() & rdp.grpmask) != 0;
+}
+
+TEST(Hotplug, RefusesBadRequests) {
+  auto r = Make(2, 64, 16);
+  EXPECT_EQ(r->OfflineCpu(2).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(r->OfflineCpu(-1).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(r->OnlineCpu(0).code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(r->OfflineCpu(1).ok());
+  EXPECT_EQ(r->OfflineCpu(1).code(), absl::StatusCode::kFailedPrecondition);
+  absl::Status last = r->OfflineCpu(0);
+  EXPECT_EQ(last.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(last.message().find("last online vCPU"), std::string::npos);
+  EXPECT_EQ(r->num_online_cpus(), 1);
+  ASSERT_TRUE(r->OnlineCpu(1).ok());
+  EXPECT_EQ(r->num_online_cpus(), 2);
+  EXPECT_EQ(r->GetStats().hotplug_ops, 2u);
+}
+
+// Possible vCPUs that never came online: no threads attach there and
+// grace periods never wait for them.
+TEST(Hotplug, NeverOnlineCpusAreIgnored) {
+  Config c;
+  c.nr_cpu_ids = 16;
+  c.online_at_start = 6;
+  c.fanout = 2;
+  c.fanout_leaf = 2;
+  auto r = *Rcu::Create(c);
+  EXPECT_EQ(r->num_online_cpus(), 6);
+  r->RegisterThread(12);  // offline: lands on an online vCPU
+  EXPECT_LT(r->CurrentCpu(), 6);
+  EXPECT_FALSE(r->MigrateSelf(9));
+  r->Synchronize();
+  r->SynchronizeExpedited();
+  r->Barrier();
+  r->UnregisterThread();
+  EXPECT_EQ(r->GetStats().fqs_offline_fixups, 0u);
+}
+
+// Thread A is attached to vCPU 3 outside any reader. Offlining vCPU 3
+// moves A elsewhere, and grace periods no longer involve vCPU 3.
+TEST(Hotplug, OfflineEvictsThreads) {
+  auto r = Make(4, 64, 16);
+  Flag attached, go;
+  std::atomic<int> cpu_after{-1};
+  std::thread a([&] {
+    r->RegisterThread(3);
+    attached.Set();
+    go.Wait();
+    cpu_after.store(r->CurrentCpu());
+    r->ReadLock();
+    r->ReadUnlock();
+    r->UnregisterThread();
+  });
+  attached.Wait();
+  ASSERT_TRUE(r->OfflineCpu(3).ok());
+  go.Set();
+  a.join();
+  EXPECT_NE(cpu_after.load(), 3);
+  EXPECT_GE(cpu_after.load(), 0);
+  r->Synchronize();
+  {
+    internal::MutexLock l(r->rdp(3).local);
+    EXPECT_EQ(r->rdp(3).n_attached, 0);
+  }
+  EXPECT_EQ(r->GetStats().fqs_offline_fixups, 0u)
+      << "the offline path did not report vCPU 3's quiescent state";
+}
+
+// Thread A is inside a reader on vCPU 1 when a grace period starts and
+// vCPU 1 goes offline. A is moved to another vCPU, which may already have
+// reported; only the proxy entry on vCPU 1's leaf still stands for A's
+// reader. The grace period must not end before A's outermost unlock.
+TEST(Hotplug, ReaderEvictedByOfflineHoldsGracePeriodBug) {
+  for (int target_reported : {0, 1}) {
+    auto r = Make(8, 2, 2);
+    std::atomic<bool> unlocking{false};
+    HeldReader a(*r, 1, [&] { unlocking.store(true); });
+    const uint64_t cookie = r->StartPoll();
+    ASSERT_TRUE(Eventually([&] {
+      const uint64_t g = r->GpSeq();
+      return SeqState(g) != 0 && r->rdp(1).mynode->gp_seq.load() == g &&
+             r->rdp(2).mynode->gp_seq.load() == g &&
+             (!target_reported || !CpuOwesQs(*r, 2));
+    }));
+    ASSERT_TRUE(r->OfflineCpu(1).ok());  // A moves to vCPU 2
+    std::this_thread::sleep_for(100ms);
+    EXPECT_FALSE(r->PollState(cookie))
+        << "grace period ended while an evicted reader was inside\n"
+        << r->DumpGpState();
+    a.Release();
+    EXPECT_TRUE(Eventually([&] { return r->PollState(cookie); })) << r->DumpGpState();
+    EXPECT_TRUE(unlocking.load());
+    EXPECT_EQ(r->GetStats().fqs_offline_fixups, 0u);
+  }
+}
+
+// vCPU 5 owes the current grace period a quiescent state (thread A is in
+// a reader there) when it goes offline. Its offline path must report that
+// quiescent state before leaving qsmaskinitnext; A's reader is covered by
+// its proxy entry instead. If the report is skipped, vCPU 5's bit stays set
+// and only the FQS fallback (which counts a fixup) ends the grace period.
+TEST(Hotplug, OfflineReportsQuiescentStateBug) {
+  auto r = Make(8, 2, 2, /*first_fqs=*/200);  // only the first scan is soon
+  HeldReader a(*r, 5);
+  const uint64_t cookie = r->StartPoll();
+  ASSERT_TRUE(Eventually([&] {
+    const uint64_t g = r->GpSeq();
+    return SeqState(g) != 0 && r->rdp(5).mynode->gp_seq.load() == g &&
+           CpuOwesQs(*r, 5);
+  }));
+  ASSERT_TRUE(r->OfflineCpu(5).ok());
+  EXPECT_FALSE(CpuOwesQs(*r, 5)) << r->DumpGpState();
+  EXPECT_FALSE(r->PollState(cookie)) << "the proxy must hold the GP";
+  a.Release();
+  EXPECT_TRUE(Eventually([&] { return r->PollState(cookie); }));
+  EXPECT_EQ(r->GetStats().fqs_offline_fixups, 0u);
+}
+
+struct CountCb {
+  RcuHead head;
+  std::atomic<long>* ran;
+  static void Run(RcuHead* h) { reinterpret_cast<CountCb*>(h)->ran->fetch_add(1); }
+};
+
+// Callbacks queued on a vCPU move with it when it goes offline; a barrier
+// waits for them wherever they are.
+TEST(Hotplug, OfflineMigratesCallbacks) {
+  auto r = Make(4, 64, 16);
+  std::atomic<long> ran{0};
+  std::vector<CountCb> cbs(5000);
+  {
+    HeldReader holder(*r, 0);  // no GP ends while we queue and offline
+    std::thread a([&] {
+      r->RegisterThread(2);
+      for (auto& c : cbs) {
+        c.ran = &ran;
+        r->Call(&c.head, CountCb::Run);
+      }
+      r->UnregisterThread();
+    });
+    a.join();
+    ASSERT_TRUE(r->OfflineCpu(2).ok());
+    EXPECT_EQ(ran.load(), 0);
+  }
+  r->Barrier();
+  EXPECT_EQ(ran.load(), 5000);
+  internal::MutexLock l(r->rdp(2).local);
+  EXPECT_EQ(r->rdp(2).cblist.len(), 0);
+}
+
+// Thread A posts callbacks and loops Barrier() checks; thread B offlines
+// and onlines random vCPUs; readers (C) read and migrate inside readers.
+// Every barrier must see every callback queued before it; every grace
+// period must wait for readers (checked with a poisoned element as in
+// stress_test); no offline vCPU may ever be left owing a QS.
+TEST(Hotplug, ChurnWithReadersCallbacksAndBarriers) {
+  auto r = Make(8, 2, 2);
+  std::atomic<bool> stop{false};
+  std::atomic<long> bad{0}, ran{0}, queued{0}, barrier_errors{0};
+  struct Elem {
+    std::atomic<uint64_t> magic{1};
+  };
+  std::vector<Elem> elems(2);
+  std::atomic<Elem*> cur{&elems[0]};
+  std::vector<std::thread> ts;
+  for (int i = 0; i < 3; ++i) {
+    ts.emplace_back([&, i] {
+      r->RegisterThread(i);
+      std::minstd_rand rng(i);
+      while (!stop.load()) {
+        r->ReadLock();
+        Elem* e = cur.load(std::memory_order_acquire);
+        if (rng() % 8 == 0) r->MigrateSelf(static_cast<int>(rng() % 8));
+        if (rng() % 32 == 0) std::this_thread::sleep_for(50us);
+        if (e->magic.load() != 1) bad.fetch_add(1);
+        r->ReadUnlock();
+      }
+      r->UnregisterThread();
+    });
+  }
+  ts.emplace_back([&] {  // updater: swap, wait a GP, poison, restore
+    r->RegisterThread(3);
+    int k = 0;
+    while (!stop.load()) {
+      Elem* old = cur.exchange(&elems[++k % 2], std::memory_order_acq_rel);
+      if (k % 2) {
+        r->Synchronize();
+      } else {
+        r->SynchronizeExpedited();
+      }
+      old->magic.store(0);  // "freed"
+      old->magic.store(1);  // reused
+    }
+    r->UnregisterThread();
+  });
+  std::vector<CountCb> cbs(200000);
+  ts.emplace_back([&] {  // callbacks and barriers
+    r->RegisterThread(4);
+    size_t n = 0;
+    std::minstd_rand rng(7);
+    while (!stop.load() && n + 100 <= cbs.size()) {
+      for (int j = 0; j < 100; ++j, ++n) {
+        cbs[n].ran = &ran;
+        r->Call(&cbs[n].head, CountCb::Run);
+        queued.fetch_add(1);
+      }
+      r->MigrateSelf(static_cast<int>(rng() % 8));
+      const long before = queued.load();
+      r->Barrier();
+      if (ran.load() < before) barrier_errors.fetch_add(1);
+    }
+    r->UnregisterThread();
+  });
+  std::thread hotplug([&] {
+    std::minstd_rand rng(11);
+    const auto end = std::chrono::steady_clock::now() + 1500ms;
+    while (std::chrono::steady_clock::now() < end) {
+      const int cpu = static_cast<int>(rng() % 8);
+      if (r->CpuOnline(cpu)) {
+        (void)r->OfflineCpu(cpu);  // may refuse the last one
+      } else {
+        EXPECT_TRUE(r->OnlineCpu(cpu).ok());
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(rng() % 2000));
+    }
+  });
+  hotplug.join();
+  stop.store(true);
+  for (auto& t : ts) t.join();
+  r->Barrier();
+  EXPECT_EQ(bad.load(), 0) << "a reader saw a freed element";
+  EXPECT_EQ(barrier_errors.load(), 0);
+  EXPECT_EQ(ran.load(), queued.load());
+  RcuStats s = r->GetStats();
+  EXPECT_GT(s.hotplug_ops, 50u);
+  EXPECT_EQ(s.fqs_offline_fixups, 0u);
+}
+
+}  // namespace
+}  // namespace rcu
