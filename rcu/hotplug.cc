@@ -20,6 +20,7 @@
 //      behind the callbacks it must wait for.
 // Online is the mirror: qsmaskinitnext first (under ofl_mu_), then online.
 #include <thread>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "rcu/internal/debug.h"
@@ -29,6 +30,23 @@ namespace rcu {
 
 using internal::MutexLock;
 using internal::ThreadRec;
+
+namespace {
+
+// Two vCPUs' local locks, lower vCPU first: the one order in which the
+// library ever holds two of them.
+void LockTwo(RcuData* a, RcuData* b) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  if (a->cpu > b->cpu) std::swap(a, b);
+  a->local.lock();
+  b->local.lock();
+}
+
+void UnlockTwo(RcuData* a, RcuData* b) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  a->local.unlock();
+  b->local.unlock();
+}
+
+}  // namespace
 
 absl::Status Rcu::OfflineCpu(int cpu) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   if (cpu < 0 || cpu >= config_.nr_cpu_ids)
@@ -51,10 +69,8 @@ absl::Status Rcu::OfflineCpu(int cpu) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   RcuData* trdp = &rdps_[target];
   RcuNode* rnp = rdp->mynode;
 
-  // 1 and 2. Only the hotplug path holds two local locks (serialized by
-  // hotplug_mu_), so taking the target's inside ours cannot deadlock.
-  rdp->local.lock();
-  trdp->local.lock();
+  // 1 and 2. Only the hotplug path holds two local locks, lower vCPU first.
+  LockTwo(rdp, trdp);
   // Release: pairs with CpuOnline()'s acquire.
   rdp->online.store(false, std::memory_order_release);
   while (ThreadRec* t = rdp->attached) {
@@ -74,8 +90,7 @@ absl::Status Rcu::OfflineCpu(int cpu) ABSL_NO_THREAD_SAFETY_ANALYSIS {
     AttachLocked(t, trdp);
   }
   EnsureRcucLocked(trdp);
-  trdp->local.unlock();
-  rdp->local.unlock();
+  UnlockTwo(rdp, trdp);
 
   // 3. Report the quiescent state, then leave qsmaskinitnext.
   {
@@ -92,12 +107,11 @@ absl::Status Rcu::OfflineCpu(int cpu) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   // 4. Migrate the callbacks once none is being invoked here.
   bool needwake = false;
   for (;;) {
-    rdp->local.lock();
+    LockTwo(rdp, trdp);
     if (rdp->in_flight == 0) break;
-    rdp->local.unlock();
+    UnlockTwo(rdp, trdp);
     std::this_thread::sleep_for(std::chrono::microseconds(100));
   }
-  trdp->local.lock();
   {
     MutexLock b(barrier_lock_);
     const uint64_t gseq = barrier_seq_.load(std::memory_order_relaxed);
@@ -123,8 +137,7 @@ absl::Status Rcu::OfflineCpu(int cpu) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   RCU_WARN_ON(rdp->cblist.len() != 0);
   AccelerateLocked(trdp, &needwake);
   const bool has_cbs = trdp->cblist.len() != 0;
-  trdp->local.unlock();
-  rdp->local.unlock();
+  UnlockTwo(rdp, trdp);
   if (has_cbs) WakeRcuc(trdp);
   if (needwake) WakeGpThread();
   hotplug_ops_.fetch_add(1, std::memory_order_relaxed);

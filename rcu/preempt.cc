@@ -15,6 +15,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <thread>
 
 #include "rcu/internal/debug.h"
 #include "rcu/tree.h"
@@ -47,7 +48,10 @@ void ReadUnlockSlow(ThreadRec* t, uint64_t w) {
 RcuData* Rcu::LockThreadCpu(ThreadRec* t) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   for (;;) {
     const int cpu = t->cpu.load(std::memory_order_relaxed);
-    RCU_CHECK(cpu >= 0, "thread not attached to a vCPU");
+    if (cpu < 0) {  // OfflineCpu() is moving this thread right now
+      std::this_thread::yield();
+      continue;
+    }
     RcuData* rdp = &rdps_[cpu];
     rdp->local.lock();
     if (t->cpu.load(std::memory_order_relaxed) == cpu) return rdp;
