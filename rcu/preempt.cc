@@ -127,6 +127,7 @@ void Rcu::UnregisterRec(ThreadRec* t) {
   }
   {
     RcuData* rdp = LockThreadCpu(t);
+    rdp->local.AssertHeld();
     DetachLocked(t, rdp);
     rdp->local.unlock();
   }
@@ -174,6 +175,7 @@ bool Rcu::MigrateSelf(int cpu) {
   if (!CpuOnline(cpu)) return false;
   if (t->cpu.load(std::memory_order_relaxed) == cpu) return true;
   RcuData* old = LockThreadCpu(t);
+  old->local.AssertHeld();
   {
     // The kernel's rcu_note_context_switch(): a reader leaving its vCPU is
     // tracked by the leaf from now on, and the vCPU may report.
@@ -306,6 +308,7 @@ void Rcu::UnlockSpecial(ThreadRec* t) {
   if (s & internal::kSpecialNeedQs) {
     t->special.fetch_and(~internal::kSpecialNeedQs, std::memory_order_relaxed);
     RcuData* rdp = LockThreadCpu(t);
+    rdp->local.AssertHeld();
     TryReportCpuQsLocked(rdp, &qs_unlock_);
     rdp->local.unlock();
   }

@@ -697,6 +697,7 @@ void Rcu::Call(RcuHead* head, RcuCallback func) ABSL_NO_THREAD_SAFETY_ANALYSIS {
       rdp->local.unlock();
     }
   }
+  rdp->local.AssertHeld();
   bool needwake = false;
   rdp->cblist.Enqueue(head);
   AccelerateLocked(rdp, &needwake);

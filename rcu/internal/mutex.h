@@ -30,6 +30,9 @@ class ABSL_LOCKABLE Mutex {
     return mu_.try_lock();
   }
   std::mutex& native() { return mu_; }
+  // Tells the thread-safety analysis the caller holds this lock (taken by a
+  // function the analysis cannot follow). No run-time check.
+  void AssertHeld() const ABSL_ASSERT_EXCLUSIVE_LOCK() {}
 
  private:
   std::mutex mu_;
