@@ -3,7 +3,9 @@
 
 #include <thread>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace rcu {
 
@@ -25,6 +27,27 @@ absl::Status Bad(const char* field, long long v, const char* want) {
       absl::StrCat("Config.", field, " = ", v, ": ", want));
 }
 }  // namespace
+
+absl::StatusOr<std::vector<bool>> ParseCpuList(const std::string& list, int n) {
+  std::vector<bool> out(n, false);
+  if (list.empty()) return out;
+  if (list == "all") return std::vector<bool>(n, true);
+  for (absl::string_view part : absl::StrSplit(list, ',')) {
+    std::vector<absl::string_view> ends = absl::StrSplit(part, '-');
+    int lo, hi;
+    if (ends.size() > 2 || !absl::SimpleAtoi(ends[0], &lo) ||
+        !absl::SimpleAtoi(ends.back(), &hi) || lo < 0 || hi < lo) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cpulist \"", list, "\": bad part \"", part, "\""));
+    }
+    if (hi >= n) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "cpulist \"", list, "\": vCPU ", hi, " beyond nr_cpu_ids ", n));
+    }
+    for (int c = lo; c <= hi; ++c) out[c] = true;
+  }
+  return out;
+}
 
 absl::Status Config::Validate() const {
   const Config r = Resolved();
@@ -51,6 +74,11 @@ absl::Status Config::Validate() const {
   if (gp_cleanup_delay < 0 || gp_cleanup_delay > 10 * hz)
     return Bad("gp_cleanup_delay", gp_cleanup_delay, "must be in 0..10*hz");
   if (blimit < 1) return Bad("blimit", blimit, "must be at least 1");
+  if (absl::StatusOr<std::vector<bool>> m = ParseCpuList(rcu_nocbs, r.nr_cpu_ids);
+      !m.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Config.rcu_nocbs: ", m.status().message()));
+  }
   if (stall_timeout_ms < 0 || stall_timeout_ms > 3'600'000)
     return Bad("stall_timeout_ms", stall_timeout_ms,
                "must be 0 (off) or at most 3600000");

@@ -8,7 +8,10 @@
 #include <functional>
 #include <string>
 
+#include <vector>
+
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "rcu/seq.h"
 
 namespace rcu {
@@ -56,6 +59,11 @@ struct Config {
   // Receives each stall warning (several lines, each ending in '\n').
   // Empty: written to stderr.
   std::function<void(const std::string&)> stall_sink;
+  // Offloaded ("no-CBs") vCPUs, in the kernel's cpulist syntax: "1,3-5",
+  // "all", or "" for none (rcu_nocbs=). An offloaded vCPU's callbacks stay
+  // with it while it is offline and its callback thread keeps invoking
+  // them; that thread is created when the vCPU first comes online.
+  std::string rcu_nocbs;
   // Callbacks invoked per batch before checking for other work (at least
   // this many; more when the backlog is long).
   int blimit = 1000;
@@ -70,6 +78,10 @@ struct Config {
   // Copy with the defaults (-1, 0) replaced by their resolved values.
   Config Resolved() const;
 };
+
+// Parses a kernel cpulist ("0,2-5", "all", "") for `n` vCPUs.
+// InvalidArgument names the bad part.
+absl::StatusOr<std::vector<bool>> ParseCpuList(const std::string& list, int n);
 
 }  // namespace rcu
 

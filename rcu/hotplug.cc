@@ -61,12 +61,7 @@ absl::Status Rcu::OfflineCpu(int cpu) ABSL_NO_THREAD_SAFETY_ANALYSIS {
     return absl::FailedPreconditionError(
         absl::StrCat("OfflineCpu(", cpu, "): the last online vCPU"));
   // The vCPU the evicted threads and the callbacks go to.
-  int target = -1;
-  for (int i = 1; i < config_.nr_cpu_ids && target < 0; ++i) {
-    int c = (cpu + i) % config_.nr_cpu_ids;
-    if (CpuOnline(c)) target = c;
-  }
-  RcuData* trdp = &rdps_[target];
+  RcuData* trdp = &rdps_[OnlineTarget(cpu)];
   RcuNode* rnp = rdp->mynode;
 
   // 1 and 2. Only the hotplug path holds two local locks, lower vCPU first.
@@ -104,14 +99,36 @@ absl::Status Rcu::OfflineCpu(int cpu) ABSL_NO_THREAD_SAFETY_ANALYSIS {
     rnp->lock.unlock();
   }
 
-  // 4. Migrate the callbacks once none is being invoked here.
-  bool needwake = false;
-  for (;;) {
-    LockTwo(rdp, trdp);
-    if (rdp->in_flight == 0) break;
+  // 4. Migrate the callbacks once none is being invoked here. An
+  // offloaded vCPU keeps them: its callback thread goes on invoking them.
+  if (!rdp->offloaded.load(std::memory_order_relaxed)) {
+    bool needwake = false;
+    for (;;) {
+      LockTwo(rdp, trdp);
+      if (rdp->in_flight == 0) break;
+      UnlockTwo(rdp, trdp);
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+    MigrateCallbacksLocked(rdp, trdp, &needwake);
+    const bool has_cbs = trdp->cblist.len() != 0;
     UnlockTwo(rdp, trdp);
-    std::this_thread::sleep_for(std::chrono::microseconds(100));
+    if (has_cbs) WakeRcuc(trdp);
+    if (needwake) WakeGpThread();
   }
+  hotplug_ops_.fetch_add(1, std::memory_order_relaxed);
+  return absl::OkStatus();
+}
+
+int Rcu::OnlineTarget(int avoid) const {
+  for (int i = 1; i < config_.nr_cpu_ids; ++i) {
+    const int c = (avoid + i) % config_.nr_cpu_ids;
+    if (CpuOnline(c)) return c;
+  }
+  return -1;
+}
+
+void Rcu::MigrateCallbacksLocked(RcuData* rdp, RcuData* trdp, bool* needwake) {
+  RcuNode* rnp = rdp->mynode;
   {
     MutexLock b(barrier_lock_);
     const uint64_t gseq = barrier_seq_.load(std::memory_order_relaxed);
@@ -134,13 +151,40 @@ absl::Status Rcu::OfflineCpu(int cpu) ABSL_NO_THREAD_SAFETY_ANALYSIS {
     }
     trdp->cblist.Merge(&rdp->cblist);
   }
-  RCU_WARN_ON(rdp->cblist.len() != 0);
-  AccelerateLocked(trdp, &needwake);
+  RCU_WARN_ON(rdp->cblist.len() != rdp->in_flight);
+  AccelerateLocked(trdp, needwake);
+}
+
+absl::Status Rcu::SetOffloaded(int cpu, bool offloaded) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  if (cpu < 0 || cpu >= config_.nr_cpu_ids)
+    return absl::InvalidArgumentError(absl::StrCat(
+        "SetOffloaded(", cpu, "): no such vCPU (nr_cpu_ids ", config_.nr_cpu_ids, ")"));
+  MutexLock hl(hotplug_mu_);
+  if (CpuOnline(cpu))
+    return absl::FailedPreconditionError(absl::StrCat(
+        "SetOffloaded(", cpu, "): only an offline vCPU may be (de-)offloaded"));
+  RcuData* rdp = &rdps_[cpu];
+  if (offloaded) {
+    MutexLock l(rdp->local);
+    rdp->offloaded.store(true, std::memory_order_relaxed);
+    return absl::OkStatus();
+  }
+  // De-offload: an offline non-offloaded vCPU holds no callbacks, so its
+  // callbacks go to an online vCPU once none is being invoked here.
+  RcuData* trdp = &rdps_[OnlineTarget(cpu)];
+  bool needwake = false;
+  for (;;) {
+    LockTwo(rdp, trdp);
+    if (rdp->in_flight == 0) break;
+    UnlockTwo(rdp, trdp);
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+  MigrateCallbacksLocked(rdp, trdp, &needwake);
+  rdp->offloaded.store(false, std::memory_order_relaxed);
   const bool has_cbs = trdp->cblist.len() != 0;
   UnlockTwo(rdp, trdp);
   if (has_cbs) WakeRcuc(trdp);
   if (needwake) WakeGpThread();
-  hotplug_ops_.fetch_add(1, std::memory_order_relaxed);
   return absl::OkStatus();
 }
 
@@ -169,6 +213,8 @@ absl::Status Rcu::OnlineCpu(int cpu) {
     }
     // Release: a thread that sees the vCPU online also sees the above.
     rdp->online.store(true, std::memory_order_release);
+    // An offloaded vCPU's callback thread exists from its first online on.
+    if (rdp->offloaded.load(std::memory_order_relaxed)) EnsureRcucLocked(rdp);
   }
   hotplug_ops_.fetch_add(1, std::memory_order_relaxed);
   return absl::OkStatus();

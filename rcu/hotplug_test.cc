@@ -19,9 +19,11 @@ using rcu::testing::Flag;
 using rcu::testing::HeldReader;
 using namespace std::chrono_literals;
 
-std::unique_ptr<Rcu> Make(int cpus, int fanout, int leaf, int first_fqs = -1) {
+std::unique_ptr<Rcu> Make(int cpus, int fanout, int leaf, int first_fqs = -1,
+                          const char* nocbs = "") {
   Config c;
   c.nr_cpu_ids = cpus;
+  c.rcu_nocbs = nocbs;
   c.fanout = fanout;
   c.fanout_leaf = leaf;
   c.jiffies_till_first_fqs = first_fqs;
@@ -187,8 +189,10 @@ TEST(Hotplug, OfflineMigratesCallbacks) {
 // Every barrier must see every callback queued before it; every grace
 // period must wait for readers (checked with a poisoned element as in
 // stress_test); no offline vCPU may ever be left owing a QS.
-TEST(Hotplug, ChurnWithReadersCallbacksAndBarriers) {
-  auto r = Make(8, 2, 2);
+class Churn : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(Churn, ReadersCallbacksAndBarriers) {
+  auto r = Make(8, 2, 2, -1, GetParam());
   std::atomic<bool> stop{false};
   std::atomic<long> bad{0}, ran{0}, queued{0}, barrier_errors{0};
   struct Elem {
@@ -268,6 +272,120 @@ TEST(Hotplug, ChurnWithReadersCallbacksAndBarriers) {
   RcuStats s = r->GetStats();
   EXPECT_GT(s.hotplug_ops, 50u);
   EXPECT_EQ(s.fqs_offline_fixups, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Nocbs, Churn, ::testing::Values("", "1,3,5,7", "all"));
+
+// Regression test for "Lies that firmware tells RCU": 16 possible vCPUs,
+// 6 online, 8-15 offloaded and never online. A barrier that entrained a
+// callback on a never-online offloaded vCPU (which has no callback thread)
+// would wait forever; Barrier() must return, and no callback thread may
+// exist for those vCPUs.
+TEST(Nocb, NeverOnlineOffloadedCpusBarrierHangBug) {
+  Config c;
+  c.nr_cpu_ids = 16;
+  c.online_at_start = 6;
+  c.rcu_nocbs = "8-15";
+  auto r = *Rcu::Create(c);
+  std::atomic<long> ran{0};
+  std::vector<CountCb> cbs(6 * 2000);
+  std::vector<std::thread> ts;
+  for (int cpu = 0; cpu < 6; ++cpu) {
+    ts.emplace_back([&, cpu] {
+      r->RegisterThread(cpu);
+      for (int i = 0; i < 2000; ++i) {
+        CountCb& cb = cbs[cpu * 2000 + i];
+        cb.ran = &ran;
+        r->Call(&cb.head, CountCb::Run);
+      }
+      r->UnregisterThread();
+    });
+  }
+  for (auto& t : ts) t.join();
+  Flag done;
+  std::thread b([&] {
+    r->Barrier();
+    done.Set();
+  });
+  const bool returned = done.WaitFor(10000ms);
+  EXPECT_TRUE(returned) << "Barrier() hung\n" << r->DumpGpState();
+  if (!returned) b.detach(); else b.join();
+  if (!returned) std::_Exit(1);  // cannot destroy an instance mid-barrier
+  EXPECT_EQ(ran.load(), 6 * 2000);
+  for (int cpu = 8; cpu < 16; ++cpu) {
+    EXPECT_TRUE(r->CpuOffloaded(cpu));
+    internal::MutexLock l(r->rdp(cpu).local);
+    EXPECT_FALSE(r->rdp(cpu).rcuc_started) << "vCPU " << cpu;
+  }
+}
+
+// An offloaded vCPU that goes offline keeps its callbacks, and its own
+// callback thread invokes them while it is offline.
+TEST(Nocb, OfflineOffloadedCpuKeepsAndInvokesCallbacks) {
+  auto r = Make(4, 64, 16, -1, "3");
+  std::atomic<long> ran{0};
+  std::vector<CountCb> cbs(1000);
+  {
+    HeldReader holder(*r, 0);
+    std::thread a([&] {
+      r->RegisterThread(3);
+      for (auto& cb : cbs) {
+        cb.ran = &ran;
+        r->Call(&cb.head, CountCb::Run);
+      }
+      r->UnregisterThread();
+    });
+    a.join();
+    ASSERT_TRUE(r->OfflineCpu(3).ok());
+    internal::MutexLock l(r->rdp(3).local);
+    EXPECT_EQ(r->rdp(3).cblist.len(), 1000);
+  }
+  r->Barrier();
+  EXPECT_EQ(ran.load(), 1000);
+  // Invoked on vCPU 3 (counted at the end of its batch).
+  EXPECT_TRUE(Eventually([&] { return r->rdp(3).n_cbs_invoked.load() == 1000u; }));
+}
+
+TEST(Nocb, OffloadOnlyWhileOfflineAndDeoffloadMigrates) {
+  auto r = Make(4, 64, 16);
+  EXPECT_EQ(r->SetOffloaded(2, true).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(r->SetOffloaded(9, true).code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(r->OfflineCpu(2).ok());
+  ASSERT_TRUE(r->SetOffloaded(2, true).ok());
+  ASSERT_TRUE(r->OnlineCpu(2).ok());
+  EXPECT_TRUE(r->CpuOffloaded(2));
+  std::atomic<long> ran{0};
+  std::vector<CountCb> cbs(500);
+  {
+    HeldReader holder(*r, 0);
+    std::thread a([&] {
+      r->RegisterThread(2);
+      for (auto& cb : cbs) {
+        cb.ran = &ran;
+        r->Call(&cb.head, CountCb::Run);
+      }
+      r->UnregisterThread();
+    });
+    a.join();
+    ASSERT_TRUE(r->OfflineCpu(2).ok());
+    ASSERT_TRUE(r->SetOffloaded(2, false).ok());  // callbacks move away
+    internal::MutexLock l(r->rdp(2).local);
+    EXPECT_EQ(r->rdp(2).cblist.len(), 0);
+  }
+  r->Barrier();
+  EXPECT_EQ(ran.load(), 500);
+  EXPECT_FALSE(r->CpuOffloaded(2));
+}
+
+TEST(Nocb, BadCpuListIsRejected) {
+  Config c;
+  c.nr_cpu_ids = 4;
+  c.rcu_nocbs = "1-7";
+  EXPECT_NE(c.Validate().message().find("rcu_nocbs"), std::string::npos);
+  c.rcu_nocbs = "x";
+  EXPECT_FALSE(c.Validate().ok());
+  c.rcu_nocbs = "all";
+  EXPECT_TRUE(c.Validate().ok());
 }
 
 }  // namespace

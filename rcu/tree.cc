@@ -177,6 +177,9 @@ Rcu::Rcu(const Config& config, Geometry geometry, int slot, ReaderMode mode)
   }
   // vCPUs 0..online_at_start-1 come online: their leaf bits, and each
   // non-empty node's bit in its ancestors (the first GP applies them).
+  const std::vector<bool> nocb = *ParseCpuList(config.rcu_nocbs, config.nr_cpu_ids);
+  for (int cpu = 0; cpu < config.nr_cpu_ids; ++cpu)
+    rdps_[cpu].offloaded.store(nocb[cpu], std::memory_order_relaxed);
   for (int cpu = 0; cpu < config.online_at_start; ++cpu) {
     RcuData& rdp = rdps_[cpu];
     rdp.online.store(true, std::memory_order_relaxed);
@@ -202,6 +205,14 @@ Rcu::Rcu(const Config& config, Geometry geometry, int slot, ReaderMode mode)
 
 void Rcu::Start() {
   gp_thread_ = std::thread([this] { GpThreadMain(); });
+  // Offloaded vCPUs online at start get their callback threads now.
+  for (int cpu = 0; cpu < config_.nr_cpu_ids; ++cpu) {
+    RcuData& rdp = rdps_[cpu];
+    MutexLock l(rdp.local);
+    if (rdp.offloaded.load(std::memory_order_relaxed) &&
+        rdp.online.load(std::memory_order_relaxed))
+      EnsureRcucLocked(&rdp);
+  }
 }
 
 Rcu::~Rcu() {
@@ -722,7 +733,10 @@ void Rcu::WakeRcuc(RcuData* rdp) {
 }
 
 void Rcu::RcucMain(RcuData* rdp) {
-  SetThreadName(absl::StrCat(config_.name, "c/", rdp->cpu));
+  // "rcuo/N" for an offloaded vCPU's thread, "rcuc/N" otherwise.
+  SetThreadName(absl::StrCat(config_.name,
+                             rdp->offloaded.load(std::memory_order_relaxed) ? "o/" : "c/",
+                             rdp->cpu));
   bool tick = false;
   for (;;) {
     {

@@ -149,6 +149,9 @@ struct alignas(128) RcuData {
   // Barrier() after it entrained (or skipped) here.
   std::atomic<uint64_t> barrier_seq_snap{0};
   std::atomic<bool> online{false};
+  // Offloaded (no-CBs): callbacks stay here while offline. Changed only
+  // while offline, under hotplug_mu_ and `local`.
+  std::atomic<bool> offloaded{false};
 
   // rcuc thread's wait queue.
   internal::Mutex wake_mu;
@@ -279,6 +282,13 @@ class Rcu {
   // Brings an offline (or never yet online) vCPU online; grace periods that
   // start afterwards wait for it. FailedPrecondition if already online.
   absl::Status OnlineCpu(int cpu);
+  // Offloads (true) or de-offloads vCPU `cpu`. Only an offline vCPU may
+  // change (the kernel's rule); de-offloading moves its callbacks to an
+  // online vCPU. FailedPrecondition if online, InvalidArgument if no such.
+  absl::Status SetOffloaded(int cpu, bool offloaded);
+  bool CpuOffloaded(int cpu) const {
+    return rdps_[cpu].offloaded.load(std::memory_order_relaxed);
+  }
 
   // ---- Introspection. ----
   const Config& config() const { return config_; }
@@ -363,6 +373,11 @@ class Rcu {
   bool DequeueBlkdLocked(RcuNode* rnp, internal::BlkdEntry* e)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(rnp->lock);
   void RetireProxies(RcuNode* rnp);
+  // Moves rdp's callbacks to trdp (both local locks held), entraining an
+  // in-flight barrier's callback on rdp first.
+  void MigrateCallbacksLocked(RcuData* rdp, RcuData* trdp, bool* needwake)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(rdp->local, trdp->local);
+  int OnlineTarget(int avoid) const;
   RcuData* LockThreadCpu(internal::ThreadRec* t);
   void UnlockSpecial(internal::ThreadRec* t);
   void CheckBlkdLocked(RcuNode* rnp) ABSL_EXCLUSIVE_LOCKS_REQUIRED(rnp->lock);
