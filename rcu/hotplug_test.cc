@@ -276,6 +276,105 @@ TEST_P(Churn, ReadersCallbacksAndBarriers) {
 
 INSTANTIATE_TEST_SUITE_P(Nocbs, Churn, ::testing::Values("", "1,3,5,7", "all"));
 
+// The churn above, with grace-period initialization and cleanup slowed
+// down (gp_preinit_delay, gp_init_delay, gp_cleanup_delay) so that hotplug
+// lands inside GP init's ONOFF and INIT passes.
+TEST(Hotplug, RacesWithSlowGracePeriodInitBug) {
+  Config c;
+  c.nr_cpu_ids = 8;
+  c.fanout = 2;
+  c.fanout_leaf = 2;
+  c.gp_preinit_delay = 1;
+  c.gp_init_delay = 1;
+  c.gp_cleanup_delay = 1;
+  auto r = *Rcu::Create(c);
+  std::atomic<bool> stop{false};
+  std::atomic<long> bad{0};
+  std::atomic<uint64_t> epoch{0};  // odd while the reader is inside
+  std::thread reader([&] {
+    r->RegisterThread(1);
+    std::minstd_rand rng(3);
+    while (!stop.load()) {
+      r->ReadLock();
+      epoch.fetch_add(1);
+      r->MigrateSelf(static_cast<int>(rng() % 8));
+      std::this_thread::sleep_for(std::chrono::microseconds(rng() % 500));
+      epoch.fetch_add(1);
+      r->ReadUnlock();
+    }
+    r->UnregisterThread();
+  });
+  std::thread hotplug([&] {
+    std::minstd_rand rng(5);
+    while (!stop.load()) {
+      const int cpu = static_cast<int>(rng() % 8);
+      if (r->CpuOnline(cpu)) {
+        (void)r->OfflineCpu(cpu);
+      } else {
+        (void)r->OnlineCpu(cpu);
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(rng() % 300));
+    }
+  });
+  const auto end = std::chrono::steady_clock::now() + 1500ms;
+  while (std::chrono::steady_clock::now() < end) {
+    const uint64_t e = epoch.load();
+    r->Synchronize();
+    if ((e & 1) && epoch.load() == e) bad.fetch_add(1);  // reader still in
+  }
+  stop.store(true);
+  reader.join();
+  hotplug.join();
+  EXPECT_EQ(bad.load(), 0) << "a grace period ended inside a reader";
+  EXPECT_EQ(r->GetStats().fqs_offline_fixups, 0u);
+}
+
+// Thread A migrates inside its reader from vCPU 2, so it is queued on the
+// leaf of vCPUs 2-3; then both go offline. The leaf has no online vCPU but
+// a blocked reader: it must stay in its parent's qsmaskinit
+// (wait_blkd_tasks), and grace periods must wait for A. Once A is done the
+// next grace period drops the leaf from its parent.
+TEST(Hotplug, LastCpuOfLeafOfflineWithBlockedReaderBug) {
+  auto r = Make(8, 2, 2);
+  RcuNode& leaf = *r->rdp(2).mynode;  // CPUs 2-3
+  RcuNode& parent = *leaf.parent;
+  std::atomic<bool> unlocking{false};
+  Flag migrated, release;
+  std::thread a([&] {
+    r->RegisterThread(2);
+    r->ReadLock();
+    r->MigrateSelf(5);
+    migrated.Set();
+    release.Wait();
+    unlocking.store(true);
+    r->ReadUnlock();
+    r->UnregisterThread();
+  });
+  migrated.Wait();
+  ASSERT_TRUE(r->OfflineCpu(2).ok());
+  ASSERT_TRUE(r->OfflineCpu(3).ok());
+  const uint64_t cookie = r->StartPoll();
+  std::this_thread::sleep_for(100ms);
+  EXPECT_FALSE(r->PollState(cookie)) << r->DumpGpState();
+  {
+    internal::MutexLock l(parent.lock);
+    EXPECT_TRUE(parent.qsmaskinit & leaf.grpmask);
+  }
+  {
+    internal::MutexLock l(leaf.lock);
+    EXPECT_TRUE(leaf.wait_blkd_tasks);
+    EXPECT_EQ(leaf.qsmaskinit, 0u);
+  }
+  release.Set();
+  a.join();
+  EXPECT_TRUE(Eventually([&] { return r->PollState(cookie); }));
+  EXPECT_TRUE(unlocking.load());
+  r->Synchronize();
+  r->Synchronize();
+  internal::MutexLock l(parent.lock);
+  EXPECT_FALSE(parent.qsmaskinit & leaf.grpmask) << "empty leaf kept in its parent";
+}
+
 // Regression test for "Lies that firmware tells RCU": 16 possible vCPUs,
 // 6 online, 8-15 offloaded and never online. A barrier that entrained a
 // callback on a never-online offloaded vCPU (which has no callback thread)
@@ -375,6 +474,50 @@ TEST(Nocb, OffloadOnlyWhileOfflineAndDeoffloadMigrates) {
   r->Barrier();
   EXPECT_EQ(ran.load(), 500);
   EXPECT_FALSE(r->CpuOffloaded(2));
+}
+
+// vCPU 3 goes round offline -> offload -> online -> offline -> de-offload
+// -> online while another thread floods callbacks on every vCPU and a third
+// runs barriers. No callback is lost, none runs early, no barrier hangs.
+TEST(Nocb, ToggleUnderLoadBug) {
+  auto r = Make(4, 64, 16);
+  std::atomic<bool> stop{false};
+  std::atomic<long> ran{0}, queued{0}, barrier_errors{0};
+  std::vector<CountCb> cbs(300000);
+  std::thread flood([&] {
+    r->RegisterThread(0);
+    std::minstd_rand rng(1);
+    for (size_t n = 0; n < cbs.size() && !stop.load(); ++n) {
+      cbs[n].ran = &ran;
+      r->Call(&cbs[n].head, CountCb::Run);
+      queued.fetch_add(1);
+      if (n % 500 == 0) r->MigrateSelf(static_cast<int>(rng() % 4));
+    }
+    r->UnregisterThread();
+  });
+  std::thread barriers([&] {
+    while (!stop.load()) {
+      const long before = queued.load();
+      r->Barrier();
+      if (ran.load() < before) barrier_errors.fetch_add(1);
+    }
+  });
+  int toggles = 0;
+  const auto end = std::chrono::steady_clock::now() + 1200ms;
+  while (std::chrono::steady_clock::now() < end) {
+    ASSERT_TRUE(r->OfflineCpu(3).ok());
+    ASSERT_TRUE(r->SetOffloaded(3, !r->CpuOffloaded(3)).ok());
+    ASSERT_TRUE(r->OnlineCpu(3).ok());
+    ++toggles;
+    std::this_thread::sleep_for(2ms);
+  }
+  stop.store(true);
+  flood.join();
+  barriers.join();
+  r->Barrier();
+  EXPECT_GT(toggles, 20);
+  EXPECT_EQ(ran.load(), queued.load());
+  EXPECT_EQ(barrier_errors.load(), 0);
 }
 
 TEST(Nocb, BadCpuListIsRejected) {

@@ -371,22 +371,22 @@ bool Rcu::GpInit() {
     for (int i = geometry_.first_leaf(); i < geometry_.num_nodes(); ++i) {
       RcuNode* rnp = &nodes_[i];
       MutexLock l(rnp->lock);
-      if (rnp->qsmaskinit == rnp->qsmaskinitnext && !rnp->wait_blkd_tasks)
+      // A leaf belongs in its parent's qsmaskinit iff it has an online vCPU
+      // or blocked readers; in the second case alone wait_blkd_tasks is
+      // set. Recompute both from qsmaskinitnext and the blkd list. (Blocked
+      // readers can also appear on a leaf with no online vCPU left when a
+      // vCPU came online and went offline again between two GPs.)
+      const bool wait = rnp->qsmaskinitnext == 0 && rnp->n_blkd > 0;
+      if (rnp->qsmaskinit == rnp->qsmaskinitnext && rnp->wait_blkd_tasks == wait)
         continue;
-      uint64_t oldmask = rnp->qsmaskinit;
+      const bool was_in = rnp->qsmaskinit != 0 || rnp->wait_blkd_tasks;
       rnp->qsmaskinit = rnp->qsmaskinitnext;
-      if (!oldmask != !rnp->qsmaskinit) {
-        if (!oldmask) {
-          if (!rnp->wait_blkd_tasks) InitNewRnpLocked(rnp);
-        } else if (rnp->n_blkd > 0) {
-          rnp->wait_blkd_tasks = true;
-        } else {
-          CleanupDeadRnpLocked(rnp);
-        }
-      }
-      if (rnp->wait_blkd_tasks && (rnp->n_blkd == 0 || rnp->qsmaskinit)) {
-        rnp->wait_blkd_tasks = false;
-        if (!rnp->qsmaskinit) CleanupDeadRnpLocked(rnp);
+      rnp->wait_blkd_tasks = wait;
+      const bool now_in = rnp->qsmaskinit != 0 || wait;
+      if (!was_in && now_in) {
+        InitNewRnpLocked(rnp);
+      } else if (was_in && !now_in) {
+        CleanupDeadRnpLocked(rnp);
       }
     }
   }
