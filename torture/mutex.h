@@ -1,8 +1,9 @@
 // Copyright 2026 The rcutorture project authors.
 //
-// mutex.h: the harness's lock is the library's: std::mutex behind an
-// ABSL_LOCKABLE wrapper (rcu/internal/mutex.h), because Debian's Abseil is
-// not TSan-instrumented and the harness is checked under TSan.
+// mutex.h: the harness's lock and condition variable are the library's:
+// std::mutex behind an ABSL_LOCKABLE wrapper (rcu/internal/mutex.h),
+// because Debian's Abseil is not TSan-instrumented and the harness is
+// checked under TSan.
 #ifndef TORTURE_MUTEX_H_
 #define TORTURE_MUTEX_H_
 
@@ -12,6 +13,7 @@ namespace torture {
 
 using Mutex = rcu::internal::Mutex;
 using MutexLock = rcu::internal::MutexLock;
+using CondVar = rcu::internal::CondVar;
 
 }  // namespace torture
 

@@ -10,6 +10,7 @@ const std::vector<const TortureOps*>& AllOps() {
 #if defined(TORTURE_HAVE_RCU)
       &kRcuOps,
       &kBustedNestingOps,
+      &kBustedBarrierOps,
 #endif
       &kBustedOps,   &kBustedHangOps, &kUrcuMembOps, &kUrcuMbOps,
       &kUrcuQsbrOps, &kUrcuBpOps,     &kUrcuSignalOps,

@@ -13,6 +13,8 @@
 //   busted-hang  sync never returns: the watchdog must fire (exit 2)
 //   busted-nesting  rcu with broken reader nesting (the first unlock ends
 //                the critical section): must FAIL (ops_rcu.cc)
+//   busted-barrier  rcu whose cb_barrier returns at once: must FAIL under
+//                barrier torture (ops_rcu.cc)
 //   urcu-memb, urcu-mb, urcu-qsbr, urcu-bp, urcu-signal
 //                liburcu 0.13's flavours (Debian liburcu-dev): must SUCCEED
 #ifndef TORTURE_OPS_H_
@@ -97,6 +99,7 @@ struct TortureOps {
   void (*call)(TortureHead* h, void (*func)(TortureHead*)) = nullptr;
   void (*cb_barrier)() = nullptr;
   const char* cb_barrier_name = "";
+  // rcu_force_quiescent_state(): ask for a force-quiescent-state scan now.
   void (*fqs)() = nullptr;
 
   // Diagnostics.
@@ -106,6 +109,12 @@ struct TortureOps {
   void (*get_gp_data)(int* flags, uint64_t* gp_seq) = nullptr;
   uint64_t (*total_gps)() = nullptr;
   const char* (*reader_mode)() = nullptr;
+  // stall_dur(): the RCU CPU stall timeout, ms (0: no stall warnings).
+  // Sizes the forward-progress need_resched test; null: no such test.
+  int (*stall_dur_ms)() = nullptr;
+  // Stall warnings printed so far (normal grace periods); null: the
+  // flavour has no stall detector, so the stall test cannot check one.
+  uint64_t (*stall_warnings)() = nullptr;
 
   // vCPUs (rcu flavour only; others report the hardware CPUs).
   int (*num_online_cpus)() = nullptr;
@@ -120,6 +129,9 @@ struct TortureOps {
   bool irq_capable = false;
   bool can_boost = false;
   bool slow_gps = false;
+  // Cap on callbacks in flight in the forward-progress flood (the kernel's
+  // cbflood_max); 0: the harness's default cap (fwd_prog.cc).
+  long cbflood_max = 0;
 };
 
 // The registry, in --help order.
@@ -131,6 +143,7 @@ const TortureOps* FindOps(std::string_view name);
 // The flavour tables (one per ops_*.cc).
 extern const TortureOps kRcuOps;
 extern const TortureOps kBustedNestingOps;
+extern const TortureOps kBustedBarrierOps;
 extern const TortureOps kBustedOps;
 extern const TortureOps kBustedHangOps;
 extern const TortureOps kUrcuMembOps;

@@ -13,8 +13,13 @@
 //
 // Primitives: sync = Synchronize, exp_sync = SynchronizeExpedited, the
 // polled and conditional API (GetState/StartPoll/PollState/CondSynchronize),
-// call = Call, cb_barrier = Barrier; get_gp_seq = GpSeq with rcu::SeqDiff
-// as gp_diff (grace periods ended between two samples).
+// call = Call, cb_barrier = Barrier, fqs = ForceQs; get_gp_seq = GpSeq
+// with rcu::SeqDiff as gp_diff (grace periods ended between two samples).
+//
+// Stall warnings: the instance's stall timeout is rcutree.
+// rcu_cpu_stall_timeout (s), and its reports go to the console log, each
+// line as "<type>-torture: rcu: INFO: ..." (Config::stall_sink), where the
+// stall test (stall.cc) expects them and parse scripts find them.
 #include <sched.h>
 
 #include <memory>
@@ -51,6 +56,16 @@ absl::Status RcuInit(const Params& p) {
   c.gp_init_delay = p.gp_init_delay;
   c.gp_cleanup_delay = p.gp_cleanup_delay;
   c.blimit = p.blimit;
+  c.stall_timeout_ms = p.rcu_cpu_stall_timeout * 1000;
+  c.stall_sink = [](const std::string& text) {
+    size_t start = 0;
+    while (start < text.size()) {
+      size_t nl = text.find('\n', start);
+      if (nl == std::string::npos) nl = text.size();
+      TorOut(std::string_view(text).substr(start, nl - start));
+      start = nl + 1;
+    }
+  };
   if (p.reader_mode == "membarrier") {
     c.reader_mode = rcu::ReaderMode::kMembarrier;
   } else if (p.reader_mode == "fences") {
@@ -126,6 +141,9 @@ void RcuCall(TortureHead* h, void (*func)(TortureHead*)) {
   g_rcu->Call(rh, RcuTrampoline);
 }
 void RcuBarrier() { g_rcu->Barrier(); }
+void RcuFqs() { g_rcu->ForceQs(); }
+int RcuStallDurMs() { return g_rcu->config().stall_timeout_ms; }
+uint64_t RcuStallWarnings() { return g_rcu->GetStats().stalls; }
 
 std::string RcuStats() {
   rcu::RcuStats st = g_rcu->GetStats();
@@ -169,6 +187,9 @@ void BustedNestUnlock() {
   }
 }
 
+// busted-barrier: cb_barrier returns without waiting for anything.
+void NoBarrier() {}
+
 }  // namespace
 
 const TortureOps kRcuOps = {
@@ -193,11 +214,14 @@ const TortureOps kRcuOps = {
     .call = RcuCall,
     .cb_barrier = RcuBarrier,
     .cb_barrier_name = "rcu_barrier",
+    .fqs = RcuFqs,
     .stats = RcuStats,
     .gp_kthread_dbg = RcuDbg,
     .get_gp_data = RcuGpData,
     .total_gps = RcuTotalGps,
     .reader_mode = RcuMode,
+    .stall_dur_ms = RcuStallDurMs,
+    .stall_warnings = RcuStallWarnings,
     .num_online_cpus = RcuOnline,
     .current_cpu = RcuCurrentCpu,
     .migrate = RcuMigrate,
@@ -212,6 +236,18 @@ const TortureOps kBustedNestingOps = [] {
   o.name = "busted-nesting";
   o.readlock = BustedNestLock;
   o.readunlock = BustedNestUnlock;
+  return o;
+}();
+
+// busted-barrier: the rcu flavour with a barrier that does not wait, the
+// barrier torture's negative control: with n_barrier_cbs > 0 the
+// coordinator must count fewer callbacks than it posted (rtbe) and the
+// verdict must be FAILURE. (Forward progress, which frees its callbacks
+// after cb_barrier(), is disabled for busted* flavours.)
+const TortureOps kBustedBarrierOps = [] {
+  TortureOps o = kRcuOps;
+  o.name = "busted-barrier";
+  o.cb_barrier = NoBarrier;
   return o;
 }();
 

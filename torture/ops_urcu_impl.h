@@ -101,6 +101,9 @@ const TortureOps TORTURE_URCU_OPS = {
     .total_gps = UrcuTotalGps,
     .reader_mode = UrcuMode,
     .num_online_cpus = UrcuCpus,
+    // No stall timeout (so no need_resched forward-progress test), but a
+    // bounded callback flood, as the kernel's SRCU flavours have.
+    .cbflood_max = 50000,
 };
 
 }  // namespace torture

@@ -142,6 +142,11 @@ absl::Status Sanitize(Params& p) {
         "bad value '{}' for reader_mode: expected auto, membarrier or fences",
         p.reader_mode));
   }
+  if (p.rcu_cpu_stall_timeout < 0 || p.rcu_cpu_stall_timeout > 300) {
+    return absl::InvalidArgumentError(fmt::format(
+        "bad value '{}' for rcu_cpu_stall_timeout: expected 0..300 s",
+        p.rcu_cpu_stall_timeout));
+  }
   if (p.nr_cpus < 0 || p.nr_cpus > 4096) {
     return absl::InvalidArgumentError(
         fmt::format("bad value '{}' for nr_cpus: expected 0..4096", p.nr_cpus));
@@ -247,6 +252,14 @@ absl::Status ApplyToken(Params& p, std::string_view token, std::string_view wher
           fmt::format("unknown parameter '{}'", key)));
     }
     want = ParamGroup::kRcutorture;
+  } else if (key.starts_with("rcupdate.")) {
+    // kernel/rcu/update.c's stall timeout; the tree's parameter here.
+    name.remove_prefix(9);
+    if (name != "rcu_cpu_stall_timeout") {
+      return err(absl::InvalidArgumentError(
+          fmt::format("unknown parameter '{}'", key)));
+    }
+    want = ParamGroup::kRcutree;
   } else if (key.starts_with("rcutree.")) {
     name.remove_prefix(8);
     want = ParamGroup::kRcutree;
@@ -344,7 +357,8 @@ std::string HelpText(const std::vector<std::string>& flavour_names) {
       "                   rcutree.NAME=VALUE | nr_cpus=N | maxcpus=N]...\n"
       "\n"
       "A userspace port of the Linux kernel's rcutorture. Runs writer, reader,\n"
-      "fake-writer, stats, shuffler and stutter threads against an RCU flavour,\n"
+      "fake-writer, stats, shuffler and stutter threads (and, as asked, barrier,\n"
+      "forward-progress, fqs, stall and read-exit threads) against an RCU flavour,\n"
       "then prints '<type>-torture:--- End of test: SUCCESS' (exit 0) or FAILURE\n"
       "(exit 1). Exit 2: the watchdog saw a hang; exit 64: bad usage.\n"
       "\n";

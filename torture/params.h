@@ -16,7 +16,9 @@
 //                       on a kernel command line
 //   --NAME=V            everything, plus the harness-only parameters
 //                       (seed, duration, config, json, watchdog_secs)
-// `torture.random_shuffle=V` (kernel/torture.c) is accepted as well.
+// `torture.random_shuffle=V` (kernel/torture.c) and
+// `rcupdate.rcu_cpu_stall_timeout=V` (kernel/rcu/update.c) are accepted as
+// well.
 //
 // Sources apply in this order, later ones winning: defaults, the scenario's
 // directory's CFcommon, the scenario file (--config), the command line.
@@ -34,9 +36,9 @@
 namespace torture {
 
 // rcutorture.* parameters. Kernel names, kernel defaults. Parameters of
-// thread kinds not built yet (hotplug, barrier, forward progress, read-exit,
-// boost, stall, nocb, fqs, preempt) are accepted so that kernel .boot lines
-// paste unchanged; their docs say "(not implemented yet)".
+// thread kinds not built yet (hotplug, boost, nocb, preempt, irq readers,
+// GP-kthread stalls) are accepted so that kernel .boot lines paste
+// unchanged; their docs say "(not implemented yet)".
 #define RCUTORTURE_PARAMS(P)                                                   \
   P(std::string, torture_type, "rcu", "Type of RCU to torture (rcutorture --help lists them)") \
   P(int, nreaders, -1, "Number of reader threads; <0: online CPUs - 2 - value, min 1") \
@@ -47,29 +49,29 @@ namespace torture {
   P(int, shuffle_interval, 3, "Seconds between shuffles of threads across CPUs") \
   P(int, stutter, 5, "Seconds of each global pause, and of each run period; 0: none") \
   P(int, irqreader, 1, "Also read from emulated irq context (not implemented yet)") \
-  P(int, fqs_duration, 0, "FQS burst duration, us (not implemented yet)")      \
-  P(int, fqs_holdoff, 0, "Holdoff between FQS calls in a burst, us (not implemented yet)") \
-  P(int, fqs_stutter, 3, "Wait between FQS bursts, s (not implemented yet)")   \
+  P(int, fqs_duration, 0, "FQS burst duration, us; fqs thread only if fqs_duration and fqs_holdoff are set")      \
+  P(int, fqs_holdoff, 0, "Holdoff between FQS calls in a burst, us") \
+  P(int, fqs_stutter, 3, "Wait between FQS bursts, s")   \
   P(int, test_boost, 1, "Test priority boosting: 0 no, 1 if capable, 2 always (not implemented yet)") \
   P(int, test_boost_interval, 7, "Interval between boost tests, s (not implemented yet)") \
   P(int, test_boost_duration, 4, "Duration of each boost test, s (not implemented yet)") \
   P(int, test_boost_holdoff, 0, "Holdoff before boost tests, s (not implemented yet)") \
   P(int, shutdown_secs, 0, "Run this many seconds then clean up and exit; 0: until SIGINT/SIGTERM") \
-  P(int, stall_cpu, 0, "Induced reader stall duration, s (not implemented yet)") \
-  P(int, stall_cpu_holdoff, 10, "Wait before stalling, s (not implemented yet)") \
-  P(int, stall_cpu_irqsoff, 0, "Stall with irqs off (not implemented yet)")   \
-  P(int, stall_cpu_block, 0, "Block while stalling (not implemented yet)")    \
-  P(int, stall_cpu_repeat, 0, "Extra stall episodes (not implemented yet)")   \
-  P(int, stall_gp_kthread, 0, "GP thread stall, s (not implemented yet)")     \
-  P(int, n_barrier_cbs, 0, "Callback threads for barrier testing; 0: none (not implemented yet)") \
+  P(int, stall_cpu, 0, "Induced reader stall duration, s; 0: none") \
+  P(int, stall_cpu_holdoff, 10, "Wait before stalling, s") \
+  P(int, stall_cpu_irqsoff, 0, "Stall with irqs off (no irqs here: same as spinning)")   \
+  P(int, stall_cpu_block, 0, "Sleep inside the stalling reader instead of spinning")    \
+  P(int, stall_cpu_repeat, 0, "Extra stall episodes")   \
+  P(int, stall_gp_kthread, 0, "GP thread stall, s (not implemented yet: needs a library hook)")     \
+  P(int, n_barrier_cbs, 0, "Callback threads for barrier testing; 0: none") \
   P(int, onoff_interval, 0, "Time between vCPU hotplug operations, jiffies; 0: none (not implemented yet)") \
   P(int, onoff_holdoff, 0, "Time before hotplug starts, s (not implemented yet)") \
-  P(int, read_exit_delay, 13, "Delay between read-then-exit episodes, s (not implemented yet)") \
-  P(int, read_exit_burst, 16, "Threads per read-exit episode; 0: none (not implemented yet)") \
-  P(int, fwd_progress, 1, "Forward-progress threads; 0: none (not implemented yet)") \
-  P(int, fwd_progress_div, 4, "Fraction of stall time for the cond_resched test (not implemented yet)") \
-  P(int, fwd_progress_holdoff, 60, "Time between forward-progress tests, s (not implemented yet)") \
-  P(int, fwd_progress_need_resched, 1, "Hide cond_resched() behind need_resched() (not implemented yet)") \
+  P(int, read_exit_delay, 13, "Delay between read-then-exit episodes, s") \
+  P(int, read_exit_burst, 16, "Threads per read-exit episode; 0: none") \
+  P(int, fwd_progress, 1, "Forward-progress threads; 0: none; <0: nr_cpu_ids") \
+  P(int, fwd_progress_div, 4, "Fraction of stall time for the cond_resched test") \
+  P(int, fwd_progress_holdoff, 60, "Time between forward-progress tests, s") \
+  P(int, fwd_progress_need_resched, 1, "Hide cond_resched() behind need_resched() (never true here)") \
   P(int, nocbs_nthreads, 0, "Callback-offload toggle threads (not implemented yet)") \
   P(int, nocbs_toggle, 1000, "Time between offload toggles, ms (not implemented yet)") \
   P(int, preempt_duration, 0, "CPU-hog duration, ms; 0: none (not implemented yet)") \
@@ -105,6 +107,7 @@ namespace torture {
   P(int, gp_init_delay, 0, "Debug delay in GP initialization, jiffies")       \
   P(int, gp_cleanup_delay, 0, "Debug delay in GP cleanup, jiffies")           \
   P(int, blimit, 1000, "Callbacks invoked per batch")                         \
+  P(int, rcu_cpu_stall_timeout, 21, "RCU CPU stall warning timeout, s, 0..300; 0: none (also rcupdate.)") \
   P(std::string, reader_mode, "auto", "Reader ordering: auto, membarrier or fences")
 
 // Harness-only parameters (flags only).
@@ -145,6 +148,7 @@ absl::Status SetParam(Params& p, std::string_view name, std::string_view value);
 std::string GetParam(const Params& p, std::string_view name);
 
 // Applies one token: "rcutorture.x=y", "rcutree.x=y", "torture.x=y",
+// "rcupdate.rcu_cpu_stall_timeout=y",
 // "nr_cpus=N", "maxcpus=N", or "--x=y" / "--x" (bool true) / "x=y".
 // `where` prefixes error messages ("configs/TREE01:3").
 absl::Status ApplyToken(Params& p, std::string_view token, std::string_view where);

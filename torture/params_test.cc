@@ -43,6 +43,20 @@ TEST(Params, FlagsAndKernelTokens) {
   EXPECT_EQ(p->gp_init_delay, 3);
 }
 
+TEST(Params, StallTimeout) {
+  EXPECT_EQ(Params().rcu_cpu_stall_timeout, 21);  // the kernel's default
+  auto p = Parse({"rcupdate.rcu_cpu_stall_timeout=5"});  // kernel/rcu/update.c's name
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->rcu_cpu_stall_timeout, 5);
+  p = Parse({"rcutree.rcu_cpu_stall_timeout=0"});
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->rcu_cpu_stall_timeout, 0);
+  EXPECT_FALSE(Parse({"rcutree.rcu_cpu_stall_timeout=301"}).ok());
+  EXPECT_FALSE(Parse({"rcutree.rcu_cpu_stall_timeout=-1"}).ok());
+  EXPECT_FALSE(Parse({"rcupdate.rcu_expedited=1"}).ok());
+  EXPECT_FALSE(Parse({"rcutorture.rcu_cpu_stall_timeout=5"}).ok());  // wrong group
+}
+
 TEST(Params, DurationSetsShutdownSecs) {
   EXPECT_EQ(*ParseDurationSecs("30s"), 30);
   EXPECT_EQ(*ParseDurationSecs("10m"), 600);

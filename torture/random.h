@@ -29,6 +29,8 @@ enum class Stream : uint64_t {
   kStutter = 6,
   kCallback = 7,
   kStats = 8,
+  kFwdProg = 9,
+  kReadExit = 10,
 };
 
 inline uint64_t SplitMix64(uint64_t x) {

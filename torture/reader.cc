@@ -51,7 +51,8 @@ void ReadDelay(TortureRandom& r, ReadState& rs, ReadSeg& seg) {
   const int nr = T().nrealreaders;
   constexpr int kShortDelayUs = 200;
   constexpr int kLongDelayMs = 300;
-  if (!(r() % (static_cast<uint32_t>(nr) * 2000 * kLongDelayMs))) {
+  if (!(r() % (static_cast<uint32_t>(nr) * 2000 * kLongDelayMs)) &&
+      T().fwd_cb_nodelay.load(std::memory_order_relaxed) == 0) {
     // A long delay makes grace periods wait, and the FQS scans run. A sleep
     // (not a busy wait) so that two cores are not burnt; readers of every
     // flavour here may be preempted.
@@ -146,8 +147,10 @@ void DoMbchk(int myid, TortureElem* rtp, TortureRandom& r) {
   rtrcp_assigner->chkrdr.store(-1, std::memory_order_release);
 }
 
+}  // namespace
+
 // rcu_torture_one_read(). False when there is no current element yet.
-bool OneRead(TortureRandom& r, int myid) {
+bool TortureOneRead(TortureRandom& r, int myid) {
   TortureState& s = T();
   const TortureOps* ops = s.ops;
   ReadState rs;
@@ -190,13 +193,20 @@ bool OneRead(TortureRandom& r, int myid) {
   int pipe_count = p->pipe_count.load(std::memory_order_relaxed);
   if (pipe_count > kPipeLen) pipe_count = kPipeLen;  // quite often for busted
   uint64_t completed = ops->get_gp_seq();
-  ReaderHist& h = s.hist[myid];
-  h.pipe[pipe_count].store(h.pipe[pipe_count].load(std::memory_order_relaxed) + 1,
-                           std::memory_order_relaxed);
   uint64_t diff = ops->gp_diff(completed, started);
   if (diff > kPipeLen) diff = kPipeLen;
-  h.batch[diff].store(h.batch[diff].load(std::memory_order_relaxed) + 1,
-                      std::memory_order_relaxed);
+  if (myid >= 0) {
+    ReaderHist& h = s.hist[myid];
+    h.pipe[pipe_count].store(h.pipe[pipe_count].load(std::memory_order_relaxed) + 1,
+                             std::memory_order_relaxed);
+    h.batch[diff].store(h.batch[diff].load(std::memory_order_relaxed) + 1,
+                        std::memory_order_relaxed);
+  } else {
+    // The shared slot after the readers' (several writers: atomic adds).
+    ReaderHist& h = s.hist[s.nrealreaders];
+    h.pipe[pipe_count].fetch_add(1, std::memory_order_relaxed);
+    h.batch[diff].fetch_add(1, std::memory_order_relaxed);
+  }
   if (checkpolling && ops->poll_gp_state(cookie)) {
     TortureWarn("rcu_torture_one_read", "Cookie check 2 failed");
   }
@@ -211,8 +221,6 @@ bool OneRead(TortureRandom& r, int myid) {
   return true;
 }
 
-}  // namespace
-
 void ReaderMain(int id) {
   TortureState& s = T();
   const TortureOps* ops = s.ops;
@@ -220,7 +228,7 @@ void ReaderMain(int id) {
   int64_t lastsleep = NowNs();
   while (!MustStop()) {
     ApplyShuffle();
-    if (!OneRead(r, id)) {
+    if (!TortureOneRead(r, id)) {
       SleepUntilOrStop(NowNs() + 1'000'000'000);  // no element yet
     }
     if (ops->quiescent_state != nullptr) ops->quiescent_state();

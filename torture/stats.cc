@@ -58,7 +58,7 @@ void StatsPrint() {
       s.pool.n_free.load(), s.n_mberror.load(), s.n_mbchk_fail.load(),
       s.n_mbchk_tries.load(), s.n_barrier_error.load(), 0, 0, 0, s.n_timers.load(),
       s.n_barrier_successes.load(), s.n_barrier_attempts.load(),
-      s.n_barrier_error.load(), 0, 0, 0));
+      s.n_barrier_error.load(), s.n_read_exits.load(), 0, 0));
   bool error = s.n_mberror.load() != 0 || s.n_mbchk_fail.load() != 0 ||
                s.n_barrier_error.load() != 0 || i > 1;
   if (error) s.n_error.fetch_add(1, std::memory_order_relaxed);

@@ -104,6 +104,11 @@ void VerboseTorOut(std::string_view s) {
 
 void TorErr(std::string_view s) { PrintLine(fmt::format("{}-torture:!!! {}", T().type, s)); }
 
+void TortureError(std::string_view what) {
+  T().n_error.fetch_add(1, std::memory_order_relaxed);
+  TorErr(what);
+}
+
 void TortureWarn(std::string_view where, std::string_view what) {
   T().n_warnings.fetch_add(1, std::memory_order_relaxed);
   // WARN_ONCE: the first of each kind is printed, every one is counted
@@ -210,7 +215,7 @@ GpWaitScope::~GpWaitScope() {
 
 std::array<uint64_t, kPipeLen + 1> SumPipe() {
   std::array<uint64_t, kPipeLen + 1> s{};
-  for (int r = 0; r < T().nrealreaders; ++r) {
+  for (int r = 0; r <= T().nrealreaders; ++r) {  // + the shared slot
     for (int i = 0; i <= kPipeLen; ++i) {
       s[i] += T().hist[r].pipe[i].load(std::memory_order_relaxed);
     }
@@ -220,7 +225,7 @@ std::array<uint64_t, kPipeLen + 1> SumPipe() {
 
 std::array<uint64_t, kPipeLen + 1> SumBatch() {
   std::array<uint64_t, kPipeLen + 1> s{};
-  for (int r = 0; r < T().nrealreaders; ++r) {
+  for (int r = 0; r <= T().nrealreaders; ++r) {  // + the shared slot
     for (int i = 0; i <= kPipeLen; ++i) {
       s[i] += T().hist[r].batch[i].load(std::memory_order_relaxed);
     }
@@ -306,7 +311,7 @@ int RunTorture(const Params& p) {
   s.nrealreaders = ResolveCount(p.nreaders, s.online_cpus);
   if (s.nrealreaders < 1) s.nrealreaders = 1;
   s.nrealfakewriters = ResolveCount(p.nfakewriters, s.online_cpus);
-  s.hist = std::make_unique<ReaderHist[]>(s.nrealreaders);
+  s.hist = std::make_unique<ReaderHist[]>(s.nrealreaders + 1);
   s.mbchk = std::make_unique<ReaderCheck[]>(s.nrealreaders);
 
   std::signal(SIGINT, OnInterrupt);
@@ -327,6 +332,15 @@ int RunTorture(const Params& p) {
   std::thread watchdog([&watchdog_done] { WatchdogMain(&watchdog_done); });
 
   s.start_ns = NowNs();
+  // The writer's stallsdone: no post-stutter pool check until the stall
+  // episodes (holdoff + stall, repeated) plus 60 s are over. The kernel
+  // applies this to every run (stall_cpu_holdoff defaults to 10); here only
+  // to runs with a stall test, so that other runs keep the check.
+  if (p.stall_cpu > 0 || p.stall_gp_kthread > 0) {
+    s.stallsdone_ns =
+        s.start_ns + (int64_t{p.stall_cpu_holdoff} + p.stall_gp_kthread + p.stall_cpu + 60) *
+                         (int64_t{std::max(p.stall_cpu_repeat, 0)} + 1) * 1'000'000'000;
+  }
   s.writer = CreateTortureThread("rcu_torture_writer", 0, -1, WriterMain);
   for (int i = 0; i < s.nrealfakewriters; ++i) {
     s.fakewriters.push_back(CreateTortureThread(
@@ -343,6 +357,13 @@ int RunTorture(const Params& p) {
   if (p.stutter > 0) {
     s.stutter = CreateTortureThread("torture_stutter", 0, -1, StutterMain);
   }
+  // The kernel's order: fqs, (boost, shutdown, onoff,) stall, forward
+  // progress, barrier, read-exit.
+  FqsInit();
+  StallInit();
+  FwdProgInit();
+  BarrierInit();
+  ReadExitInit();
   // Last: the shuffler walks the thread list, which is complete from here.
   if (p.test_no_idle_hz && p.shuffle_interval > 0) {
     s.shuffler = CreateTortureThread("torture_shuffle", 0, -1, ShufflerMain);
@@ -377,6 +398,14 @@ int RunTorture(const Params& p) {
   s.cleanup_step.store("stop shuffler/stutter", std::memory_order_relaxed);
   StopTortureThread(s.shuffler);
   StopTortureThread(s.stutter);
+  s.cleanup_step.store("stop read-exit", std::memory_order_relaxed);
+  ReadExitCleanup();
+  s.cleanup_step.store("stop barrier", std::memory_order_relaxed);
+  BarrierCleanup();
+  s.cleanup_step.store("stop fwd_prog", std::memory_order_relaxed);
+  FwdProgCleanup();
+  s.cleanup_step.store("stop stall", std::memory_order_relaxed);
+  StallCleanup();
   s.cleanup_step.store("stop writer", std::memory_order_relaxed);
   StopTortureThread(s.writer);
   s.cleanup_step.store("stop readers", std::memory_order_relaxed);
@@ -386,6 +415,8 @@ int RunTorture(const Params& p) {
   PrintGpState("End");
   s.cleanup_step.store("stop stats", std::memory_order_relaxed);
   StopTortureThread(s.stats);
+  s.cleanup_step.store("stop fqs", std::memory_order_relaxed);
+  FqsCleanup();
 
   // Wait for all RCU callbacks to fire.
   if (ops->cb_barrier != nullptr) {

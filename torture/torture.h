@@ -10,15 +10,18 @@
 //   init:    select ops, ops->init, resolve nreaders/nfakewriters, print
 //            Start of test, fill the pool, choose the update types, then
 //            create writer, fake writers, readers, stats, shuffler,
-//            stutter (and the watchdog, which is ours).
-//   cleanup: fullstop; stop shuffler and stutter; writer; readers; fake
-//            writers; End-test GP state; stats; the flavour's barrier
-//            ("Wait for all RCU callbacks to fire"); final stats; reader
-//            segment dump; End of test verdict; ops->cleanup; JSON.
+//            stutter, fqs, stall, forward progress, barrier, read-exit
+//            (and the watchdog, which is ours).
+//   cleanup: fullstop; stop shuffler and stutter; read-exit; barrier
+//            (coordinator, then callback threads); forward progress;
+//            stall; writer; readers; fake writers; End-test GP state;
+//            stats; fqs; the flavour's barrier ("Wait for all RCU
+//            callbacks to fire"); final stats; reader segment dump; End of
+//            test verdict; ops->cleanup; JSON.
 //
 // Thread kinds live one per file: writer.cc, reader.cc, fakewriter.cc,
-// stats.cc, shuffler.cc, stutter.cc, watchdog.cc (later: onoff.cc,
-// barrier.cc, fwd_prog.cc, read_exit.cc). Each is started through
+// stats.cc, shuffler.cc, stutter.cc, watchdog.cc, fqs.cc, stall.cc,
+// fwd_prog.cc, barrier.cc, read_exit.cc (later: onoff.cc). Each is started through
 // CreateTortureThread(), which logs "Creating X task", registers the thread
 // with the flavour and the shuffler; each ends by KthreadStopping(), which
 // logs "X is stopping" and waits to be joined.
@@ -86,7 +89,9 @@ struct alignas(128) ReaderCheck {
 };
 
 // Per-reader histograms (the kernel's per-CPU rcu_torture_count and
-// rcu_torture_batch). Only the owning reader stores; stats sum them.
+// rcu_torture_batch). Only the owning reader stores; stats sum them. One
+// extra slot, after the readers', is shared by readers without an id
+// (read-exit children), which add to it atomically.
 struct alignas(128) ReaderHist {
   std::array<std::atomic<uint64_t>, kPipeLen + 1> pipe{};
   std::array<std::atomic<uint64_t>, kPipeLen + 1> batch{};
@@ -140,9 +145,10 @@ struct TortureState {
   std::atomic<long> n_barrier_attempts{0};
   std::atomic<long> n_barrier_successes{0};
   std::atomic<long> n_timers{0};      // nt
+  std::atomic<long> n_read_exits{0};  // read-exits
   std::atomic<long> n_warnings{0};    // WARNING: lines printed
 
-  std::unique_ptr<ReaderHist[]> hist;       // nrealreaders
+  std::unique_ptr<ReaderHist[]> hist;       // nrealreaders + 1 (see ReaderHist)
   std::unique_ptr<ReaderCheck[]> mbchk;     // nrealreaders
 
   // Update types in use (RTWS_* values), from rcu_torture_write_types().
@@ -154,6 +160,15 @@ struct TortureState {
   // Stutter: absolute end of the current pause, steady-clock ns.
   std::atomic<int64_t> stutter_till_ns{0};
 
+  // rcu_fwd_cb_nodelay: non-zero while a forward-progress test runs; the
+  // readers then skip their long delays and the writer its post-stutter
+  // pool check.
+  std::atomic<int> fwd_cb_nodelay{0};
+  // stallsdone: before this (steady-clock ns) the writer skips its
+  // post-stutter pool check, because stall tests hold grace periods.
+  // Written by the main thread before the writer starts.
+  int64_t stallsdone_ns = 0;
+
   // Threads, in creation order. Written by the main thread only.
   std::vector<std::unique_ptr<ThreadCtx>> threads;
   ThreadCtx* writer = nullptr;
@@ -162,6 +177,12 @@ struct TortureState {
   ThreadCtx* stats = nullptr;
   ThreadCtx* shuffler = nullptr;
   ThreadCtx* stutter = nullptr;
+  ThreadCtx* fqs = nullptr;
+  ThreadCtx* stall = nullptr;
+  std::vector<ThreadCtx*> fwd_progs;
+  ThreadCtx* barrier = nullptr;
+  std::vector<ThreadCtx*> barrier_cbs;
+  ThreadCtx* read_exit = nullptr;
 
   // Wakes long sleeps (stats, shuffler, stutter) at stop.
   std::mutex stop_mu;
@@ -236,6 +257,27 @@ void StatsMain();
 void ShufflerMain();
 void StutterMain();
 void WatchdogMain(std::atomic<bool>* done);
+// Disturbance and end-to-end test threads: each XInit() prints the
+// kernel's messages and creates its threads if its parameters ask for
+// them; each XCleanup() stops them (cleanup order: see the file comment).
+void FqsInit();                 // fqs.cc
+void FqsCleanup();
+void StallInit();               // stall.cc
+void StallCleanup();
+void FwdProgInit();             // fwd_prog.cc
+void FwdProgCleanup();
+void BarrierInit();             // barrier.cc
+void BarrierCleanup();
+void ReadExitInit();            // read_exit.cc
+void ReadExitCleanup();
+
+// rcu_torture_one_read(): one read-side critical section with the
+// harness's checks. `myid` < 0: a reader without a mailbox or histogram
+// slot of its own (read-exit children). False if there was no element yet.
+bool TortureOneRead(TortureRandom& r, int myid);
+// Counts an error that makes the verdict FAILURE (n_rcu_torture_error) and
+// prints it as a "<type>-torture:!!! " line.
+void TortureError(std::string_view what);
 
 // rcu_torture_write_types(): fills T().synctypes; prints the kernel's lines.
 void ChooseWriteTypes();

@@ -42,6 +42,8 @@ check config-bad-key "BADKEY:2" --config="$tmp/BADKEY"
 check config-malformed "MALFORMED:1" --config="$tmp/MALFORMED"
 check bad-reader-mode "reader_mode" --reader_mode=sometimes
 check bad-watchdog "watchdog_secs" --watchdog_secs=0
+check bad-stall-timeout "rcu_cpu_stall_timeout" rcutree.rcu_cpu_stall_timeout=301
+check bad-rcupdate "rcupdate.rcu_expedited" rcupdate.rcu_expedited=1
 help="$("$rt" --help)"
 if grep -q "Flavours (torture_type): rcu" <<<"$help"; then
   # Rejected by the rcu flavour's Config validation, before the Start line.

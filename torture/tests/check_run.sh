@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # check_run.sh: runs one rcutorture command and checks its verdict.
 #
-#   check_run.sh --exit N [--pipe-ge2 | --pipe-clean] -- rcutorture ARGS...
+#   check_run.sh --exit N [--pipe-ge2 | --pipe-clean] [--want ERE]...
+#                [--order FIXED]... -- rcutorture ARGS...
 #
 # --exit N      the exit status must be N (0 SUCCESS, 1 FAILURE, ...).
 # --pipe-ge2    the final Reader Pipe line must carry "!!!" and a non-zero
@@ -11,13 +12,21 @@
 #               >= 2, no "!!!" anywhere, and the End line must say SUCCESS.
 # --watchdog    the watchdog must have fired: "!!! Watchdog:" lines, the
 #               flavour's GP dump, and no End line.
+# --want ERE    some line of the log must match the extended regex ERE
+#               (anchored at both ends); repeatable.
+# --order FIXED the first lines containing each fixed string must appear
+#               in the order the --order options are given.
 # The log is printed when a check fails (ctest shows it).
 set -uo pipefail
 want_exit=""
 mode=""
+wants=()
+orders=()
 while (($#)); do
   case "$1" in
     --exit) want_exit="$2"; shift 2 ;;
+    --want) wants+=("$2"); shift 2 ;;
+    --order) orders+=("$2"); shift 2 ;;
     --pipe-ge2|--pipe-clean|--watchdog) mode="$1"; shift ;;
     --) shift; break ;;
     *) echo "check_run.sh: unknown option $1" >&2; exit 64 ;;
@@ -60,5 +69,16 @@ case "$mode" in
     [[ "$all_bad" -eq 0 ]] || fail "Reader Pipe bucket >= 2 seen"
     ;;
 esac
+for w in "${wants[@]}"; do
+  grep -qE -- "^$w\$" "$log" || fail "no line matching /^$w\$/"
+done
+prev=0
+for o in "${orders[@]}"; do
+  n=$(grep -nF -- "$o" "$log" | head -1 | cut -d: -f1)
+  [[ -n "$n" ]] || fail "missing '$o'"
+  ((n > prev)) || fail "'$o' (line $n) out of order"
+  prev=$n
+done
+for w in "${wants[@]}"; do grep -E -- "^$w\$" "$log" | tail -1 | cut -c1-200; done
 grep -E -- '-torture: (!!! )?Reader Pipe:|End of test' "$log" | tail -2 | cut -c1-160
 echo "check_run.sh: ok (exit $rc, ${secs}s)"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # golden_test.sh RCUTORTURE: pins the formats scripts parse (regex-based,
 # since the numbers vary): the Start-of-test line, the four stats lines,
-# the verbose task lines and the cleanup order, the End-of-test line (same
-# parameter list as Start), and the JSON summary's fields.
+# the verbose task lines and the cleanup order (with the barrier, read-exit
+# and forward-progress threads), the barrier and read-exit counters and the
+# kernel's skip messages, the End-of-test line (same parameter list as
+# Start), and the JSON summary's fields.
 set -uo pipefail
 rt="$1"
 tmp="$(mktemp -d)"
@@ -80,22 +82,52 @@ check_json() {
   must "$j" '  "writer_choices": \[("RTWS_[A-Z_]+"(, )?)*\]'
 }
 
-# A FAILURE run (busted) and a SUCCESS run (urcu-memb).
+# A FAILURE run (busted) and a SUCCESS run (urcu-memb), both asking for
+# barrier torture; read-exit (kernel default: 16 threads every 13 s) and
+# forward progress (default: 1 thread, holdoff 60 s) are on by default.
 "$rt" --torture_type=busted --duration=3s --stat_interval=1 --stutter=0 \
-  --shuffle_interval=1 --nreaders=2 --nfakewriters=1 --json="$tmp/b.json" >"$tmp/b.log" 2>&1
+  --shuffle_interval=1 --nreaders=2 --nfakewriters=1 --n_barrier_cbs=2 \
+  --json="$tmp/b.json" >"$tmp/b.log" 2>&1
 rc=$?
 [[ "$rc" == 1 ]] || fail "busted exit $rc, want 1"
 check_common "$tmp/b.log" busted FAILURE
 must "$tmp/b.log" "busted-torture: !!! Reader Pipe: ( $N){11}"
+# busted has no cb_barrier: barrier torture skipped with the kernel's lines;
+# forward progress disabled for it; read-exit runs.
+must "$tmp/b.log" "busted-torture: Call or barrier ops missing for busted,"
+must "$tmp/b.log" "busted-torture: RCU barrier testing omitted from run\\."
+must "$tmp/b.log" "busted-torture: rcu_torture_fwd_prog_init: Disabled, unsupported by RCU flavor under test"
+must "$tmp/b.log" "busted-torture: rtc: \\(null\\) VER: $N .* barrier: 0/0:0 read-exits: [1-9][0-9]* nocb-toggles: 0:0"
+order "$tmp/b.log" "Creating rcu_torture_read_exit task" "Stopping rcu_torture_read_exit task" \
+  "Stopping rcu_torture_writer task"
+if grep -q "rcu_torture_barrier\|rcu_torture_fwd_prog " "$tmp/b.log"; then
+  fail "busted: barrier or fwd_prog thread created"
+fi
 check_json "$tmp/b.json" busted FAILURE 1
 
 "$rt" --torture_type=urcu-memb --duration=3s --stat_interval=1 --stutter=0 \
-  --shuffle_interval=1 --nreaders=2 --nfakewriters=1 --json="$tmp/m.json" >"$tmp/m.log" 2>&1
+  --shuffle_interval=1 --nreaders=2 --nfakewriters=1 --n_barrier_cbs=2 \
+  --read_exit_delay=1 --read_exit_burst=2 --json="$tmp/m.json" >"$tmp/m.log" 2>&1
 rc=$?
 [[ "$rc" == 0 ]] || fail "urcu-memb exit $rc, want 0"
 check_common "$tmp/m.log" urcu-memb SUCCESS
 order "$tmp/m.log" "Stopping rcu_torture_stats task" \
   "rcu_torture_cleanup: Invoking rcu_barrier()." "VER:" "--- End of test: SUCCESS"
+# Barrier: every attempt a success, no errors; read-exits counted.
+must "$tmp/m.log" "urcu-memb-torture: rtc: \\(null\\) VER: $N .* rtbe: 0 .* barrier: ([1-9][0-9]*)/\\1:0 read-exits: [1-9][0-9]* nocb-toggles: 0:0"
+must "$tmp/m.log" "urcu-memb-torture: rcu_torture_barrier is stopping"
+must "$tmp/m.log" "urcu-memb-torture: rcu_torture_barrier_cbs is stopping"
+must "$tmp/m.log" "urcu-memb-torture: rcu_torture_read_exit is stopping"
+must "$tmp/m.log" "urcu-memb-torture: rcu_torture_fwd_prog is stopping"
+must "$tmp/m.log" "urcu-memb-torture: rcu_torture_read_exit: (Start|End) of episode"
+# Creation in the kernel's order; cleanup: read-exit, barrier (coordinator
+# first), forward progress, then the writer (rcu_torture_cleanup()).
+order "$tmp/m.log" "Creating rcu_torture_writer task" "Creating rcu_torture_fwd_prog task" \
+  "Creating rcu_torture_barrier_cbs task" "Creating rcu_torture_barrier task" \
+  "Creating rcu_torture_read_exit task" "Creating torture_shuffle task" \
+  "Stopping torture_shuffle task" "Stopping rcu_torture_read_exit task" \
+  "Stopping rcu_torture_barrier task" "Stopping rcu_torture_barrier_cbs task" \
+  "Stopping rcu_torture_fwd_prog task" "Stopping rcu_torture_writer task"
 check_json "$tmp/m.json" urcu-memb SUCCESS 0
 
 if ((status)); then
