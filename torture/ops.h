@@ -121,6 +121,15 @@ struct TortureOps {
   int (*current_cpu)() = nullptr;
   // Moves the calling thread to vCPU `cpu` (outside a reader).
   void (*migrate)(int cpu) = nullptr;
+  // Emulated CPU hotplug and callback offloading (rcu flavour only). The
+  // bool functions return false and set *err when refused.
+  int (*num_possible_cpus)() = nullptr;
+  bool (*cpu_online)(int cpu) = nullptr;
+  bool (*online_cpu)(int cpu, std::string* err) = nullptr;
+  bool (*offline_cpu)(int cpu, std::string* err) = nullptr;
+  bool (*cpu_offloaded)(int cpu) = nullptr;
+  // Only an offline vCPU may change (the kernel's rule).
+  bool (*set_offloaded)(int cpu, bool offloaded, std::string* err) = nullptr;
 
   // True when exp_sync also completes cookies from get_gp_state (the
   // kernel's rule, through its gp_seq_polled). librcu's cookies track

@@ -56,6 +56,7 @@ absl::Status RcuInit(const Params& p) {
   c.gp_init_delay = p.gp_init_delay;
   c.gp_cleanup_delay = p.gp_cleanup_delay;
   c.blimit = p.blimit;
+  c.rcu_nocbs = p.rcu_nocbs;
   c.stall_timeout_ms = p.rcu_cpu_stall_timeout * 1000;
   c.stall_sink = [](const std::string& text) {
     size_t start = 0;
@@ -119,6 +120,24 @@ void RcuPreempt(TortureRandom& r) {
     }
   }
   sched_yield();
+}
+
+int RcuPossible() { return g_rcu->nr_cpu_ids(); }
+bool RcuCpuOnline(int cpu) { return g_rcu->CpuOnline(cpu); }
+bool StatusToBool(const absl::Status& st, std::string* err) {
+  if (st.ok()) return true;
+  if (err != nullptr) *err = std::string(st.message());
+  return false;
+}
+bool RcuOnlineCpu(int cpu, std::string* err) {
+  return StatusToBool(g_rcu->OnlineCpu(cpu), err);
+}
+bool RcuOfflineCpu(int cpu, std::string* err) {
+  return StatusToBool(g_rcu->OfflineCpu(cpu), err);
+}
+bool RcuCpuOffloaded(int cpu) { return g_rcu->CpuOffloaded(cpu); }
+bool RcuSetOffloaded(int cpu, bool on, std::string* err) {
+  return StatusToBool(g_rcu->SetOffloaded(cpu, on), err);
 }
 
 uint64_t RcuGpSeq() { return g_rcu->GpSeq(); }
@@ -225,6 +244,12 @@ const TortureOps kRcuOps = {
     .num_online_cpus = RcuOnline,
     .current_cpu = RcuCurrentCpu,
     .migrate = RcuMigrate,
+    .num_possible_cpus = RcuPossible,
+    .cpu_online = RcuCpuOnline,
+    .online_cpu = RcuOnlineCpu,
+    .offline_cpu = RcuOfflineCpu,
+    .cpu_offloaded = RcuCpuOffloaded,
+    .set_offloaded = RcuSetOffloaded,
     .exp_completes_gp_state = false,
     .irq_capable = true,
 };

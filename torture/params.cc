@@ -263,12 +263,12 @@ absl::Status ApplyToken(Params& p, std::string_view token, std::string_view wher
   } else if (key.starts_with("rcutree.")) {
     name.remove_prefix(8);
     want = ParamGroup::kRcutree;
-  } else if (key == "nr_cpus" || key == "maxcpus") {
+  } else if (key == "nr_cpus" || key == "maxcpus" || key == "rcu_nocbs") {
     want = ParamGroup::kRcutree;
   } else {
     return err(absl::InvalidArgumentError(fmt::format(
         "unknown parameter '{}' (expected rcutorture.X=V, rcutree.X=V, "
-        "nr_cpus=N, maxcpus=N or --X=V)",
+        "nr_cpus=N, maxcpus=N, rcu_nocbs=LIST or --X=V)",
         key)));
   }
   const ParamInfo* r = Find(Canonical(name));

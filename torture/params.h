@@ -64,16 +64,16 @@ namespace torture {
   P(int, stall_cpu_repeat, 0, "Extra stall episodes")   \
   P(int, stall_gp_kthread, 0, "GP thread stall, s (not implemented yet: needs a library hook)")     \
   P(int, n_barrier_cbs, 0, "Callback threads for barrier testing; 0: none") \
-  P(int, onoff_interval, 0, "Time between vCPU hotplug operations, jiffies; 0: none (not implemented yet)") \
-  P(int, onoff_holdoff, 0, "Time before hotplug starts, s (not implemented yet)") \
+  P(int, onoff_interval, 0, "Time between vCPU hotplug operations, jiffies (ms at hz=1000); 0: none") \
+  P(int, onoff_holdoff, 0, "Time before hotplug starts, s") \
   P(int, read_exit_delay, 13, "Delay between read-then-exit episodes, s") \
   P(int, read_exit_burst, 16, "Threads per read-exit episode; 0: none") \
   P(int, fwd_progress, 1, "Forward-progress threads; 0: none; <0: nr_cpu_ids") \
   P(int, fwd_progress_div, 4, "Fraction of stall time for the cond_resched test") \
   P(int, fwd_progress_holdoff, 60, "Time between forward-progress tests, s") \
   P(int, fwd_progress_need_resched, 1, "Hide cond_resched() behind need_resched() (never true here)") \
-  P(int, nocbs_nthreads, 0, "Callback-offload toggle threads (not implemented yet)") \
-  P(int, nocbs_toggle, 1000, "Time between offload toggles, ms (not implemented yet)") \
+  P(int, nocbs_nthreads, 0, "Callback-offload toggle threads; each (de)offloads random offline vCPUs") \
+  P(int, nocbs_toggle, 1000, "Time between offload toggles, ms") \
   P(int, preempt_duration, 0, "CPU-hog duration, ms; 0: none (not implemented yet)") \
   P(int, preempt_interval, 1000, "Interval between CPU hogs, ms (not implemented yet)") \
   P(bool, gp_cond, false, "Use conditional grace periods (get_state + cond_sync)") \
@@ -108,7 +108,8 @@ namespace torture {
   P(int, gp_cleanup_delay, 0, "Debug delay in GP cleanup, jiffies")           \
   P(int, blimit, 1000, "Callbacks invoked per batch")                         \
   P(int, rcu_cpu_stall_timeout, 21, "RCU CPU stall warning timeout, s, 0..300; 0: none (also rcupdate.)") \
-  P(std::string, reader_mode, "auto", "Reader ordering: auto, membarrier or fences")
+  P(std::string, reader_mode, "auto", "Reader ordering: auto, membarrier or fences") \
+  P(std::string, rcu_nocbs, "", "Offloaded vCPUs, kernel cpulist (\"1,3-5\", \"all\"); also bare rcu_nocbs=")
 
 // Harness-only parameters (flags only).
 #define HARNESS_PARAMS(P)                                                      \

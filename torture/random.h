@@ -31,6 +31,8 @@ enum class Stream : uint64_t {
   kStats = 8,
   kFwdProg = 9,
   kReadExit = 10,
+  kOnoff = 11,
+  kNocbToggle = 12,
 };
 
 inline uint64_t SplitMix64(uint64_t x) {

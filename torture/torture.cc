@@ -360,10 +360,12 @@ int RunTorture(const Params& p) {
   // The kernel's order: fqs, (boost, shutdown, onoff,) stall, forward
   // progress, barrier, read-exit.
   FqsInit();
+  OnoffInit();
   StallInit();
   FwdProgInit();
   BarrierInit();
   ReadExitInit();
+  NocbToggleInit();
   // Last: the shuffler walks the thread list, which is complete from here.
   if (p.test_no_idle_hz && p.shuffle_interval > 0) {
     s.shuffler = CreateTortureThread("torture_shuffle", 0, -1, ShufflerMain);
@@ -398,6 +400,7 @@ int RunTorture(const Params& p) {
   s.cleanup_step.store("stop shuffler/stutter", std::memory_order_relaxed);
   StopTortureThread(s.shuffler);
   StopTortureThread(s.stutter);
+  OnoffCleanup();  // torture_cleanup_begin() stops onoff with these
   s.cleanup_step.store("stop read-exit", std::memory_order_relaxed);
   ReadExitCleanup();
   s.cleanup_step.store("stop barrier", std::memory_order_relaxed);
@@ -408,6 +411,8 @@ int RunTorture(const Params& p) {
   StallCleanup();
   s.cleanup_step.store("stop writer", std::memory_order_relaxed);
   StopTortureThread(s.writer);
+  s.cleanup_step.store("stop nocb toggle", std::memory_order_relaxed);
+  NocbToggleCleanup();
   s.cleanup_step.store("stop readers", std::memory_order_relaxed);
   for (ThreadCtx*& t : s.readers) StopTortureThread(t);
   s.cleanup_step.store("stop fake writers", std::memory_order_relaxed);
@@ -433,6 +438,9 @@ int RunTorture(const Params& p) {
   if (s.n_error.load() != 0 || s.n_barrier_error.load() != 0) {
     verdict = "FAILURE";
     code = kExitFailure;
+  } else if (OnoffFailures()) {
+    verdict = "RCU_HOTPLUG";
+    code = kExitHotplug;
   } else {
     verdict = "SUCCESS";
     code = kExitSuccess;

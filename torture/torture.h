@@ -146,6 +146,13 @@ struct TortureState {
   std::atomic<long> n_barrier_successes{0};
   std::atomic<long> n_timers{0};      // nt
   std::atomic<long> n_read_exits{0};  // read-exits
+  // torture_onoff statistics (onoff.cc); times in jiffies.
+  std::atomic<long> n_online_attempts{0}, n_online_successes{0};
+  std::atomic<long> n_offline_attempts{0}, n_offline_successes{0};
+  std::atomic<long> min_online{0}, max_online{0}, sum_online{0};
+  std::atomic<long> min_offline{0}, max_offline{0}, sum_offline{0};
+  // nocb-toggles: offloads and de-offloads done (nocb_toggle.cc).
+  std::atomic<long> n_nocb_offload{0}, n_nocb_deoffload{0};
   std::atomic<long> n_warnings{0};    // WARNING: lines printed
 
   std::unique_ptr<ReaderHist[]> hist;       // nrealreaders + 1 (see ReaderHist)
@@ -183,6 +190,8 @@ struct TortureState {
   ThreadCtx* barrier = nullptr;
   std::vector<ThreadCtx*> barrier_cbs;
   ThreadCtx* read_exit = nullptr;
+  ThreadCtx* onoff = nullptr;
+  std::vector<ThreadCtx*> nocb_togglers;
 
   // Wakes long sleeps (stats, shuffler, stutter) at stop.
   std::mutex stop_mu;
@@ -270,6 +279,12 @@ void BarrierInit();             // barrier.cc
 void BarrierCleanup();
 void ReadExitInit();            // read_exit.cc
 void ReadExitCleanup();
+void OnoffInit();               // onoff.cc
+void OnoffCleanup();            // also brings every vCPU it used back online
+bool OnoffFailures();           // torture_onoff_failures()
+std::string OnoffStats();       // "onoff: ... (HZ=n) " or "" when off
+void NocbToggleInit();          // nocb_toggle.cc
+void NocbToggleCleanup();
 
 // rcu_torture_one_read(): one read-side critical section with the
 // harness's checks. `myid` < 0: a reader without a mailbox or histogram
