@@ -46,6 +46,18 @@ void UnlockTwo(RcuData* a, RcuData* b) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   b->local.unlock();
 }
 
+// LockTwo(), once no callback of `src` is being invoked: its rcuc thread
+// finishes the batch it extracted before src's callbacks may move (they
+// must not overtake it), and it cannot extract more while we hold src.
+void LockTwoDrained(RcuData* src, RcuData* dst) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  for (;;) {
+    LockTwo(src, dst);
+    if (src->in_flight == 0) return;
+    UnlockTwo(src, dst);
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+}
+
 }  // namespace
 
 absl::Status Rcu::OfflineCpu(int cpu) ABSL_NO_THREAD_SAFETY_ANALYSIS {
@@ -103,12 +115,7 @@ absl::Status Rcu::OfflineCpu(int cpu) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   // offloaded vCPU keeps them: its callback thread goes on invoking them.
   if (!rdp->offloaded.load(std::memory_order_relaxed)) {
     bool needwake = false;
-    for (;;) {
-      LockTwo(rdp, trdp);
-      if (rdp->in_flight == 0) break;
-      UnlockTwo(rdp, trdp);
-      std::this_thread::sleep_for(std::chrono::microseconds(100));
-    }
+    LockTwoDrained(rdp, trdp);
     MigrateCallbacksLocked(rdp, trdp, &needwake);
     const bool has_cbs = trdp->cblist.len() != 0;
     UnlockTwo(rdp, trdp);
@@ -173,12 +180,7 @@ absl::Status Rcu::SetOffloaded(int cpu, bool offloaded) ABSL_NO_THREAD_SAFETY_AN
   // callbacks go to an online vCPU once none is being invoked here.
   RcuData* trdp = &rdps_[OnlineTarget(cpu)];
   bool needwake = false;
-  for (;;) {
-    LockTwo(rdp, trdp);
-    if (rdp->in_flight == 0) break;
-    UnlockTwo(rdp, trdp);
-    std::this_thread::sleep_for(std::chrono::microseconds(100));
-  }
+  LockTwoDrained(rdp, trdp);
   MigrateCallbacksLocked(rdp, trdp, &needwake);
   rdp->offloaded.store(false, std::memory_order_relaxed);
   const bool has_cbs = trdp->cblist.len() != 0;

@@ -36,9 +36,9 @@
 namespace torture {
 
 // rcutorture.* parameters. Kernel names, kernel defaults. Parameters of
-// thread kinds not built yet (hotplug, boost, nocb, preempt, irq readers,
-// GP-kthread stalls) are accepted so that kernel .boot lines paste
-// unchanged; their docs say "(not implemented yet)".
+// kernel features with no userspace counterpart here (priority boosting,
+// CPU hogs, irq-context readers, GP-kthread stalls) are accepted so that
+// kernel .boot lines paste unchanged; their docs say "ignored" and why.
 #define RCUTORTURE_PARAMS(P)                                                   \
   P(std::string, torture_type, "rcu", "Type of RCU to torture (rcutorture --help lists them)") \
   P(int, nreaders, -1, "Number of reader threads; <0: online CPUs - 2 - value, min 1") \
@@ -48,21 +48,21 @@ namespace torture {
   P(bool, test_no_idle_hz, true, "Run the shuffler (idle one CPU in turn)") \
   P(int, shuffle_interval, 3, "Seconds between shuffles of threads across CPUs") \
   P(int, stutter, 5, "Seconds of each global pause, and of each run period; 0: none") \
-  P(int, irqreader, 1, "Also read from emulated irq context (not implemented yet)") \
+  P(int, irqreader, 1, "Also read from emulated irq context (accepted for .boot lines; ignored: no signal-context readers)") \
   P(int, fqs_duration, 0, "FQS burst duration, us; fqs thread only if fqs_duration and fqs_holdoff are set")      \
   P(int, fqs_holdoff, 0, "Holdoff between FQS calls in a burst, us") \
   P(int, fqs_stutter, 3, "Wait between FQS bursts, s")   \
-  P(int, test_boost, 1, "Test priority boosting: 0 no, 1 if capable, 2 always (not implemented yet)") \
-  P(int, test_boost_interval, 7, "Interval between boost tests, s (not implemented yet)") \
-  P(int, test_boost_duration, 4, "Duration of each boost test, s (not implemented yet)") \
-  P(int, test_boost_holdoff, 0, "Holdoff before boost tests, s (not implemented yet)") \
+  P(int, test_boost, 1, "Test priority boosting (accepted for .boot lines; ignored: librcu has no boosting)") \
+  P(int, test_boost_interval, 7, "Interval between boost tests, s (ignored, as test_boost)") \
+  P(int, test_boost_duration, 4, "Duration of each boost test, s (ignored, as test_boost)") \
+  P(int, test_boost_holdoff, 0, "Holdoff before boost tests, s (ignored, as test_boost)") \
   P(int, shutdown_secs, 0, "Run this many seconds then clean up and exit; 0: until SIGINT/SIGTERM") \
   P(int, stall_cpu, 0, "Induced reader stall duration, s; 0: none") \
   P(int, stall_cpu_holdoff, 10, "Wait before stalling, s") \
   P(int, stall_cpu_irqsoff, 0, "Stall with irqs off (no irqs here: same as spinning)")   \
   P(int, stall_cpu_block, 0, "Sleep inside the stalling reader instead of spinning")    \
   P(int, stall_cpu_repeat, 0, "Extra stall episodes")   \
-  P(int, stall_gp_kthread, 0, "GP thread stall, s (not implemented yet: needs a library hook)")     \
+  P(int, stall_gp_kthread, 0, "GP thread stall, s (accepted for .boot lines; ignored: librcu has no GP-thread stall hook)")     \
   P(int, n_barrier_cbs, 0, "Callback threads for barrier testing; 0: none") \
   P(int, onoff_interval, 0, "Time between vCPU hotplug operations, jiffies (ms at hz=1000); 0: none") \
   P(int, onoff_holdoff, 0, "Time before hotplug starts, s") \
@@ -74,8 +74,8 @@ namespace torture {
   P(int, fwd_progress_need_resched, 1, "Hide cond_resched() behind need_resched() (never true here)") \
   P(int, nocbs_nthreads, 0, "Callback-offload toggle threads; each (de)offloads random offline vCPUs") \
   P(int, nocbs_toggle, 1000, "Time between offload toggles, ms") \
-  P(int, preempt_duration, 0, "CPU-hog duration, ms; 0: none (not implemented yet)") \
-  P(int, preempt_interval, 1000, "Interval between CPU hogs, ms (not implemented yet)") \
+  P(int, preempt_duration, 0, "CPU-hog duration, ms (accepted for .boot lines; ignored: no CPU-hog thread)") \
+  P(int, preempt_interval, 1000, "Interval between CPU hogs, ms (ignored, as preempt_duration)") \
   P(bool, gp_cond, false, "Use conditional grace periods (get_state + cond_sync)") \
   P(bool, gp_cond_exp, false, "Use conditional expedited grace periods")      \
   P(bool, gp_cond_full, false, "Use conditional full-state grace periods")    \
