@@ -47,12 +47,6 @@ void Rcu::Barrier() {
     std::atomic_thread_fence(std::memory_order_seq_cst);
     return;
   }
-  uint64_t gseq;
-  {
-    MutexLock l(barrier_lock_);
-    gseq = SeqStartVal(barrier_seq_.load(std::memory_order_relaxed));
-    barrier_seq_.store(gseq, std::memory_order_relaxed);
-  }
   {
     MutexLock l(barrier_done_mu_);
     barrier_done_ = false;
@@ -68,7 +62,17 @@ void Rcu::Barrier() {
   // reference is the only one left. (The kernel's rcu_barrier(), which
   // changed 1 to 2 for exactly this reason once offloaded callbacks ran on
   // other CPUs.)
-  barrier_cpu_count_.store(2, std::memory_order_relaxed);
+  // The count is set in the same barrier_lock_ section that starts the
+  // sequence: callback migration entrains for this barrier (and counts it)
+  // as soon as it sees the sequence started under that lock, and a later
+  // store would wipe its count (found by the nocb-toggle test under TSan).
+  uint64_t gseq;
+  {
+    MutexLock l(barrier_lock_);
+    barrier_cpu_count_.store(2, std::memory_order_relaxed);
+    gseq = SeqStartVal(barrier_seq_.load(std::memory_order_relaxed));
+    barrier_seq_.store(gseq, std::memory_order_relaxed);
+  }
   for (int cpu = 0; cpu < config_.nr_cpu_ids; ++cpu) {
     RcuData* rdp = &rdps_[cpu];
     // Acquire: pairs with the release below of a handler that already
@@ -79,9 +83,14 @@ void Rcu::Barrier() {
     {
       MutexLock l(rdp->local);
       MutexLock b(barrier_lock_);
+      // Re-checked under the locks: callback migration (OfflineCpu(),
+      // SetOffloaded()) may have entrained this vCPU's callback for this
+      // barrier since the check above, and moved it to another vCPU; a
+      // second entrain would put one RcuHead on two lists.
       // No callbacks (len() counts those being invoked too): nothing to
       // wait for here. A never-online vCPU never has any.
-      if (rdp->cblist.len() != 0) {
+      if (rdp->barrier_seq_snap.load(std::memory_order_relaxed) != gseq &&
+          rdp->cblist.len() != 0) {
         rdp->barrier_head.func = &Rcu::BarrierCallback;
         if (rdp->cblist.Entrain(&rdp->barrier_head)) {
           barrier_cpu_count_.fetch_add(1, std::memory_order_relaxed);
