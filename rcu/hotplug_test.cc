@@ -158,6 +158,20 @@ struct CountCb {
   static void Run(RcuHead* h) { reinterpret_cast<CountCb*>(h)->ran->fetch_add(1); }
 };
 
+// From a thread registered on vCPU `cpu`, queues every callback in `cbs`
+// (counting into `ran`), then unregisters; returns after that thread ended.
+void PostFromCpu(Rcu& r, int cpu, std::vector<CountCb>& cbs, std::atomic<long>& ran) {
+  std::thread t([&] {
+    r.RegisterThread(cpu);
+    for (auto& cb : cbs) {
+      cb.ran = &ran;
+      r.Call(&cb.head, CountCb::Run);
+    }
+    r.UnregisterThread();
+  });
+  t.join();
+}
+
 // Callbacks queued on a vCPU move with it when it goes offline; a barrier
 // waits for them wherever they are.
 TEST(Hotplug, OfflineMigratesCallbacks) {
@@ -166,15 +180,7 @@ TEST(Hotplug, OfflineMigratesCallbacks) {
   std::vector<CountCb> cbs(5000);
   {
     HeldReader holder(*r, 0);  // no GP ends while we queue and offline
-    std::thread a([&] {
-      r->RegisterThread(2);
-      for (auto& c : cbs) {
-        c.ran = &ran;
-        r->Call(&c.head, CountCb::Run);
-      }
-      r->UnregisterThread();
-    });
-    a.join();
+    PostFromCpu(*r, 2, cbs, ran);
     ASSERT_TRUE(r->OfflineCpu(2).ok());
     EXPECT_EQ(ran.load(), 0);
   }
@@ -426,15 +432,7 @@ TEST(Nocb, OfflineOffloadedCpuKeepsAndInvokesCallbacks) {
   std::vector<CountCb> cbs(1000);
   {
     HeldReader holder(*r, 0);
-    std::thread a([&] {
-      r->RegisterThread(3);
-      for (auto& cb : cbs) {
-        cb.ran = &ran;
-        r->Call(&cb.head, CountCb::Run);
-      }
-      r->UnregisterThread();
-    });
-    a.join();
+    PostFromCpu(*r, 3, cbs, ran);
     ASSERT_TRUE(r->OfflineCpu(3).ok());
     internal::MutexLock l(r->rdp(3).local);
     EXPECT_EQ(r->rdp(3).cblist.len(), 1000);
@@ -457,15 +455,7 @@ TEST(Nocb, OffloadOnlyWhileOfflineAndDeoffloadMigrates) {
   std::vector<CountCb> cbs(500);
   {
     HeldReader holder(*r, 0);
-    std::thread a([&] {
-      r->RegisterThread(2);
-      for (auto& cb : cbs) {
-        cb.ran = &ran;
-        r->Call(&cb.head, CountCb::Run);
-      }
-      r->UnregisterThread();
-    });
-    a.join();
+    PostFromCpu(*r, 2, cbs, ran);
     ASSERT_TRUE(r->OfflineCpu(2).ok());
     ASSERT_TRUE(r->SetOffloaded(2, false).ok());  // callbacks move away
     internal::MutexLock l(r->rdp(2).local);

@@ -30,44 +30,30 @@ void Record(std::atomic<long>& mn, std::atomic<long>& mx, std::atomic<long>& sum
   if (d > mx.load(std::memory_order_relaxed)) mx.store(d, std::memory_order_relaxed);
 }
 
-// torture_offline(): false if `cpu` was not a candidate (already offline,
-// or the last online vCPU), true once an attempt was made.
-bool TortureOffline(int cpu) {
+// torture_offline() / torture_online(): brings `cpu` to the other state.
+// False if it was not a candidate (already in that state, or the last
+// online vCPU); true once an attempt was made, counted and timed.
+bool TortureHotplug(int cpu, bool online) {
   TortureState& s = T();
   const TortureOps* ops = s.ops;
-  if (!ops->cpu_online(cpu) || ops->num_online_cpus() <= 1) return false;
-  s.n_offline_attempts.fetch_add(1, std::memory_order_relaxed);
+  if (ops->cpu_online(cpu) == online) return false;
+  if (!online && ops->num_online_cpus() <= 1) return false;
+  const char* what = online ? "online" : "offline";
+  (online ? s.n_online_attempts : s.n_offline_attempts).fetch_add(1, std::memory_order_relaxed);
   const int64_t start = NowNs();
   std::string err;
-  if (!ops->offline_cpu(cpu, &err)) {
-    if (s.p.verbose) {
-      TorOut(fmt::format("torture_onoff task: offline {} failed: {}", cpu, err));
-    }
+  if (!(online ? ops->online_cpu : ops->offline_cpu)(cpu, &err)) {
+    if (s.p.verbose) TorOut(fmt::format("torture_onoff task: {} {} failed: {}", what, cpu, err));
     return true;
   }
-  if (s.p.verbose > 1) VerboseTorOut(fmt::format("torture_onoff task: offlined {}", cpu));
-  const bool first = s.n_offline_successes.fetch_add(1, std::memory_order_relaxed) == 0;
-  Record(s.min_offline, s.max_offline, s.sum_offline, ElapsedJiffies(start), first);
-  return true;
-}
-
-// torture_online(): false if `cpu` was already online.
-bool TortureOnline(int cpu) {
-  TortureState& s = T();
-  const TortureOps* ops = s.ops;
-  if (ops->cpu_online(cpu)) return false;
-  s.n_online_attempts.fetch_add(1, std::memory_order_relaxed);
-  const int64_t start = NowNs();
-  std::string err;
-  if (!ops->online_cpu(cpu, &err)) {
-    if (s.p.verbose) {
-      TorOut(fmt::format("torture_onoff task: online {} failed: {}", cpu, err));
-    }
-    return true;
+  if (s.p.verbose > 1) VerboseTorOut(fmt::format("torture_onoff task: {}d {}", what, cpu));
+  std::atomic<long>& successes = online ? s.n_online_successes : s.n_offline_successes;
+  const bool first = successes.fetch_add(1, std::memory_order_relaxed) == 0;
+  if (online) {
+    Record(s.min_online, s.max_online, s.sum_online, ElapsedJiffies(start), first);
+  } else {
+    Record(s.min_offline, s.max_offline, s.sum_offline, ElapsedJiffies(start), first);
   }
-  if (s.p.verbose > 1) VerboseTorOut(fmt::format("torture_onoff task: onlined {}", cpu));
-  const bool first = s.n_online_successes.fetch_add(1, std::memory_order_relaxed) == 0;
-  Record(s.min_online, s.max_online, s.sum_online, ElapsedJiffies(start), first);
   return true;
 }
 
@@ -87,7 +73,7 @@ void OnoffMain() {
   const int64_t interval_ns = int64_t{p.onoff_interval} * 1'000'000'000 / p.hz;
   while (!MustStop()) {
     const int cpu = static_cast<int>(r() % static_cast<uint64_t>(g_maxcpu + 1));
-    if (!TortureOffline(cpu)) TortureOnline(cpu);
+    if (!TortureHotplug(cpu, /*online=*/false)) TortureHotplug(cpu, /*online=*/true);
     // The kernel adds up to a jiffy of fuzz to the interval.
     const int64_t fuzz = static_cast<int64_t>(r() % static_cast<uint64_t>(1'000'000'000 / p.hz));
     if (SleepUntilOrStop(NowNs() + interval_ns + fuzz)) break;
@@ -120,7 +106,7 @@ void OnoffCleanup() {
   if (s.onoff == nullptr) return;
   StopTortureThread(s.onoff);
   // torture_online_all(): every vCPU the thread may have offlined.
-  for (int cpu = 0; cpu <= g_maxcpu; ++cpu) TortureOnline(cpu);
+  for (int cpu = 0; cpu <= g_maxcpu; ++cpu) TortureHotplug(cpu, /*online=*/true);
 }
 
 bool OnoffFailures() {
