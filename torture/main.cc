@@ -58,5 +58,9 @@ int main(int argc, char** argv) {
                  absl::StrJoin(torture::OpsNames(), " ").c_str());
     return torture::kExitUsage;
   }
+  if (p->print_params) {
+    std::fputs(torture::ScenarioText(*p).c_str(), stdout);
+    return 0;
+  }
   return torture::RunTorture(*p);
 }

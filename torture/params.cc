@@ -391,4 +391,17 @@ std::string ParamLine(const Params& p) {
   return absl::StrJoin(kv, " ");
 }
 
+std::string ScenarioText(const Params& p) {
+  std::string out;
+  for (const ParamInfo& r : ParamTable()) {
+    if (r.group == ParamGroup::kHarness) continue;
+    absl::StrAppend(&out, r.group == ParamGroup::kRcutree ? "rcutree." : "rcutorture.",
+                    r.name, "=", GetParam(p, r.name), "\n");
+  }
+  absl::StrAppend(&out, "--reader_delays=", p.reader_delays ? 1 : 0, "\n");
+  absl::StrAppend(&out, "--watchdog_secs=", p.watchdog_secs, "\n");
+  absl::StrAppend(&out, "--seed=", p.seed, "\n");
+  return out;
+}
+
 }  // namespace torture

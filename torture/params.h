@@ -119,7 +119,8 @@ namespace torture {
   P(std::string, json, "", "Write a JSON summary to this file")               \
   P(int, watchdog_secs, 60, "Bound on one grace period, barrier or cleanup; exceeded: !!! and exit 2") \
   P(bool, reader_delays, true, "Readers take the kernel's random in-reader delays; 0: none (throughput runs)") \
-  P(bool, help, false, "Print this help and exit")
+  P(bool, help, false, "Print this help and exit")                            \
+  P(bool, print_params, false, "Print the resolved parameters as a scenario file and exit")
 
 struct Params {
 #define TORTURE_DECLARE_FIELD(type, name, def, doc) type name = def;
@@ -173,6 +174,13 @@ std::string HelpText(const std::vector<std::string>& flavour_names);
 // table order, then the rcutree.* ones, then reader_delays, watchdog_secs
 // and seed.
 std::string ParamLine(const Params& p);
+
+// The resolved parameters as a scenario file (--print_params): one token
+// per line, "rcutorture.NAME=V" for every rcutorture.* parameter,
+// "rcutree.NAME=V" for every rcutree.* one, then "--reader_delays=V",
+// "--watchdog_secs=V" and "--seed=V". Fed back through --config it yields
+// the same parameters (shutdown_secs included).
+std::string ScenarioText(const Params& p);
 
 }  // namespace torture
 

@@ -2,6 +2,7 @@
 #include "torture/params.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -119,6 +120,34 @@ TEST(Params, ParamLineListsEveryKernelParameter) {
   EXPECT_NE(line.find("nreaders=-1 nfakewriters=4 stat_interval=60"), std::string::npos);
   EXPECT_NE(line.find("rcu_fanout_leaf=16"), std::string::npos);
   EXPECT_NE(line.find("seed="), std::string::npos);
+}
+
+// ScenarioText() is the `config` file of scripts/torture.sh's results tree:
+// read back as a scenario it must reproduce every parameter and the seed.
+TEST(Params, ScenarioTextRoundTrips) {
+  auto p = Parse({"nr_cpus=5", "rcutree.rcu_fanout_leaf=3", "--duration=2m",
+                  "rcutorture.torture_type=busted", "--seed=77", "--reader_delays=0",
+                  "rcu_nocbs=1,3-4", "--watchdog_secs=9"});
+  ASSERT_TRUE(p.ok()) << p.status();
+  std::string text = ScenarioText(*p);
+  EXPECT_NE(text.find("\nrcutree.nr_cpus=5\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("rcutorture.shutdown_secs=120\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("rcutree.rcu_nocbs=1,3-4\n"), std::string::npos) << text;
+  EXPECT_TRUE(text.ends_with("--seed=77\n")) << text;
+  std::string dir = ::testing::TempDir() + "/scenario_text";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/config") << text;
+  auto q = Parse({"--config=" + dir + "/config"});
+  ASSERT_TRUE(q.ok()) << q.status();
+  EXPECT_EQ(ParamLine(*q), ParamLine(*p));
+  EXPECT_EQ(ScenarioText(*q), text);
+  // An empty string parameter survives the round trip too.
+  auto d = Parse({});
+  ASSERT_TRUE(d.ok());
+  std::ofstream(dir + "/defaults") << ScenarioText(*d);
+  auto e = Parse({"--config=" + dir + "/defaults"});
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(ParamLine(*e), ParamLine(*d));
 }
 
 TEST(Params, HelpListsEveryParameter) {
