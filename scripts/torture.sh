@@ -1,60 +1,406 @@
 #!/usr/bin/env bash
-# torture.sh: set up, build, and run one rcutorture scenario.
+# torture.sh: build rcutorture once, run many scenarios, analyse the logs.
 #
-#   scripts/torture.sh [--config NAME] [--duration 30s] [--preset release]
-#                      [-- EXTRA rcutorture ARGS...]
+#   scripts/torture.sh [--configs "TREE01 2*TREE02 CFLIST"] [--duration 30s]
+#                      [--cpus N] [--bootargs "rcutorture.x=y ..."]...
+#                      [--build-preset release|debug|asan|tsan] [--trust-build]
+#                      [--buildonly] [--dryrun] [--results DIR] [--datestamp NAME]
+#                      [--seed N] [--grace SECS] [--log-timeout SECS]
+#                      [--progress-interval SECS] [-- EXTRA rcutorture ARGS...]
 #
-# Defaults: scenario TREE02 (the default-shaped tree, configs/TREE02), 30 s,
-# the release build. The console log goes to
-# results/YYYY.MM.DD-HH.MM.SS/<NAME>/console.log (with the exact command in
-# `cmd` and the JSON summary in summary.json beside it). Prints the verdict
-# line and where the log is, and exits with rcutorture's status:
-# 0 SUCCESS, 1 FAILURE, 2 hang (watchdog), 64 bad usage or configuration.
-# (The multi-scenario runner, --configs "TREE01 2*TREE02", comes later.)
-set -euo pipefail
-cd "$(dirname "$0")/.."
+# With no arguments: installs what is missing and builds (scripts/setup.sh),
+# then runs configs/TREE02 for 30 s. --config is an alias of --configs,
+# --preset of --build-preset. See scripts/README.md for every option, the
+# results tree (results/YYYY.MM.DD-HH.MM.SS/NAME/{console.log,cmd,config,
+# summary.json,retval,...}) and the STOP file.
+# Exit: 0 all clean, 1 configuration error (unknown or malformed scenario,
+# results directory unusable, disk full), 2 build error, 3 runtime errors
+# (FAILURE, hang, crash, RCU_HOTPLUG, anything parse-console.sh reports),
+# 64 bad usage (unknown option, bad value).
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+top="$(pwd)"
+# shellcheck source=scripts/torture-lib.sh
+source scripts/torture-lib.sh
 
-config=TREE02
+usage_error() { echo "torture.sh: $*" >&2; exit 64; }
+need() { [[ $# -ge 2 && -n "$2" ]] || usage_error "$1 needs a value"; }
+
+configs=TREE02
 duration=30s
+cpus=$(nproc)
+bootargs=()
 preset=release
+trust=0
+buildonly=0
+dryrun=0
+results=results
+datestamp=""
+seed=""
+grace=""
+log_timeout=""
+progress_interval=60
 extra=()
+argv=("$@")
 while (($#)); do
   case "$1" in
-    --config) config="${2:?--config needs a NAME}"; shift 2 ;;
-    --config=*) config="${1#--config=}"; shift ;;
-    --duration) duration="${2:?--duration needs a value}"; shift 2 ;;
-    --duration=*) duration="${1#--duration=}"; shift ;;
-    --preset) preset="${2:?--preset needs a name}"; shift 2 ;;
-    --preset=*) preset="${1#--preset=}"; shift ;;
+    --configs|--config) need "$@"; configs="$2"; shift 2 ;;
+    --configs=*|--config=*) configs="${1#*=}"; shift ;;
+    --duration) need "$@"; duration="$2"; shift 2 ;;
+    --duration=*) duration="${1#*=}"; shift ;;
+    --cpus) need "$@"; cpus="$2"; shift 2 ;;
+    --cpus=*) cpus="${1#*=}"; shift ;;
+    --bootargs) need "$@"; bootargs+=("$2"); shift 2 ;;
+    --bootargs=*) bootargs+=("${1#*=}"); shift ;;
+    --build-preset|--preset) need "$@"; preset="$2"; shift 2 ;;
+    --build-preset=*|--preset=*) preset="${1#*=}"; shift ;;
+    --trust-build) trust=1; shift ;;
+    --buildonly) buildonly=1; shift ;;
+    --dryrun) dryrun=1; shift ;;
+    --results) need "$@"; results="$2"; shift 2 ;;
+    --results=*) results="${1#*=}"; shift ;;
+    --datestamp) need "$@"; datestamp="$2"; shift 2 ;;
+    --datestamp=*) datestamp="${1#*=}"; shift ;;
+    --seed) need "$@"; seed="$2"; shift 2 ;;
+    --seed=*) seed="${1#*=}"; shift ;;
+    --grace) need "$@"; grace="$2"; shift 2 ;;
+    --grace=*) grace="${1#*=}"; shift ;;
+    --log-timeout) need "$@"; log_timeout="$2"; shift 2 ;;
+    --log-timeout=*) log_timeout="${1#*=}"; shift ;;
+    --progress-interval) need "$@"; progress_interval="$2"; shift 2 ;;
+    --progress-interval=*) progress_interval="${1#*=}"; shift ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "torture.sh: unknown option '$1' (see --help)" >&2; exit 64 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) usage_error "unknown option '$1' (see --help)" ;;
   esac
 done
-cfgfile="configs/$config"
-[[ -f "$cfgfile" ]] || { echo "torture.sh: no scenario file $cfgfile" >&2; exit 64; }
 
-scripts/setup.sh "$preset" >&2
-bin="build/$preset/torture/rcutorture"
-[[ -x "$bin" ]] || { echo "torture.sh: $bin was not built" >&2; exit 2; }
-
-resdir="results/$(date -u +%Y.%m.%d-%H.%M.%S)/$config"
-mkdir -p "$resdir"
-cmd=("$bin" "--config=$cfgfile" "--duration=$duration" "--json=$resdir/summary.json" "${extra[@]}")
-printf '%q ' "${cmd[@]}" >"$resdir/cmd"
-echo >>"$resdir/cmd"
-echo "torture.sh: running $config for $duration: log in $resdir/console.log" >&2
-set +e
-"${cmd[@]}" >"$resdir/console.log" 2>&1
-rc=$?
-set -e
-echo "$rc" >"$resdir/retval"
-verdict=$(grep -E -- '-torture:--- End of test: ' "$resdir/console.log" | tail -1 | cut -c1-120)
-if [[ -n "$verdict" ]]; then
-  echo "$verdict ..."
-else
-  echo "torture.sh: no End of test line (exit $rc); last lines:"
-  tail -5 "$resdir/console.log"
+dur_secs=$(tl_duration_secs "$duration") || usage_error "bad --duration '$duration' (want N, Ns, Nm, Nh or Nd)"
+((dur_secs > 0)) || usage_error "bad --duration '$duration' (must be > 0)"
+[[ "$cpus" =~ ^[0-9]+$ ]] && ((cpus >= 1)) || usage_error "bad --cpus '$cpus' (want a positive integer)"
+case "$preset" in
+  release|debug|asan|tsan|clang) ;;
+  *) usage_error "bad --build-preset '$preset' (release, debug, asan, tsan, clang)" ;;
+esac
+[[ -z "$seed" || "$seed" =~ ^[0-9]+$ ]] || usage_error "bad --seed '$seed' (want an unsigned integer)"
+[[ -z "$grace" || "$grace" =~ ^[0-9]+$ ]] || usage_error "bad --grace '$grace' (want seconds)"
+[[ -z "$log_timeout" || "$log_timeout" =~ ^[0-9]+$ ]] || usage_error "bad --log-timeout '$log_timeout' (want seconds)"
+[[ "$progress_interval" =~ ^[0-9]+$ ]] && ((progress_interval > 0)) || usage_error "bad --progress-interval '$progress_interval'"
+[[ -n "$datestamp" && "$datestamp" == */* ]] && usage_error "bad --datestamp '$datestamp' (no '/')"
+# Shutdown grace: how long past --duration a scenario may take to clean up
+# before it is killed as a hang: max(30 s, 10% of the duration).
+if [[ -z "$grace" ]]; then
+  grace=$((dur_secs / 10))
+  ((grace >= 30)) || grace=30
 fi
-echo "torture.sh: exit $rc; log: $resdir/console.log"
-exit "$rc"
+
+# ---- Scenario list: N*NAME repeats, CFLIST expands to configs/CFLIST. ----
+names=()
+for tok in $configs; do
+  rep=1
+  if [[ "$tok" =~ ^([0-9]{1,4})\*(.+)$ ]]; then
+    rep=$((10#${BASH_REMATCH[1]}))
+    tok="${BASH_REMATCH[2]}"
+  fi
+  if [[ "$tok" == CFLIST ]]; then
+    list=()
+    while read -r line; do
+      line="${line%%#*}"
+      for n in $line; do list+=("$n"); done
+    done <configs/CFLIST
+  else
+    list=("$tok")
+  fi
+  for n in "${list[@]}"; do
+    if [[ "$n" == CFcommon || "$n" == CFLIST || "$n" == */* || ! -f "configs/$n" ]]; then
+      echo "torture.sh: the --configs scenario '$n' does not exist (no file configs/$n)" >&2
+      exit 1
+    fi
+    for ((i = 0; i < rep; i++)); do names+=("$n"); done
+  done
+done
+((${#names[@]})) || { echo "torture.sh: --configs names no scenario" >&2; exit 1; }
+
+# Instance directories (NAME, NAME.2, ...) and the cores each needs: its
+# nr_cpus (CFcommon, scenario, --bootargs, extra args; later wins), or the
+# binary's default (every hardware thread).
+declare -A seen=()
+dirs=()
+need_cpus=()
+for n in "${names[@]}"; do
+  seen[$n]=$(( ${seen[$n]:-0} + 1 ))
+  if ((seen[$n] == 1)); then dirs+=("$n"); else dirs+=("$n.${seen[$n]}"); fi
+  c=$(tl_nr_cpus configs/CFcommon "configs/$n" "${bootargs[*]:-}" "${extra[*]:-}")
+  [[ -n "$c" && "$c" != 0 ]] || c=$(nproc)
+  need_cpus+=("$c")
+done
+
+# ---- Batches: first fit by decreasing need into --cpus cores; a scenario
+# needing more than --cpus runs alone. ----
+mapfile -t order < <(for i in "${!dirs[@]}"; do echo "${need_cpus[$i]} $i"; done | sort -s -k1,1nr | cut -d' ' -f2)
+batches=()   # each: space-separated instance indexes
+room=()
+for i in "${order[@]}"; do
+  c=${need_cpus[$i]}
+  placed=0
+  if ((c <= cpus)); then
+    for b in "${!batches[@]}"; do
+      if ((room[b] >= c)); then
+        batches[b]+=" $i"
+        room[b]=$((room[b] - c))
+        placed=1
+        break
+      fi
+    done
+  fi
+  if ((!placed)); then
+    batches+=("$i")
+    r=$((cpus - c))
+    ((r >= 0)) || r=0
+    room+=("$r")
+  fi
+done
+
+bin="$top/build/$preset/torture/rcutorture"
+[[ -n "$datestamp" ]] || datestamp="$(date +%Y.%m.%d-%H.%M.%S)"
+case "$results" in /*) ;; *) results="$top/$results" ;; esac
+rundir="$results/$datestamp"
+
+# The exact command of instance I (into the array `cmd`).
+make_cmd() {
+  local i="$1" d="$rundir/${dirs[$1]}" a
+  cmd=("$bin" "--config=$top/configs/${names[$i]}")
+  for a in "${bootargs[@]}"; do
+    # shellcheck disable=SC2206  # bootargs are whitespace-separated tokens
+    cmd+=($a)
+  done
+  cmd+=("${extra[@]}" "--duration=$duration" "--json=$d/summary.json")
+  [[ -z "$seed" ]] || cmd+=("--seed=$((seed + i))")
+}
+
+if ((dryrun)); then
+  echo "Results directory: $rundir"
+  echo "Total number of scenarios: ${#dirs[@]}, batches: ${#batches[@]} (--cpus $cpus), duration $duration, grace ${grace}s"
+  for b in "${!batches[@]}"; do
+    echo "Batch $((b + 1)):"
+    for i in ${batches[b]}; do
+      make_cmd "$i"
+      printf '  %s (%s cpus%s): ' "${dirs[$i]}" "${need_cpus[$i]}" "$( ((need_cpus[i] > cpus)) && echo ', runs alone')"
+      printf '%q ' "${cmd[@]}"
+      echo
+    done
+  done
+  exit 0
+fi
+
+# ---- Results tree. ----
+if [[ -e "$rundir" ]]; then
+  echo "torture.sh: results directory $rundir already exists" >&2
+  exit 1
+fi
+mkdir -p "$rundir" 2>/dev/null || { echo "torture.sh: cannot create results directory $rundir" >&2; exit 1; }
+runlog="$rundir/log"
+write_failed() { echo "torture.sh: cannot write $1 (disk full or not writable)" >&2; exit 1; }
+say() { printf '%s\n' "$*" >>"$runlog" 2>/dev/null || true; progress_clear; printf '%s\n' "$*"; }
+tty=0
+[[ -t 1 ]] && tty=1
+drawn=0
+progress_clear() { if ((tty && drawn)); then printf '\033[J'; drawn=0; fi; }
+
+{
+  printf 'scripts/torture.sh'; printf ' %q' "${argv[@]}"; echo
+  echo "Started $(date '+%Y-%m-%d %H:%M:%S %Z') on $(hostname)"
+} >"$runlog" 2>/dev/null || write_failed "$runlog"
+{
+  echo "Current commit: $(git log -1 --format='%H %s' 2>/dev/null || echo '(not a git tree)')"
+  echo "Host: $(hostname)"
+  echo "CPU: $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //') ($(nproc) online)"
+  echo "Kernel: $(uname -srvm)"
+  cc=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "build/$preset/CMakeCache.txt" 2>/dev/null)
+  echo "Compiler: ${cc:-c++} $("${cc:-c++}" --version 2>/dev/null | head -1)"
+  echo "Build preset: $preset"
+  echo "git status:"
+  git status --short 2>/dev/null
+  echo "git diff HEAD:"
+  git diff HEAD 2>/dev/null
+} >"$rundir/testid.txt" 2>/dev/null || write_failed "$rundir/testid.txt"
+printf '%s\n' "${dirs[@]}" >"$rundir/scenarios" || write_failed "$rundir/scenarios"
+for b in "${!batches[@]}"; do
+  line=""
+  for i in ${batches[b]}; do line+="${dirs[$i]} "; done
+  echo "${line% }"
+done >"$rundir/batches" || write_failed "$rundir/batches"
+say "Results directory: $rundir"
+
+# ---- Build once. ----
+if ((trust)); then
+  [[ -x "$bin" ]] || { say "torture.sh: --trust-build, but $bin was not built"; exit 2; }
+else
+  say "Building $preset (scripts/setup.sh $preset:rcutorture; output in Make.out)"
+  if ! scripts/setup.sh "$preset:rcutorture" >"$rundir/Make.out" 2>&1 || [[ ! -x "$bin" ]]; then
+    tail -20 "$rundir/Make.out"
+    say "torture.sh: build error (see $rundir/Make.out)"
+    exit 2
+  fi
+fi
+((buildonly)) && { say "Build-only run: $bin"; exit 0; }
+
+# ---- Per-instance directories: cmd and the resolved config. A scenario
+# the binary rejects is a configuration error, found before anything runs.
+for i in "${!dirs[@]}"; do
+  d="$rundir/${dirs[$i]}"
+  mkdir -p "$d" || write_failed "$d"
+  make_cmd "$i"
+  { printf '%q ' "${cmd[@]}"; echo; } >"$d/cmd" || write_failed "$d/cmd"
+  if ! "${cmd[@]}" --print_params >"$d/config" 2>"$d/config.err"; then
+    say "torture.sh: configuration error in ${dirs[$i]}: $(head -1 "$d/config.err")"
+    exit 1
+  fi
+  rm -f "$d/config.err"
+done
+
+# ---- Run. ----
+stop=0
+envfail=0
+trap 'stop=1' INT TERM
+declare -A pid_of=() start_of=() size_of=() grow_of=() deadline_of=()
+running=()
+done_lines=()
+bad=0
+
+finish() {  # DIR RC
+  local name="$1" rc="$2" d="$rundir/$1" s v
+  echo "$rc" >"$d/retval" || envfail=1
+  s=$(scripts/parse-console.sh --quiet "$d/console.log" "$name" 2>&1) || bad=$((bad + 1))
+  v=$(tl_verdict "$d")
+  say "$(printf '%-12s %-11s exit %-3s %s' "$name" "$v" "$rc" "${s#Summary: "$name": }")"
+}
+
+kill_hung() {  # DIR WHY
+  local name="$1" pid="${pid_of[$1]}"
+  echo "!!! PID $pid $2" >>"$rundir/$name/Warnings"
+  say "torture.sh: $name: $2: killing PID $pid"
+  kill -KILL "$pid" 2>/dev/null
+}
+
+show_progress() {
+  local now="$1" name el ver lines=()
+  for name in "${running[@]}"; do
+    el=$((now - start_of[$name]))
+    ver=$(tail -c 8192 "$rundir/$name/console.log" 2>/dev/null | grep -ao ' ver: [0-9]*' | tail -1)
+    lines+=("$(printf '  %-12s running %ds of %ds%s%s' "$name" "$el" "$dur_secs" "${ver:+,$ver}" "$( ((stop)) && echo ', stopping')")")
+  done
+  if ((tty)); then
+    progress_clear
+    printf '%s\033[K\n' "${lines[@]}"
+    printf '\033[%dA' "${#lines[@]}"
+    drawn=1
+  else
+    printf '%s\n' "${lines[@]}" | tee -a "$runlog"
+  fi
+}
+
+last_progress=$(date +%s)
+for b in "${!batches[@]}"; do
+  if ((stop)); then
+    for i in ${batches[b]}; do
+      d="$rundir/${dirs[$i]}"
+      echo "skipped: the run was stopped (STOP file or signal) before it started" >"$d/skipped"
+      say "$(printf '%-12s SKIPPED' "${dirs[$i]}")"
+    done
+    continue
+  fi
+  say "Batch $((b + 1)) of ${#batches[@]}: $(sed -n "$((b + 1))p" "$rundir/batches") ($duration)"
+  running=()
+  for i in ${batches[b]}; do
+    name="${dirs[$i]}"
+    d="$rundir/$name"
+    make_cmd "$i"
+    "${cmd[@]}" >"$d/console.log" 2>&1 </dev/null &
+    pid_of[$name]=$!
+    start_of[$name]=$(date +%s)
+    size_of[$name]=0
+    grow_of[$name]=${start_of[$name]}
+    deadline_of[$name]=$((start_of[$name] + dur_secs + grace))
+    running+=("$name")
+  done
+  while ((${#running[@]})); do
+    sleep 1
+    now=$(date +%s)
+    if ((!stop)) && [[ -e "$rundir/STOP" ]]; then stop=1; fi
+    if ((stop == 1)); then
+      stop=2
+      say "torture.sh: stopping the run: running scenarios get SIGTERM (they clean up and print their verdict), not-started ones are skipped"
+      for name in "${running[@]}"; do
+        kill -TERM "${pid_of[$name]}" 2>/dev/null
+        ((deadline_of[$name] <= now + grace)) || deadline_of[$name]=$((now + grace))
+      done
+    fi
+    if ((!envfail)) && [[ "$(df -P "$rundir" 2>/dev/null | awk 'NR == 2 { print $4 }')" == 0 ]]; then
+      envfail=1
+      say "torture.sh: no space left on the device of $rundir: stopping the run"
+      ((stop)) || stop=1
+    fi
+    still=()
+    for name in "${running[@]}"; do
+      pid=${pid_of[$name]}
+      if ! kill -0 "$pid" 2>/dev/null; then
+        wait "$pid" 2>/dev/null
+        finish "$name" "$?"
+        continue
+      fi
+      sz=$(stat -c %s "$rundir/$name/console.log" 2>/dev/null || echo 0)
+      if ((sz != size_of[$name])); then size_of[$name]=$sz; grow_of[$name]=$now; fi
+      si=$(sed -n 's/^rcutorture\.stat_interval=//p' "$rundir/$name/config")
+      lt=$log_timeout
+      if [[ -z "$lt" ]]; then
+        # Silence limit: two stats intervals plus 60 s (none when the run
+        # prints final stats only, stat_interval=0).
+        if [[ "${si:-0}" -gt 0 ]]; then lt=$((2 * si + 60)); else lt=0; fi
+      fi
+      if ((now > deadline_of[$name])); then
+        kill_hung "$name" "hung at $((now - start_of[$name])) vs. $dur_secs seconds (grace ${grace}s)"
+      elif ((lt > 0 && now - grow_of[$name] > lt)); then
+        kill_hung "$name" "console.log silent for $((now - grow_of[$name])) s (limit ${lt}s) at $((now - start_of[$name])) s: hung"
+      fi
+      still+=("$name")
+    done
+    running=("${still[@]}")
+    if ((${#running[@]})) && { ((tty)) || ((now - last_progress >= progress_interval)); }; then
+      show_progress "$now"
+      last_progress=$now
+    fi
+  done
+done
+trap - INT TERM
+
+# ---- Summary. ----
+progress_clear
+say ""
+say " --- $(date '+%Y-%m-%d %H:%M:%S') Summary: $rundir"
+say "$(printf '%-12s %-11s %-5s %s' scenario verdict exit 'GPs / findings')"
+nruns=0
+for i in "${!dirs[@]}"; do
+  name="${dirs[$i]}"
+  d="$rundir/$name"
+  v=$(tl_verdict "$d")
+  rc=$(cat "$d/retval" 2>/dev/null || echo -)
+  [[ "$v" == SKIPPED ]] || nruns=$((nruns + 1))
+  say "$(printf '%-12s %-11s %-5s %s' "$name" "$v" "$rc" "$(tl_gps_line "$d" | sed 's/^[^ ]* ------- *//')")"
+  if [[ -f "$d/console.log.diags" ]]; then
+    say "$(printf '%-12s %-11s %-5s %s' '' '' '' "$(grep '^Summary: ' "$d/console.log.diags" | sed "s/^Summary: $name: //")")"
+  fi
+done
+nskip=$(find "$rundir" -mindepth 2 -maxdepth 2 -name skipped | wc -l)
+((nskip == 0)) || say "$nskip scenarios skipped (the run was stopped)."
+if ((bad)); then
+  say "$bad runs with runtime errors."
+  code=3
+elif ((envfail)); then
+  code=1
+else
+  say "No errors in $nruns runs."
+  code=0
+fi
+say " --- Done at $(date '+%Y-%m-%d %H:%M:%S') exitcode $code"
+exit "$code"

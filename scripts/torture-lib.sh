@@ -1,0 +1,96 @@
+# torture-lib.sh: helpers shared by torture.sh, recheck.sh, again.sh and
+# bisect.sh (sourced, not run).
+# shellcheck shell=bash
+
+# tl_duration_secs SPEC: prints SPEC (N, Ns, Nm, Nh or Nd; plain N is
+# seconds, as rcutorture's --duration) in seconds; returns 1 if malformed.
+tl_duration_secs() {
+  local s="$1" n mult=1
+  [[ "$s" =~ ^([0-9]+)([smhd]?)$ ]] || return 1
+  n="${BASH_REMATCH[1]}"
+  case "${BASH_REMATCH[2]}" in
+    m) mult=60 ;;
+    h) mult=3600 ;;
+    d) mult=86400 ;;
+  esac
+  echo $((10#$n * mult))
+}
+
+# tl_nr_cpus TOKEN...: the last nr_cpus setting among scenario tokens and
+# files (arguments naming readable files are read, '#' comments skipped);
+# empty when none sets it.
+tl_nr_cpus() {
+  local a tok v=""
+  for a in "$@"; do
+    if [[ -f "$a" ]]; then
+      while read -r -a toks; do
+        for tok in "${toks[@]}"; do
+          [[ "$tok" == \#* ]] && break
+          [[ "$tok" =~ ^(--|rcutree\.)?nr_cpus=([0-9]+)$ ]] && v="${BASH_REMATCH[2]}"
+        done
+      done <"$a"
+    else
+      for tok in $a; do
+        [[ "$tok" =~ ^(--|rcutree\.)?nr_cpus=([0-9]+)$ ]] && v="${BASH_REMATCH[2]}"
+      done
+    fi
+  done
+  echo "$v"
+}
+
+# tl_verdict DIR: SUCCESS, FAILURE, RCU_HOTPLUG (the End of test line),
+# HANG (killed by the runner's watchdog), NO-VERDICT (died), SKIPPED (never
+# started) or NOT-RUN.
+tl_verdict() {
+  local d="$1" v
+  if [[ -f "$d/skipped" ]]; then echo SKIPPED; return; fi
+  if [[ ! -f "$d/console.log" ]]; then echo NOT-RUN; return; fi
+  v=$(grep -a -- 'End of test: ' "$d/console.log" | tail -1 | sed -E 's/.*End of test: ([A-Z_]+).*/\1/')
+  if [[ -n "$v" ]]; then echo "$v"; return; fi
+  if [[ -f "$d/Warnings" ]] && grep -q 'hung\|silent for' "$d/Warnings"; then echo HANG; return; fi
+  echo NO-VERDICT
+}
+
+# tl_gps_line DIR: the per-scenario line of the kernel's kvm-recheck-rcu:
+#   NAME ------- 162625 GPs (30.1/s) [rcu: g1124169 f0x0 total-gps=N] cbs: Q/I n_max_cbs: N
+# (GPs = the writer's final ver; rate over shutdown_secs; the End-test
+# grace-period state; callbacks queued/invoked from the flavour's stats
+# line; the largest forward-progress flood).
+tl_gps_line() {
+  local d="$1" name log
+  name="$(basename "$d")"
+  log="$d/console.log"
+  if [[ -f "$d/skipped" ]]; then echo "$name ------- (not started)"; return; fi
+  [[ -f "$log" ]] || { echo "$name ------- (no console.log)"; return; }
+  # The measured run time when the JSON summary has it (a stopped run).
+  local secs
+  secs=$(sed -n 's/^  "duration_s": \([0-9]*\).*/\1/p' "$d/summary.json" 2>/dev/null)
+  awk -v name="$name" -v secs="${secs:-0}" '
+    { sub(/^\[ *[0-9]+\.[0-9]+\] /, "") }
+    / [vV][eE][rR]: [0-9]+/ { v = $0; sub(/.* [vV][eE][rR]: /, "", v); sub(/ .*/, "", v); ver = v }
+    /--- Start of test:/ && match($0, / shutdown_secs=[0-9]+/) { dur = substr($0, RSTART + 15, RLENGTH - 15) + 0 }
+    /End-test grace-period state: / { s = $0; sub(/.*End-test grace-period state: /, "", s); stop = s; fl = $1 }
+    /cbs queued\/invoked: [0-9]+\/[0-9]+/ { match($0, /cbs queued\/invoked: [0-9]+\/[0-9]+/); cbs = substr($0, RSTART + 20, RLENGTH - 20) }
+    /rcu_torture_fwd_prog_cr Duration/ && match($0, /n_max_cbs: [0-9]+/) {
+      n = substr($0, RSTART + 11, RLENGTH - 11) + 0; if (n > maxcbs) maxcbs = n
+    }
+    END {
+      if (secs + 0 > 0) dur = secs + 0
+      line = name " -------"
+      if (ver != "") line = line " " ver " GPs" (dur > 0 ? sprintf(" (%.4g/s)", ver / dur) : "")
+      if (stop != "") line = line " [" fl " " stop "]"
+      if (cbs != "") line = line " cbs: " cbs
+      if (maxcbs > 0) line = line " n_max_cbs: " maxcbs
+      print line
+    }' "$log"
+}
+
+# tl_scenario_dirs RUNDIR: the scenario directories of a run, in name order.
+tl_scenario_dirs() {
+  local d
+  for d in "$1"/*/; do
+    d="${d%/}"
+    [[ -f "$d/cmd" || -f "$d/skipped" ]] && echo "$d"
+  done
+  return 0
+}
