@@ -6,7 +6,8 @@
 #                      [--build-preset release|debug|asan|tsan] [--trust-build]
 #                      [--buildonly] [--dryrun] [--results DIR] [--datestamp NAME]
 #                      [--seed N] [--grace SECS] [--log-timeout SECS]
-#                      [--progress-interval SECS] [-- EXTRA rcutorture ARGS...]
+#                      [--progress-interval SECS] [--configs-dir DIR]
+#                      [-- EXTRA rcutorture ARGS...]
 #
 # With no arguments: installs what is missing and builds (scripts/setup.sh),
 # then runs configs/TREE02 for 30 s. --config is an alias of --configs,
@@ -40,6 +41,7 @@ seed=""
 grace=""
 log_timeout=""
 progress_interval=60
+cfgdir=configs
 extra=()
 argv=("$@")
 while (($#)); do
@@ -69,8 +71,10 @@ while (($#)); do
     --log-timeout=*) log_timeout="${1#*=}"; shift ;;
     --progress-interval) need "$@"; progress_interval="$2"; shift 2 ;;
     --progress-interval=*) progress_interval="${1#*=}"; shift ;;
+    --configs-dir) need "$@"; cfgdir="$2"; shift 2 ;;
+    --configs-dir=*) cfgdir="${1#*=}"; shift ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) usage_error "unknown option '$1' (see --help)" ;;
   esac
 done
@@ -87,6 +91,8 @@ esac
 [[ -z "$log_timeout" || "$log_timeout" =~ ^[0-9]+$ ]] || usage_error "bad --log-timeout '$log_timeout' (want seconds)"
 [[ "$progress_interval" =~ ^[0-9]+$ ]] && ((progress_interval > 0)) || usage_error "bad --progress-interval '$progress_interval'"
 [[ -n "$datestamp" && "$datestamp" == */* ]] && usage_error "bad --datestamp '$datestamp' (no '/')"
+[[ -d "$cfgdir" ]] || { echo "torture.sh: no scenario directory '$cfgdir' (--configs-dir)" >&2; exit 1; }
+cfgdir="$(cd "$cfgdir" && pwd)"
 # Shutdown grace: how long past --duration a scenario may take to clean up
 # before it is killed as a hang: max(30 s, 10% of the duration).
 if [[ -z "$grace" ]]; then
@@ -103,17 +109,18 @@ for tok in $configs; do
     tok="${BASH_REMATCH[2]}"
   fi
   if [[ "$tok" == CFLIST ]]; then
+    [[ -f "$cfgdir/CFLIST" ]] || { echo "torture.sh: no scenario list $cfgdir/CFLIST" >&2; exit 1; }
     list=()
     while read -r line; do
       line="${line%%#*}"
       for n in $line; do list+=("$n"); done
-    done <configs/CFLIST
+    done <"$cfgdir/CFLIST"
   else
     list=("$tok")
   fi
   for n in "${list[@]}"; do
-    if [[ "$n" == CFcommon || "$n" == CFLIST || "$n" == */* || ! -f "configs/$n" ]]; then
-      echo "torture.sh: the --configs scenario '$n' does not exist (no file configs/$n)" >&2
+    if [[ "$n" == CFcommon || "$n" == CFLIST || "$n" == */* || ! -f "$cfgdir/$n" ]]; then
+      echo "torture.sh: the --configs scenario '$n' does not exist (no file $cfgdir/$n)" >&2
       exit 1
     fi
     for ((i = 0; i < rep; i++)); do names+=("$n"); done
@@ -130,7 +137,7 @@ need_cpus=()
 for n in "${names[@]}"; do
   seen[$n]=$(( ${seen[$n]:-0} + 1 ))
   if ((seen[$n] == 1)); then dirs+=("$n"); else dirs+=("$n.${seen[$n]}"); fi
-  c=$(tl_nr_cpus configs/CFcommon "configs/$n" "${bootargs[*]:-}" "${extra[*]:-}")
+  c=$(tl_nr_cpus "$cfgdir/CFcommon" "$cfgdir/$n" "${bootargs[*]:-}" "${extra[*]:-}")
   [[ -n "$c" && "$c" != 0 ]] || c=$(nproc)
   need_cpus+=("$c")
 done
@@ -169,7 +176,7 @@ rundir="$results/$datestamp"
 # The exact command of instance I (into the array `cmd`).
 make_cmd() {
   local i="$1" d="$rundir/${dirs[$1]}" a
-  cmd=("$bin" "--config=$top/configs/${names[$i]}")
+  cmd=("$bin" "--config=$rundir/configs/${names[$i]}")
   for a in "${bootargs[@]}"; do
     # shellcheck disable=SC2206  # bootargs are whitespace-separated tokens
     cmd+=($a)
@@ -225,6 +232,13 @@ progress_clear() { if ((tty && drawn)); then printf '\033[J'; drawn=0; fi; }
   git diff HEAD 2>/dev/null
 } >"$rundir/testid.txt" 2>/dev/null || write_failed "$rundir/testid.txt"
 printf '%s\n' "${dirs[@]}" >"$rundir/scenarios" || write_failed "$rundir/scenarios"
+# The scenario files as run (and CFcommon): cmd files point here, so a
+# run stays replayable when configs/ changes.
+mkdir -p "$rundir/configs" || write_failed "$rundir/configs"
+[[ ! -f "$cfgdir/CFcommon" ]] || cp "$cfgdir/CFcommon" "$rundir/configs/" || write_failed "$rundir/configs/CFcommon"
+for n in "${names[@]}"; do
+  cp "$cfgdir/$n" "$rundir/configs/$n" || write_failed "$rundir/configs/$n"
+done
 for b in "${!batches[@]}"; do
   line=""
   for i in ${batches[b]}; do line+="${dirs[$i]} "; done

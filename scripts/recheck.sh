@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# recheck.sh: re-analyses finished runs of scripts/torture.sh.
+#
+#   scripts/recheck.sh RESULTS_DIR...
+#
+# For each run directory (results/YYYY.MM.DD-HH.MM.SS), prints the run's
+# first log line, then per scenario the kvm-recheck-rcu line
+# (NAME ------- N GPs (R/s) [end-of-test GP state] cbs: Q/I n_max_cbs: N),
+# re-runs scripts/parse-console.sh on its console.log (rewriting
+# console.log.diags), and reports "Summary: Potential hang (killed)" for
+# scenarios the runner killed. Exit (the last matching line wins):
+#   0  clean
+#   1  "N runs with configuration errors." (no config file, or a run
+#      directory without scenarios)
+#   2  "N runs with build errors." (the run's Make.out without a binary)
+#   3  "N runs with runtime errors." (a console.log.diags was written)
+#   64 bad usage (no argument, not a directory)
+set -uo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=scripts/torture-lib.sh
+source "$here/torture-lib.sh"
+
+case "${1:-}" in
+  -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  "") echo "recheck.sh: usage: recheck.sh RESULTS_DIR..." >&2; exit 64 ;;
+  -*) echo "recheck.sh: unknown option '$1'" >&2; exit 64 ;;
+esac
+for r in "$@"; do
+  [[ -d "$r" ]] || { echo "recheck.sh: no results directory '$r'" >&2; exit 64; }
+done
+
+nconf=0
+nbuild=0
+nrt=0
+for r in "$@"; do
+  r="${r%/}"
+  echo "$(head -1 "$r/log" 2>/dev/null || echo "$r: (no log)")"
+  mapfile -t ds < <(tl_scenario_dirs "$r")
+  if ((${#ds[@]} == 0)); then
+    if [[ -f "$r/Make.out" ]] && grep -q 'build error' "$r/log" 2>/dev/null; then
+      echo "BUG: $r: build failed (see $r/Make.out)"
+      nbuild=$((nbuild + 1))
+    elif grep -q 'configuration error\|does not exist' "$r/log" 2>/dev/null; then
+      echo "BUG: $r: $(grep -m1 'configuration error' "$r/log")"
+      nconf=$((nconf + 1))
+    else
+      echo "$r: no scenario directories"
+      nconf=$((nconf + 1))
+    fi
+    continue
+  fi
+  for d in "${ds[@]}"; do
+    name="$(basename "$d")"
+    if [[ -f "$d/skipped" ]]; then
+      echo "$name ------- skipped (the run was stopped before it started)"
+      continue
+    fi
+    if [[ ! -s "$d/config" ]]; then
+      echo "BUG: $name: no resolved config (configuration error)"
+      nconf=$((nconf + 1))
+      continue
+    fi
+    tl_gps_line "$d"
+    if [[ ! -f "$d/console.log" ]]; then
+      echo "BUG: $name: not run (no console.log)"
+      nrt=$((nrt + 1))
+      continue
+    fi
+    if [[ "$(cat "$d/retval" 2>/dev/null)" == 137 ]]; then
+      echo "Summary: Potential hang (killed)"
+    fi
+    if ! "$here/parse-console.sh" "$d/console.log" "$name" | grep -v '^Summary: .*: clean'; then
+      :
+    fi
+    [[ -s "$d/console.log.diags" ]] && nrt=$((nrt + 1))
+  done
+done
+code=0
+if ((nconf)); then echo "$nconf runs with configuration errors."; code=1; fi
+if ((nbuild)); then echo "$nbuild runs with build errors."; code=2; fi
+if ((nrt)); then echo "$nrt runs with runtime errors."; code=3; fi
+exit "$code"
