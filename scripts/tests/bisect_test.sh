@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# bisect_test.sh RCUTORTURE: scripts/bisect.sh on a throwaway git repository
+# whose "bug" is the commit switching scenario SCEN to the busted flavour.
+# Checks: the blame, the sizing line, the per-probe record (only exit codes
+# 0, 1 and 125 ever reach git), the re-tests of the blamed commit and its
+# parent; that a build failure is a skip (125) and a crash that does not
+# match the signature is a skip, never a code above 127.
+set -uo pipefail
+rt="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+scripts="$(cd "$(dirname "$0")/.." && pwd)"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+status=0
+fail() { echo "FAIL: $*" >&2; status=1; }
+
+repo="$tmp/repo"
+mkdir -p "$repo/configs"
+cd "$repo" || exit 1
+git init -q . && git config user.email t@example.com && git config user.name test
+printf 'rcutorture.stat_interval=1\nrcutorture.stutter=0\nrcutorture.fwd_progress=0\nrcutorture.read_exit_burst=0\n' >configs/CFcommon
+printf 'rcutorture.torture_type=rcu\nnr_cpus=1\n' >configs/SCEN
+git add . && git commit -qm "c1: SCEN on rcu"
+echo one >file && git add file && git commit -qm "c2: unrelated"
+sed -i 's/torture_type=rcu/torture_type=busted/' configs/SCEN && git commit -qam "c3: SCEN on busted (the bug)"
+culprit="$(git rev-parse HEAD)"
+echo two >>file && git commit -qam "c4: unrelated"
+echo three >>file && git commit -qam "c5: unrelated"
+
+out="$tmp/out"
+# 3600 failures/h at 99%: 4.6 s of clean run time, 3 s on each of 2 runs.
+"$scripts/bisect.sh" --good HEAD~4 --bad HEAD --configs SCEN --rate 3600/h \
+  --confidence 0.99 --parallel 2 --grace 20 --binary "$rt" --record "$tmp/record.jsonl" >"$out" 2>&1
+rc=$?
+((rc == 0)) || fail "bisect.sh exit $rc, want 0"
+grep -q "bisect.sh: rate 3600/3600s, confidence 0.99: t = -ln(1-C)/rate = 4.61 x 1s = 5 s of clean run time, 3 s on each of 2 parallel runs" "$out" ||
+  fail "no sizing line"
+grep -q "bisect.sh: first bad commit $culprit" "$out" || fail "blamed the wrong commit"
+grep -q "re-test of the blamed commit: bad, as blamed" "$out" || fail "no re-test of the blamed commit"
+grep -q "re-test of its parent: clean, as expected" "$out" || fail "no re-test of the parent"
+[[ "$(git rev-parse HEAD)" == "$(git rev-parse master 2>/dev/null || git rev-parse main)" ]] || fail "checkout not restored"
+n=$(wc -l <"$tmp/record.jsonl")
+((n >= 4)) || fail "record has $n probes, want >= 4 (2 bisect steps + 2 re-tests)"
+grep -Ev '"exit": (0|1|125)\}$' "$tmp/record.jsonl" && fail "a probe returned something other than 0, 1, 125"
+grep -q "\"commit\": \"$culprit\", \"host\": \"[^\"]*\", \"nproc\": [0-9]*, \"time\": \"[^\"]*\", \"duration_s\": 3, \"parallel\": 2, \"configs\": \"SCEN\", \"bootargs\": \"\", \"seeds\": \[[0-9]*,[0-9]*\], \"errors\": 2, \"matches\": 2, \"verdict\": \"bad\", \"exit\": 1}" "$tmp/record.jsonl" ||
+  fail "no bad record line for the culprit"
+grep -q '"verdict": "good", "exit": 0}' "$tmp/record.jsonl" || fail "no good record line"
+
+# A failing build is a skip.
+"$scripts/bisect.sh" --probe --configs SCEN --duration 1s --build-cmd false --binary "$rt" >/dev/null 2>&1
+rc=$?
+((rc == 125)) || fail "build failure: exit $rc, want 125"
+# A run killed by a signal that does not match the signature is a skip.
+printf '#!/bin/sh\necho "rcu-torture:--- Start of test: seed=1"\nkill -SEGV $$\n' >"$tmp/crash" && chmod +x "$tmp/crash"
+"$scripts/bisect.sh" --probe --configs SCEN --duration 1s --binary "$tmp/crash" >/dev/null 2>&1
+rc=$?
+((rc == 125)) || fail "crash: exit $rc, want 125"
+# ... and one that matches it is bad.
+"$scripts/bisect.sh" --probe --configs SCEN --duration 1s --binary "$tmp/crash" --signature 'Start of test' >/dev/null 2>&1
+rc=$?
+((rc == 1)) || fail "matching crash: exit $rc, want 1"
+# Bad usage.
+"$scripts/bisect.sh" --good HEAD~4 --bad HEAD --rate 1/x >/dev/null 2>&1
+rc=$?
+((rc == 64)) || fail "bad --rate: exit $rc, want 64"
+((status)) && { echo "----- bisect output -----"; cat "$out"; cat "$tmp/record.jsonl"; }
+exit "$status"
