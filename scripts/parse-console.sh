@@ -53,6 +53,7 @@ title="${2:-$(basename "$(cd "$dir" && pwd)")}"
 diags="$log.diags"
 
 nul=0
+# shellcheck disable=SC2094  # both only read the log
 if ! tr -d '\000' <"$log" | cmp -s - "$log"; then nul=1; fi
 hung=0
 if [[ -f "$dir/Warnings" ]]; then

@@ -34,7 +34,7 @@ nbuild=0
 nrt=0
 for r in "$@"; do
   r="${r%/}"
-  echo "$(head -1 "$r/log" 2>/dev/null || echo "$r: (no log)")"
+  head -1 "$r/log" 2>/dev/null || echo "$r: (no log)"
   mapfile -t ds < <(tl_scenario_dirs "$r")
   if ((${#ds[@]} == 0)); then
     if [[ -f "$r/Make.out" ]] && grep -q 'build error' "$r/log" 2>/dev/null; then

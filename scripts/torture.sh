@@ -279,7 +279,6 @@ envfail=0
 trap 'stop=1' INT TERM
 declare -A pid_of=() start_of=() size_of=() grow_of=() deadline_of=()
 running=()
-done_lines=()
 bad=0
 
 finish() {  # DIR RC
