@@ -194,6 +194,14 @@ TEST_F(Lockdep, ReaderOfOneInstanceDoesNotCoverAnother) {
   EXPECT_EQ(Dereference(p, *b), &v);
   EXPECT_EQ(Splats(), 2u);
   b->ReadUnlock();
+  {
+    ScopedThread reg;
+    ReadGuard g;  // a default-instance reader covers neither A nor B
+    EXPECT_EQ(Dereference(p), &v);
+    EXPECT_EQ(Splats(), 2u);
+    EXPECT_EQ(Dereference(p, *a), &v);
+    EXPECT_EQ(Splats(), 3u);
+  }
   a->UnregisterThread();
   b->UnregisterThread();
 }
