@@ -256,7 +256,7 @@ std::string FormatSplat(std::string_view message, const std::source_location& si
   return s;
 }
 
-void Splat(std::string_view message, const std::source_location& site, int slot) {
+void Splat(std::string_view message, std::source_location site, int slot) {
   {
     MutexLock l(g_splat_mu);
     if (g_warned_sites == nullptr) g_warned_sites = new std::set<std::string>;
@@ -308,7 +308,7 @@ Sink SetSink(Sink sink) {
 }
 
 void Acquire(const void* lock, const char* name, Kind kind,
-             const std::source_location& site) {
+             std::source_location site) {
   ThreadLocks* t = Mine();
   MutexLock l(t->mu);
   t->held.push_back(Entry{lock, name, kind, site});

@@ -66,18 +66,16 @@
 // is ignored. Every thread's list is reachable from the others under its
 // own lock, and the threads' lists under a registry lock.
 //
-// Costs (release build, 2-core 2.1 GHz VM, rcu/bench; rcu/bench/README.md):
-//   ReadLock()+ReadUnlock()             unchanged: 19 instructions incl. ret
+// Costs (release build, g++ 12 -O3, shared 2-core VM; rcu/bench/README.md,
+// "Lockdep"). Instructions per call by callgrind, time per Dereference()
+// inside a reader by BM_DerefInReader (medians of 3, noisy box):
+//   ReadLock()+ReadUnlock()             19 instructions incl. ret, as before
 //                                       (lockdep adds nothing to them)
-//   Dereference() in a reader, lockdep compiled in but off
-//                                       1 load + 1 predicted branch over
-//                                       the plain load: 0.3 ns, 4 instr
-//   the same, lockdep on                +TLS record load and nesting test:
-//                                       0.6 ns, 9 instructions
-//   the same, compiled out              the plain acquire load: 2 instr
-//   rcu::Mutex Lock()+Unlock(), off     absl::Mutex + owner word: ~16 ns
-//   the same, lockdep on                + held-locks list push/pop: ~55 ns
-// (Exact figures and commands: rcu/bench/README.md, "Lockdep".)
+//   Dereference(), compiled out         2 instructions (the acquire load, ret)
+//   Dereference(), compiled in, off     5 instructions (+ flag load, test,
+//                                       branch); 0.4-1.0 ns, same as plain
+//   Dereference(), lockdep on           32 instructions (out-of-line check of
+//                                       the TLS record's nesting); ~4 ns
 #ifndef RCU_LOCKDEP_H_
 #define RCU_LOCKDEP_H_
 
@@ -120,7 +118,7 @@ extern std::atomic<bool> g_enabled;
 // Prints the splat for `message` at `site` unless that site already
 // splatted. `slot` >= 0 names the rcu instance whose reader was expected,
 // so the splat can say the thread is not registered with it.
-void Splat(std::string_view message, const std::source_location& site,
+void Splat(std::string_view message, std::source_location site,
            int slot = -1);
 // The splat's text (without the once-per-site filter); for tests.
 std::string FormatSplat(std::string_view message,
@@ -165,7 +163,7 @@ inline namespace RCU_LOCKDEP_NS {
 // The RCU_LOCKDEP_WARN() of the kernel: when Enabled() and `ok` is false,
 // splats "<file>:<line> <message>!" once per call site.
 inline void Check(bool ok, const char* message,
-                  const std::source_location& site = std::source_location::current()) {
+                  std::source_location site = std::source_location::current()) {
   if (Enabled() && !ok) [[unlikely]] internal::Splat(message, site);
 }
 }  // namespace RCU_LOCKDEP_NS
@@ -175,7 +173,7 @@ inline void Check(bool ok, const char* message,
 // that outlives the entry) at `site`. Call only when Enabled(). Nested
 // entries for the same lock (recursive readers) are separate entries.
 void Acquire(const void* lock, const char* name, Kind kind,
-             const std::source_location& site = std::source_location::current());
+             std::source_location site = std::source_location::current());
 // Removes the newest entry for `lock`: the calling thread's, or else any
 // thread's (see the file comment). Safe to call when the Acquire was
 // skipped.

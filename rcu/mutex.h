@@ -59,7 +59,7 @@ class ABSL_LOCKABLE Mutex {
   Mutex(const Mutex&) = delete;
   Mutex& operator=(const Mutex&) = delete;
 
-  void Lock(const std::source_location& site = std::source_location::current())
+  void Lock(std::source_location site = std::source_location::current())
       ABSL_EXCLUSIVE_LOCK_FUNCTION() {
 #if defined(__SANITIZE_THREAD__)
     mu_.lock();
@@ -68,7 +68,7 @@ class ABSL_LOCKABLE Mutex {
 #endif
     Locked(site);
   }
-  bool TryLock(const std::source_location& site = std::source_location::current())
+  bool TryLock(std::source_location site = std::source_location::current())
       ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true) {
 #if defined(__SANITIZE_THREAD__)
     if (!mu_.try_lock()) return false;
@@ -127,7 +127,7 @@ class ABSL_LOCKABLE Mutex {
 class ABSL_SCOPED_LOCKABLE MutexLock {
  public:
   explicit MutexLock(Mutex& mu,
-                     const std::source_location& site = std::source_location::current())
+                     std::source_location site = std::source_location::current())
       ABSL_EXCLUSIVE_LOCK_FUNCTION(mu)
       : mu_(mu) {
     mu_.Lock(site);

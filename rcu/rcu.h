@@ -107,6 +107,19 @@ class ScopedThread {
 // arguments are still evaluated by the caller, so keep them cheap
 // (Mutex::IsHeld() is a load and a compare).
 
+namespace internal {
+// The accessors' path when lockdep is enabled, out of line so that the
+// disabled path stays a flag test and the load.
+template <typename T>
+[[gnu::noinline, gnu::cold]] T* CheckedLoadSlow(const std::atomic<T*>& p, bool ok,
+                                                const char* what,
+                                                std::source_location site, int slot,
+                                                std::memory_order order) {
+  if (!ok) lockdep::internal::Splat(what, site, slot);
+  return p.load(order);
+}
+}  // namespace internal
+
 inline namespace RCU_LOCKDEP_NS {
 
 // Loads `p` for use inside a read-side critical section of the default
@@ -114,18 +127,22 @@ inline namespace RCU_LOCKDEP_NS {
 // (acquire; a plain load on x86). Splats outside such a section.
 template <typename T>
 T* Dereference(const std::atomic<T*>& p,
-               const std::source_location& site = std::source_location::current()) {
-  if (lockdep::Enabled() && !ReadLockHeld()) [[unlikely]]
-    lockdep::internal::Splat("suspicious Dereference() usage", site, 0);
+               std::source_location site = std::source_location::current()) {
+  if (lockdep::Enabled()) [[unlikely]]
+    return internal::CheckedLoadSlow(
+        p, ReadLockHeld(), "suspicious Dereference() usage",
+        site, 0, std::memory_order_acquire);
   return p.load(std::memory_order_acquire);
 }
 // The same for a read-side critical section of `rcu`. A reader of another
 // instance does not make this legal.
 template <typename T>
 T* Dereference(const std::atomic<T*>& p, const Rcu& rcu,
-               const std::source_location& site = std::source_location::current()) {
-  if (lockdep::Enabled() && !rcu.ReadLockHeld()) [[unlikely]]
-    lockdep::internal::Splat("suspicious Dereference() usage", site, rcu.slot());
+               std::source_location site = std::source_location::current()) {
+  if (lockdep::Enabled()) [[unlikely]]
+    return internal::CheckedLoadSlow(
+        p, rcu.ReadLockHeld(), "suspicious Dereference() usage",
+        site, rcu.slot(), std::memory_order_acquire);
   return p.load(std::memory_order_acquire);
 }
 // As Dereference(), legal also when `cond` holds (the kernel's
@@ -133,16 +150,20 @@ T* Dereference(const std::atomic<T*>& p, const Rcu& rcu,
 // updaters holding the lock, e.g. DereferenceCheck(p, mu.IsHeld()).
 template <typename T>
 T* DereferenceCheck(const std::atomic<T*>& p, bool cond,
-                    const std::source_location& site = std::source_location::current()) {
-  if (lockdep::Enabled() && !cond && !ReadLockHeld()) [[unlikely]]
-    lockdep::internal::Splat("suspicious DereferenceCheck() usage", site, 0);
+                    std::source_location site = std::source_location::current()) {
+  if (lockdep::Enabled()) [[unlikely]]
+    return internal::CheckedLoadSlow(
+        p, cond || ReadLockHeld(), "suspicious DereferenceCheck() usage",
+        site, 0, std::memory_order_acquire);
   return p.load(std::memory_order_acquire);
 }
 template <typename T>
 T* DereferenceCheck(const std::atomic<T*>& p, const Rcu& rcu, bool cond,
-                    const std::source_location& site = std::source_location::current()) {
-  if (lockdep::Enabled() && !cond && !rcu.ReadLockHeld()) [[unlikely]]
-    lockdep::internal::Splat("suspicious DereferenceCheck() usage", site, rcu.slot());
+                    std::source_location site = std::source_location::current()) {
+  if (lockdep::Enabled()) [[unlikely]]
+    return internal::CheckedLoadSlow(
+        p, cond || rcu.ReadLockHeld(), "suspicious DereferenceCheck() usage",
+        site, rcu.slot(), std::memory_order_acquire);
   return p.load(std::memory_order_acquire);
 }
 // Update side (the kernel's rcu_dereference_protected()): `cond` says the
@@ -151,16 +172,18 @@ T* DereferenceCheck(const std::atomic<T*>& p, const Rcu& rcu, bool cond,
 // inside a read-side critical section when `cond` is false.
 template <typename T>
 T* DereferenceProtected(const std::atomic<T*>& p, bool cond,
-                        const std::source_location& site = std::source_location::current()) {
-  if (lockdep::Enabled() && !cond) [[unlikely]]
-    lockdep::internal::Splat("suspicious DereferenceProtected() usage", site, -1);
+                        std::source_location site = std::source_location::current()) {
+  if (lockdep::Enabled()) [[unlikely]]
+    return internal::CheckedLoadSlow(
+        p, cond, "suspicious DereferenceProtected() usage",
+        site, -1, std::memory_order_relaxed);
   return p.load(std::memory_order_relaxed);
 }
 // Replaces `p` by `v` on the update side and returns the old value
 // (rcu_replace_pointer()): DereferenceProtected() then AssignPointer().
 template <typename T>
 T* ReplacePointer(std::atomic<T*>& p, T* v, bool cond,
-                  const std::source_location& site = std::source_location::current()) {
+                  std::source_location site = std::source_location::current()) {
   if (lockdep::Enabled() && !cond) [[unlikely]]
     lockdep::internal::Splat("suspicious ReplacePointer() usage", site, -1);
   // Release: publishes *v's initialization (see AssignPointer()).
