@@ -39,7 +39,7 @@ void Rcu::BarrierComplete() {
 void Rcu::Barrier() {
   if ((RCU_DEBUG_CHECKS_ENABLED || lockdep::Enabled()) && ReadLockHeld())
     lockdep::internal::IllegalWaitInReader("Barrier()",
-                                           std::source_location::current());
+                                           SourceLocation::current());
   // Orders the caller's earlier Call()s before the snapshot.
   std::atomic_thread_fence(std::memory_order_seq_cst);
   const uint64_t snap = SeqSnap(barrier_seq_.load(std::memory_order_relaxed));

@@ -58,7 +58,7 @@ bool WaitForReader(const ThreadRec* t, uint64_t w,
 void Rcu::SynchronizeExpedited() {
   if ((RCU_DEBUG_CHECKS_ENABLED || lockdep::Enabled()) && ReadLockHeld())
     lockdep::internal::IllegalWaitInReader("SynchronizeExpedited()",
-                                           std::source_location::current());
+                                           SourceLocation::current());
   // Orders the caller's updates before the snapshot; pairs with E1 below of
   // any expedited GP the caller ends up sharing.
   std::atomic_thread_fence(std::memory_order_seq_cst);

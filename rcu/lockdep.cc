@@ -46,7 +46,7 @@ struct Entry {
   const void* lock;
   const char* name;
   Kind kind;
-  std::source_location site;
+  SourceLocation site;
 };
 
 // One thread's held-locks list. Invariant: `held` lists, oldest first,
@@ -129,7 +129,7 @@ bool InitialEnabled() {
   return RCU_DEBUG_CHECKS_ENABLED != 0;
 }
 
-std::string SiteKey(const std::source_location& s) {
+std::string SiteKey(const SourceLocation& s) {
   return fmt::format("{}:{}:{}:{}", s.file_name(), s.line(), s.column(),
                      s.function_name());
 }
@@ -220,7 +220,7 @@ constinit std::atomic<bool> g_enabled{RCU_DEBUG_CHECKS_ENABLED != 0};
 }();
 #endif
 
-std::string FormatSplat(std::string_view message, const std::source_location& site,
+std::string FormatSplat(std::string_view message, const SourceLocation& site,
                         int slot) {
   std::string s;
   s += "=============================\n";
@@ -256,7 +256,7 @@ std::string FormatSplat(std::string_view message, const std::source_location& si
   return s;
 }
 
-void Splat(std::string_view message, std::source_location site, int slot) {
+void Splat(std::string_view message, SourceLocation site, int slot) {
   {
     MutexLock l(g_splat_mu);
     if (g_warned_sites == nullptr) g_warned_sites = new std::set<std::string>;
@@ -270,7 +270,7 @@ void Splat(std::string_view message, std::source_location site, int slot) {
   Deliver(text);
 }
 
-void IllegalWaitInReader(const char* what, const std::source_location& site) {
+void IllegalWaitInReader(const char* what, const SourceLocation& site) {
   std::string msg = fmt::format("Illegal {} in RCU read-side critical section", what);
   if (Enabled()) Splat(msg, site, -1);
   // Waiting for a grace period from inside one never returns.
@@ -308,7 +308,7 @@ Sink SetSink(Sink sink) {
 }
 
 void Acquire(const void* lock, const char* name, Kind kind,
-             std::source_location site) {
+             SourceLocation site) {
   ThreadLocks* t = Mine();
   MutexLock l(t->mu);
   t->held.push_back(Entry{lock, name, kind, site});

@@ -52,7 +52,7 @@
 // RCU_DEBUG_CHECKS, off otherwise; the environment variable RCU_LOCKDEP=1
 // (or 0), read once at start-up, and SetEnabled() override that.
 //
-// Once per call site: a site is its std::source_location (file, line,
+// Once per call site: a site is its SourceLocation (file, line,
 // column, function); the set of sites that already splatted is consulted
 // only after a check failed, under a lock, so a correct program never
 // touches it.
@@ -90,6 +90,41 @@
 #define RCU_LOCKDEP 1
 #endif
 
+namespace rcu {
+
+// std::source_location where the standard library has it; otherwise (clang
+// before 15 with libstdc++) the same interface over the compiler builtins.
+#if defined(__cpp_lib_source_location)
+using SourceLocation = std::source_location;
+#else
+class SourceLocation {
+ public:
+  static constexpr SourceLocation current(const char* file = __builtin_FILE(),
+                                          unsigned line = __builtin_LINE(),
+                                          unsigned column = __builtin_COLUMN(),
+                                          const char* function = __builtin_FUNCTION()) noexcept {
+    SourceLocation s;
+    s.file_ = file;
+    s.line_ = line;
+    s.column_ = column;
+    s.function_ = function;
+    return s;
+  }
+  constexpr const char* file_name() const noexcept { return file_; }
+  constexpr const char* function_name() const noexcept { return function_; }
+  constexpr unsigned line() const noexcept { return line_; }
+  constexpr unsigned column() const noexcept { return column_; }
+
+ private:
+  const char* file_ = "";
+  const char* function_ = "";
+  unsigned line_ = 0;
+  unsigned column_ = 0;
+};
+#endif
+
+}  // namespace rcu
+
 namespace rcu::lockdep {
 
 // What a held-locks entry is.
@@ -118,15 +153,15 @@ extern std::atomic<bool> g_enabled;
 // Prints the splat for `message` at `site` unless that site already
 // splatted. `slot` >= 0 names the rcu instance whose reader was expected,
 // so the splat can say the thread is not registered with it.
-void Splat(std::string_view message, std::source_location site,
+void Splat(std::string_view message, SourceLocation site,
            int slot = -1);
 // The splat's text (without the once-per-site filter); for tests.
 std::string FormatSplat(std::string_view message,
-                        const std::source_location& site, int slot);
+                        const SourceLocation& site, int slot);
 // "Illegal <what> in RCU read-side critical section": splats (when
 // enabled), then aborts: the caller would wait for itself forever.
 [[noreturn]] void IllegalWaitInReader(const char* what,
-                                      const std::source_location& site);
+                                      const SourceLocation& site);
 // Removes the calling thread's newest entry for `lock`, looking at no
 // other thread (exclusive locks: the holder always releases).
 void ReleaseLocal(const void* lock);
@@ -163,7 +198,7 @@ inline namespace RCU_LOCKDEP_NS {
 // The RCU_LOCKDEP_WARN() of the kernel: when Enabled() and `ok` is false,
 // splats "<file>:<line> <message>!" once per call site.
 inline void Check(bool ok, const char* message,
-                  std::source_location site = std::source_location::current()) {
+                  SourceLocation site = SourceLocation::current()) {
   if (Enabled() && !ok) [[unlikely]] internal::Splat(message, site);
 }
 }  // namespace RCU_LOCKDEP_NS
@@ -173,7 +208,7 @@ inline void Check(bool ok, const char* message,
 // that outlives the entry) at `site`. Call only when Enabled(). Nested
 // entries for the same lock (recursive readers) are separate entries.
 void Acquire(const void* lock, const char* name, Kind kind,
-             std::source_location site = std::source_location::current());
+             SourceLocation site = SourceLocation::current());
 // Removes the newest entry for `lock`: the calling thread's, or else any
 // thread's (see the file comment). Safe to call when the Acquire was
 // skipped.

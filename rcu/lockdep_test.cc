@@ -502,9 +502,9 @@ TEST_F(Lockdep, GoldenSplatShape) {
   ScopedThread reg;
   pthread_setname_np(pthread_self(), "golden");
   Mutex mu{"golden_lock"};
-  std::source_location lock_site = std::source_location::current();
+  SourceLocation lock_site = SourceLocation::current();
   mu.Lock(lock_site);
-  std::source_location site = std::source_location::current();
+  SourceLocation site = SourceLocation::current();
   std::string s = lockdep::internal::FormatSplat("suspicious Dereference() usage", site, 0);
   mu.Unlock();
   const std::string expected = fmt::format(
@@ -530,7 +530,7 @@ TEST_F(Lockdep, GoldenSplatShape) {
 TEST_F(Lockdep, GoldenNoLocksUnregistered) {
   std::thread t([] {
     pthread_setname_np(pthread_self(), "bare");
-    std::source_location site = std::source_location::current();
+    SourceLocation site = SourceLocation::current();
     std::string s = lockdep::internal::FormatSplat("msg", site, -1);
     EXPECT_THAT(Mask(s), HasSubstr(fmt::format(
                              "{}:{} msg!\n\nother info that might help us debug this:\n\n"

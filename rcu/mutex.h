@@ -59,7 +59,7 @@ class ABSL_LOCKABLE Mutex {
   Mutex(const Mutex&) = delete;
   Mutex& operator=(const Mutex&) = delete;
 
-  void Lock(std::source_location site = std::source_location::current())
+  void Lock(SourceLocation site = SourceLocation::current())
       ABSL_EXCLUSIVE_LOCK_FUNCTION() {
 #if defined(__SANITIZE_THREAD__)
     mu_.lock();
@@ -68,7 +68,7 @@ class ABSL_LOCKABLE Mutex {
 #endif
     Locked(site);
   }
-  bool TryLock(std::source_location site = std::source_location::current())
+  bool TryLock(SourceLocation site = SourceLocation::current())
       ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true) {
 #if defined(__SANITIZE_THREAD__)
     if (!mu_.try_lock()) return false;
@@ -106,7 +106,9 @@ class ABSL_LOCKABLE Mutex {
   const char* name() const { return name_; }
 
  private:
-  void Locked(const std::source_location& site) {
+  // Called right after mu_ is taken; the analysis cannot see through the
+  // inner lock, hence no analysis here.
+  void Locked(const SourceLocation& site) ABSL_NO_THREAD_SAFETY_ANALYSIS {
     owner_.store(internal::ThisThreadToken(), std::memory_order_relaxed);
     if (lockdep::Enabled()) {
       lockdep::Acquire(this, name_, lockdep::Kind::kMutex, site);
@@ -127,7 +129,7 @@ class ABSL_LOCKABLE Mutex {
 class ABSL_SCOPED_LOCKABLE MutexLock {
  public:
   explicit MutexLock(Mutex& mu,
-                     std::source_location site = std::source_location::current())
+                     SourceLocation site = SourceLocation::current())
       ABSL_EXCLUSIVE_LOCK_FUNCTION(mu)
       : mu_(mu) {
     mu_.Lock(site);

@@ -126,7 +126,7 @@ void Rcu::UnregisterRec(ThreadRec* t) {
                       "critical section of {}, nesting {}; ending it",
                       slot_ == 0 ? std::string("default") : config_.name,
                       static_cast<int>(w & internal::kNestMask)),
-          std::source_location::current());
+          SourceLocation::current());
     } else {
       std::fprintf(stderr,
                    "rcu: thread %s/%d unregistered inside a read-side critical "

@@ -102,7 +102,7 @@ class ScopedThread {
 // An RCU-protected pointer is a std::atomic<T*>. The checked accessors
 // report misuse through lockdep-RCU (lockdep.h) when it is enabled: a
 // "suspicious RCU usage" splat naming the caller's file:line (taken from
-// the defaulted std::source_location argument), once per call site. With
+// the defaulted SourceLocation argument), once per call site. With
 // lockdep off or compiled out they are the plain loads; the condition
 // arguments are still evaluated by the caller, so keep them cheap
 // (Mutex::IsHeld() is a load and a compare).
@@ -113,7 +113,7 @@ namespace internal {
 template <typename T>
 [[gnu::noinline, gnu::cold]] T* CheckedLoadSlow(const std::atomic<T*>& p, bool ok,
                                                 const char* what,
-                                                std::source_location site, int slot,
+                                                SourceLocation site, int slot,
                                                 std::memory_order order) {
   if (!ok) lockdep::internal::Splat(what, site, slot);
   return p.load(order);
@@ -127,7 +127,7 @@ inline namespace RCU_LOCKDEP_NS {
 // (acquire; a plain load on x86). Splats outside such a section.
 template <typename T>
 T* Dereference(const std::atomic<T*>& p,
-               std::source_location site = std::source_location::current()) {
+               SourceLocation site = SourceLocation::current()) {
   if (lockdep::Enabled()) [[unlikely]]
     return internal::CheckedLoadSlow(
         p, ReadLockHeld(), "suspicious Dereference() usage",
@@ -138,7 +138,7 @@ T* Dereference(const std::atomic<T*>& p,
 // instance does not make this legal.
 template <typename T>
 T* Dereference(const std::atomic<T*>& p, const Rcu& rcu,
-               std::source_location site = std::source_location::current()) {
+               SourceLocation site = SourceLocation::current()) {
   if (lockdep::Enabled()) [[unlikely]]
     return internal::CheckedLoadSlow(
         p, rcu.ReadLockHeld(), "suspicious Dereference() usage",
@@ -150,7 +150,7 @@ T* Dereference(const std::atomic<T*>& p, const Rcu& rcu,
 // updaters holding the lock, e.g. DereferenceCheck(p, mu.IsHeld()).
 template <typename T>
 T* DereferenceCheck(const std::atomic<T*>& p, bool cond,
-                    std::source_location site = std::source_location::current()) {
+                    SourceLocation site = SourceLocation::current()) {
   if (lockdep::Enabled()) [[unlikely]]
     return internal::CheckedLoadSlow(
         p, cond || ReadLockHeld(), "suspicious DereferenceCheck() usage",
@@ -159,7 +159,7 @@ T* DereferenceCheck(const std::atomic<T*>& p, bool cond,
 }
 template <typename T>
 T* DereferenceCheck(const std::atomic<T*>& p, const Rcu& rcu, bool cond,
-                    std::source_location site = std::source_location::current()) {
+                    SourceLocation site = SourceLocation::current()) {
   if (lockdep::Enabled()) [[unlikely]]
     return internal::CheckedLoadSlow(
         p, cond || rcu.ReadLockHeld(), "suspicious DereferenceCheck() usage",
@@ -172,7 +172,7 @@ T* DereferenceCheck(const std::atomic<T*>& p, const Rcu& rcu, bool cond,
 // inside a read-side critical section when `cond` is false.
 template <typename T>
 T* DereferenceProtected(const std::atomic<T*>& p, bool cond,
-                        std::source_location site = std::source_location::current()) {
+                        SourceLocation site = SourceLocation::current()) {
   if (lockdep::Enabled()) [[unlikely]]
     return internal::CheckedLoadSlow(
         p, cond, "suspicious DereferenceProtected() usage",
@@ -183,7 +183,7 @@ T* DereferenceProtected(const std::atomic<T*>& p, bool cond,
 // (rcu_replace_pointer()): DereferenceProtected() then AssignPointer().
 template <typename T>
 T* ReplacePointer(std::atomic<T*>& p, T* v, bool cond,
-                  std::source_location site = std::source_location::current()) {
+                  SourceLocation site = SourceLocation::current()) {
   if (lockdep::Enabled() && !cond) [[unlikely]]
     lockdep::internal::Splat("suspicious ReplacePointer() usage", site, -1);
   // Release: publishes *v's initialization (see AssignPointer()).

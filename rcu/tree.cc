@@ -845,7 +845,7 @@ void Rcu::CondSynchronize(uint64_t cookie) {
 void Rcu::Synchronize() {
   if ((RCU_DEBUG_CHECKS_ENABLED || lockdep::Enabled()) && ReadLockHeld())
     lockdep::internal::IllegalWaitInReader("Synchronize()",
-                                           std::source_location::current());
+                                           SourceLocation::current());
   const uint64_t s = StartPoll();
   {
     MutexLock l(done_mu_);

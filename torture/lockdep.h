@@ -45,7 +45,7 @@ using UpdateLock = rcu::MutexLock;
 // rcu_dereference() against the flavour under test.
 template <typename T>
 T* ReaderDereference(const std::atomic<T*>& p,
-                     std::source_location site = std::source_location::current()) {
+                     rcu::SourceLocation site = rcu::SourceLocation::current()) {
   if (rcu::lockdep::Enabled() && !FlavourReadLockHeld()) [[unlikely]]
     rcu::lockdep::internal::Splat("suspicious Dereference() usage", site);
   return p.load(std::memory_order_acquire);
@@ -53,7 +53,7 @@ T* ReaderDereference(const std::atomic<T*>& p,
 // rcu_dereference_protected(p, held).
 template <typename T>
 T* UpdateDereference(const std::atomic<T*>& p, bool held,
-                     std::source_location site = std::source_location::current()) {
+                     rcu::SourceLocation site = rcu::SourceLocation::current()) {
   return rcu::DereferenceProtected(p, held, site);
 }
 using rcu::AccessPointer;
