@@ -11,6 +11,7 @@
 #include <cstddef>
 
 #include "rcu/internal/debug.h"
+#include "rcu/lockdep.h"
 #include "rcu/tree.h"
 
 namespace rcu {
@@ -36,8 +37,9 @@ void Rcu::BarrierComplete() {
 }
 
 void Rcu::Barrier() {
-  RCU_DCHECK(!ReadLockHeld(),
-             "Illegal Barrier() in RCU read-side critical section");
+  if ((RCU_DEBUG_CHECKS_ENABLED || lockdep::Enabled()) && ReadLockHeld())
+    lockdep::internal::IllegalWaitInReader("Barrier()",
+                                           SourceLocation::current());
   // Orders the caller's earlier Call()s before the snapshot.
   std::atomic_thread_fence(std::memory_order_seq_cst);
   const uint64_t snap = SeqSnap(barrier_seq_.load(std::memory_order_relaxed));

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "rcu/internal/debug.h"
+#include "rcu/lockdep.h"
 #include "rcu/tree.h"
 
 namespace rcu {
@@ -55,9 +56,9 @@ bool WaitForReader(const ThreadRec* t, uint64_t w,
 }  // namespace
 
 void Rcu::SynchronizeExpedited() {
-  RCU_DCHECK(!ReadLockHeld(),
-             "Illegal SynchronizeExpedited() in RCU read-side critical "
-             "section");
+  if ((RCU_DEBUG_CHECKS_ENABLED || lockdep::Enabled()) && ReadLockHeld())
+    lockdep::internal::IllegalWaitInReader("SynchronizeExpedited()",
+                                           SourceLocation::current());
   // Orders the caller's updates before the snapshot; pairs with E1 below of
   // any expedited GP the caller ends up sharing.
   std::atomic_thread_fence(std::memory_order_seq_cst);

@@ -17,7 +17,9 @@
 #include <cstring>
 #include <thread>
 
+#include "fmt/format.h"
 #include "rcu/internal/debug.h"
+#include "rcu/lockdep.h"
 #include "rcu/tree.h"
 
 namespace rcu {
@@ -118,10 +120,19 @@ void Rcu::UnregisterRec(ThreadRec* t) {
   if (w & internal::kNestMask) {
     // The kernel's exit_rcu(): end the critical section so that no grace
     // period waits for a thread that is gone.
-    std::fprintf(stderr,
-                 "rcu: thread %s/%d unregistered inside a read-side critical "
-                 "section (nesting %d); ending it\n",
-                 t->name, t->tid, static_cast<int>(w & internal::kNestMask));
+    if (lockdep::Enabled()) {
+      lockdep::internal::Splat(
+          fmt::format("Thread unregistered (or exited) inside RCU read-side "
+                      "critical section of {}, nesting {}; ending it",
+                      slot_ == 0 ? std::string("default") : config_.name,
+                      static_cast<int>(w & internal::kNestMask)),
+          SourceLocation::current());
+    } else {
+      std::fprintf(stderr,
+                   "rcu: thread %s/%d unregistered inside a read-side critical "
+                   "section (nesting %d); ending it\n",
+                   t->name, t->tid, static_cast<int>(w & internal::kNestMask));
+    }
     t->watch.store((w & ~internal::kNestMask) | 1, std::memory_order_relaxed);
     internal::ReaderUnlock(t);
   }

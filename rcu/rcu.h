@@ -24,9 +24,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <source_location>
 
 #include "absl/status/status.h"
 #include "rcu/config.h"
+#include "rcu/lockdep.h"
 #include "rcu/reader.h"
 #include "rcu/segcblist.h"
 #include "rcu/tree.h"
@@ -52,6 +54,8 @@ inline void MigrateSelf(int cpu) { Default().MigrateSelf(cpu); }
 
 inline void ReadLock() { internal::ReaderLock(internal::RecForSlot(0)); }
 inline void ReadUnlock() { internal::ReaderUnlock(internal::RecForSlot(0)); }
+// True when the calling thread is inside a read-side critical section of
+// the default instance (exact: the nesting count is always kept).
 inline bool ReadLockHeld() { return internal::InReader(internal::tls_recs[0]); }
 inline void QuiescentState() { Default().QuiescentState(); }
 inline void ThreadOffline() { Default().ThreadOffline(); }
@@ -95,23 +99,108 @@ class ScopedThread {
 };
 
 // ---- RCU-protected pointers. ----
-// An RCU-protected pointer is a std::atomic<T*>.
+// An RCU-protected pointer is a std::atomic<T*>. The checked accessors
+// report misuse through lockdep-RCU (lockdep.h) when it is enabled: a
+// "suspicious RCU usage" splat naming the caller's file:line (taken from
+// the defaulted SourceLocation argument), once per call site. With
+// lockdep off or compiled out they are the plain loads; the condition
+// arguments are still evaluated by the caller, so keep them cheap
+// (Mutex::IsHeld() is a load and a compare).
 
-// Loads `p` for use inside a read-side critical section: the load is
-// ordered before every access through the result (acquire; a plain load on
-// x86).
+namespace internal {
+// The accessors' path when lockdep is enabled, out of line so that the
+// disabled path stays a flag test and the load.
 template <typename T>
-T* Dereference(const std::atomic<T*>& p) {
+[[gnu::noinline, gnu::cold]] T* CheckedLoadSlow(const std::atomic<T*>& p, bool ok,
+                                                const char* what,
+                                                SourceLocation site, int slot,
+                                                std::memory_order order) {
+  if (!ok) lockdep::internal::Splat(what, site, slot);
+  return p.load(order);
+}
+}  // namespace internal
+
+inline namespace RCU_LOCKDEP_NS {
+
+// Loads `p` for use inside a read-side critical section of the default
+// instance: the load is ordered before every access through the result
+// (acquire; a plain load on x86). Splats outside such a section.
+template <typename T>
+T* Dereference(const std::atomic<T*>& p,
+               SourceLocation site = SourceLocation::current()) {
+  if (lockdep::Enabled()) [[unlikely]]
+    return internal::CheckedLoadSlow(
+        p, ReadLockHeld(), "suspicious Dereference() usage",
+        site, 0, std::memory_order_acquire);
   return p.load(std::memory_order_acquire);
 }
+// The same for a read-side critical section of `rcu`. A reader of another
+// instance does not make this legal.
+template <typename T>
+T* Dereference(const std::atomic<T*>& p, const Rcu& rcu,
+               SourceLocation site = SourceLocation::current()) {
+  if (lockdep::Enabled()) [[unlikely]]
+    return internal::CheckedLoadSlow(
+        p, rcu.ReadLockHeld(), "suspicious Dereference() usage",
+        site, rcu.slot(), std::memory_order_acquire);
+  return p.load(std::memory_order_acquire);
+}
+// As Dereference(), legal also when `cond` holds (the kernel's
+// rcu_dereference_check()): for code called both by readers and by
+// updaters holding the lock, e.g. DereferenceCheck(p, mu.IsHeld()).
+template <typename T>
+T* DereferenceCheck(const std::atomic<T*>& p, bool cond,
+                    SourceLocation site = SourceLocation::current()) {
+  if (lockdep::Enabled()) [[unlikely]]
+    return internal::CheckedLoadSlow(
+        p, cond || ReadLockHeld(), "suspicious DereferenceCheck() usage",
+        site, 0, std::memory_order_acquire);
+  return p.load(std::memory_order_acquire);
+}
+template <typename T>
+T* DereferenceCheck(const std::atomic<T*>& p, const Rcu& rcu, bool cond,
+                    SourceLocation site = SourceLocation::current()) {
+  if (lockdep::Enabled()) [[unlikely]]
+    return internal::CheckedLoadSlow(
+        p, cond || rcu.ReadLockHeld(), "suspicious DereferenceCheck() usage",
+        site, rcu.slot(), std::memory_order_acquire);
+  return p.load(std::memory_order_acquire);
+}
+// Update side (the kernel's rcu_dereference_protected()): `cond` says the
+// caller holds what keeps `p` from changing (typically the update lock), so
+// the load needs no ordering (relaxed). Only `cond` counts: it splats even
+// inside a read-side critical section when `cond` is false.
+template <typename T>
+T* DereferenceProtected(const std::atomic<T*>& p, bool cond,
+                        SourceLocation site = SourceLocation::current()) {
+  if (lockdep::Enabled()) [[unlikely]]
+    return internal::CheckedLoadSlow(
+        p, cond, "suspicious DereferenceProtected() usage",
+        site, -1, std::memory_order_relaxed);
+  return p.load(std::memory_order_relaxed);
+}
+// Replaces `p` by `v` on the update side and returns the old value
+// (rcu_replace_pointer()): DereferenceProtected() then AssignPointer().
+template <typename T>
+T* ReplacePointer(std::atomic<T*>& p, T* v, bool cond,
+                  SourceLocation site = SourceLocation::current()) {
+  if (lockdep::Enabled() && !cond) [[unlikely]]
+    lockdep::internal::Splat("suspicious ReplacePointer() usage", site, -1);
+  // Release: publishes *v's initialization (see AssignPointer()).
+  return p.exchange(v, std::memory_order_release);
+}
+
+}  // namespace RCU_LOCKDEP_NS
+
 // Publishes `v`: every store that initialized *v is visible to a reader
 // that loads `v` through Dereference() (release).
 template <typename T>
 void AssignPointer(std::atomic<T*>& p, T* v) {
   p.store(v, std::memory_order_release);
 }
-// Loads `p` with no ordering: only to compare it or test it against null,
-// never to dereference the result.
+// Loads `p` with no ordering and no check (the kernel's
+// rcu_access_pointer()): only to compare it or test it against null, never
+// to dereference the result. Legal anywhere.
 template <typename T>
 T* AccessPointer(const std::atomic<T*>& p) {
   return p.load(std::memory_order_relaxed);

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "rcu/internal/debug.h"
+#include "rcu/lockdep.h"
 #include "rcu/membarrier.h"
 
 namespace rcu {
@@ -842,8 +843,9 @@ void Rcu::CondSynchronize(uint64_t cookie) {
 }
 
 void Rcu::Synchronize() {
-  RCU_DCHECK(!ReadLockHeld(),
-             "Illegal Synchronize() in RCU read-side critical section");
+  if ((RCU_DEBUG_CHECKS_ENABLED || lockdep::Enabled()) && ReadLockHeld())
+    lockdep::internal::IllegalWaitInReader("Synchronize()",
+                                           SourceLocation::current());
   const uint64_t s = StartPoll();
   {
     MutexLock l(done_mu_);

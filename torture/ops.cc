@@ -11,6 +11,7 @@ const std::vector<const TortureOps*>& AllOps() {
       &kRcuOps,
       &kBustedNestingOps,
       &kBustedBarrierOps,
+      &kBustedLockdepOps,
 #endif
       &kBustedOps,   &kBustedHangOps, &kUrcuMembOps, &kUrcuMbOps,
       &kUrcuQsbrOps, &kUrcuBpOps,     &kUrcuSignalOps,

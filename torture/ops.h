@@ -15,6 +15,8 @@
 //                the critical section): must FAIL (ops_rcu.cc)
 //   busted-barrier  rcu whose cb_barrier returns at once: must FAIL under
 //                barrier torture (ops_rcu.cc)
+//   busted-lockdep  rcu whose readers take no read lock, with lockdep-RCU
+//                on: must splat and FAIL (ops_rcu.cc)
 //   urcu-memb, urcu-mb, urcu-qsbr, urcu-bp, urcu-signal
 //                liburcu 0.13's flavours (Debian liburcu-dev): must SUCCEED
 #ifndef TORTURE_OPS_H_
@@ -71,6 +73,10 @@ struct TortureOps {
   // Readers.
   void (*readlock)() = nullptr;
   void (*readunlock)() = nullptr;
+  // True when the calling thread is inside a read-side critical section of
+  // this flavour (lockdep-RCU checks, torture/lockdep.h); null: the flavour
+  // cannot tell, and the checks pass.
+  bool (*read_lock_held)() = nullptr;
   // A preemption point inside a reader (the kernel's
   // torture_preempt_schedule()): yields, and for `rcu` migrates the reader
   // to another vCPU inside its critical section.
@@ -153,6 +159,7 @@ const TortureOps* FindOps(std::string_view name);
 extern const TortureOps kRcuOps;
 extern const TortureOps kBustedNestingOps;
 extern const TortureOps kBustedBarrierOps;
+extern const TortureOps kBustedLockdepOps;
 extern const TortureOps kBustedOps;
 extern const TortureOps kBustedHangOps;
 extern const TortureOps kUrcuMembOps;

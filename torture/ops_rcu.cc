@@ -25,6 +25,7 @@
 #include <memory>
 
 #include "absl/strings/str_replace.h"
+#include "rcu/lockdep.h"
 #include "rcu/rcu.h"
 #include "rcu/seq.h"
 #include "rcu/tree.h"
@@ -107,6 +108,7 @@ void RcuThreadInit(int cpu) {
 void RcuThreadExit() { g_rcu->UnregisterThread(); }
 void RcuReadLock() { g_rcu->ReadLock(); }
 void RcuReadUnlock() { g_rcu->ReadUnlock(); }
+bool RcuReadLockHeld() { return g_rcu->ReadLockHeld(); }
 
 // A preemption point inside a reader: migrate to a random online vCPU
 // (inside the critical section), then let the OS run something else.
@@ -209,6 +211,16 @@ void BustedNestUnlock() {
 // busted-barrier: cb_barrier returns without waiting for anything.
 void NoBarrier() {}
 
+// busted-lockdep: readers take no read lock (their loads of `current` are
+// then unprotected, which lockdep-RCU must report); lockdep-RCU is turned
+// on whatever --lockdep says.
+void NoReadLock() {}
+absl::Status BustedLockdepInit(const Params& p) {
+  absl::Status st = RcuInit(p);
+  if (st.ok()) rcu::lockdep::SetEnabled(true);
+  return st;
+}
+
 }  // namespace
 
 const TortureOps kRcuOps = {
@@ -220,6 +232,7 @@ const TortureOps kRcuOps = {
     .thread_exit = RcuThreadExit,
     .readlock = RcuReadLock,
     .readunlock = RcuReadUnlock,
+    .read_lock_held = RcuReadLockHeld,
     .preempt = RcuPreempt,
     .get_gp_seq = RcuGpSeq,
     .gp_diff = RcuGpDiff,
@@ -273,6 +286,19 @@ const TortureOps kBustedBarrierOps = [] {
   TortureOps o = kRcuOps;
   o.name = "busted-barrier";
   o.cb_barrier = NoBarrier;
+  return o;
+}();
+
+// busted-lockdep: the lockdep-RCU negative control. Its readers skip the
+// read lock, so their ReaderDereference() of `current` splats ("suspicious
+// Dereference() usage"), the splat counts as an error and the verdict is
+// FAILURE (too-short grace periods also show in Reader Pipe).
+const TortureOps kBustedLockdepOps = [] {
+  TortureOps o = kRcuOps;
+  o.name = "busted-lockdep";
+  o.init = BustedLockdepInit;
+  o.readlock = NoReadLock;
+  o.readunlock = NoReadLock;
   return o;
 }();
 

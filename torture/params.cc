@@ -386,6 +386,7 @@ std::string ParamLine(const Params& p) {
     kv.push_back(absl::StrCat(r.name, "=", GetParam(p, r.name)));
   }
   kv.push_back(absl::StrCat("reader_delays=", p.reader_delays ? 1 : 0));
+  kv.push_back(absl::StrCat("lockdep=", p.lockdep ? 1 : 0));
   kv.push_back(absl::StrCat("watchdog_secs=", p.watchdog_secs));
   kv.push_back(absl::StrCat("seed=", p.seed));
   return absl::StrJoin(kv, " ");

@@ -118,6 +118,7 @@ namespace torture {
   P(std::string, config, "", "Scenario file (configs/NAME); its directory's CFcommon first") \
   P(std::string, json, "", "Write a JSON summary to this file")               \
   P(int, watchdog_secs, 60, "Bound on one grace period, barrier or cleanup; exceeded: !!! and exit 2") \
+  P(bool, lockdep, false, "Turn lockdep-RCU on (suspicious RCU usage splats; each is an error); on anyway in debug builds or with RCU_LOCKDEP=1") \
   P(bool, reader_delays, true, "Readers take the kernel's random in-reader delays; 0: none (throughput runs)") \
   P(bool, help, false, "Print this help and exit")                            \
   P(bool, print_params, false, "Print the resolved parameters as a scenario file and exit")

@@ -20,6 +20,7 @@
 
 #include <algorithm>
 
+#include "torture/lockdep.h"
 #include "torture/torture.h"
 
 namespace torture {
@@ -161,8 +162,9 @@ bool TortureOneRead(TortureRandom& r, int myid) {
   Lock(rs.nesting);
   uint64_t cookie = checkpolling ? ops->get_gp_state() : 0;
   uint64_t started = ops->get_gp_seq();
-  // rcu_dereference(): acquire pairs with the writer's release store.
-  TortureElem* p = s.current.load(std::memory_order_acquire);
+  // rcu_dereference(): acquire pairs with the writer's release store;
+  // checked against the flavour's read-side critical section.
+  TortureElem* p = ReaderDereference(s.current);
   if (p == nullptr) {
     Unlock(rs.nesting);
     return false;

@@ -21,6 +21,7 @@
 // Reader Pipe bucket above 1) put "!!! " on the Reader Pipe line and bump
 // the error count that makes the verdict FAILURE.
 #include "absl/strings/str_join.h"
+#include "torture/lockdep.h"
 #include "torture/torture.h"
 
 namespace torture {
@@ -48,7 +49,7 @@ void StatsPrint() {
   for (i = kPipeLen; i >= 0; --i) {
     if (pipesummary[i] != 0) break;
   }
-  TortureElem* rtc = s.current.load(std::memory_order_relaxed);
+  TortureElem* rtc = AccessPointer(s.current);  // printed only
   unsigned long ver = s.current_version.load(std::memory_order_relaxed);
   std::string rtcs = rtc == nullptr ? "(null)" : fmt::format("{}", fmt::ptr(rtc));
   PrintLine(fmt::format(

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "absl/strings/str_join.h"
+#include "torture/lockdep.h"
 
 namespace torture {
 namespace {
@@ -301,6 +302,7 @@ int RunTorture(const Params& p) {
       return kExitUsage;
     }
   }
+  LockdepStart(p);
   if (s.p.seed == 0) {
     s.p.seed = SplitMix64(static_cast<uint64_t>(
         std::chrono::system_clock::now().time_since_epoch().count()) ^
@@ -432,6 +434,7 @@ int RunTorture(const Params& p) {
   s.cleanup_step.store("final stats", std::memory_order_relaxed);
   StatsPrint();  // -After- the stats thread is stopped!
   DumpErrSegs();
+  LockdepReport();
 
   const char* verdict;
   int code;

@@ -17,6 +17,7 @@
 // means callbacks or grace periods stopped advancing).
 #include <algorithm>
 
+#include "torture/lockdep.h"
 #include "torture/torture.h"
 
 namespace torture {
@@ -120,6 +121,7 @@ void WriterMain() {
     return;
   }
   const int nsynctypes = static_cast<int>(s.synctypes.size());
+  UpdateMutex update_mu{"rcu_torture_writer.update_mu"};
 
   while (!MustStop()) {
     ApplyShuffle();
@@ -135,12 +137,18 @@ void WriterMain() {
     set_state(RTWS_DELAY);
     UDelay(r() & 0x3ff);
     set_state(RTWS_REPLACE);
-    TortureElem* old_rp = s.current.load(std::memory_order_relaxed);  // writer-only store
-    rp->mbtest.store(1, std::memory_order_relaxed);
-    // rcu_assign_pointer(): release orders the element's initialization
-    // (pipe_count = 0, mbtest = 1) before its publication; pairs with the
-    // readers' acquire load of `current`.
-    s.current.store(rp, std::memory_order_release);
+    TortureElem* old_rp;
+    {
+      // The update lock makes the update-side accesses checkable
+      // (rcu_dereference_protected()); the writer is the only updater.
+      UpdateLock l(update_mu);
+      old_rp = UpdateDereference(s.current, update_mu.IsHeld());
+      rp->mbtest.store(1, std::memory_order_relaxed);
+      // rcu_assign_pointer(): release orders the element's initialization
+      // (pipe_count = 0, mbtest = 1) before its publication; pairs with
+      // the readers' acquire load of `current`.
+      AssignPointer(s.current, rp);
+    }
     if (old_rp != nullptr) {
       pool.Remove(old_rp);
 
@@ -215,7 +223,7 @@ void WriterMain() {
       // chain should have drained (unless a forward-progress test floods
       // callbacks or a stall test holds grace periods).
       const TortureElem* stuck = nullptr;
-      if (!pool.AllAccountedFor(s.current.load(std::memory_order_relaxed), &stuck)) {
+      if (!pool.AllAccountedFor(AccessPointer(s.current), &stuck)) {
         std::string dbg = ops->gp_kthread_dbg != nullptr ? ops->gp_kthread_dbg() : "";
         TortureWarn("rcu_torture_writer",
                     fmt::format("rtort_pipe_count: {}",

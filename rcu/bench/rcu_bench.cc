@@ -79,6 +79,7 @@
 #include <vector>
 
 #include "rcu/bench/urcu_side.h"
+#include "rcu/lockdep.h"
 #include "rcu/rcu.h"
 
 // One empty pair each, noinline, for callgrind's --toggle-collect. C linkage
@@ -87,6 +88,8 @@ extern "C" {
 void RcuCallBatch(long n);
 void RcuDefaultReadPairOnce();
 void RcuInstanceReadPairOnce(rcu::Rcu* r);
+int* RcuDerefOnce(const std::atomic<int*>* p);
+int* PlainDerefOnce(const std::atomic<int*>* p);
 }
 
 namespace {
@@ -194,6 +197,39 @@ void BM_ReadPair(benchmark::State& state, Impl impl) {
   state.counters["ns_per_pair"] =
       ns / (static_cast<double>(state.iterations()) * kPairsPerIteration);
   state.SetItemsProcessed(state.iterations() * kPairsPerIteration);
+}
+
+// Dereference() inside a read-side critical section of the default
+// instance, 1000 per iteration: lockdep compiled in and off (`off`), on
+// (`on`), and the plain acquire load it costs when compiled out (`plain`).
+enum class Deref { kPlain, kOff, kOn };
+std::atomic<int*> g_deref_target{nullptr};
+
+__attribute__((noinline)) void DerefLoop(Deref d, long n) {
+  if (d == Deref::kPlain) {
+    for (long i = 0; i < n; ++i)
+      benchmark::DoNotOptimize(g_deref_target.load(std::memory_order_acquire));
+  } else {
+    for (long i = 0; i < n; ++i)
+      benchmark::DoNotOptimize(rcu::Dereference(g_deref_target));
+  }
+}
+
+void BM_DerefInReader(benchmark::State& state, Deref d) {
+  static int target = 0;
+  g_deref_target.store(&target);
+  rcu::RegisterThread();
+  const bool was = rcu::lockdep::Enabled();
+  rcu::lockdep::SetEnabled(d == Deref::kOn);
+  rcu::ReadLock();
+  const Clock::time_point t0 = Clock::now();
+  for (auto _ : state) DerefLoop(d, kPairsPerIteration);
+  const double ns = Seconds(Clock::now() - t0) * 1e9;
+  rcu::ReadUnlock();
+  rcu::lockdep::SetEnabled(was);
+  rcu::UnregisterThread();
+  state.counters["ns_per_deref"] =
+      ns / (static_cast<double>(state.iterations()) * kPairsPerIteration);
 }
 
 // Loops blocks of 1000 empty pairs until `stop`; the thread is registered.
@@ -434,6 +470,13 @@ void RegisterAll() {
                                            BM_ReadPair, impl))
         ->MinTime(0.5);
   }
+  const std::pair<std::string, Deref> derefs[] = {
+      {"plain", Deref::kPlain}, {"lockdep_off", Deref::kOff}, {"lockdep_on", Deref::kOn}};
+  for (const auto& [name, d] : derefs) {
+    WithStats(benchmark::RegisterBenchmark(("BM_DerefInReader/" + name).c_str(),
+                                           BM_DerefInReader, d))
+        ->MinTime(0.5);
+  }
   const std::pair<std::string, Sync> syncs[] = {
       {g_default_fences ? "rcu_sync_fences" : "rcu_sync", Sync::kRcuSync},
       {g_default_fences ? "rcu_exp_default_fences" : "rcu_exp", Sync::kRcuExp},
@@ -523,6 +566,22 @@ int RunIcount(const std::string& what, long pairs) {
                 what.c_str(), pairs, fn, fn);
     return 0;
   }
+  // Dereference() inside a reader: lockdep off / on, and the plain load.
+  if (what == "deref_off" || what == "deref_on" || what == "deref_plain") {
+    static int target = 0;
+    std::atomic<int*> p{&target};
+    rcu::RegisterThread();
+    rcu::lockdep::SetEnabled(what == "deref_on");
+    rcu::ReadLock();
+    const bool plain = what == "deref_plain";
+    for (long i = 0; i < pairs; ++i) plain ? PlainDerefOnce(&p) : RcuDerefOnce(&p);
+    rcu::ReadUnlock();
+    rcu::UnregisterThread();
+    const char* fn = plain ? "PlainDerefOnce" : "RcuDerefOnce";
+    std::printf("icount %s: %ld calls of %s (use --toggle-collect='%s')\n",
+                what.c_str(), pairs, fn, fn);
+    return 0;
+  }
   for (const Mode& m : modes) {
     if (what != m.name) continue;
     Register(m.impl);
@@ -559,6 +618,14 @@ extern "C" __attribute__((noinline)) void RcuDefaultReadPairOnce() {
   rcu::ReadLock();
   CompilerBarrier();
   rcu::ReadUnlock();
+}
+
+extern "C" __attribute__((noinline)) int* RcuDerefOnce(const std::atomic<int*>* p) {
+  return rcu::Dereference(*p);
+}
+
+extern "C" __attribute__((noinline)) int* PlainDerefOnce(const std::atomic<int*>* p) {
+  return p->load(std::memory_order_acquire);
 }
 
 extern "C" __attribute__((noinline)) void RcuInstanceReadPairOnce(rcu::Rcu* r) {

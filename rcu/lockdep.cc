@@ -1,0 +1,343 @@
+// Copyright 2026 The rcutorture project authors.
+//
+// lockdep.cc: held-locks lists, the splat printer and the switches.
+#include "rcu/lockdep.h"
+
+#include <execinfo.h>
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/debugging/stacktrace.h"
+#include "absl/debugging/symbolize.h"
+#include "fmt/format.h"
+#include "rcu/internal/debug.h"
+#include "rcu/internal/mutex.h"
+#include "rcu/reader.h"
+#include "rcu/tree.h"
+
+namespace rcu::lockdep {
+
+using rcu::internal::Mutex;
+using rcu::internal::MutexLock;
+
+const char* KindName(Kind kind) {
+  switch (kind) {
+    case Kind::kMutex: return "mutex";
+    case Kind::kRcuReader: return "rcu reader";
+    case Kind::kSrcuReader: return "srcu reader";
+  }
+  return "?";
+}
+
+namespace {
+
+// One held-locks entry.
+struct Entry {
+  const void* lock;
+  const char* name;
+  Kind kind;
+  SourceLocation site;
+};
+
+// One thread's held-locks list. Invariant: `held` lists, oldest first,
+// the entries Acquire()d by this thread and not yet Release()d by anyone.
+struct ThreadLocks {
+  Mutex mu;
+  std::vector<Entry> held ABSL_GUARDED_BY(mu);
+  int tid = 0;
+  // Registry links, guarded by g_registry_mu.
+  ThreadLocks* next = nullptr;
+  ThreadLocks* prev = nullptr;
+};
+
+// Lock order: g_registry_mu, then one ThreadLocks::mu. g_splat_mu is
+// taken with neither held, and takes a ThreadLocks::mu inside.
+Mutex g_registry_mu;
+ThreadLocks* g_registry ABSL_GUARDED_BY(g_registry_mu) = nullptr;
+
+Mutex g_splat_mu;
+Sink* g_sink ABSL_GUARDED_BY(g_splat_mu) = nullptr;
+std::set<std::string>* g_warned_sites ABSL_GUARDED_BY(g_splat_mu) = nullptr;
+std::atomic<uint64_t> g_splats{0};
+
+// The calling thread's list; trivial TLS, so it stays readable during
+// thread exit after the holder below is destroyed (then it is null).
+thread_local constinit ThreadLocks* tls_locks = nullptr;
+
+// Unregisters and frees the thread's list when the thread exits. Entries
+// still on it are dropped (an SRCU reader may legally be ended later by
+// another thread, whose Release() then finds nothing and is ignored).
+struct TlsHolder {
+  ~TlsHolder() {
+    ThreadLocks* t = tls_locks;
+    if (t == nullptr) return;
+    tls_locks = nullptr;
+    MutexLock l(g_registry_mu);
+    if (t->prev != nullptr) {
+      t->prev->next = t->next;
+    } else {
+      g_registry = t->next;
+    }
+    if (t->next != nullptr) t->next->prev = t->prev;
+    delete t;
+  }
+};
+thread_local TlsHolder tls_holder;
+
+int GetTid() { return static_cast<int>(syscall(SYS_gettid)); }
+
+ThreadLocks* Mine() {
+  if (tls_locks != nullptr) return tls_locks;
+  (void)&tls_holder;  // constructs the holder: its destructor unregisters
+  auto* t = new ThreadLocks;
+  t->tid = GetTid();
+  {
+    MutexLock l(g_registry_mu);
+    t->next = g_registry;
+    if (g_registry != nullptr) g_registry->prev = t;
+    g_registry = t;
+  }
+  tls_locks = t;
+  return t;
+}
+
+// Removes the newest entry for `lock` from `t`; true if there was one.
+bool RemoveFrom(ThreadLocks* t, const void* lock) {
+  MutexLock l(t->mu);
+  for (size_t i = t->held.size(); i-- > 0;) {
+    if (t->held[i].lock == lock) {
+      t->held.erase(t->held.begin() + static_cast<ptrdiff_t>(i));
+      return true;
+    }
+  }
+  return false;
+}
+
+bool InitialEnabled() {
+  const char* e = std::getenv("RCU_LOCKDEP");
+  if (e != nullptr && e[0] != '\0') return std::strcmp(e, "0") != 0;
+  return RCU_DEBUG_CHECKS_ENABLED != 0;
+}
+
+std::string SiteKey(const SourceLocation& s) {
+  return fmt::format("{}:{}:{}:{}", s.file_name(), s.line(), s.column(),
+                     s.function_name());
+}
+
+std::string ThreadName() {
+  char name[16] = {};
+  if (pthread_getname_np(pthread_self(), name, sizeof(name)) != 0) return "?";
+  return name;
+}
+
+// "rcu reader nesting: default 0, tree#3 1" over the instances the
+// calling thread is registered with.
+std::string NestingLine() {
+  std::string out = "rcu reader nesting:";
+  bool any = false;
+  for (int slot = 0; slot < rcu::internal::kMaxInstances; ++slot) {
+    const rcu::internal::ThreadRec* t = rcu::internal::tls_recs[slot];
+    if (t == nullptr) continue;
+    // Owner-only stores: the calling thread reads its own word.
+    int nest = static_cast<int>(t->watch.load(std::memory_order_relaxed) &
+                                rcu::internal::kNestMask);
+    std::string who = slot == 0 ? std::string("default")
+                                : fmt::format("{}#{}", t->owner->config().name, slot);
+    out += fmt::format("{} {} {}", any ? "," : "", who, nest);
+    any = true;
+  }
+  if (!any) out += " unregistered";
+  return out;
+}
+
+std::string BuildLine() {
+  return fmt::format("librcu {} build, lockdep, {} {}",
+                     RCU_DEBUG_CHECKS_ENABLED ? "debug" : "release",
+#if defined(__clang__)
+                     "clang",
+#else
+                     "g++",
+#endif
+                     __VERSION__);
+}
+
+std::string Backtrace() {
+  void* pcs[48];
+  // Skip this function; the splat machinery stays visible on purpose, as
+  // lockdep_rcu_suspicious does in the kernel's traces.
+  int n = absl::GetStackTrace(pcs, 48, 1);
+  // Debian's Abseil build unwinds nothing on x86-64 (GetStackTrace returns
+  // 0 frames); glibc's unwinder is the fallback.
+  if (n == 0) n = backtrace(pcs, 48);
+  std::string out;
+  bool leading = true;
+  for (int i = 0; i < n; ++i) {
+    char sym[1024];
+    const char* name = "(unknown)";
+    // pc - 1: the call instruction, not the one after it.
+    if (absl::Symbolize(static_cast<char*>(pcs[i]) - 1, sym, sizeof(sym)))
+      name = sym;
+    // The formatting frames themselves are noise; the trace starts at
+    // Splat(), the kernel's lockdep_rcu_suspicious().
+    if (leading && (std::strstr(name, "FormatSplat") != nullptr ||
+                    std::strstr(name, "Backtrace") != nullptr))
+      continue;
+    leading = false;
+    out += fmt::format(" [<{}>] {}\n", pcs[i], name);
+  }
+  return out;
+}
+
+void Deliver(const std::string& text) ABSL_EXCLUSIVE_LOCKS_REQUIRED(g_splat_mu) {
+  if (g_sink != nullptr && *g_sink) {
+    (*g_sink)(text);
+  } else {
+    std::fputs(text.c_str(), stderr);
+    std::fflush(stderr);
+  }
+}
+
+}  // namespace
+
+namespace internal {
+
+#if RCU_LOCKDEP
+constinit std::atomic<bool> g_enabled{RCU_DEBUG_CHECKS_ENABLED != 0};
+// The environment overrides the build's default once, at start-up.
+[[maybe_unused]] const bool g_env_applied = [] {
+  g_enabled.store(InitialEnabled(), std::memory_order_relaxed);
+  return true;
+}();
+#endif
+
+std::string FormatSplat(std::string_view message, const SourceLocation& site,
+                        int slot) {
+  std::string s;
+  s += "=============================\n";
+  s += "WARNING: suspicious RCU usage\n";
+  s += BuildLine() + " Not tainted\n";
+  s += "-----------------------------\n";
+  s += fmt::format("{}:{} {}!\n\n", site.file_name(), site.line(), message);
+  s += "other info that might help us debug this:\n\n";
+  if (slot >= 0 && rcu::internal::tls_recs[slot] == nullptr) {
+    s += "RCU used illegally from a thread not registered with the instance!\n";
+  }
+  s += "rcu_scheduler_active = 2, debug_locks = 1, " + NestingLine() + "\n";
+  std::vector<Entry> held;
+  if (ThreadLocks* t = tls_locks; t != nullptr) {
+    MutexLock l(t->mu);
+    held = t->held;
+  }
+  const std::string who = fmt::format("{}/{}", ThreadName(), GetTid());
+  if (held.empty()) {
+    s += fmt::format("no locks held by {}.\n", who);
+  } else {
+    s += fmt::format("{} lock{} held by {}:\n", held.size(),
+                     held.size() == 1 ? "" : "s", who);
+    for (size_t i = 0; i < held.size(); ++i) {
+      const Entry& e = held[i];
+      s += fmt::format(" #{}: {} ({}){{{}}}, at: {}:{} {}\n", i, e.lock, e.name,
+                       KindName(e.kind), e.site.file_name(), e.site.line(),
+                       e.site.function_name());
+    }
+  }
+  s += "\nstack backtrace:\n";
+  s += Backtrace();
+  return s;
+}
+
+void Splat(std::string_view message, SourceLocation site, int slot) {
+  {
+    MutexLock l(g_splat_mu);
+    if (g_warned_sites == nullptr) g_warned_sites = new std::set<std::string>;
+    if (!g_warned_sites->insert(SiteKey(site)).second) return;
+  }
+  // Formatted outside g_splat_mu (symbolizing is slow); delivered under it
+  // so that two splats never interleave.
+  std::string text = FormatSplat(message, site, slot);
+  MutexLock l(g_splat_mu);
+  g_splats.fetch_add(1, std::memory_order_relaxed);
+  Deliver(text);
+}
+
+void IllegalWaitInReader(const char* what, const SourceLocation& site) {
+  std::string msg = fmt::format("Illegal {} in RCU read-side critical section", what);
+  if (Enabled()) Splat(msg, site, -1);
+  // Waiting for a grace period from inside one never returns.
+  rcu::internal::WarnFailed(site.file_name(), static_cast<int>(site.line()),
+                            "ReadLockHeld()", msg.c_str());
+}
+
+void ReleaseLocal(const void* lock) {
+  if (ThreadLocks* t = tls_locks; t != nullptr) RemoveFrom(t, lock);
+}
+
+void ResetWarnedSitesForTest() {
+  MutexLock l(g_splat_mu);
+  if (g_warned_sites != nullptr) g_warned_sites->clear();
+}
+
+}  // namespace internal
+
+void SetEnabled(bool on) {
+#if RCU_LOCKDEP
+  internal::g_enabled.store(on, std::memory_order_relaxed);
+#else
+  (void)on;
+#endif
+}
+
+uint64_t SplatCount() { return g_splats.load(std::memory_order_relaxed); }
+
+Sink SetSink(Sink sink) {
+  MutexLock l(g_splat_mu);
+  Sink old = g_sink != nullptr ? std::move(*g_sink) : Sink();
+  delete g_sink;
+  g_sink = sink ? new Sink(std::move(sink)) : nullptr;
+  return old;
+}
+
+void Acquire(const void* lock, const char* name, Kind kind,
+             SourceLocation site) {
+  ThreadLocks* t = Mine();
+  MutexLock l(t->mu);
+  t->held.push_back(Entry{lock, name, kind, site});
+}
+
+void Release(const void* lock) {
+  if (ThreadLocks* t = tls_locks; t != nullptr && RemoveFrom(t, lock)) return;
+  // Released by another thread than the one that took it (SRCU).
+  MutexLock l(g_registry_mu);
+  for (ThreadLocks* t = g_registry; t != nullptr; t = t->next) {
+    if (RemoveFrom(t, lock)) return;
+  }
+}
+
+bool IsHeld(const void* lock) {
+  ThreadLocks* t = tls_locks;
+  if (t == nullptr) return false;
+  MutexLock l(t->mu);
+  for (const Entry& e : t->held) {
+    if (e.lock == lock) return true;
+  }
+  return false;
+}
+
+int HeldCount() {
+  ThreadLocks* t = tls_locks;
+  if (t == nullptr) return 0;
+  MutexLock l(t->mu);
+  return static_cast<int>(t->held.size());
+}
+
+}  // namespace rcu::lockdep
