@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "fmt/ranges.h"
+#include "rcu/internal/debug.h"
 #include "torture/module_abi.h"
 #include "torture/mutex.h"
 #include "torture/torture.h"
@@ -225,6 +226,8 @@ void ModuleCbTrampoline(TortureHead* th) {
   }
   Invoke(cb);  // cb may be freed from here on
   MutexLock l(g_mu);
+  RCU_DCHECK(inst->in_flight > 0 && inst->state != InstState::kUnloaded,
+             "module callback returned into an unloaded instance's count");
   if (--inst->in_flight == 0) g_cv.NotifyAll();
 }
 
@@ -432,6 +435,10 @@ void Unload(int slot, int mode) {
     // Let it return before unmapping (with checking off it would crash).
     MutexLock l(g_mu);
     g_cv.Wait(g_mu, [inst]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(g_mu) { return inst->in_flight == 0; });
+  }
+  if (m.check) {
+    MutexLock l(g_mu);
+    RCU_DCHECK(inst->in_flight == 0, "unmapping a module with a callback running in it");
   }
   const std::string& path = m.slot_paths[slot];
   if (dlclose(inst->handle) != 0) {
