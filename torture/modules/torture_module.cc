@@ -40,22 +40,25 @@ constexpr int kPostsPerRound = 4;
 constexpr int64_t kRoundUs = 1000;
 constexpr uint64_t kSlowOneIn = 16;  // callbacks that sleep in the module
 constexpr auto kSlowSleep = std::chrono::microseconds(2000);
+constexpr int kMaxDomains = 8;
 
 // One posted callback. `head` first: ItemCb() gets the head back.
 struct Item {
   ModuleHead head;
   uint32_t magic = kItemMagic;
+  int domain = 0;
   bool slow = false;
 };
 
 // The module's state, in its static storage (unmapped by dlclose()).
-// Invariant: invoked <= posted, and after a barrier on every domain they
-// are equal.
+// Invariant: per domain, invoked <= posted, and after a barrier on that
+// domain they are equal.
 struct ModuleState {
   const ModuleHost* host = nullptr;
   std::atomic<bool> stop{false};
-  std::atomic<long> posted{0};
-  std::atomic<long> invoked{0};
+  std::atomic<long> posted[kMaxDomains] = {};
+  std::atomic<long> invoked[kMaxDomains] = {};
+  std::atomic<long> pending{0};  // sum over domains of posted - invoked
   std::atomic<long> hook_calls{0};
   int hook = -1;
   uint64_t rng = 0;  // poster thread only
@@ -75,11 +78,13 @@ void ItemCb(ModuleHead* head) {
   Item* it = reinterpret_cast<Item*>(head);
   if (it->magic != kItemMagic) g.host->error(g.host, "callback on a corrupted item");
   if (it->slow) std::this_thread::sleep_for(kSlowSleep);
+  int d = it->domain;
   it->magic = 0;
   delete it;
-  // Relaxed: the exit's check reads it after Barrier(), which orders every
-  // earlier callback before its return.
-  g.invoked.fetch_add(1, std::memory_order_relaxed);
+  // Relaxed: the exit's check reads them after Barrier(), which orders
+  // every earlier callback before its return.
+  g.invoked[d].fetch_add(1, std::memory_order_relaxed);
+  g.pending.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void Hook(void* arg) {
@@ -93,14 +98,13 @@ void PosterMain() {
   // Relaxed: the exit joins this thread after setting stop; the join orders.
   while (!g.stop.load(std::memory_order_relaxed)) {
     for (int i = 0; i < kPostsPerRound; ++i) {
-      if (g.posted.load(std::memory_order_relaxed) -
-              g.invoked.load(std::memory_order_relaxed) >= kMaxPending) {
-        break;
-      }
+      if (g.pending.load(std::memory_order_relaxed) >= kMaxPending) break;
       Item* it = new Item;
+      it->domain = static_cast<int>(n++ % h->n_domains);
       it->slow = NextRandom() % kSlowOneIn == 0;
-      g.posted.fetch_add(1, std::memory_order_relaxed);
-      h->call(h, static_cast<int>(n++ % h->n_domains), &it->head, ItemCb);
+      g.posted[it->domain].fetch_add(1, std::memory_order_relaxed);
+      g.pending.fetch_add(1, std::memory_order_relaxed);
+      h->call(h, it->domain, &it->head, ItemCb);
     }
     h->sleep_us(h, kRoundUs);
   }
@@ -111,7 +115,10 @@ void PosterMain() {
 
 extern "C" __attribute__((visibility("default"))) int torture_module_init(
     const ModuleHost* h) {
-  if (h->abi_version != torture::kModuleAbiVersion || h->n_domains < 1) return -1;
+  if (h->abi_version != torture::kModuleAbiVersion || h->n_domains < 1 ||
+      h->n_domains > kMaxDomains) {
+    return -1;
+  }
   g.host = h;
   g.rng = h->seed | 1;
   g.hook = h->register_hook(h, h->n_domains - 1, Hook, &g);
@@ -143,13 +150,18 @@ extern "C" __attribute__((visibility("default"))) void torture_module_exit(
         break;
     }
   }
-  long posted = g.posted.load(std::memory_order_relaxed);
-  long invoked = g.invoked.load(std::memory_order_relaxed);
   char msg[160];
-  if (mode == torture::kModuleExitBarrier && posted != invoked) {
-    std::snprintf(msg, sizeof(msg), "%ld callbacks still pending after Barrier() on every domain",
-                  posted - invoked);
-    h->error(h, msg);
+  long posted = 0, invoked = 0;
+  for (int d = 0; d < h->n_domains; ++d) {
+    long p = g.posted[d].load(std::memory_order_relaxed);
+    long i = g.invoked[d].load(std::memory_order_relaxed);
+    posted += p;
+    invoked += i;
+    if (mode == torture::kModuleExitBarrier && p != i) {
+      std::snprintf(msg, sizeof(msg), "%ld callbacks on %s still pending after its Barrier()",
+                    p - i, h->domain_names[d]);
+      h->error(h, msg);
+    }
   }
   std::snprintf(msg, sizeof(msg), "exit: posted %ld invoked %ld hook calls %ld", posted, invoked,
                 g.hook_calls.load(std::memory_order_relaxed));
