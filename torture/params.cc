@@ -147,6 +147,29 @@ absl::Status Sanitize(Params& p) {
         "bad value '{}' for rcu_cpu_stall_timeout: expected 0..300 s",
         p.rcu_cpu_stall_timeout));
   }
+  // Module-unload torture (modules.h).
+  if (p.n_modules < 1 || p.n_modules > 16) {
+    return absl::InvalidArgumentError(
+        fmt::format("bad value '{}' for n_modules: expected 1..16", p.n_modules));
+  }
+  if (p.module_interval_ms < 1 || p.module_interval_ms > 60000) {
+    return absl::InvalidArgumentError(fmt::format(
+        "bad value '{}' for module_interval_ms: expected 1..60000", p.module_interval_ms));
+  }
+  if (p.module_domains < 0 || p.module_domains > 4) {
+    return absl::InvalidArgumentError(
+        fmt::format("bad value '{}' for module_domains: expected 0..4", p.module_domains));
+  }
+  if (p.module_exit != "barrier" && p.module_exit != "synchronize" &&
+      p.module_exit != "one-barrier" && p.module_exit != "none") {
+    return absl::InvalidArgumentError(fmt::format(
+        "bad value '{}' for module_exit: expected barrier, synchronize, one-barrier or none",
+        p.module_exit));
+  }
+  if (p.module_exit == "one-barrier" && p.module_domains < 2) {
+    return absl::InvalidArgumentError(
+        "bad value 'one-barrier' for module_exit: needs module_domains >= 2");
+  }
   if (p.nr_cpus < 0 || p.nr_cpus > 4096) {
     return absl::InvalidArgumentError(
         fmt::format("bad value '{}' for nr_cpus: expected 0..4096", p.nr_cpus));
@@ -218,6 +241,14 @@ absl::Status ApplyToken(Params& p, std::string_view token, std::string_view wher
   if (t.starts_with("--")) {
     t.remove_prefix(2);
     flag = true;
+  }
+  // A flag's name may spell '_' as '-' (--module-exit=none).
+  std::string flag_tok;
+  if (flag && t.substr(0, t.find('=')).find('-') != std::string_view::npos) {
+    flag_tok = std::string(t);
+    std::replace(flag_tok.begin(), flag_tok.begin() + std::min(flag_tok.find('='), flag_tok.size()),
+                 '-', '_');
+    t = flag_tok;
   }
   std::string_view key = t, value;
   size_t eq = t.find('=');

@@ -120,6 +120,13 @@ namespace torture {
   P(int, watchdog_secs, 60, "Bound on one grace period, barrier or cleanup; exceeded: !!! and exit 2") \
   P(bool, lockdep, false, "Turn lockdep-RCU on (suspicious RCU usage splats; each is an error); on anyway in debug builds or with RCU_LOCKDEP=1") \
   P(bool, reader_delays, true, "Readers take the kernel's random in-reader delays; 0: none (throughput runs)") \
+  P(bool, modules, false, "Module-unload torture: load and unload torture modules that post callbacks") \
+  P(int, n_modules, 3, "Modules loaded at once, 1..16")                        \
+  P(int, module_interval_ms, 20, "Time between unloading one module and loading it again, ms, 1..60000") \
+  P(int, module_domains, 1, "Secondary callback domains the modules post on besides the flavour, 0..4") \
+  P(std::string, module_exit, "barrier", "Module exit: barrier (correct); synchronize, one-barrier or none (wrong: must FAIL)") \
+  P(bool, module_check, true, "Check each callback into a module before calling it; 0: a late one crashes") \
+  P(std::string, module_path, "", "The torture module; \"\": torture_module.so beside the binary") \
   P(bool, help, false, "Print this help and exit")                            \
   P(bool, print_params, false, "Print the resolved parameters as a scenario file and exit")
 

@@ -94,6 +94,36 @@ TEST(Params, BadInputNamesTheProblem) {
   EXPECT_FALSE(Parse({"--reader_mode=sometimes"}).ok());
 }
 
+TEST(Params, ModuleParamsAndDashedFlags) {
+  auto p = Parse({"--modules", "--n-modules=5", "--module-exit=one-barrier",
+                  "--module_domains=2", "--module-check=0", "--module_interval_ms=7"});
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_TRUE(p->modules);
+  EXPECT_EQ(p->n_modules, 5);
+  EXPECT_EQ(p->module_exit, "one-barrier");
+  EXPECT_EQ(p->module_domains, 2);
+  EXPECT_FALSE(p->module_check);
+  EXPECT_EQ(p->module_interval_ms, 7);
+  // Kernel-style tokens keep their exact names.
+  EXPECT_FALSE(Parse({"rcutorture.n-modules=5"}).ok());
+}
+
+TEST(Params, ModuleParamRanges) {
+  for (const std::vector<std::string>& bad :
+       {std::vector<std::string>{"--n_modules=17"}, {"--n_modules=0"},
+        {"--module_interval_ms=0"}, {"--module_interval_ms=60001"}, {"--module_domains=-1"},
+        {"--module_domains=5"}, {"--module_exit=barriers"},
+        {"--module_exit=one-barrier", "--module_domains=1"}}) {
+    auto p = Parse(bad);
+    ASSERT_FALSE(p.ok()) << bad[0];
+    EXPECT_NE(std::string(p.status().message()).find(bad[0].substr(2, bad[0].find('=') - 2)),
+              std::string::npos)
+        << p.status();
+  }
+  EXPECT_TRUE(Parse({"--module_exit=one-barrier", "--module_domains=2"}).ok());
+  EXPECT_TRUE(Parse({"--n_modules=16", "--module_domains=0", "--module_exit=none"}).ok());
+}
+
 TEST(Params, ScenarioFileWithCommonAndComments) {
   std::string dir = ::testing::TempDir() + "/cfgs";
   std::system(("mkdir -p " + dir).c_str());

@@ -8,7 +8,8 @@
 //       rtb: <n> nt: <n> barrier: <s>/<a>:<e> read-exits: <n>
 //       [onoff: <on_s>/<on_a>:<off_s>/<off_a> <min>,<max>:<min>,<max>
 //        <sum>:<sum> (HZ=<hz>) ]                              (hotplug on)
-//       nocb-toggles: <n>:<n>                              (one line)
+//       nocb-toggles: <n>:<n>
+//       [modules: <loads>/<unloads>:<late callbacks>]   (--modules; one line)
 //   <type>-torture: [!!! ]Reader Pipe:  <11 counts>
 //   <type>-torture: Reader Batch:  <11 counts>
 //   <type>-torture: Free-Block Circulation:  <11 counts>
@@ -22,6 +23,7 @@
 // the error count that makes the verdict FAILURE.
 #include "absl/strings/str_join.h"
 #include "torture/lockdep.h"
+#include "torture/modules.h"
 #include "torture/torture.h"
 
 namespace torture {
@@ -55,14 +57,14 @@ void StatsPrint() {
   PrintLine(fmt::format(
       "{}-torture: rtc: {} {}: {} tfle: {} rta: {} rtaf: {} rtf: {} "
       "rtmbe: {} rtmbkf: {}/{} rtbe: {} rtbke: {} rtbf: {} rtb: {} nt: {} "
-      "{}barrier: {}/{}:{} read-exits: {} nocb-toggles: {}:{}",
+      "{}barrier: {}/{}:{} read-exits: {} nocb-toggles: {}:{}{}",
       s.type, rtcs, rtc == nullptr ? "VER" : "ver", ver,
       s.pool.FreelistEmpty() ? 1 : 0, s.pool.n_alloc.load(), s.pool.n_alloc_fail.load(),
       s.pool.n_free.load(), s.n_mberror.load(), s.n_mbchk_fail.load(),
       s.n_mbchk_tries.load(), s.n_barrier_error.load(), 0, 0, 0, s.n_timers.load(),
       OnoffStats(), s.n_barrier_successes.load(), s.n_barrier_attempts.load(),
       s.n_barrier_error.load(), s.n_read_exits.load(), s.n_nocb_offload.load(),
-      s.n_nocb_deoffload.load()));
+      s.n_nocb_deoffload.load(), ModulesStats()));
   bool error = s.n_mberror.load() != 0 || s.n_mbchk_fail.load() != 0 ||
                s.n_barrier_error.load() != 0 || i > 1;
   if (error) s.n_error.fetch_add(1, std::memory_order_relaxed);

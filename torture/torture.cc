@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_join.h"
 #include "torture/lockdep.h"
+#include "torture/modules.h"
 
 namespace torture {
 namespace {
@@ -295,6 +296,10 @@ int RunTorture(const Params& p) {
     return kExitUsage;
   }
   const TortureOps* ops = s.ops;
+  if (absl::Status ms = ModulesValidate(p, *ops); !ms.ok()) {
+    std::fprintf(stderr, "rcutorture: %s\n", std::string(ms.message()).c_str());
+    return kExitUsage;
+  }
   if (ops->init != nullptr) {
     absl::Status st = ops->init(p);
     if (!st.ok()) {
@@ -368,6 +373,7 @@ int RunTorture(const Params& p) {
   BarrierInit();
   ReadExitInit();
   NocbToggleInit();
+  ModulesInit();
   // Last: the shuffler walks the thread list, which is complete from here.
   if (p.test_no_idle_hz && p.shuffle_interval > 0) {
     s.shuffler = CreateTortureThread("torture_shuffle", 0, -1, ShufflerMain);
@@ -424,6 +430,10 @@ int RunTorture(const Params& p) {
   StopTortureThread(s.stats);
   s.cleanup_step.store("stop fqs", std::memory_order_relaxed);
   FqsCleanup();
+  // Every module unloaded (its barriers, then dlclose) before the
+  // flavour's own barrier and cleanup.
+  s.cleanup_step.store("unload modules", std::memory_order_relaxed);
+  ModulesCleanup();
 
   // Wait for all RCU callbacks to fire.
   if (ops->cb_barrier != nullptr) {

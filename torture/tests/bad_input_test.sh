@@ -44,6 +44,13 @@ check bad-reader-mode "reader_mode" --reader_mode=sometimes
 check bad-watchdog "watchdog_secs" --watchdog_secs=0
 check bad-stall-timeout "rcu_cpu_stall_timeout" rcutree.rcu_cpu_stall_timeout=301
 check bad-rcupdate "rcupdate.rcu_expedited" rcupdate.rcu_expedited=1
+check bad-n-modules "n_modules" --n_modules=0
+check bad-module-interval "module_interval_ms" --module_interval_ms=0
+check bad-module-domains "module_domains" --module_domains=5
+check bad-module-exit "module_exit" --module-exit=sometimes
+check one-barrier-one-domain "module_domains >= 2" --module_exit=one-barrier --module_domains=1
+check missing-module "cannot read module file" --modules --module_path="$tmp/nope.so"
+check modules-no-barrier "has no call/cb_barrier" --modules --torture_type=busted
 help="$("$rt" --help)"
 if grep -q "Flavours (torture_type): rcu" <<<"$help"; then
   # Rejected by the rcu flavour's Config validation, before the Start line.
