@@ -11,6 +11,9 @@ const std::vector<const TortureOps*>& AllOps() {
       &kRcuOps,
       &kBustedNestingOps,
       &kBustedBarrierOps,
+      &kSrcuOps,
+      &kSrcudOps,
+      &kSrcuBustedOps,
 #endif
       &kBustedOps,   &kBustedHangOps, &kUrcuMembOps, &kUrcuMbOps,
       &kUrcuQsbrOps, &kUrcuBpOps,     &kUrcuSignalOps,
