@@ -44,6 +44,24 @@ constexpr std::memory_order kUnlockIncOrder =
 constexpr std::memory_order kSumLoadOrder =
     kTsan ? std::memory_order_acquire : std::memory_order_relaxed;
 
+// The kernel's smp_mb__before_atomic()/smp_mb__after_atomic(): a full
+// fence next to an atomic read-modify-write. On x86 every locked RMW is
+// already a full barrier, so only the compiler must be kept from moving
+// accesses across it; elsewhere (and under TSan, which needs to see the
+// fence) it is a seq_cst fence.
+#if defined(__x86_64__) || defined(__i386__)
+inline constexpr bool kRmwIsFullBarrier = !kTsan;
+#else
+inline constexpr bool kRmwIsFullBarrier = false;
+#endif
+inline void MbAroundAtomic() {
+  if constexpr (kRmwIsFullBarrier) {
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+  } else {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+  }
+}
+
 int64_t NowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -225,7 +243,7 @@ int LockOn(SrcuState* st) {
   // B: orders the lock increment before the critical section's accesses;
   // pairs with A in the drain check (store buffering: either the check
   // counts this lock, or this reader sees every store made before it).
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  MbAroundAtomic();
   return idx;
 }
 
@@ -234,7 +252,7 @@ void UnlockOn(SrcuState* st, int idx) {
   // C: orders the critical section's accesses before the unlock increment;
   // pairs with A (a check that counts this unlock sees the section over)
   // and with D (a reader whose unlock a check missed sees the new index).
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  MbAroundAtomic();
   st->sdp[ReaderCpuOf(st)].unlocks[idx].fetch_add(1, kUnlockIncOrder);
 }
 
