@@ -659,11 +659,9 @@ void SrcuDomain::Barrier() {
     SrcuData& d = st->sdp[c];
     MutexLock l(d.lock);
     st->barrier_count.fetch_add(1, std::memory_order_relaxed);
-    if (!d.cblist.Entrain(&d.barrier_head)) {
+    d.barrier_head.func = internal::BarrierCallback;
+    if (!d.cblist.Entrain(&d.barrier_head))
       st->barrier_count.fetch_sub(1, std::memory_order_relaxed);
-    } else {
-      d.barrier_head.func = internal::BarrierCallback;
-    }
   }
   st->n_barriers.fetch_add(1, std::memory_order_relaxed);
   // acq_rel: as in BarrierCallback.
