@@ -92,7 +92,8 @@
 // destroyed, so static domains are safe during static destruction.
 //
 // Misuse: Synchronize()/SynchronizeExpedited()/Barrier() inside a reader of
-// the same domain, or inside a callback, deadlock.
+// the same domain, or inside a callback, deadlock; so does a callback that
+// calls Cleanup() on, or destroys, its own domain.
 //
 // Costs, measured with rcu/bench/rcu_bench (release build, 2-core 2.1 GHz
 // VM shared with other builds, medians of interleaved repetitions;

@@ -47,6 +47,7 @@ class SrcuHeldReader {
   explicit SrcuHeldReader(SrcuDomain& d, bool unlock_elsewhere = false)
       : d_(d), unlock_elsewhere_(unlock_elsewhere) {
     std::thread([this] {
+      lock_cpu_ = d_.ReaderCpu();
       idx_ = d_.ReadLock();
       inside_.Set();
     }).join();
@@ -57,13 +58,22 @@ class SrcuHeldReader {
     if (released_) return;
     released_ = true;
     if (unlock_elsewhere_) {
-      std::thread([this] { d_.ReadUnlock(idx_); }).join();
+      std::thread([this] {
+        unlock_cpu_ = d_.ReaderCpu();
+        d_.ReadUnlock(idx_);
+      }).join();
     } else {
       d_.ReadUnlock(idx_);
     }
   }
 
+  // The vCPUs the lock and the unlock counted on.
+  int lock_cpu() const { return lock_cpu_; }
+  int unlock_cpu() const { return unlock_cpu_; }
+
  private:
+  int lock_cpu_ = -1;
+  int unlock_cpu_ = -1;
   SrcuDomain& d_;
   bool unlock_elsewhere_;
   int idx_ = -1;
@@ -120,8 +130,8 @@ TEST(SrcuTest, SynchronizeWaitsForSleepingReader) {
   EXPECT_TRUE(synced.IsSet());
 }
 
-// Thread A locks, thread C unlocks (another thread, so possibly another
-// vCPU). Thread B's grace period must wait for C's unlock.
+// Thread A locks, thread C unlocks, on another vCPU. Thread B's grace
+// period must wait for C's unlock.
 TEST(SrcuTest, UnlockOnAnotherThreadEndsTheReader) {
   auto d = MakeDomain(8);
   SrcuHeldReader reader(*d, /*unlock_elsewhere=*/true);
@@ -135,6 +145,7 @@ TEST(SrcuTest, UnlockOnAnotherThreadEndsTheReader) {
   reader.Release();
   t.join();
   EXPECT_TRUE(synced.IsSet());
+  EXPECT_NE(reader.lock_cpu(), reader.unlock_cpu());
   EXPECT_EQ(d->GetStats().readers_active, 0u);
 }
 
@@ -526,8 +537,9 @@ TEST(SrcuTest, SurvivesGpSeqWrap) {
   t.join();
 }
 
-// A thread registered with the default rcu instance counts on its vCPU
-// there; one that is not keeps a stable choice.
+// Thread A, registered with the default rcu instance, counts on its vCPU
+// there (an unregistered thread keeps a stable choice); A locks on vCPU 1
+// and unlocks on vCPU 0 while thread B waits for a grace period.
 TEST(SrcuTest, ReaderCpuFollowsDefaultRcuAttachment) {
   auto d = MakeDomain(64);
   std::thread([&] {
@@ -538,10 +550,19 @@ TEST(SrcuTest, ReaderCpuFollowsDefaultRcuAttachment) {
     if (Default().nr_cpu_ids() > 1) {
       ASSERT_TRUE(Default().MigrateSelf(1));
       EXPECT_EQ(d->ReaderCpu(), 1);
-      // A reader that migrates between its lock and its unlock.
+      // A reader that migrates between its lock and its unlock: thread B's
+      // grace period waits for the unlock on the other vCPU.
       int idx = d->ReadLock();
       ASSERT_TRUE(Default().MigrateSelf(0));
+      Flag synced;
+      std::thread b([&] {
+        d->Synchronize();
+        synced.Set();
+      });
+      std::this_thread::sleep_for(20ms);
+      EXPECT_FALSE(synced.IsSet());
       d->ReadUnlock(idx);
+      b.join();
     }
   }).join();
   EXPECT_EQ(d->GetStats().readers_active, 0u);
