@@ -601,6 +601,25 @@ TEST(SrcuTest, CleanupJustAfterBarrierBug) {
   }
 }
 
+// A static domain destroyed at exit while a reader is inside and a
+// callback queued: its destructor must neither free the state (the reader
+// and the grace-period thread may still touch it) nor hang; it says so and
+// leaks it.
+TEST(SrcuDeathTest, StaticDomainBusyAtExitIsLeakedNotFreed) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        static SrcuDomain d;
+        (void)d.ReadLock();
+        static RcuHead h;
+        d.Call(&h, [](RcuHead*) {});
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(0),
+      "srcu: domain destroyed with 1 reader\\(s\\) inside a read-side critical section, "
+      "1 callback\\(s\\) queued .*; its state is leaked");
+}
+
 TEST(SrcuTest, TortureStatsLineShape) {
   auto d = MakeDomain(2);
   int idx = d->ReadLock();
