@@ -96,19 +96,19 @@
 // calls Cleanup() on, or destroys, its own domain.
 //
 // Costs, measured with rcu/bench/rcu_bench (release build, 2-core 2.1 GHz
-// VM shared with other builds, medians of interleaved repetitions;
-// rcu/bench/README.md, "SRCU"; our rcu and liburcu urcu-memb in the same run):
-//   ReadLock()+ReadUnlock()        14.3 ns: two locked xadds (rcu 1.25 ns,
-//                                  urcu-memb 2.2 ns)
-//   Synchronize()                  4.3 us with no reader, 4.4 us median
-//                                  (p99 193 us) with one busy reader (rcu
-//                                  2.8 / 7.0 us, urcu-memb 0.53 / 0.54 us)
-//   SynchronizeExpedited()         4.6 us median, p99 25 us, busy reader
-//   Call()                         11.1 M callbacks/s posted and invoked
-//                                  from one thread (rcu 10.2, urcu-memb 19.9)
-//   Barrier() with 100k queued     0.10 ms (2.3 ms when their grace period
-//                                  had not started; urcu-memb 5.6-6.4 ms)
-//   Barrier() with nothing queued  0.19 us
+// VM, medians of interleaved repetitions; rcu/bench/README.md, "SRCU"; our
+// rcu and liburcu urcu-memb in the same run):
+//   ReadLock()+ReadUnlock()        13.6-14.2 ns: two locked xadds (rcu
+//                                  0.97 ns, urcu-memb 2.7 ns)
+//   Synchronize()                  10.5 us with no reader (rcu 10.9, urcu-memb
+//                                  0.50), 4.9 us median, p99 10 us, with
+//                                  one busy reader (rcu 7.2, urcu-memb 4.0)
+//   SynchronizeExpedited()         the same (4.9 us with a busy reader)
+//   Call()                         10.4 M callbacks/s posted and invoked
+//                                  from one thread (rcu 6.8, urcu-memb 17.2)
+//   Barrier() with 100k queued     0.08 ms (2.6 ms when their grace period
+//                                  had not started; urcu-memb 5.3-6.7 ms)
+//   Barrier() with nothing queued  0.19 us (urcu-memb 10 ms)
 // Memory: 384 B per vCPU (SrcuData), 128 B per srcu_node, plus the one
 // process-wide grace-period thread.
 #ifndef RCU_SRCU_H_
