@@ -193,6 +193,7 @@ class GpWorker {
   void Kick(SrcuState* s, int64_t delay_ns) {
     MutexLock l(mu_);
     AddLocked(s, NowNs() + delay_ns);
+    ++kicks_;
     if (!started_) {
       started_ = true;
       std::thread([this] { Main(); }).detach();
@@ -220,6 +221,7 @@ class GpWorker {
   CondVar idle_cv_;
   std::map<SrcuState*, int64_t> due_ ABSL_GUARDED_BY(mu_);
   SrcuState* running_ ABSL_GUARDED_BY(mu_) = nullptr;
+  uint64_t kicks_ ABSL_GUARDED_BY(mu_) = 0;  // Kick() calls so far
   bool started_ ABSL_GUARDED_BY(mu_) = false;
 };
 
@@ -403,8 +405,10 @@ void GpWorker::Main() {
       if (it->second < first->second) first = it;
     const int64_t now = NowNs();
     if (first->second > now) {
+      // Until the earliest is due, or a Kick() (maybe for an earlier time).
+      const uint64_t kicks = kicks_;
       cv_.WaitFor(mu_, std::chrono::nanoseconds(first->second - now),
-                  [] { return false; });
+                  [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return kicks_ != kicks; });
       continue;
     }
     SrcuState* s = first->first;
