@@ -471,8 +471,12 @@ void Enqueue(SrcuState* st, RcuHead* head, bool exp) {
       d.cblist.Enqueue(head);
       d.n_cbs_queued.fetch_add(1, std::memory_order_relaxed);
     }
-    // The snapshot is taken before the advance: taken after it, a grace
-    // period ending in between would make it one grace period too late.
+    // The snapshot is taken after LockOn()'s fence B, which orders the
+    // caller's update before it (the kernel's smp_mb() in rcu_seq_snap()):
+    // a grace period whose flip a reader of the old data saw has its start
+    // (stored before fence E) seen here too, so the snapshot waits for the
+    // grace period after it. It is taken before the advance: taken after
+    // it, a grace period ending in between would make it one too late.
     s = SeqSnap(st->gp_seq.load(std::memory_order_acquire));
     d.cblist.Advance(st->gp_seq.load(std::memory_order_acquire));
     d.cblist.Accelerate(s);
