@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh release tsan asan \
-  clang:rcu,tree_test,preempt_test,barrier_test,stress_test,segcblist_test,hotplug_test,stall_test,rcutorture
+  clang:rcu,tree_test,preempt_test,barrier_test,stress_test,segcblist_test,hotplug_test,stall_test,srcu_test,lockdep_test,lockdep_off_test,rcutorture
 
 status=0
 run() {

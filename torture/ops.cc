@@ -12,6 +12,9 @@ const std::vector<const TortureOps*>& AllOps() {
       &kBustedNestingOps,
       &kBustedBarrierOps,
       &kBustedLockdepOps,
+      &kSrcuOps,
+      &kSrcudOps,
+      &kSrcuBustedOps,
 #endif
       &kBustedOps,   &kBustedHangOps, &kUrcuMembOps, &kUrcuMbOps,
       &kUrcuQsbrOps, &kUrcuBpOps,     &kUrcuSignalOps,

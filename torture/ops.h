@@ -17,6 +17,10 @@
 //                barrier torture (ops_rcu.cc)
 //   busted-lockdep  rcu whose readers take no read lock, with lockdep-RCU
 //                on: must splat and FAIL (ops_rcu.cc)
+//   srcu         SRCU (rcu/srcu.h), a static domain (ops_srcu.cc)
+//   srcud        SRCU, a domain created in init() and cleaned up after
+//   srcu-busted  readers in one SRCU domain, grace periods in another:
+//                must FAIL
 //   urcu-memb, urcu-mb, urcu-qsbr, urcu-bp, urcu-signal
 //                liburcu 0.13's flavours (Debian liburcu-dev): must SUCCEED
 #ifndef TORTURE_OPS_H_
@@ -162,6 +166,9 @@ extern const TortureOps kBustedBarrierOps;
 extern const TortureOps kBustedLockdepOps;
 extern const TortureOps kBustedOps;
 extern const TortureOps kBustedHangOps;
+extern const TortureOps kSrcuOps;
+extern const TortureOps kSrcudOps;
+extern const TortureOps kSrcuBustedOps;
 extern const TortureOps kUrcuMembOps;
 extern const TortureOps kUrcuMbOps;
 extern const TortureOps kUrcuQsbrOps;

@@ -435,12 +435,10 @@ int RunTorture(const Params& p) {
   s.cleanup_step.store("unload modules", std::memory_order_relaxed);
   ModulesCleanup();
 
-  // Wait for all RCU callbacks to fire.
-  if (ops->cb_barrier != nullptr) {
-    s.cleanup_step.store("barrier", std::memory_order_relaxed);
-    TorOut(fmt::format("rcu_torture_cleanup: Invoking {}().", ops->cb_barrier_name));
-    ops->cb_barrier();
-  }
+  // Wait for all RCU callbacks to fire: every flavour's and SRCU domain's
+  // barrier in use, concurrently when there are several.
+  s.cleanup_step.store("barrier", std::memory_order_relaxed);
+  RunCleanupBarriers();
   s.cleanup_step.store("final stats", std::memory_order_relaxed);
   StatsPrint();  // -After- the stats thread is stopped!
   DumpErrSegs();

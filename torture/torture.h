@@ -246,6 +246,18 @@ bool StutterWait();
 // Applies a pending shuffler vCPU request for the calling thread.
 void ApplyShuffle();
 
+// ---- Cleanup barriers. ----
+// After stopping the torture threads the cleanup must wait for every
+// callback the run posted, on every flavour and every SRCU domain its
+// callbacks can reach: ops->cb_barrier, plus each barrier registered here
+// (by a flavour's init(), or any other user of a second flavour or domain).
+void RegisterCleanupBarrier(std::string name, std::function<void()> fn);
+// Prints "rcu_torture_cleanup: Invoking <name>()." for each, then runs them:
+// inline when there is one, on one thread each when there are several (the
+// seed's "use workqueues to run these functions concurrently"), and returns
+// when all have returned. Forgets the registrations.
+void RunCleanupBarriers();
+
 // Marks the calling thread as blocked in an RCU primitive, for the watchdog.
 class GpWaitScope {
  public:

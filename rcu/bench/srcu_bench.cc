@@ -1,0 +1,197 @@
+// Copyright 2026 The rcutorture project authors.
+//
+// srcu_bench.cc: SrcuDomain (rcu/srcu.h) benchmarks, linked into rcu_bench
+// beside the rcu and urcu-memb ones so that one interleaved run compares
+// them (README.md, "SRCU"). Debian packages no SRCU library, so the
+// comparison is with the RCUs that exist: our rcu (BM_ReadPair/rcu_default,
+// BM_SyncLatency/rcu_*, BM_CallRcu/rcu, BM_Barrier/rcu) and liburcu
+// urcu-memb (the same names with urcu_memb).
+//
+//   BM_SrcuReadPair/{unregistered,registered}   ReadLock()+ReadUnlock()
+//   BM_SrcuSyncLatency/{sync,exp}/readers:{0,1} Synchronize(), Expedited()
+//   BM_SrcuSyncOtherDomainHeld                 the same, another domain stuck
+//   BM_SrcuCall                                 Call() posted and invoked
+//   BM_SrcuBarrier/cbs:N/held:H                 Barrier()
+#include <benchmark/benchmark.h>
+#include <pthread.h>
+#include <sched.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "rcu/rcu.h"
+#include "rcu/srcu.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+double P99(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(v.size() * 0.99))];
+}
+
+// One static domain, as most users would have.
+rcu::SrcuDomain g_bench_srcu;
+
+inline void CompilerBarrier() { asm volatile("" ::: "memory"); }
+
+__attribute__((noinline)) void SrcuReadPairs(rcu::SrcuDomain& d, long n) {
+  for (long i = 0; i < n; ++i) {
+    int idx = d.ReadLock();
+    CompilerBarrier();
+    d.ReadUnlock(idx);
+  }
+}
+
+// state.range(0): 1 if the thread is registered with the default rcu
+// instance (the reader's vCPU is then its attached vCPU).
+void BM_SrcuReadPair(benchmark::State& state) {
+  const bool registered = state.range(0) != 0;
+  if (registered) rcu::RegisterThread();
+  constexpr long kPairs = 1000;
+  const Clock::time_point t0 = Clock::now();
+  for (auto _ : state) SrcuReadPairs(g_bench_srcu, kPairs);
+  const double ns = Seconds(Clock::now() - t0) * 1e9;
+  if (registered) rcu::UnregisterThread();
+  state.counters["ns_per_pair"] = ns / (static_cast<double>(state.iterations()) * kPairs);
+  state.SetItemsProcessed(state.iterations() * kPairs);
+}
+BENCHMARK(BM_SrcuReadPair)->ArgName("registered")->Arg(0)->Arg(1)->MinTime(0.5);
+
+// state.range(0): 1 expedited; state.range(1): busy readers (each loops
+// short critical sections on the other CPU).
+void BM_SrcuSyncLatency(benchmark::State& state) {
+  const bool exp = state.range(0) != 0;
+  const int readers = static_cast<int>(state.range(1));
+  std::atomic<bool> stop{false};
+  std::atomic<int> ready{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < readers; ++i) {
+    threads.emplace_back([&] {
+      ready.fetch_add(1);
+      while (!stop.load(std::memory_order_relaxed)) SrcuReadPairs(g_bench_srcu, 1000);
+    });
+  }
+  while (ready.load() < readers) std::this_thread::yield();
+  std::vector<double> us;
+  for (auto _ : state) {
+    const Clock::time_point t0 = Clock::now();
+    exp ? g_bench_srcu.SynchronizeExpedited() : g_bench_srcu.Synchronize();
+    const double sec = Seconds(Clock::now() - t0);
+    state.SetIterationTime(sec);
+    us.push_back(sec * 1e6);
+  }
+  stop.store(true);
+  for (auto& t : threads) t.join();
+  state.counters["median_us"] = Median(us);
+  state.counters["p99_us"] = P99(us);
+}
+BENCHMARK(BM_SrcuSyncLatency)
+    ->ArgNames({"exp", "readers"})
+    ->Args({0, 0})
+    ->Args({0, 1})
+    ->Args({1, 0})
+    ->Args({1, 1})
+    ->UseManualTime()
+    ->MinTime(0.5)
+    ->Unit(benchmark::kMicrosecond);
+
+// Synchronize() on one domain while another domain's grace period waits
+// for a reader held for the whole run (the shared grace-period thread keeps
+// retrying it): the held domain must not slow the other down.
+void BM_SrcuSyncOtherDomainHeld(benchmark::State& state) {
+  static rcu::SrcuDomain held_domain;
+  const int idx = held_domain.ReadLock();
+  std::thread waiter([] { held_domain.Synchronize(); });  // retried until release
+  std::vector<double> us;
+  for (auto _ : state) {
+    const Clock::time_point t0 = Clock::now();
+    g_bench_srcu.Synchronize();
+    const double sec = Seconds(Clock::now() - t0);
+    state.SetIterationTime(sec);
+    us.push_back(sec * 1e6);
+  }
+  held_domain.ReadUnlock(idx);
+  waiter.join();
+  state.counters["median_us"] = Median(us);
+  state.counters["p99_us"] = P99(us);
+}
+BENCHMARK(BM_SrcuSyncOtherDomainHeld)->UseManualTime()->MinTime(0.5)->Unit(benchmark::kMicrosecond);
+
+std::atomic<long> g_srcu_invoked{0};
+void SrcuCount(rcu::RcuHead*) { g_srcu_invoked.fetch_add(1, std::memory_order_relaxed); }
+
+// Posts 1M callbacks from one thread, then Barrier(): posting rate and
+// end-to-end rate (posted and invoked).
+void BM_SrcuCall(benchmark::State& state) {
+  constexpr long kN = 1'000'000;
+  std::unique_ptr<rcu::RcuHead[]> heads(new rcu::RcuHead[kN]);
+  double posted = 0, e2e = 0;
+  for (auto _ : state) {
+    const long base = g_srcu_invoked.load();
+    const Clock::time_point t0 = Clock::now();
+    for (long i = 0; i < kN; ++i) g_bench_srcu.Call(&heads[i], SrcuCount);
+    const Clock::time_point t1 = Clock::now();
+    g_bench_srcu.Barrier();
+    const Clock::time_point t2 = Clock::now();
+    state.SetIterationTime(Seconds(t2 - t0));
+    posted += kN / Seconds(t1 - t0) / 1e6;
+    e2e += kN / Seconds(t2 - t0) / 1e6;
+    if (g_srcu_invoked.load() - base != kN) {
+      state.SkipWithError("Barrier() returned before every callback ran");
+      break;
+    }
+  }
+  const double n = static_cast<double>(std::max<int64_t>(state.iterations(), 1));
+  state.counters["posted_Mps"] = posted / n;
+  state.counters["e2e_Mps"] = e2e / n;
+}
+BENCHMARK(BM_SrcuCall)->UseManualTime()->Iterations(3)->Unit(benchmark::kMillisecond);
+
+// state.range(0) callbacks queued, then Barrier(); state.range(1): 1 if a
+// reader held the grace period while they were posted and left just before
+// the timed Barrier() (every callback still queued when it starts).
+void BM_SrcuBarrier(benchmark::State& state) {
+  const long cbs = state.range(0);
+  const bool held = state.range(1) != 0;
+  std::unique_ptr<rcu::RcuHead[]> heads(new rcu::RcuHead[std::max(cbs, 1L)]);
+  std::vector<double> ms;
+  for (auto _ : state) {
+    const long base = g_srcu_invoked.load();
+    const int idx = held ? g_bench_srcu.ReadLock() : -1;
+    for (long i = 0; i < cbs; ++i) g_bench_srcu.Call(&heads[i], SrcuCount);
+    if (held) g_bench_srcu.ReadUnlock(idx);
+    const Clock::time_point t0 = Clock::now();
+    g_bench_srcu.Barrier();
+    const double sec = Seconds(Clock::now() - t0);
+    state.SetIterationTime(sec);
+    ms.push_back(sec * 1e3);
+    if (g_srcu_invoked.load() - base != cbs) {
+      state.SkipWithError("Barrier() returned before every callback ran");
+      break;
+    }
+  }
+  state.counters["median_ms"] = Median(ms);
+}
+BENCHMARK(BM_SrcuBarrier)
+    ->ArgNames({"cbs", "held"})
+    ->Args({100'000, 0})
+    ->Args({100'000, 1})
+    ->Args({0, 0})
+    ->UseManualTime()
+    ->Iterations(10)
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
