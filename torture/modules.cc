@@ -25,7 +25,7 @@
 #include "torture/torture.h"
 
 #if defined(TORTURE_HAVE_RCU)
-#include "rcu/tree.h"
+#include "rcu/srcu.h"
 #endif
 
 namespace torture {
@@ -35,17 +35,18 @@ namespace {
 //
 // Each secondary domain is one library object with Call(RcuHead*,
 // RcuCallback), Barrier() and Synchronize(), shared by every module (like a
-// global srcu_struct). They are rcu::Rcu instances; the harness only uses
-// those three members, LibraryDomain() and CreateSecondary().
+// global srcu_struct a module's callbacks use). They are SRCU domains; the
+// harness only uses those three members, LibraryDomain() and
+// CreateSecondary().
 #if defined(TORTURE_HAVE_RCU)
-using SecondaryDomain = rcu::Rcu;
-constexpr char kSecondaryKind[] = "rcu";  // domain names: rcu1, rcu2, ...
+using SecondaryDomain = rcu::SrcuDomain;
+constexpr char kSecondaryKind[] = "srcu";  // domain names: srcu1, srcu2, ...
 
 absl::StatusOr<std::unique_ptr<SecondaryDomain>> CreateSecondary(const std::string& name) {
   rcu::Config c;
   c.name = name;
-  c.nr_cpu_ids = 2;  // two callback queues (and rcuc threads) per domain
-  return rcu::Rcu::Create(c);
+  c.nr_cpu_ids = 2;  // two callback queues per domain
+  return rcu::SrcuDomain::Create(c);
 }
 
 static_assert(sizeof(rcu::RcuHead) <= sizeof(TortureHead::impl),
