@@ -155,7 +155,7 @@ END {
     while ((getline w < warnfile) > 0) if (w ~ /hung|silent for/) print "BUG: " title " " w
   }
   if (nul) print "WARNING: " title " console output contains NUL bytes"
-  if (late) print "BUG: " title " " late " callbacks ran after their module was unloaded"
+  if (late) print "BUG: " title " " late " late callbacks into unloaded modules (modules: field)"
   if (stall_expected && stalls) { xstalls = stalls; stalls = 0 }
   if (closecalls) {
     if (dur > 0 && int(closecalls * 36000 / dur) > 5 && closecalls > 1) sev = "BUG"; else sev = "WARNING"

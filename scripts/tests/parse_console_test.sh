@@ -32,9 +32,12 @@ check crashed.log 3 "Summary: T: No verdict: 1  Crashes: 2  Bugs: 1"
 check hung/console.log 3 "Summary: T: GP hangs: 1  No verdict: 1  Hangs: 1  Writer stalls: 2" \
   "BUG: T no End of test line (the run died), 4 successful version messages: GP HANG at 256 torture stat 3"
 check kernel.log 0 "Summary: T: clean  Close calls: 2"
-check lockdep.log 3 "Summary: T: Failures: 1  Errors: 1  Lockdep splats: 2  Late callbacks: 1"
-grep -q '^torture/ops_srcu.cc:88 srcu_dereference_check' "$tmp/lockdep.log.diags" || fail "lockdep splat body not in diags"
-grep -q '^BUG: T 1 callbacks ran after their module was unloaded' "$tmp/lockdep.log.diags" || fail "no late-callback line"
+# Recorded from real runs: a busted-lockdep run (one splat, at the
+# reader's Dereference) and a wrong module exit (late callbacks).
+check busted-lockdep.log 3 "Summary: T: Failures: 1  Errors: 3  Lockdep splats: 1  Close calls: 410"
+grep -q '^torture/reader.cc:167 suspicious Dereference() usage!$' "$tmp/busted-lockdep.log.diags" || fail "lockdep splat body not in diags"
+check modules-late.log 3 "Summary: T: Failures: 1  Errors: 12  Late callbacks: 6209"
+grep -q '^BUG: T 6209 late callbacks into unloaded modules (modules: field)$' "$tmp/modules-late.log.diags" || fail "no late-callback line"
 # A clean re-analysis removes a stale diags file.
 echo stale >"$tmp/clean.log.diags"
 "$pc" "$tmp/clean.log" >/dev/null; [[ ! -e "$tmp/clean.log.diags" ]] || fail "stale diags kept"
