@@ -206,11 +206,19 @@ struct SlowCountCb {
 //   Threads E and F call Barrier() over and over (other barrier callers).
 //   The main thread, once A..C are joined, calls Barrier() and checks that
 //   every callback A..C posted has run to its end.
-// With blimit 3 the vCPU's thread publishes its progress mid-batch, so a
-// barrier can find a vCPU whose lists are empty and whose count is not.
+// A barrier often finds a vCPU whose lists are empty while its thread is
+// still invoking an extracted batch; with blimit 3 that thread also lowers
+// the vCPU's count mid-batch.
 TEST(Barrier, UnregisteredPostersThenBarrier) {
   for (const int blimit : {1000, 3}) {
     SCOPED_TRACE(absl::StrCat("blimit ", blimit));
+    constexpr int kRounds = 150;
+    constexpr int kPosters = 3;
+    constexpr int kPerPoster = 40;
+    // Counts, declared before the instance so that they outlive every
+    // callback, also ones a wrong Barrier() left behind.
+    std::vector<std::atomic<long>> done(kRounds);
+    std::atomic<long> d_posted{0}, d_done{0};
     Config c;
     c.nr_cpu_ids = 2;
     c.blimit = blimit;
@@ -218,7 +226,6 @@ TEST(Barrier, UnregisteredPostersThenBarrier) {
     ASSERT_TRUE(made.ok()) << made.status();
     Rcu& r = **made;
     std::atomic<bool> stop{false};
-    std::atomic<long> d_posted{0}, d_done{0};
     std::thread d([&] {
       for (uint64_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
         r.Call(&(new SlowCountCb{{}, &d_done, i % 8 == 0})->head, SlowCountCb::Run);
@@ -230,30 +237,25 @@ TEST(Barrier, UnregisteredPostersThenBarrier) {
       while (!stop.load(std::memory_order_relaxed)) r.Barrier();
     };
     std::thread e(barriers), f(barriers);
-    constexpr int kRounds = 150;
-    constexpr int kPosters = 3;
-    constexpr int kPerPoster = 40;
     int failures = 0;
     for (int round = 0; round < kRounds && failures < 3; ++round) {
-      std::atomic<long> done{0};
+      std::atomic<long>* round_done = &done[round];
       std::vector<std::thread> posters;
       for (int p = 0; p < kPosters; ++p) {
-        posters.emplace_back([&r, &done, p, round] {
+        posters.emplace_back([&r, round_done, p, round] {
           for (int i = 0; i < kPerPoster; ++i) {
             const bool slow = (i + p + round) % 8 == 0;
-            r.Call(&(new SlowCountCb{{}, &done, slow})->head, SlowCountCb::Run);
+            r.Call(&(new SlowCountCb{{}, round_done, slow})->head, SlowCountCb::Run);
           }
         });
       }
       for (std::thread& t : posters) t.join();
       r.Barrier();
-      const long n = done.load(std::memory_order_relaxed);
+      const long n = round_done->load(std::memory_order_relaxed);
       if (n != kPosters * kPerPoster) {
         ++failures;
         ADD_FAILURE() << "round " << round << ": Barrier() returned with "
                       << kPosters * kPerPoster - n << " callbacks not done";
-        // Let them finish before `done` goes out of scope.
-        while (done.load() != kPosters * kPerPoster) std::this_thread::yield();
       }
     }
     stop.store(true);
