@@ -203,7 +203,8 @@ struct SlowCountCb {
 //   so later ones queue behind it), then exit and are joined.
 //   Thread D, also unregistered, posts callbacks all along (the other
 //   modules and the hook thread).
-//   Threads E and F call Barrier() over and over (other barrier callers).
+//   Threads E and F call Barrier() over and over (other barrier callers),
+//   each checking that D's callbacks posted before it began have run.
 //   The main thread, once A..C are joined, calls Barrier() and checks that
 //   every callback A..C posted has run to its end.
 // A barrier often finds a vCPU whose lists are empty while its thread is
@@ -233,8 +234,13 @@ TEST(Barrier, UnregisteredPostersThenBarrier) {
         if (i % 4 == 0) std::this_thread::sleep_for(50us);
       }
     });
+    std::atomic<int> early{0};
     auto barriers = [&] {
-      while (!stop.load(std::memory_order_relaxed)) r.Barrier();
+      while (!stop.load(std::memory_order_relaxed)) {
+        const long before = d_posted.load();
+        r.Barrier();
+        if (d_done.load() < before) early.fetch_add(1);
+      }
     };
     std::thread e(barriers), f(barriers);
     int failures = 0;
@@ -264,6 +270,8 @@ TEST(Barrier, UnregisteredPostersThenBarrier) {
     f.join();
     r.Barrier();
     EXPECT_EQ(d_done.load(), d_posted.load());
+    EXPECT_EQ(early.load(), 0) << "a concurrent Barrier() returned before "
+                                  "thread D's earlier callbacks had run";
   }
 }
 
