@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "rcu/internal/test_util.h"
 #include "rcu/tree.h"
 
@@ -175,6 +177,101 @@ TEST(Barrier, FromCallbackHeavyLoadRepeatedly) {
     }
     r->Barrier();
     EXPECT_EQ(ran.load() - before, 20000);
+  }
+}
+
+// A heap callback that counts itself done as its very last action, after
+// an optional sleep: a Barrier() that returned while it was queued, or
+// while it was still running, finds it uncounted.
+struct SlowCountCb {
+  RcuHead head;
+  std::atomic<long>* done;
+  bool slow;
+  static void Run(RcuHead* h) {
+    auto* c = reinterpret_cast<SlowCountCb*>(h);
+    if (c->slow) std::this_thread::sleep_for(100us);
+    std::atomic<long>* d = c->done;
+    delete c;
+    // Relaxed: Barrier() orders the callback before its return.
+    d->fetch_add(1, std::memory_order_relaxed);
+  }
+};
+
+// The module-unload sequence on a 2-vCPU instance whose posters are not
+// registered with it (Call() picks their vCPU round-robin), repeated:
+//   Threads A..C post heap callbacks (one in 8 sleeps inside the callback,
+//   so later ones queue behind it), then exit and are joined.
+//   Thread D, also unregistered, posts callbacks all along (the other
+//   modules and the hook thread).
+//   Threads E and F call Barrier() over and over (other barrier callers),
+//   each checking that D's callbacks posted before it began have run.
+//   The main thread, once A..C are joined, calls Barrier() and checks that
+//   every callback A..C posted has run to its end.
+// A barrier often finds a vCPU whose lists are empty while its thread is
+// still invoking an extracted batch; with blimit 3 that thread also lowers
+// the vCPU's count mid-batch.
+TEST(Barrier, UnregisteredPostersThenBarrier) {
+  for (const int blimit : {1000, 3}) {
+    SCOPED_TRACE(absl::StrCat("blimit ", blimit));
+    constexpr int kRounds = 150;
+    constexpr int kPosters = 3;
+    constexpr int kPerPoster = 40;
+    // Counts, declared before the instance so that they outlive every
+    // callback, also ones a wrong Barrier() left behind.
+    std::vector<std::atomic<long>> done(kRounds);
+    std::atomic<long> d_posted{0}, d_done{0};
+    Config c;
+    c.nr_cpu_ids = 2;
+    c.blimit = blimit;
+    absl::StatusOr<std::unique_ptr<Rcu>> made = Rcu::Create(c);
+    ASSERT_TRUE(made.ok()) << made.status();
+    Rcu& r = **made;
+    std::atomic<bool> stop{false};
+    std::thread d([&] {
+      for (uint64_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
+        r.Call(&(new SlowCountCb{{}, &d_done, i % 8 == 0})->head, SlowCountCb::Run);
+        d_posted.fetch_add(1, std::memory_order_relaxed);
+        if (i % 4 == 0) std::this_thread::sleep_for(50us);
+      }
+    });
+    std::atomic<int> early{0};
+    auto barriers = [&] {
+      while (!stop.load(std::memory_order_relaxed)) {
+        const long before = d_posted.load();
+        r.Barrier();
+        if (d_done.load() < before) early.fetch_add(1);
+      }
+    };
+    std::thread e(barriers), f(barriers);
+    int failures = 0;
+    for (int round = 0; round < kRounds && failures < 3; ++round) {
+      std::atomic<long>* round_done = &done[round];
+      std::vector<std::thread> posters;
+      for (int p = 0; p < kPosters; ++p) {
+        posters.emplace_back([&r, round_done, p, round] {
+          for (int i = 0; i < kPerPoster; ++i) {
+            const bool slow = (i + p + round) % 8 == 0;
+            r.Call(&(new SlowCountCb{{}, round_done, slow})->head, SlowCountCb::Run);
+          }
+        });
+      }
+      for (std::thread& t : posters) t.join();
+      r.Barrier();
+      const long n = round_done->load(std::memory_order_relaxed);
+      if (n != kPosters * kPerPoster) {
+        ++failures;
+        ADD_FAILURE() << "round " << round << ": Barrier() returned with "
+                      << kPosters * kPerPoster - n << " callbacks not done";
+      }
+    }
+    stop.store(true);
+    d.join();
+    e.join();
+    f.join();
+    r.Barrier();
+    EXPECT_EQ(d_done.load(), d_posted.load());
+    EXPECT_EQ(early.load(), 0) << "a concurrent Barrier() returned before "
+                                  "thread D's earlier callbacks had run";
   }
 }
 
