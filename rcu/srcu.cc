@@ -555,7 +555,8 @@ using internal::MutexLock;
 using internal::SrcuData;
 using internal::SrcuState;
 
-absl::StatusOr<std::unique_ptr<SrcuDomain>> SrcuDomain::Create(const Config& config) {
+absl::StatusOr<std::unique_ptr<SrcuDomain>> SrcuDomain::Create(const Config& config,
+                                                               std::string_view name) {
   if (absl::Status s = config.Validate(); !s.ok()) return s;
   Config c = config.Resolved();
   absl::StatusOr<Geometry> g =
@@ -563,6 +564,7 @@ absl::StatusOr<std::unique_ptr<SrcuDomain>> SrcuDomain::Create(const Config& con
   if (!g.ok()) return g.status();
   std::unique_ptr<SrcuDomain> d(new SrcuDomain(std::make_unique<SrcuState>(c, *std::move(g))));
   d->config_ = std::make_unique<Config>(c);
+  d->config_->name = std::string(name);  // validated above; names nothing else
   d->name_ = d->config_->name.c_str();
   return d;
 }

@@ -142,6 +142,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -179,10 +180,11 @@ class SrcuDomain {
   // Named `name` (a string that outlives the domain, e.g. a literal).
   constexpr explicit SrcuDomain(const char* name) : name_(name) {}
   // A domain with the geometry of `config` (nr_cpu_ids, fanout,
-  // fanout_leaf, fanout_exact; initial_gp_seq), named config.name in
-  // lockdep-RCU splats. InvalidArgument names the bad field, as
-  // Config::Validate().
-  static absl::StatusOr<std::unique_ptr<SrcuDomain>> Create(const Config& config);
+  // fanout_leaf, fanout_exact; initial_gp_seq; its name names nothing),
+  // named `name` (copied) in lockdep-RCU splats. InvalidArgument names the
+  // bad field, as Config::Validate().
+  static absl::StatusOr<std::unique_ptr<SrcuDomain>> Create(const Config& config,
+                                                            std::string_view name = "srcu");
   // See the file comment.
   ~SrcuDomain();
   SrcuDomain(const SrcuDomain&) = delete;

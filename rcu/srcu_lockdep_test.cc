@@ -62,8 +62,7 @@ class SrcuLockdep : public ::testing::Test {
 std::unique_ptr<SrcuDomain> MakeDomain(const char* name) {
   Config c;
   c.nr_cpu_ids = 4;
-  c.name = name;
-  auto d = SrcuDomain::Create(c);
+  auto d = SrcuDomain::Create(c, name);
   return d.ok() ? *std::move(d) : nullptr;
 }
 
