@@ -617,12 +617,16 @@ SrcuState* SrcuDomain::BuildState() {
 }
 
 int SrcuDomain::ReadLock(SourceLocation site) {
-  const int idx = internal::LockOn(State());
-  if (lockdep::Enabled()) [[unlikely]] {
-    const uint32_t id = lockdep::Acquire(this, name_, lockdep::Kind::kSrcuReader, site);
-    return idx | static_cast<int>(id << 1);
-  }
-  return idx;
+  SrcuState* st = State();
+  if (lockdep::Enabled()) [[unlikely]] return ReadLockRecorded(st, site);
+  return internal::LockOn(st);
+}
+
+[[gnu::noinline, gnu::cold]] int SrcuDomain::ReadLockRecorded(SrcuState* st,
+                                                             SourceLocation site) {
+  const int idx = internal::LockOn(st);
+  const uint32_t id = lockdep::Acquire(this, name_, lockdep::Kind::kSrcuReader, site);
+  return idx | static_cast<int>(id << 1);
 }
 
 void SrcuDomain::ReadUnlock(int idx) {
@@ -630,9 +634,14 @@ void SrcuDomain::ReadUnlock(int idx) {
   RCU_CHECK(st != nullptr, "SrcuDomain::ReadUnlock without ReadLock");
   RCU_DCHECK(idx >= 0, "SrcuDomain::ReadUnlock: bad index");
   // An id above the index: lockdep recorded this reader (whether or not it
-  // is still enabled), and that entry goes, on whichever thread's list.
-  if (idx > 1) [[unlikely]]
-    lockdep::Release(this, static_cast<uint32_t>(idx) >> 1);
+  // is still enabled).
+  if (idx > 1) [[unlikely]] return ReadUnlockRecorded(st, idx);
+  internal::UnlockOn(st, idx);
+}
+
+[[gnu::noinline, gnu::cold]] void SrcuDomain::ReadUnlockRecorded(SrcuState* st, int idx) {
+  // That very entry goes, on whichever thread's list it is.
+  lockdep::Release(this, static_cast<uint32_t>(idx) >> 1);
   internal::UnlockOn(st, idx & 1);
 }
 

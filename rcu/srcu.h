@@ -252,6 +252,10 @@ class SrcuDomain {
   explicit SrcuDomain(std::unique_ptr<internal::SrcuState> state);
   internal::SrcuState* State();
   internal::SrcuState* BuildState();
+  // ReadLock()/ReadUnlock() of a reader lockdep records; out of line and
+  // tail-called, so the unrecorded path needs no stack frame.
+  int ReadLockRecorded(internal::SrcuState* st, SourceLocation site);
+  void ReadUnlockRecorded(internal::SrcuState* st, int idx);
   // Synchronize()/Barrier() misuse checks (lockdep enabled).
   void CheckWaitAllowed(const char* what, const SourceLocation& site) const;
   // Outstanding() of `st`, with a splat when readers are inside.
