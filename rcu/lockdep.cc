@@ -334,6 +334,14 @@ void ReleaseImpl(const void* lock, uint32_t id) {
 }  // namespace
 
 void Release(const void* lock) { ReleaseImpl(lock, 0); }
+
+void ForgetLock(const void* lock) {
+  MutexLock l(g_registry_mu);
+  for (ThreadLocks* t = g_registry; t != nullptr; t = t->next) {
+    while (RemoveFrom(t, lock)) {
+    }
+  }
+}
 void Release(const void* lock, uint32_t id) {
   RCU_DCHECK(id != 0, "lockdep::Release: entry id 0");
   ReleaseImpl(lock, id);

@@ -226,6 +226,11 @@ void Release(const void* lock);
 // Removes the entry `id` of `lock` (Acquire()'s result) from whichever
 // thread's list holds it; ignored when none does (the owner exited).
 void Release(const void* lock, uint32_t id);
+// Removes every entry for `lock` from every thread's list: `lock` is being
+// destroyed while held (a bug its owner reports), and its entries must
+// neither outlive its name nor stand for a later lock at the same address
+// (the kernel's lockdep_free_key_range()).
+void ForgetLock(const void* lock);
 // True when the calling thread's list has an entry for `lock`. Always
 // false when compiled out or never enabled.
 bool IsHeld(const void* lock);

@@ -581,6 +581,8 @@ SrcuDomain::~SrcuDomain() {
   if (!out.empty()) {
     // Readers or callbacks may still touch it: leak it, never free it.
     std::fprintf(stderr, "srcu: domain destroyed with %s; its state is leaked\n", out.c_str());
+    // Its readers' held-locks entries name it and can never be released.
+    lockdep::ForgetLock(this);
     return;
   }
   state_.store(nullptr, std::memory_order_relaxed);

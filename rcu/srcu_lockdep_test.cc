@@ -300,6 +300,28 @@ TEST_F(SrcuLockdep, CleanupWithReadersActiveSplats) {
   EXPECT_EQ(Splats(), 1u);
 }
 
+// A domain destroyed with a reader inside splats (listing the reader) and
+// drops the reader's entry: no later splat reads its freed name (ASan), and
+// a new domain at the same address is not held (it would abort in
+// Synchronize()).
+TEST_F(SrcuLockdep, DestroyedWithReaderInsideForgetsItsEntriesBug) {
+  auto d = MakeDomain("dom_leaked");
+  (void)d->ReadLock();
+  d.reset();
+  ASSERT_EQ(Splats(), 1u);
+  EXPECT_THAT(Last(), HasSubstr("SrcuDomain dom_leaked cleaned up with 1 reader(s) active!"));
+  EXPECT_THAT(Last(), HasSubstr(" (dom_leaked){srcu reader}, at: "));
+  EXPECT_EQ(lockdep::HeldCount(), 0);
+  lockdep::Check(false, "after the domain is gone");
+  ASSERT_EQ(Splats(), 2u);
+  EXPECT_THAT(Last(), HasSubstr("no locks held by "));
+  for (int i = 0; i < 4; ++i) {
+    auto e = MakeDomain("dom_next");
+    EXPECT_FALSE(e->ReadLockHeld());
+    e->Synchronize();
+  }
+}
+
 // Callbacks queued, no reader: refused (or freed, once they ran), never
 // with a splat.
 TEST_F(SrcuLockdep, CleanupWithCallbacksOnlyDoesNotSplat) {
