@@ -47,6 +47,7 @@ struct Entry {
   const char* name;
   Kind kind;
   SourceLocation site;
+  uint32_t id;
 };
 
 // One thread's held-locks list. Invariant: `held` lists, oldest first,
@@ -69,6 +70,8 @@ Mutex g_splat_mu;
 Sink* g_sink ABSL_GUARDED_BY(g_splat_mu) = nullptr;
 std::set<std::string>* g_warned_sites ABSL_GUARDED_BY(g_splat_mu) = nullptr;
 std::atomic<uint64_t> g_splats{0};
+// The next entry id (Acquire()); relaxed: only uniqueness matters.
+std::atomic<uint32_t> g_next_id{0};
 
 // The calling thread's list; trivial TLS, so it stays readable during
 // thread exit after the holder below is destroyed (then it is null).
@@ -111,11 +114,12 @@ ThreadLocks* Mine() {
   return t;
 }
 
-// Removes the newest entry for `lock` from `t`; true if there was one.
-bool RemoveFrom(ThreadLocks* t, const void* lock) {
+// Removes the newest entry for `lock` (with id `id`, unless 0) from `t`;
+// true if there was one.
+bool RemoveFrom(ThreadLocks* t, const void* lock, uint32_t id = 0) {
   MutexLock l(t->mu);
   for (size_t i = t->held.size(); i-- > 0;) {
-    if (t->held[i].lock == lock) {
+    if (t->held[i].lock == lock && (id == 0 || t->held[i].id == id)) {
       t->held.erase(t->held.begin() + static_cast<ptrdiff_t>(i));
       return true;
     }
@@ -270,8 +274,9 @@ void Splat(std::string_view message, SourceLocation site, int slot) {
   Deliver(text);
 }
 
-void IllegalWaitInReader(const char* what, const SourceLocation& site) {
-  std::string msg = fmt::format("Illegal {} in RCU read-side critical section", what);
+void IllegalWaitInReader(const char* what, const SourceLocation& site,
+                         const char* section) {
+  std::string msg = fmt::format("Illegal {} in {} read-side critical section", what, section);
   if (Enabled()) Splat(msg, site, -1);
   // Waiting for a grace period from inside one never returns.
   rcu::internal::WarnFailed(site.file_name(), static_cast<int>(site.line()),
@@ -307,20 +312,39 @@ Sink SetSink(Sink sink) {
   return old;
 }
 
-void Acquire(const void* lock, const char* name, Kind kind,
-             SourceLocation site) {
+uint32_t Acquire(const void* lock, const char* name, Kind kind,
+                 SourceLocation site) {
+  const uint32_t id =
+      g_next_id.fetch_add(1, std::memory_order_relaxed) % kMaxEntryId + 1;
   ThreadLocks* t = Mine();
   MutexLock l(t->mu);
-  t->held.push_back(Entry{lock, name, kind, site});
+  t->held.push_back(Entry{lock, name, kind, site, id});
+  return id;
 }
 
-void Release(const void* lock) {
-  if (ThreadLocks* t = tls_locks; t != nullptr && RemoveFrom(t, lock)) return;
+namespace {
+void ReleaseImpl(const void* lock, uint32_t id) {
+  if (ThreadLocks* t = tls_locks; t != nullptr && RemoveFrom(t, lock, id)) return;
   // Released by another thread than the one that took it (SRCU).
   MutexLock l(g_registry_mu);
   for (ThreadLocks* t = g_registry; t != nullptr; t = t->next) {
-    if (RemoveFrom(t, lock)) return;
+    if (RemoveFrom(t, lock, id)) return;
   }
+}
+}  // namespace
+
+void Release(const void* lock) { ReleaseImpl(lock, 0); }
+
+void ForgetLock(const void* lock) {
+  MutexLock l(g_registry_mu);
+  for (ThreadLocks* t = g_registry; t != nullptr; t = t->next) {
+    while (RemoveFrom(t, lock)) {
+    }
+  }
+}
+void Release(const void* lock, uint32_t id) {
+  RCU_DCHECK(id != 0, "lockdep::Release: entry id 0");
+  ReleaseImpl(lock, id);
 }
 
 bool IsHeld(const void* lock) {

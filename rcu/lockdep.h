@@ -64,7 +64,12 @@
 // thread's list (SRCU allows unlocking on another thread); an entry found
 // nowhere (lockdep was switched on after the Acquire would have happened)
 // is ignored. Every thread's list is reachable from the others under its
-// own lock, and the threads' lists under a registry lock.
+// own lock, and the threads' lists under a registry lock. Release(lock)
+// removes the newest entry for `lock`, the releasing thread's first: when
+// several threads hold entries for one lock and the release may come from
+// any of them, the entry is ambiguous; Acquire()'s result names it, and
+// Release(lock, id) removes exactly that entry (SrcuDomain passes it
+// through its reader index).
 //
 // Costs (release build, g++ 12 -O3, shared 2-core VM; rcu/bench/README.md,
 // "Lockdep"). Instructions per call by callgrind, time per Dereference()
@@ -158,10 +163,11 @@ void Splat(std::string_view message, SourceLocation site,
 // The splat's text (without the once-per-site filter); for tests.
 std::string FormatSplat(std::string_view message,
                         const SourceLocation& site, int slot);
-// "Illegal <what> in RCU read-side critical section": splats (when
+// "Illegal <what> in <section> read-side critical section": splats (when
 // enabled), then aborts: the caller would wait for itself forever.
 [[noreturn]] void IllegalWaitInReader(const char* what,
-                                      const SourceLocation& site);
+                                      const SourceLocation& site,
+                                      const char* section = "RCU");
 // Removes the calling thread's newest entry for `lock`, looking at no
 // other thread (exclusive locks: the holder always releases).
 void ReleaseLocal(const void* lock);
@@ -207,12 +213,24 @@ inline void Check(bool ok, const char* message,
 // Records that the calling thread took `lock` (named `name`, a string
 // that outlives the entry) at `site`. Call only when Enabled(). Nested
 // entries for the same lock (recursive readers) are separate entries.
-void Acquire(const void* lock, const char* name, Kind kind,
-             SourceLocation site = SourceLocation::current());
+// Returns the entry's id, in [1, kMaxEntryId]; ids are handed out in turn
+// and wrap, so two entries alive at once share one only after kMaxEntryId
+// Acquire()s in between.
+uint32_t Acquire(const void* lock, const char* name, Kind kind,
+                 SourceLocation site = SourceLocation::current());
+inline constexpr uint32_t kMaxEntryId = (1u << 30) - 1;
 // Removes the newest entry for `lock`: the calling thread's, or else any
 // thread's (see the file comment). Safe to call when the Acquire was
 // skipped.
 void Release(const void* lock);
+// Removes the entry `id` of `lock` (Acquire()'s result) from whichever
+// thread's list holds it; ignored when none does (the owner exited).
+void Release(const void* lock, uint32_t id);
+// Removes every entry for `lock` from every thread's list: `lock` is being
+// destroyed while held (a bug its owner reports), and its entries must
+// neither outlive its name nor stand for a later lock at the same address
+// (the kernel's lockdep_free_key_range()).
+void ForgetLock(const void* lock);
 // True when the calling thread's list has an entry for `lock`. Always
 // false when compiled out or never enabled.
 bool IsHeld(const void* lock);

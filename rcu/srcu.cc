@@ -20,6 +20,7 @@
 #include "rcu/geometry.h"
 #include "rcu/internal/debug.h"
 #include "rcu/internal/mutex.h"
+#include "rcu/lockdep.h"
 #include "rcu/rcu.h"
 #include "rcu/reader.h"
 #include "rcu/seq.h"
@@ -513,8 +514,9 @@ void SyncCallback(RcuHead* head) {
   w->cv.NotifyAll();
 }
 
-// Counts readers and callbacks outstanding; empty when none.
-std::string Outstanding(SrcuState* st) {
+// Counts readers and callbacks outstanding; empty when none. `*readers_out`
+// (if not null) receives the readers inside.
+std::string Outstanding(SrcuState* st, uint64_t* readers_out = nullptr) {
   uint64_t readers = 0;
   long cbs = 0;
   for (int idx = 0; idx < 2; ++idx) {
@@ -525,6 +527,7 @@ std::string Outstanding(SrcuState* st) {
     for (int c = 0; c < st->nr; ++c) k += st->sdp[c].locks[idx].load(kSumLoadOrder);
     readers += k - u;
   }
+  if (readers_out != nullptr) *readers_out = readers;
   for (int c = 0; c < st->nr; ++c) cbs += QueuedLockless(st->sdp[c]);
   bool gp_pending;
   {
@@ -552,7 +555,8 @@ using internal::MutexLock;
 using internal::SrcuData;
 using internal::SrcuState;
 
-absl::StatusOr<std::unique_ptr<SrcuDomain>> SrcuDomain::Create(const Config& config) {
+absl::StatusOr<std::unique_ptr<SrcuDomain>> SrcuDomain::Create(const Config& config,
+                                                               std::string_view name) {
   if (absl::Status s = config.Validate(); !s.ok()) return s;
   Config c = config.Resolved();
   absl::StatusOr<Geometry> g =
@@ -560,6 +564,8 @@ absl::StatusOr<std::unique_ptr<SrcuDomain>> SrcuDomain::Create(const Config& con
   if (!g.ok()) return g.status();
   std::unique_ptr<SrcuDomain> d(new SrcuDomain(std::make_unique<SrcuState>(c, *std::move(g))));
   d->config_ = std::make_unique<Config>(c);
+  d->config_->name = std::string(name);  // validated above; names nothing else
+  d->name_ = d->config_->name.c_str();
   return d;
 }
 
@@ -571,10 +577,12 @@ SrcuDomain::~SrcuDomain() {
   SrcuState* st = state_.load(std::memory_order_acquire);
   if (st == nullptr) return;
   internal::GpWorker::Get().Detach(st);
-  std::string out = internal::Outstanding(st);
+  std::string out = CheckOutstanding(st, SourceLocation::current());
   if (!out.empty()) {
     // Readers or callbacks may still touch it: leak it, never free it.
     std::fprintf(stderr, "srcu: domain destroyed with %s; its state is leaked\n", out.c_str());
+    // Its readers' held-locks entries name it and can never be released.
+    lockdep::ForgetLock(this);
     return;
   }
   state_.store(nullptr, std::memory_order_relaxed);
@@ -610,12 +618,62 @@ SrcuState* SrcuDomain::BuildState() {
   return s;
 }
 
-int SrcuDomain::ReadLock() { return internal::LockOn(State()); }
+int SrcuDomain::ReadLock(SourceLocation site) {
+  SrcuState* st = State();
+  if (lockdep::Enabled()) [[unlikely]] return ReadLockRecorded(st, site);
+  return internal::LockOn(st);
+}
+
+[[gnu::noinline, gnu::cold]] int SrcuDomain::ReadLockRecorded(SrcuState* st,
+                                                             SourceLocation site) {
+  const int idx = internal::LockOn(st);
+  const uint32_t id = lockdep::Acquire(this, name_, lockdep::Kind::kSrcuReader, site);
+  return idx | static_cast<int>(id << 1);
+}
 
 void SrcuDomain::ReadUnlock(int idx) {
   SrcuState* st = state_.load(std::memory_order_acquire);
   RCU_CHECK(st != nullptr, "SrcuDomain::ReadUnlock without ReadLock");
+  RCU_DCHECK(idx >= 0, "SrcuDomain::ReadUnlock: bad index");
+  // An id above the index: lockdep recorded this reader (whether or not it
+  // is still enabled).
+  if (idx > 1) [[unlikely]] return ReadUnlockRecorded(st, idx);
   internal::UnlockOn(st, idx);
+}
+
+[[gnu::noinline, gnu::cold]] void SrcuDomain::ReadUnlockRecorded(SrcuState* st, int idx) {
+  // That very entry goes, on whichever thread's list it is.
+  lockdep::Release(this, static_cast<uint32_t>(idx) >> 1);
+  internal::UnlockOn(st, idx & 1);
+}
+
+bool SrcuDomain::ReadLockHeld() const {
+  if (!lockdep::Enabled()) return true;
+  return lockdep::IsHeld(this);
+}
+
+void SrcuDomain::CheckWaitAllowed(const char* what, const SourceLocation& site) const {
+  if (!lockdep::Enabled()) return;
+  // It would wait for a grace period that waits for the caller.
+  if (lockdep::IsHeld(this))
+    lockdep::internal::IllegalWaitInReader(what, site, "same-domain SRCU");
+  // No deadlock (SRCU grace periods ignore rcu readers), but a blocking
+  // wait inside an rcu reader holds up the rcu instance's grace periods.
+  if (rcu::ReadLockHeld()) {
+    lockdep::internal::Splat(
+        absl::StrCat("Illegal ", what, " in RCU read-side critical section"), site);
+  }
+}
+
+std::string SrcuDomain::CheckOutstanding(SrcuState* st, const SourceLocation& site) const {
+  uint64_t readers = 0;
+  std::string out = internal::Outstanding(st, &readers);
+  if (readers != 0 && lockdep::Enabled()) {
+    lockdep::internal::Splat(
+        absl::StrFormat("SrcuDomain %s cleaned up with %d reader(s) active", name_, readers),
+        site);
+  }
+  return out;
 }
 
 void SrcuDomain::Call(RcuHead* head, RcuCallback func) {
@@ -638,10 +696,17 @@ void SyncImpl(SrcuState* st, bool exp) {
 }
 }  // namespace
 
-void SrcuDomain::Synchronize() { SyncImpl(State(), false); }
-void SrcuDomain::SynchronizeExpedited() { SyncImpl(State(), true); }
+void SrcuDomain::Synchronize(SourceLocation site) {
+  CheckWaitAllowed("SrcuDomain::Synchronize()", site);
+  SyncImpl(State(), false);
+}
+void SrcuDomain::SynchronizeExpedited(SourceLocation site) {
+  CheckWaitAllowed("SrcuDomain::SynchronizeExpedited()", site);
+  SyncImpl(State(), true);
+}
 
-void SrcuDomain::Barrier() {
+void SrcuDomain::Barrier(SourceLocation site) {
+  CheckWaitAllowed("SrcuDomain::Barrier()", site);
   SrcuState* st = State();
   // Orders the caller's earlier Call()s before the snapshot.
   std::atomic_thread_fence(std::memory_order_seq_cst);
@@ -714,7 +779,7 @@ bool SrcuDomain::PollState(uint64_t cookie) {
   return done;
 }
 
-absl::Status SrcuDomain::Cleanup() {
+absl::Status SrcuDomain::Cleanup(SourceLocation site) {
   MutexLock l(internal::InitMu());
   SrcuState* st = state_.load(std::memory_order_acquire);
   if (st == nullptr) return absl::OkStatus();
@@ -722,7 +787,7 @@ absl::Status SrcuDomain::Cleanup() {
   // that woke the last waiter (its callback counts stay on the lists until
   // then).
   internal::GpWorker::Get().Detach(st);
-  std::string out = internal::Outstanding(st);
+  std::string out = CheckOutstanding(st, site);
   if (!out.empty()) {
     internal::GpWorker::Get().Kick(st, 0);  // resume whatever is pending
     return absl::FailedPreconditionError(

@@ -95,6 +95,30 @@
 // the same domain, or inside a callback, deadlock; so does a callback that
 // calls Cleanup() on, or destroys, its own domain.
 //
+// Lockdep-RCU (lockdep.h). When it is enabled, ReadLock() puts the reader
+// on the thread's held-locks list, as "<name> {srcu reader}" with the
+// caller's file:line, and ReadUnlock() takes that very entry off, on
+// whichever thread it ends (the entry's id travels in the bits of the
+// reader index above bit 0). ReadLockHeld() asks the list; the checked
+// accessors below use it:
+//
+//   int idx = g_srcu.ReadLock();
+//   Foo* f = rcu::SrcuDereference(gp, g_srcu);    // splats outside a
+//   g_srcu.ReadUnlock(idx);                       // g_srcu reader
+//   Foo* u = rcu::SrcuDereferenceCheck(gp, g_srcu, mu.IsHeld());
+//
+// A reader of another domain or of an rcu instance does not make them
+// legal (nor does an SRCU reader make rcu::Dereference() legal). Also
+// reported: Synchronize(), SynchronizeExpedited() or Barrier() inside a
+// reader of the same domain ("Illegal SrcuDomain::Synchronize() in
+// same-domain SRCU read-side critical section", then abort: it would wait
+// for itself forever) or inside a reader of the default rcu instance
+// (splat only: a blocking wait in an rcu reader holds up rcu grace
+// periods), and Cleanup() or destruction with readers inside ("SrcuDomain
+// <name> cleaned up with N reader(s) active", besides the refusal). With
+// lockdep off, the read side pays a flag test in ReadLock() and a test of
+// the index in ReadUnlock().
+//
 // Costs, measured with rcu/bench/rcu_bench (release build, 2-core 2.1 GHz
 // VM, medians of interleaved repetitions; rcu/bench/README.md, "SRCU"; our
 // rcu and liburcu urcu-memb in the same run):
@@ -118,10 +142,13 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "rcu/config.h"
+#include "rcu/lockdep.h"
+#include "rcu/rcu.h"
 #include "rcu/segcblist.h"
 
 namespace rcu {
@@ -148,33 +175,51 @@ class SrcuDomain {
  public:
   // A domain whose state is built at first use (see the file comment).
   // constexpr: namespace-scope domains are constant-initialized.
+  // Named "srcu" in lockdep-RCU splats.
   constexpr SrcuDomain() = default;
+  // Named `name` (a string that outlives the domain, e.g. a literal).
+  constexpr explicit SrcuDomain(const char* name) : name_(name) {}
   // A domain with the geometry of `config` (nr_cpu_ids, fanout,
-  // fanout_leaf, fanout_exact; initial_gp_seq; name names nothing else).
-  // InvalidArgument names the bad field, as Config::Validate().
-  static absl::StatusOr<std::unique_ptr<SrcuDomain>> Create(const Config& config);
+  // fanout_leaf, fanout_exact; initial_gp_seq; its name names nothing),
+  // named `name` (copied) in lockdep-RCU splats. InvalidArgument names the
+  // bad field, as Config::Validate().
+  static absl::StatusOr<std::unique_ptr<SrcuDomain>> Create(const Config& config,
+                                                            std::string_view name = "srcu");
   // See the file comment.
   ~SrcuDomain();
   SrcuDomain(const SrcuDomain&) = delete;
   SrcuDomain& operator=(const SrcuDomain&) = delete;
 
-  // Enters a read-side critical section; pass the result to ReadUnlock().
+  // Enters a read-side critical section; pass the result, unchanged, to
+  // ReadUnlock(). The result is opaque: the reader index (0 or 1) in bit 0,
+  // lockdep-RCU's entry id above it when lockdep recorded the reader.
   // Nestable; legal on any thread; may block inside.
-  int ReadLock();
+  int ReadLock(SourceLocation site = SourceLocation::current());
   // Leaves the critical section that returned `idx`; legal on another
   // thread or vCPU than the ReadLock().
   void ReadUnlock(int idx);
+  // True when the calling thread is inside a read-side critical section of
+  // this domain, as far as lockdep-RCU knows: with lockdep enabled, when
+  // the thread's held-locks list has one of its readers (a reader begun
+  // before lockdep was switched on is not there); with lockdep off or
+  // compiled out, always true (the kernel's srcu_read_lock_held()), so
+  // that a check built on it never fires without lockdep.
+  bool ReadLockHeld() const;
+  // The name splats give this domain's readers.
+  const char* name() const { return name_; }
 
   // Waits until every critical section that began before the call ended.
-  void Synchronize();
+  // Inside a reader of this domain: a lockdep splat naming `site`, then
+  // abort (see the file comment); the same for the two below.
+  void Synchronize(SourceLocation site = SourceLocation::current());
   // The same, with the grace-period thread checking for readers without
   // delay between attempts.
-  void SynchronizeExpedited();
+  void SynchronizeExpedited(SourceLocation site = SourceLocation::current());
   // Runs func(head) on the grace-period thread after a grace period.
   // Callbacks queued on one vCPU run in order.
   void Call(RcuHead* head, RcuCallback func);
   // Waits until every callback queued (by any thread) before the call ran.
-  void Barrier();
+  void Barrier(SourceLocation site = SourceLocation::current());
 
   // Polled grace periods: GetState() returns a cookie; PollState(cookie)
   // is true once a full grace period passed since it was taken (cookies
@@ -185,8 +230,9 @@ class SrcuDomain {
   bool PollState(uint64_t cookie);
 
   // Frees the state: FailedPrecondition (naming the readers, callbacks or
-  // grace period outstanding) and nothing freed while any is.
-  absl::Status Cleanup();
+  // grace period outstanding) and nothing freed while any is. Readers
+  // inside also splat (lockdep enabled), naming `site`.
+  absl::Status Cleanup(SourceLocation site = SourceLocation::current());
 
   // Introspection (builds the state if there is none).
   SrcuStats GetStats();
@@ -206,12 +252,55 @@ class SrcuDomain {
   explicit SrcuDomain(std::unique_ptr<internal::SrcuState> state);
   internal::SrcuState* State();
   internal::SrcuState* BuildState();
+  // ReadLock()/ReadUnlock() of a reader lockdep records; out of line and
+  // tail-called, so the unrecorded path needs no stack frame.
+  int ReadLockRecorded(internal::SrcuState* st, SourceLocation site);
+  void ReadUnlockRecorded(internal::SrcuState* st, int idx);
+  // Synchronize()/Barrier() misuse checks (lockdep enabled).
+  void CheckWaitAllowed(const char* what, const SourceLocation& site) const;
+  // Outstanding() of `st`, with a splat when readers are inside.
+  std::string CheckOutstanding(internal::SrcuState* st,
+                               const SourceLocation& site) const;
 
   // Null until first use (static domains) or after Cleanup().
   std::atomic<internal::SrcuState*> state_{nullptr};
   // Create()'s geometry, or null: the first user's.
   std::unique_ptr<Config> config_;
+  // Lockdep-RCU's name for the domain; Create() points it at config_->name.
+  const char* name_ = "srcu";
 };
+
+// ---- SRCU-protected pointers (lockdep.h, rcu.h's accessors). ----
+inline namespace RCU_LOCKDEP_NS {
+
+// Loads `p` for use inside a read-side critical section of `domain`
+// (the kernel's srcu_dereference()): acquire, as rcu::Dereference().
+// Splats, once per call site, when lockdep is enabled and the calling
+// thread holds no reader of `domain`.
+template <typename T>
+T* SrcuDereference(const std::atomic<T*>& p, const SrcuDomain& domain,
+                   SourceLocation site = SourceLocation::current()) {
+  if (lockdep::Enabled()) [[unlikely]]
+    return internal::CheckedLoadSlow(
+        p, domain.ReadLockHeld(), "suspicious SrcuDereference() usage",
+        site, -1, std::memory_order_acquire);
+  return p.load(std::memory_order_acquire);
+}
+// As SrcuDereference(), legal also when `cond` holds (the kernel's
+// srcu_dereference_check()), e.g. SrcuDereferenceCheck(p, d, mu.IsHeld()).
+template <typename T>
+T* SrcuDereferenceCheck(const std::atomic<T*>& p, const SrcuDomain& domain,
+                        bool cond,
+                        SourceLocation site = SourceLocation::current()) {
+  if (lockdep::Enabled()) [[unlikely]]
+    return internal::CheckedLoadSlow(
+        p, cond || domain.ReadLockHeld(),
+        "suspicious SrcuDereferenceCheck() usage", site, -1,
+        std::memory_order_acquire);
+  return p.load(std::memory_order_acquire);
+}
+
+}  // namespace RCU_LOCKDEP_NS
 
 }  // namespace rcu
 

@@ -52,7 +52,6 @@ std::string Array(const A& a) {
 
 std::string JsonSummary(const char* verdict, int exit_code) {
   TortureState& s = T();
-  const TortureOps* ops = s.ops;
   std::vector<std::string> params;
   for (const ParamInfo& r : ParamTable()) {
     std::string v = GetParam(s.p, r.name);
@@ -66,7 +65,7 @@ std::string JsonSummary(const char* verdict, int exit_code) {
   for (int k = 0; k <= kPipeLen; ++k) wc[k] = s.pool.wcount[k].load();
   uint64_t reads = 0;
   for (uint64_t v : pipe) reads += v;
-  uint64_t gps = ops->total_gps != nullptr ? ops->total_gps() - s.start_gps : 0;
+  uint64_t gps = s.end_gps - s.start_gps;
   double secs = static_cast<double>((s.stop_ns ? s.stop_ns : NowNs()) - s.start_ns) / 1e9;
   if (secs <= 0) secs = 1e-9;
   unsigned long ver = s.current_version.load();
@@ -80,8 +79,7 @@ std::string JsonSummary(const char* verdict, int exit_code) {
   out += fmt::format("  \"verdict\": {},\n", Quote(verdict));
   out += fmt::format("  \"exit_code\": {},\n", exit_code);
   out += fmt::format("  \"seed\": {},\n", s.p.seed);
-  out += fmt::format("  \"reader_mode\": {},\n",
-                     Quote(ops->reader_mode != nullptr ? ops->reader_mode() : "unknown"));
+  out += fmt::format("  \"reader_mode\": {},\n", Quote(s.reader_mode));
   out += fmt::format("  \"duration_s\": {:.3f},\n", secs);
   out += fmt::format("  \"params\": {{\n{}\n  }},\n", absl::StrJoin(params, ",\n"));
   out += "  \"counters\": {\n";

@@ -28,6 +28,10 @@
 // in use) and, for srcu-busted, the readers' domain's, so that the cleanup
 // runs every barrier in use, concurrently (torture.h).
 //
+// Lockdep-RCU: the domains are named srcu_ctl (static), srcu_ctld and
+// srcu_ctld_readers in the held-locks lists of splats, and read_lock_held
+// is the readers' domain's ReadLockHeld().
+//
 // Stats line: the kernel's Tree SRCU per-vCPU line, e.g.
 //   srcud-torture: Tree SRCU g-1180 state 8 (SRCU_SIZE_BIG) per-CPU(idx=1):
 //   0(0,1 .) 1(-1,0 C) ... T(0,1)
@@ -51,7 +55,7 @@ static_assert(sizeof(rcu::RcuHead) <= sizeof(TortureHead::impl),
               "rcu::RcuHead must fit in TortureHead::impl");
 
 // The static domain of `srcu` (the kernel's DEFINE_STATIC_SRCU(srcu_ctl)).
-rcu::SrcuDomain g_srcu_static;
+rcu::SrcuDomain g_srcu_static{"srcu_ctl"};
 // srcud's domain, and srcu-busted's two. Written by init()/cleanup() on the
 // main thread while no torture thread exists.
 std::unique_ptr<rcu::SrcuDomain> g_srcu_dyn;
@@ -91,11 +95,13 @@ absl::Status InitVcpus(const Params& p) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<rcu::SrcuDomain>> MakeDomain(const Params& p) {
+// `name`: the domain's name in lockdep-RCU splats.
+absl::StatusOr<std::unique_ptr<rcu::SrcuDomain>> MakeDomain(const Params& p,
+                                                             const char* name) {
   rcu::Config c = VcpuConfig(p);
   c.online_at_start = -1;
   c.name = "srcu";
-  auto d = rcu::SrcuDomain::Create(c);
+  auto d = rcu::SrcuDomain::Create(c, name);
   if (!d.ok()) {
     return absl::InvalidArgumentError(
         fmt::format("bad SRCU configuration: {}", std::string(d.status().message())));
@@ -117,7 +123,7 @@ absl::Status SrcuInit(const Params& p) {
 
 absl::Status SrcudInit(const Params& p) {
   if (absl::Status st = InitVcpus(p); !st.ok()) return st;
-  auto d = MakeDomain(p);
+  auto d = MakeDomain(p, "srcu_ctld");
   if (!d.ok()) return d.status();
   g_srcu_dyn = *std::move(d);
   g_upd = g_read = g_srcu_dyn.get();
@@ -126,7 +132,7 @@ absl::Status SrcudInit(const Params& p) {
 
 absl::Status BustedInit(const Params& p) {
   if (absl::Status st = SrcudInit(p); !st.ok()) return st;
-  auto d = MakeDomain(p);
+  auto d = MakeDomain(p, "srcu_ctld_readers");
   if (!d.ok()) return d.status();
   g_srcu_busted_readers = *std::move(d);
   g_read = g_srcu_busted_readers.get();
@@ -134,11 +140,15 @@ absl::Status BustedInit(const Params& p) {
   return absl::OkStatus();
 }
 
-// cleanup_srcu_struct() for the dynamic domains; the static one stays.
+// cleanup_srcu_struct() for the dynamic domains; the static one stays. Runs
+// before the verdict: a refusal is an error. A polled grace period the
+// writer started and nobody waited for may still be pending after the
+// barriers; Synchronize() lets it end first.
 void CleanupDomain(std::unique_ptr<rcu::SrcuDomain>& d) {
   if (d == nullptr) return;
+  d->Synchronize();
   if (absl::Status st = d->Cleanup(); !st.ok()) {
-    TorOut(fmt::format("!!! cleanup_srcu_struct: {}", std::string(st.message())));
+    TortureError(fmt::format("cleanup_srcu_struct: {}", std::string(st.message())));
     (void)d.release();  // leaked, as its Cleanup() refused to free it
     return;
   }
@@ -183,6 +193,9 @@ void ReadUnlock() {
   }
   g_read->ReadUnlock(tls_idx[--tls_depth]);
 }
+// Whether the thread holds a reader of the domain its readers use (lockdep:
+// --lockdep checks the readers' dereferences against it).
+bool ReadLockHeld() { return g_read->ReadLockHeld(); }
 
 // A preemption point inside a reader: migrate to a random online vCPU (the
 // unlock then counts there), and sometimes sleep (srcu_read_delay()).
@@ -267,6 +280,7 @@ TortureOps MakeOps(const char* name, absl::Status (*init)(const Params&), void (
       .thread_exit = ThreadExit,
       .readlock = ReadLock,
       .readunlock = ReadUnlock,
+      .read_lock_held = ReadLockHeld,
       .preempt = Preempt,
       .get_gp_seq = GpSeq,
       .gp_diff = GpDiff,

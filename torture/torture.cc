@@ -442,6 +442,13 @@ int RunTorture(const Params& p) {
   s.cleanup_step.store("final stats", std::memory_order_relaxed);
   StatsPrint();  // -After- the stats thread is stopped!
   DumpErrSegs();
+  // The flavour's own teardown (freeing its instance, cleanup_srcu_struct())
+  // comes before the verdict, as in the kernel, so that an error it reports
+  // counts; what the JSON summary reads from the flavour is read first.
+  s.end_gps = ops->total_gps != nullptr ? ops->total_gps() : s.start_gps;
+  if (ops->reader_mode != nullptr) s.reader_mode = ops->reader_mode();
+  s.cleanup_step.store("ops cleanup", std::memory_order_relaxed);
+  if (ops->cleanup != nullptr) ops->cleanup();
   LockdepReport();
 
   const char* verdict;
@@ -456,9 +463,7 @@ int RunTorture(const Params& p) {
     verdict = "SUCCESS";
     code = kExitSuccess;
   }
-  s.cleanup_step.store("ops cleanup", std::memory_order_relaxed);
   std::string json = JsonSummary(verdict, code);
-  if (ops->cleanup != nullptr) ops->cleanup();
   PrintModuleParms(fmt::format("End of test: {}", verdict).c_str());
 
   watchdog_done.store(true, std::memory_order_relaxed);

@@ -16,8 +16,9 @@
 //            (coordinator, then callback threads); forward progress;
 //            stall; writer; readers; fake writers; End-test GP state;
 //            stats; fqs; the flavour's barrier ("Wait for all RCU
-//            callbacks to fire"); final stats; reader segment dump; End of
-//            test verdict; ops->cleanup; JSON.
+//            callbacks to fire"); final stats; reader segment dump;
+//            ops->cleanup (its errors count); lockdep-RCU splat count; End
+//            of test verdict; JSON.
 //
 // Thread kinds live one per file: writer.cc, reader.cc, fakewriter.cc,
 // stats.cc, shuffler.cc, stutter.cc, watchdog.cc, fqs.cc, stall.cc,
@@ -211,6 +212,9 @@ struct TortureState {
   int64_t start_ns = 0;
   int64_t stop_ns = 0;  // fullstop set
   uint64_t start_gps = 0;
+  // Read from the flavour for the JSON summary before ops->cleanup.
+  uint64_t end_gps = 0;
+  std::string reader_mode = "unknown";
 };
 
 TortureState& T();
