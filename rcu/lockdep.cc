@@ -127,7 +127,7 @@ bool RemoveFrom(ThreadLocks* t, const void* lock, uint32_t id = 0) {
   return false;
 }
 
-bool InitialEnabled() {
+[[maybe_unused]] bool InitialEnabled() {
   const char* e = std::getenv("RCU_LOCKDEP");
   if (e != nullptr && e[0] != '\0') return std::strcmp(e, "0") != 0;
   return RCU_DEBUG_CHECKS_ENABLED != 0;

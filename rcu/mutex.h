@@ -19,9 +19,13 @@
 // Debian's Abseil is not TSan-instrumented, so TSan could not see the
 // happens-before edges an absl::Mutex creates.
 //
-// Cost (release, rcu/bench): Lock()+Unlock() uncontended is absl::Mutex's
-// plus two relaxed stores and a TLS address; with lockdep on, plus a
-// held-locks list push and pop (see lockdep.h).
+// Cost (release, g++ 12, shared 2-core 2.1 GHz VM; medians of 3 from
+// `rcu_bench --benchmark_filter=Mutex --benchmark_repetitions=3`,
+// rcu/bench/mutex_bench.cc): uncontended Lock()+Unlock()
+//   absl::Mutex alone            63 ns
+//   rcu::Mutex, lockdep off      69-70 ns (two relaxed stores, a TLS address)
+//   rcu::Mutex, lockdep on       123-133 ns (held-locks list push and pop)
+//   IsHeld() by the holder       0.35-0.45 ns
 #ifndef RCU_MUTEX_H_
 #define RCU_MUTEX_H_
 

@@ -5,7 +5,7 @@
 #
 # Idempotent: installs only the Debian packages that are missing (one
 # `apt-get update` when any are), then configures and builds each preset
-# (release, debug, asan, tsan, clang; see CMakePresets.json). A preset
+# (release, debug, asan, tsan, clang, nolockdep; see CMakePresets.json). A preset
 # may name targets after a colon: `clang:rcu,tree_test` builds only those.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,8 +35,8 @@ for spec in "${presets[@]}"; do
     IFS=, read -r -a targets <<< "${spec#*:}"
   fi
   case "$p" in
-    release|debug|asan|tsan|clang) ;;
-    *) echo "setup: unknown preset '$p' (release, debug, asan, tsan, clang)" >&2; exit 64 ;;
+    release|debug|asan|tsan|clang|nolockdep) ;;
+    *) echo "setup: unknown preset '$p' (release, debug, asan, tsan, clang, nolockdep)" >&2; exit 64 ;;
   esac
   [[ -f "build/$p/build.ninja" ]] || cmake --preset "$p" >/dev/null
   if ((${#targets[@]})); then

@@ -6,13 +6,17 @@
 #     under ASan+UBSan with debug checks on;
 #   - the library, its tests and rcutorture compiled by clang with
 #     -Wthread-safety, which checks every ABSL_GUARDED_BY against the locks
-#     actually held.
+#     actually held;
+#   - a release build with lockdep-RCU compiled out (RCU_LOCKDEP=OFF): the
+#     library, rcutorture and the tests that do not need lockdep, so the
+#     switch keeps building and the compiled-out API keeps working.
 # Exits non-zero on any failure. Budget: under 25 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh release tsan asan \
-  clang:rcu,tree_test,preempt_test,barrier_test,stress_test,segcblist_test,hotplug_test,stall_test,srcu_test,lockdep_test,lockdep_off_test,rcutorture
+  clang:rcu,tree_test,preempt_test,barrier_test,stress_test,segcblist_test,hotplug_test,stall_test,srcu_test,lockdep_test,srcu_lockdep_test,lockdep_off_test,rcutorture \
+  nolockdep:rcu,lockdep_off_test,srcu_test,rcutorture
 
 status=0
 run() {
@@ -22,6 +26,7 @@ run() {
 run ctest --preset release -j2 --timeout 600
 run ctest --preset tsan -L concurrency -j2 --timeout 600
 run ctest --preset asan -L concurrency -j2 --timeout 600
+run ctest --preset nolockdep -R '^(lockdep_off_test|srcu_test|torture_lockdep_compiled_out|torture_rcu_short)$' -j2 --timeout 600
 if ((status)); then
   echo "test.sh: FAILED" >&2
 else

@@ -11,7 +11,11 @@ const std::vector<const TortureOps*>& AllOps() {
       &kRcuOps,
       &kBustedNestingOps,
       &kBustedBarrierOps,
+#if !defined(RCU_LOCKDEP) || RCU_LOCKDEP
+      // Its splats are the point: not offered when lockdep-RCU is compiled
+      // out (RCU_LOCKDEP=OFF).
       &kBustedLockdepOps,
+#endif
       &kSrcuOps,
       &kSrcudOps,
       &kSrcuBustedOps,

@@ -170,6 +170,13 @@ absl::Status Sanitize(Params& p) {
     return absl::InvalidArgumentError(
         "bad value 'one-barrier' for module_exit: needs module_domains >= 2");
   }
+#if defined(RCU_LOCKDEP) && !RCU_LOCKDEP
+  if (p.lockdep) {
+    return absl::InvalidArgumentError(
+        "bad value '1' for lockdep: lockdep-RCU is compiled out of this build "
+        "(RCU_LOCKDEP=OFF)");
+  }
+#endif
   if (p.nr_cpus < 0 || p.nr_cpus > 4096) {
     return absl::InvalidArgumentError(
         fmt::format("bad value '{}' for nr_cpus: expected 0..4096", p.nr_cpus));

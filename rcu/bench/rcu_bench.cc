@@ -60,7 +60,7 @@
 //       --toggle-collect=RcuDefaultReadPairOnce
 //       build/release/rcu/bench/rcu_bench --icount=rcu_default --pairs=1000000
 //   (one command line)
-//   (--icount= rcu_default | rcu_instance | rcu_instance_fences | urcu_memb |
+//   (--icount= rcu_default | rcu_instance | rcu_instance_fences | urcu_memb | srcu |
 //    urcu_memb_c | call_rcu | call_urcu; the function to collect is printed
 //    by the binary and listed in README.md.)
 #include <benchmark/benchmark.h>
@@ -81,6 +81,7 @@
 #include "rcu/bench/urcu_side.h"
 #include "rcu/lockdep.h"
 #include "rcu/rcu.h"
+#include "rcu/srcu.h"
 
 // One empty pair each, noinline, for callgrind's --toggle-collect. C linkage
 // so that the collected function's name is exactly the one given.
@@ -90,6 +91,7 @@ void RcuDefaultReadPairOnce();
 void RcuInstanceReadPairOnce(rcu::Rcu* r);
 int* RcuDerefOnce(const std::atomic<int*>* p);
 int* PlainDerefOnce(const std::atomic<int*>* p);
+void SrcuReadPairOnce(rcu::SrcuDomain* d);
 }
 
 namespace {
@@ -582,6 +584,17 @@ int RunIcount(const std::string& what, long pairs) {
                 what.c_str(), pairs, fn, fn);
     return 0;
   }
+  // SrcuDomain ReadLock()+ReadUnlock() on a registered thread, lockdep off.
+  if (what == "srcu") {
+    static rcu::SrcuDomain domain;
+    rcu::RegisterThread();
+    rcu::lockdep::SetEnabled(false);
+    for (long i = 0; i < pairs; ++i) SrcuReadPairOnce(&domain);
+    rcu::UnregisterThread();
+    std::printf("icount srcu: %ld calls of SrcuReadPairOnce (use "
+                "--toggle-collect='SrcuReadPairOnce')\n", pairs);
+    return 0;
+  }
   for (const Mode& m : modes) {
     if (what != m.name) continue;
     Register(m.impl);
@@ -626,6 +639,12 @@ extern "C" __attribute__((noinline)) int* RcuDerefOnce(const std::atomic<int*>* 
 
 extern "C" __attribute__((noinline)) int* PlainDerefOnce(const std::atomic<int*>* p) {
   return p->load(std::memory_order_acquire);
+}
+
+extern "C" __attribute__((noinline)) void SrcuReadPairOnce(rcu::SrcuDomain* d) {
+  const int idx = d->ReadLock();
+  CompilerBarrier();
+  d->ReadUnlock(idx);
 }
 
 extern "C" __attribute__((noinline)) void RcuInstanceReadPairOnce(rcu::Rcu* r) {
