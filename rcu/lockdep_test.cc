@@ -29,39 +29,8 @@ using ::testing::Not;
 using testing::Flag;
 using testing::MakeRcu;
 
-// Captures splats and turns lockdep on for the test; restores both after.
-class Lockdep : public ::testing::Test {
- protected:
-  void SetUp() override {
-    was_enabled_ = lockdep::Enabled();
-    lockdep::SetEnabled(true);
-    old_sink_ = lockdep::SetSink([this](const std::string& s) {
-      internal::MutexLock l(mu_);
-      splats_.push_back(s);
-    });
-    start_ = lockdep::SplatCount();
-  }
-  void TearDown() override {
-    lockdep::SetSink(std::move(old_sink_));
-    lockdep::SetEnabled(was_enabled_);
-  }
-  uint64_t Splats() const { return lockdep::SplatCount() - start_; }
-  std::vector<std::string> Texts() {
-    internal::MutexLock l(mu_);
-    return splats_;
-  }
-  std::string Last() {
-    internal::MutexLock l(mu_);
-    return splats_.empty() ? std::string() : splats_.back();
-  }
-
- private:
-  bool was_enabled_ = false;
-  lockdep::Sink old_sink_;
-  uint64_t start_ = 0;
-  internal::Mutex mu_;
-  std::vector<std::string> splats_ ABSL_GUARDED_BY(mu_);
-};
+// Lockdep on, splats captured (test_util.h).
+using Lockdep = testing::LockdepTest;
 
 // ---- The seed's example: cfq_exit_queue(). ----
 

@@ -40,6 +40,24 @@ std::unique_ptr<SrcuDomain> MakeDomain(int nr_cpu_ids, int fanout = 64, int fano
   return d.ok() ? *std::move(d) : nullptr;
 }
 
+// Thread B runs `wait` (a grace-period wait) while a reader is inside;
+// after `hold`, `wait` must not have returned. Then `end_reader` ends the
+// reader, and B must return.
+void ExpectWaitOutlastsReader(const std::function<void()>& wait,
+                              std::chrono::milliseconds hold,
+                              const std::function<void()>& end_reader) {
+  Flag done;
+  std::thread b([&] {
+    wait();
+    done.Set();
+  });
+  std::this_thread::sleep_for(hold);
+  EXPECT_FALSE(done.IsSet()) << "grace period ended under a reader";
+  end_reader();
+  b.join();
+  EXPECT_TRUE(done.IsSet());
+}
+
 // A thread holding a reader of `d` until Release(); it may unlock on
 // another thread (`unlock_elsewhere`).
 class SrcuHeldReader {
@@ -117,17 +135,9 @@ TEST(SrcuTest, TreeHasRcuGeometry) {
 // a grace period: it must not end while A is inside.
 TEST(SrcuTest, SynchronizeWaitsForSleepingReader) {
   auto d = MakeDomain(4);
-  auto reader = std::make_unique<SrcuHeldReader>(*d);
-  Flag synced;
-  std::thread t([&] {
-    d->Synchronize();
-    synced.Set();
-  });
-  std::this_thread::sleep_for(50ms);  // the reader sleeps inside
-  EXPECT_FALSE(synced.IsSet()) << "grace period ended under a reader";
-  reader->Release();
-  t.join();
-  EXPECT_TRUE(synced.IsSet());
+  SrcuHeldReader reader(*d);
+  // The reader sleeps inside for 50 ms.
+  ExpectWaitOutlastsReader([&] { d->Synchronize(); }, 50ms, [&] { reader.Release(); });
 }
 
 // Thread A locks, thread C unlocks, on another vCPU. Thread B's grace
@@ -135,16 +145,8 @@ TEST(SrcuTest, SynchronizeWaitsForSleepingReader) {
 TEST(SrcuTest, UnlockOnAnotherThreadEndsTheReader) {
   auto d = MakeDomain(8);
   SrcuHeldReader reader(*d, /*unlock_elsewhere=*/true);
-  Flag synced;
-  std::thread t([&] {
-    d->SynchronizeExpedited();
-    synced.Set();
-  });
-  std::this_thread::sleep_for(30ms);
-  EXPECT_FALSE(synced.IsSet());
-  reader.Release();
-  t.join();
-  EXPECT_TRUE(synced.IsSet());
+  ExpectWaitOutlastsReader([&] { d->SynchronizeExpedited(); }, 30ms,
+                           [&] { reader.Release(); });
   EXPECT_NE(reader.lock_cpu(), reader.unlock_cpu());
   EXPECT_EQ(d->GetStats().readers_active, 0u);
 }
@@ -489,15 +491,7 @@ TEST(SrcuTest, StaticDomainsWork) {
   static SrcuDomain local_static;
   for (SrcuDomain* d : {&g_static_srcu, &local_static}) {
     int idx = d->ReadLock();
-    Flag synced;
-    std::thread t([&] {
-      d->Synchronize();
-      synced.Set();
-    });
-    std::this_thread::sleep_for(20ms);
-    EXPECT_FALSE(synced.IsSet());
-    d->ReadUnlock(idx);
-    t.join();
+    ExpectWaitOutlastsReader([&] { d->Synchronize(); }, 20ms, [&] { d->ReadUnlock(idx); });
     d->Barrier();
   }
 }
@@ -526,15 +520,7 @@ TEST(SrcuTest, SurvivesGpSeqWrap) {
   EXPECT_TRUE(d->PollState(cookie));
   EXPECT_GE(d->GetStats().gps_completed, 320u);
   SrcuHeldReader reader(*d);
-  Flag synced;
-  std::thread t([&] {
-    d->Synchronize();
-    synced.Set();
-  });
-  std::this_thread::sleep_for(20ms);
-  EXPECT_FALSE(synced.IsSet());
-  reader.Release();
-  t.join();
+  ExpectWaitOutlastsReader([&] { d->Synchronize(); }, 20ms, [&] { reader.Release(); });
 }
 
 // Thread A, registered with the default rcu instance, counts on its vCPU
@@ -554,15 +540,7 @@ TEST(SrcuTest, ReaderCpuFollowsDefaultRcuAttachment) {
       // grace period waits for the unlock on the other vCPU.
       int idx = d->ReadLock();
       ASSERT_TRUE(Default().MigrateSelf(0));
-      Flag synced;
-      std::thread b([&] {
-        d->Synchronize();
-        synced.Set();
-      });
-      std::this_thread::sleep_for(20ms);
-      EXPECT_FALSE(synced.IsSet());
-      d->ReadUnlock(idx);
-      b.join();
+      ExpectWaitOutlastsReader([&] { d->Synchronize(); }, 20ms, [&] { d->ReadUnlock(idx); });
     }
   }).join();
   EXPECT_EQ(d->GetStats().readers_active, 0u);

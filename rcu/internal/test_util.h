@@ -14,7 +14,11 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "rcu/internal/mutex.h"
+#include "rcu/lockdep.h"
 #include "rcu/tree.h"
 
 namespace rcu::testing {
@@ -31,6 +35,42 @@ inline std::unique_ptr<Rcu> MakeRcu(int nr_cpu_ids, int fanout = 64,
   EXPECT_TRUE(r.ok()) << r.status();
   return r.ok() ? *std::move(r) : nullptr;
 }
+
+// A fixture that turns lockdep-RCU on for the test and captures its
+// splats; restores the switch and the sink after.
+class LockdepTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    was_enabled_ = lockdep::Enabled();
+    lockdep::SetEnabled(true);
+    old_sink_ = lockdep::SetSink([this](const std::string& s) {
+      internal::MutexLock l(mu_);
+      splats_.push_back(s);
+    });
+    start_ = lockdep::SplatCount();
+  }
+  void TearDown() override {
+    lockdep::SetSink(std::move(old_sink_));
+    lockdep::SetEnabled(was_enabled_);
+  }
+  // Splats since SetUp().
+  uint64_t Splats() const { return lockdep::SplatCount() - start_; }
+  std::vector<std::string> Texts() {
+    internal::MutexLock l(mu_);
+    return splats_;
+  }
+  std::string Last() {
+    internal::MutexLock l(mu_);
+    return splats_.empty() ? std::string() : splats_.back();
+  }
+
+ private:
+  bool was_enabled_ = false;
+  lockdep::Sink old_sink_;
+  uint64_t start_ = 0;
+  internal::Mutex mu_;
+  std::vector<std::string> splats_ ABSL_GUARDED_BY(mu_);
+};
 
 // A one-shot flag that TSan understands (std::atomic, no Abseil).
 class Flag {
