@@ -261,11 +261,16 @@ void UnlockOn(SrcuState* st, int idx) {
 
 // ---- Grace periods (grace-period thread). ----
 
+std::atomic<DrainCheckHook> g_drain_check_hook{nullptr};
+
 // srcu_readers_active_idx_check(): true when no reader is inside on `idx`.
 bool ReadersDrained(SrcuState* st, int idx) {
   uint64_t unlocks = 0, locks = 0;
   for (int c = 0; c < st->nr; ++c)
     unlocks += st->sdp[c].unlocks[idx].load(kSumLoadOrder);
+  if (DrainCheckHook hook = g_drain_check_hook.load(std::memory_order_relaxed))
+      [[unlikely]]
+    hook(st, idx);
   // A: orders the unlock sums before the lock sums, so a counted unlock's
   // lock is counted too; pairs with B and C.
   std::atomic_thread_fence(std::memory_order_seq_cst);
@@ -549,6 +554,16 @@ Mutex& InitMu() {
 }
 
 }  // namespace
+
+void SetDrainCheckHookForTest(DrainCheckHook hook) {
+  g_drain_check_hook.store(hook, std::memory_order_relaxed);
+}
+
+void LateReaderForTest(SrcuState* st, int idx) {
+  st->sdp[0].locks[idx].fetch_add(1, std::memory_order_relaxed);
+  st->sdp[0].unlocks[idx].fetch_add(1, std::memory_order_relaxed);
+}
+
 }  // namespace internal
 
 using internal::MutexLock;

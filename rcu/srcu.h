@@ -157,6 +157,16 @@ namespace rcu {
 
 namespace internal {
 struct SrcuState;
+
+// Test-only hooks (srcu_test's DrainCheckSumsUnlocksFirstBug). When set,
+// the drain check calls the hook between its unlock and lock sums, with
+// the state and the index it checks; unset in production (one relaxed load
+// per drain check, on the grace-period thread).
+using DrainCheckHook = void (*)(SrcuState* st, int idx);
+void SetDrainCheckHookForTest(DrainCheckHook hook);
+// A late reader (one that fetched `idx` before a flip) locks and unlocks
+// on `idx` now, on vCPU 0.
+void LateReaderForTest(SrcuState* st, int idx);
 }  // namespace internal
 
 // Counters of one domain, for stats lines and tests.

@@ -88,6 +88,8 @@ class SrcuHeldReader {
   // The vCPUs the lock and the unlock counted on.
   int lock_cpu() const { return lock_cpu_; }
   int unlock_cpu() const { return unlock_cpu_; }
+  // The reader index it counts on (ReadLock()'s bit 0).
+  int index() const { return idx_ & 1; }
 
  private:
   int lock_cpu_ = -1;
@@ -138,6 +140,35 @@ TEST(SrcuTest, SynchronizeWaitsForSleepingReader) {
   SrcuHeldReader reader(*d);
   // The reader sleeps inside for 50 ms.
   ExpectWaitOutlastsReader([&] { d->Synchronize(); }, 50ms, [&] { reader.Release(); });
+}
+
+// Thread A holds a reader on index i. Thread B (the grace-period thread)
+// checks whether i has drained; between its two sums, a late reader (one
+// that fetched i before the flip) locks and unlocks on i. A check that
+// summed the locks before the unlocks would count that unlock without its
+// lock, balance the sums while A is still inside, and end the grace period
+// early. (Only the order of the sums is checked here: fence A itself
+// cannot be caught on x86, which keeps loads in order.)
+std::atomic<int> g_late_idx{-1};
+std::atomic<int> g_late_readers{0};
+void InjectLateReader(internal::SrcuState* st, int idx) {
+  if (idx != g_late_idx.load()) return;
+  internal::LateReaderForTest(st, idx);
+  g_late_readers.fetch_add(1);
+}
+
+TEST(SrcuTest, DrainCheckSumsUnlocksFirstBug) {
+  auto d = MakeDomain(2);
+  SrcuHeldReader reader(*d);
+  g_late_idx = reader.index();
+  internal::SetDrainCheckHookForTest(InjectLateReader);
+  ExpectWaitOutlastsReader([&] { d->Synchronize(); }, 50ms, [&] {
+    // A late reader in every check would keep i from ever draining.
+    internal::SetDrainCheckHookForTest(nullptr);
+    reader.Release();
+  });
+  EXPECT_GT(g_late_readers.load(), 0) << "the check never ran on the reader's index";
+  EXPECT_EQ(d->GetStats().readers_active, 0u);
 }
 
 // Thread A locks, thread C unlocks, on another vCPU. Thread B's grace
