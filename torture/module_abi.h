@@ -45,6 +45,11 @@ enum ModuleExitMode : int {
   kModuleExitOneBarrier = 2,   // Barrier() on the flavour and the first
                                // secondary domain only
   kModuleExitNone = 3,         // no wait at all
+  kModuleExitCounter = 4,      // wait until the module's own count of
+                               // callbacks in flight is zero (the race
+                               // that makes counting no substitute for
+                               // Barrier(): a callback that decremented
+                               // the count is still running module code)
 };
 
 // A callback head a module posts. Opaque: the harness keeps the domain's

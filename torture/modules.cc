@@ -466,6 +466,7 @@ int ExitMode(const std::string& s) {
   if (s == "synchronize") return kModuleExitSynchronize;
   if (s == "one-barrier") return kModuleExitOneBarrier;
   if (s == "none") return kModuleExitNone;
+  if (s == "counter") return kModuleExitCounter;
   return -1;
 }
 

@@ -161,9 +161,11 @@ absl::Status Sanitize(Params& p) {
         fmt::format("bad value '{}' for module_domains: expected 0..4", p.module_domains));
   }
   if (p.module_exit != "barrier" && p.module_exit != "synchronize" &&
-      p.module_exit != "one-barrier" && p.module_exit != "none") {
+      p.module_exit != "one-barrier" && p.module_exit != "none" &&
+      p.module_exit != "counter") {
     return absl::InvalidArgumentError(fmt::format(
-        "bad value '{}' for module_exit: expected barrier, synchronize, one-barrier or none",
+        "bad value '{}' for module_exit: expected barrier, synchronize, one-barrier, none or "
+        "counter",
         p.module_exit));
   }
   if (p.module_exit == "one-barrier" && p.module_domains < 2) {

@@ -124,7 +124,7 @@ namespace torture {
   P(int, n_modules, 3, "Modules loaded at once, 1..16")                        \
   P(int, module_interval_ms, 20, "Time between unloading one module and loading it again, ms, 1..60000") \
   P(int, module_domains, 1, "Secondary callback domains the modules post on besides the flavour, 0..4") \
-  P(std::string, module_exit, "barrier", "Module exit: barrier (correct); synchronize, one-barrier or none (wrong: must FAIL)") \
+  P(std::string, module_exit, "barrier", "Module exit: barrier (correct); synchronize, one-barrier, none or counter (wrong: must FAIL)") \
   P(bool, module_check, true, "Check each callback into a module before calling it; 0: a late one crashes") \
   P(std::string, module_path, "", "The torture module; \"\": torture_module.so beside the binary") \
   P(bool, help, false, "Print this help and exit")                            \

@@ -17,7 +17,10 @@
 // reach this image), then wait for what was posted, then return so that
 // the harness can "unallocate" (dlclose). With kModuleExitBarrier every
 // posted callback has run when it returns, which it checks (posted ==
-// invoked); the other modes wait wrongly on purpose.
+// invoked); the other modes wait wrongly on purpose. kModuleExitCounter is
+// the counting exit the seeds warn about: every callback decrements a count
+// and the exit waits for zero, but a callback that decremented may still
+// be running here (the slow ones sleep after counting themselves done).
 //
 // Everything here has internal linkage (only the two entry points are
 // exported), so several copies can be loaded at once without clashing.
@@ -77,14 +80,20 @@ uint64_t NextRandom() {
 void ItemCb(ModuleHead* head) {
   Item* it = reinterpret_cast<Item*>(head);
   if (it->magic != kItemMagic) g.host->error(g.host, "callback on a corrupted item");
-  if (it->slow) std::this_thread::sleep_for(kSlowSleep);
-  int d = it->domain;
+  const int d = it->domain;
+  const bool slow = it->slow;
   it->magic = 0;
   delete it;
   // Relaxed: the exit's check reads them after Barrier(), which orders
-  // every earlier callback before its return.
+  // every earlier callback (all of it, the sleep below included) before
+  // its return.
   g.invoked[d].fetch_add(1, std::memory_order_relaxed);
-  g.pending.fetch_sub(1, std::memory_order_relaxed);
+  // Release: a counting exit (kModuleExitCounter) that sees the count at
+  // zero with an acquire load sees the item freed; what the count cannot
+  // tell it is that this function is still running.
+  g.pending.fetch_sub(1, std::memory_order_release);
+  // The rest of the callback's work, after it has counted itself done.
+  if (slow) std::this_thread::sleep_for(kSlowSleep);
 }
 
 void Hook(void* arg) {
@@ -149,6 +158,10 @@ extern "C" __attribute__((visibility("default"))) void torture_module_exit(
       default:
         break;
     }
+  }
+  if (mode == torture::kModuleExitCounter) {
+    // Acquire: pairs with ItemCb()'s release decrement.
+    while (g.pending.load(std::memory_order_acquire) != 0) h->sleep_us(h, 100);
   }
   char msg[160];
   long posted = 0, invoked = 0;
