@@ -13,6 +13,8 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <iterator>
+#include <map>
 #include <memory>
 #include <new>
 #include <system_error>
@@ -44,9 +46,8 @@ constexpr char kSecondaryKind[] = "srcu";  // domain names: srcu1, srcu2, ...
 
 absl::StatusOr<std::unique_ptr<SecondaryDomain>> CreateSecondary(const std::string& name) {
   rcu::Config c;
-  c.name = name;
   c.nr_cpu_ids = 2;  // two callback queues per domain
-  return rcu::SrcuDomain::Create(c);
+  return rcu::SrcuDomain::Create(c, name);
 }
 
 static_assert(sizeof(rcu::RcuHead) <= sizeof(TortureHead::impl),
@@ -160,6 +161,11 @@ struct ModulesState {
 
   std::atomic<long> loads{0}, unloads{0}, late{0};
   std::vector<HookReg> hooks ABSL_GUARDED_BY(g_mu);
+  // Every image span ever mapped, by start address: lo -> the instance
+  // mapped there most recently (loaded or not). Invariant: the spans are
+  // disjoint (a load drops the unloaded entries its span overlaps), so the
+  // entry at or below an address is the only one that can contain it.
+  std::map<uintptr_t, Instance*> spans ABSL_GUARDED_BY(g_mu);
   int next_hook ABSL_GUARDED_BY(g_mu) = 0;
   // Late module-posted heads, kept (module memory, never freed by us).
   std::vector<CbHead*> quarantine ABSL_GUARDED_BY(g_mu);
@@ -168,6 +174,29 @@ struct ModulesState {
 ModulesState& M() {
   static ModulesState* m = new ModulesState;
   return *m;
+}
+
+// The instance whose image span contains `a` (the last one mapped there),
+// or nullptr when no module was ever mapped at `a`.
+Instance* SpanOwnerLocked(uintptr_t a) ABSL_EXCLUSIVE_LOCKS_REQUIRED(g_mu) {
+  auto it = M().spans.upper_bound(a);
+  if (it == M().spans.begin()) return nullptr;
+  --it;
+  return a < it->second->hi ? it->second : nullptr;
+}
+
+// Records a freshly mapped image's span, replacing the unloaded spans it
+// overlaps (their addresses now belong to this image).
+void AddSpanLocked(Instance* inst) ABSL_EXCLUSIVE_LOCKS_REQUIRED(g_mu) {
+  std::map<uintptr_t, Instance*>& spans = M().spans;
+  auto it = spans.upper_bound(inst->lo);
+  if (it != spans.begin() && std::prev(it)->second->hi > inst->lo) --it;
+  while (it != spans.end() && it->first < inst->hi) {
+    RCU_DCHECK(it->second->state == InstState::kUnloaded,
+               "two loaded module images overlap");
+    it = spans.erase(it);
+  }
+  spans.emplace(inst->lo, inst);
 }
 
 uintptr_t FnAddr(const CbHead* cb) {
@@ -204,16 +233,27 @@ void ModuleCbTrampoline(TortureHead* th) {
     return;
   }
   Instance* inst = cb->owner;
+  const uintptr_t fn = FnAddr(cb);
   std::string late;
   {
     MutexLock l(g_mu);
-    if (inst->state == InstState::kLoaded) {
+    // Two checks, both before the call: the function's address must lie in
+    // a loaded image (the kept spans of unloaded ones say whose it was),
+    // and the instance it was posted for must be that loaded one, since a
+    // later copy may have been mapped at the same address.
+    Instance* at = SpanOwnerLocked(fn);
+    if (at == inst && inst->state == InstState::kLoaded) {
       ++inst->in_flight;
-      inst->last_fn = FnAddr(cb);
+      inst->last_fn = fn;
       inst->last_domain = cb->domain->name.c_str();
     } else {
-      late = fmt::format("callback into unloaded module {} (fn {:#x}, posted on {})", inst->name,
-                         FnAddr(cb), cb->domain->name);
+      const Instance* gone = inst->state != InstState::kLoaded ? inst : at;
+      late = gone != nullptr
+                 ? fmt::format("callback into unloaded module {} (fn {:#x}, posted on {})",
+                               gone->name, fn, cb->domain->name)
+                 : fmt::format("callback into unloaded module: fn {:#x} in no module image "
+                               "(posted by {} on {})",
+                               fn, inst->name, cb->domain->name);
       if (cb->module_fn != nullptr) {
         M().quarantine.push_back(cb);
       } else {
@@ -278,6 +318,11 @@ void HostSynchronize(const ModuleHost* h, int d) {
 
 int HostRegisterHook(const ModuleHost* h, int d, ModuleHook hook, void* arg) {
   if (!ValidDomain(h, d, "register_hook")) return -1;
+  if (!InImage(Inst(h), reinterpret_cast<uintptr_t>(hook))) {
+    TortureError(fmt::format("{}: hook fn {:#x} outside the module image", h->name,
+                             reinterpret_cast<uintptr_t>(hook)));
+    return -1;
+  }
   MutexLock l(g_mu);
   int handle = M().next_hook++;
   M().hooks.push_back({handle, Inst(h), d, hook, arg});
@@ -395,6 +440,7 @@ void Load(int slot) {
   {
     MutexLock l(g_mu);
     inst->state = InstState::kLoaded;
+    AddSpanLocked(inst);
   }
   if (init(&inst->host) != 0) {
     TortureError(fmt::format("modules: {}: torture_module_init failed", inst->name));
@@ -608,15 +654,29 @@ void ModulesCleanup() {
                               m.domains.size()));
   }
   for (size_t i = 0; i < m.loaded.size(); ++i) Unload(static_cast<int>(i), kModuleExitBarrier);
-  // Late callbacks of wrongly unloaded modules still queued on a secondary
-  // domain run (and are reported) here: the domain invokes every pending
-  // callback before it is destroyed.
-#if defined(TORTURE_HAVE_RCU)
-  for (std::unique_ptr<SecondaryDomain>& d : m.secondaries) d->Barrier();
-  m.secondaries.clear();
-#endif
   std::error_code ec;
   std::filesystem::remove_all(m.dir, ec);
+  // Late callbacks of wrongly unloaded modules may still be queued on a
+  // secondary domain: each domain's barrier joins the cleanup's barriers,
+  // which run concurrently with the flavour's (RunCleanupBarriers()).
+#if defined(TORTURE_HAVE_RCU)
+  for (std::unique_ptr<SecondaryDomain>& d : m.secondaries) {
+    SecondaryDomain* dp = d.get();
+    RegisterCleanupBarrier(fmt::format("srcu_barrier({})", dp->name()), [dp] { dp->Barrier(); });
+  }
+#endif
+}
+
+void ModulesDestroyDomains() {
+  ModulesState& m = M();
+  if (!m.on) return;
+#if defined(TORTURE_HAVE_RCU)
+  // cleanup_srcu_struct() on each secondary domain: after its barrier, so
+  // a refusal (a callback or reader still outstanding) is an error of the
+  // run, and the refused domain is leaked rather than freed under it.
+  for (std::unique_ptr<SecondaryDomain>& d : m.secondaries) CleanupSrcuDomain(d, "modules: ");
+  m.secondaries.clear();
+#endif
   long late = m.late.load(std::memory_order_relaxed);
   if (late > 0) {
     TorErr(fmt::format("modules: {} late callbacks into unloaded modules", late));

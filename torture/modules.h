@@ -20,18 +20,21 @@
 // hooks the modules registered (code reached by callbacks a module never
 // posted itself).
 //
-// Detection: every module callback goes through ModuleCbTrampoline, which
-// before calling checks that the instance the target belongs to is still
-// loaded; if not, it prints
+// Detection: each instance's image span (its PT_LOAD segments, from
+// dl_iterate_phdr) is recorded at load and kept after dlclose(), in an
+// index of every span ever mapped. Every module callback goes through
+// ModuleCbTrampoline, which before calling looks the function's address up
+// in that index: it must lie in a loaded image, and that image must be the
+// instance the callback was posted for (resolved at post time, when the
+// poster is loaded, since a later dlopen() may map another copy at the
+// same address). Otherwise it prints
 //   <type>-torture:!!! callback into unloaded module NAME (fn 0xADDR, posted on DOMAIN)
-// and skips the call. The instance of a target is resolved when the
-// callback is posted (the poster is loaded then), not from the address at
-// invocation time, because a later dlopen() may map another copy at the
-// same address. Each instance's image span (its PT_LOAD segments, from
-// dl_iterate_phdr) is recorded at load and kept after dlclose(); the span
-// is then reserved PROT_NONE (best effort, the last kReservedSpans spans),
-// so that with --module_check=0 a late callback jumps into unmapped memory
-// and dies of SIGSEGV, which the failure signal handler reports.
+// and skips the call. An unloaded span is then reserved PROT_NONE (best
+// effort, the last kReservedSpans spans), so that with --module_check=0 a
+// late callback jumps into unmapped memory and dies of SIGSEGV, which the
+// failure signal handler reports. Hook functions are checked against the
+// registering module's span when registered, module-posted functions when
+// posted.
 //
 // The check reads only harness memory and the callback's head: heads are
 // on the heap (module_abi.h), instance records are never freed, so the
@@ -70,9 +73,15 @@ absl::Status ModulesValidate(const Params& p, const TortureOps& ops);
 // --modules). After the other thread kinds' XInit().
 void ModulesInit();
 // Stops both threads, unloads every loaded module the correct way
-// (Barrier() on every domain, then dlclose()), destroys the secondary
-// domains. Before the flavour's own barrier and cleanup.
+// (Barrier() on every domain, then dlclose()), and registers each
+// secondary domain's barrier with RegisterCleanupBarrier(), so that late
+// callbacks still queued there run during the cleanup's concurrent
+// barriers. Before RunCleanupBarriers().
 void ModulesCleanup();
+// After RunCleanupBarriers(), before the verdict: cleanup_srcu_struct() on
+// each secondary domain (a refusal is an error of the run), and the count
+// of late callbacks.
+void ModulesDestroyDomains();
 // " modules: loads/unloads:late-callbacks" or "" when --modules is off.
 std::string ModulesStats();
 

@@ -27,12 +27,20 @@
 #define TORTURE_OPS_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "torture/params.h"
 #include "torture/random.h"
+
+#if defined(TORTURE_HAVE_RCU)
+namespace rcu {
+class SrcuDomain;
+}  // namespace rcu
+#endif
 
 namespace torture {
 
@@ -179,6 +187,14 @@ extern const TortureOps kUrcuSignalOps;
 // it through ops->call: shared by every flavour with a call primitive.
 void TortureCb(TortureHead* h);
 void CallDeferredFree(TortureElem* e);
+
+#if defined(TORTURE_HAVE_RCU)
+// cleanup_srcu_struct() on a dynamic domain the harness created, before the
+// verdict and after its barrier: a refusal (readers or callbacks still
+// outstanding) is an error of the run, printed after `what`, and the
+// domain is then leaked, not freed under them. Resets `d` otherwise.
+void CleanupSrcuDomain(std::unique_ptr<rcu::SrcuDomain>& d, std::string_view what);
+#endif
 
 }  // namespace torture
 

@@ -140,25 +140,11 @@ absl::Status BustedInit(const Params& p) {
   return absl::OkStatus();
 }
 
-// cleanup_srcu_struct() for the dynamic domains; the static one stays. Runs
-// before the verdict: a refusal is an error. A polled grace period the
-// writer started and nobody waited for may still be pending after the
-// barriers; Synchronize() lets it end first.
-void CleanupDomain(std::unique_ptr<rcu::SrcuDomain>& d) {
-  if (d == nullptr) return;
-  d->Synchronize();
-  if (absl::Status st = d->Cleanup(); !st.ok()) {
-    TortureError(fmt::format("cleanup_srcu_struct: {}", std::string(st.message())));
-    (void)d.release();  // leaked, as its Cleanup() refused to free it
-    return;
-  }
-  d.reset();
-}
 void SrcuCleanup() { g_upd = g_read = nullptr; }
 void SrcudCleanup() {
   g_upd = g_read = nullptr;
-  CleanupDomain(g_srcu_busted_readers);
-  CleanupDomain(g_srcu_dyn);
+  CleanupSrcuDomain(g_srcu_busted_readers, "");
+  CleanupSrcuDomain(g_srcu_dyn, "");
 }
 
 std::string Describe() {
@@ -311,6 +297,21 @@ TortureOps MakeOps(const char* name, absl::Status (*init)(const Params&), void (
 }
 
 }  // namespace
+
+// The dynamic domains' cleanup_srcu_struct() (the static one stays). A
+// polled grace period the writer started and nobody waited for may still
+// be pending after the barriers; Synchronize() lets it end first.
+void CleanupSrcuDomain(std::unique_ptr<rcu::SrcuDomain>& d, std::string_view what) {
+  if (d == nullptr) return;
+  d->Synchronize();
+  if (absl::Status st = d->Cleanup(); !st.ok()) {
+    TortureError(fmt::format("{}cleanup_srcu_struct({}): {}", what, d->name(),
+                             std::string(st.message())));
+    (void)d.release();  // leaked, as its Cleanup() refused to free it
+    return;
+  }
+  d.reset();
+}
 
 const TortureOps kSrcuOps = MakeOps("srcu", SrcuInit, SrcuCleanup);
 const TortureOps kSrcudOps = MakeOps("srcud", SrcudInit, SrcudCleanup);

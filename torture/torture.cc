@@ -439,6 +439,7 @@ int RunTorture(const Params& p) {
   // barrier in use, concurrently when there are several.
   s.cleanup_step.store("barrier", std::memory_order_relaxed);
   RunCleanupBarriers();
+  ModulesDestroyDomains();
   s.cleanup_step.store("final stats", std::memory_order_relaxed);
   StatsPrint();  // -After- the stats thread is stopped!
   DumpErrSegs();

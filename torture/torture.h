@@ -15,8 +15,10 @@
 //   cleanup: fullstop; stop shuffler and stutter; read-exit; barrier
 //            (coordinator, then callback threads); forward progress;
 //            stall; writer; readers; fake writers; End-test GP state;
-//            stats; fqs; the flavour's barrier ("Wait for all RCU
-//            callbacks to fire"); final stats; reader segment dump;
+//            stats; fqs; module unload (modules.h); the barriers of the
+//            flavour and of every SRCU domain in use, concurrently ("Wait
+//            for all RCU callbacks to fire"); the module domains'
+//            cleanup; final stats; reader segment dump;
 //            ops->cleanup (its errors count); lockdep-RCU splat count; End
 //            of test verdict; JSON.
 //
