@@ -11,7 +11,7 @@
 //
 //   =============================
 //   WARNING: suspicious RCU usage
-//   librcu 1.0 (release, lockdep) Not tainted
+//   librcu release build, lockdep, g++ 12.2.0 Not tainted
 //   -----------------------------
 //   app/cfq.cc:41 suspicious Dereference() usage!
 //
@@ -76,7 +76,8 @@
 // inside a reader by BM_DerefInReader (medians of 3, noisy box):
 //   ReadLock()+ReadUnlock()             19 instructions incl. ret, as before
 //                                       (lockdep adds nothing to them)
-//   Dereference(), compiled out         2 instructions (the acquire load, ret)
+//   Dereference(), compiled out         2 instructions (the acquire load, ret;
+//                                       RcuDerefOnce in the nolockdep build)
 //   Dereference(), compiled in, off     5 instructions (+ flag load, test,
 //                                       branch); 0.4-1.0 ns, same as plain
 //   Dereference(), lockdep on           32 instructions (out-of-line check of

@@ -205,6 +205,35 @@ TEST_F(Lockdep, DereferenceCheck) {
   EXPECT_THAT(Last(), HasSubstr("suspicious DereferenceCheck() usage!"));
 }
 
+// The instance form: a reader of that instance or the condition, and a
+// reader of another instance (or the default one) is neither.
+TEST_F(Lockdep, DereferenceCheckOnInstance) {
+  auto a = MakeRcu(2);
+  a->RegisterThread();
+  ScopedThread reg;  // the default instance too
+  int v = 1;
+  std::atomic<int*> p{&v};
+  Mutex mu;
+  {
+    MutexLock l(mu);
+    EXPECT_EQ(DereferenceCheck(p, *a, mu.IsHeld()), &v);  // the lock alone
+  }
+  a->ReadLock();
+  EXPECT_EQ(DereferenceCheck(p, *a, mu.IsHeld()), &v);  // or A's reader
+  a->ReadUnlock();
+  EXPECT_EQ(Splats(), 0u);
+  {
+    ReadGuard g;  // a default-instance reader does not cover A
+    EXPECT_EQ(DereferenceCheck(p, *a, mu.IsHeld()), &v);
+  }
+  ASSERT_EQ(Splats(), 1u);
+  EXPECT_THAT(Last(), HasSubstr("suspicious DereferenceCheck() usage!"));
+  EXPECT_THAT(Last(), HasSubstr(fmt::format("rcu#{} 0", a->slot())));
+  EXPECT_EQ(DereferenceCheck(p, *a, mu.IsHeld()), &v);  // neither, another site
+  EXPECT_EQ(Splats(), 2u);
+  a->UnregisterThread();
+}
+
 TEST_F(Lockdep, DereferenceProtectedIgnoresReaders) {
   ScopedThread reg;
   int v = 1, w = 2;

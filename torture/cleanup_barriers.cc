@@ -50,7 +50,7 @@ void RunCleanupBarriers() {
   ts.reserve(all.size());
   for (const CleanupBarrier& b : all) ts.emplace_back(b.fn);
   for (std::thread& t : ts) t.join();
-  TorOut(fmt::format("rcu_torture_cleanup: {} barriers ran concurrently", all.size()));
+  VerboseTorOut(fmt::format("rcu_torture_cleanup: {} barriers ran concurrently", all.size()));
 }
 
 }  // namespace torture

@@ -34,6 +34,14 @@ void LockdepStart(const Params& p) {
 #endif
 }
 
+bool LockdepEnabled() {
+#if defined(TORTURE_HAVE_RCU)
+  return rcu::lockdep::Enabled();
+#else
+  return false;
+#endif
+}
+
 long LockdepReport() {
 #if defined(TORTURE_HAVE_RCU)
   long n = static_cast<long>(rcu::lockdep::SplatCount() - g_splats_at_start);

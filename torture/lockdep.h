@@ -84,9 +84,11 @@ void AssignPointer(std::atomic<T*>& p, T* v) {
 }
 #endif
 
-// After ops->init: turns lockdep-RCU on if --lockdep asked for it, sends
+// Before ops->init: turns lockdep-RCU on if --lockdep asked for it, sends
 // splats to the console and notes the splat count.
 void LockdepStart(const Params& p);
+// Whether lockdep-RCU checks are on (false when compiled out).
+bool LockdepEnabled();
 // At cleanup, before the verdict: splats since LockdepStart(), each
 // counted as an error (with one "!!!" line when there were any).
 long LockdepReport();

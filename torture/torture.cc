@@ -300,6 +300,8 @@ int RunTorture(const Params& p) {
     std::fprintf(stderr, "rcutorture: %s\n", std::string(ms.message()).c_str());
     return kExitUsage;
   }
+  // Before the flavour's init, so that a splat there is printed and counted.
+  LockdepStart(p);
   if (ops->init != nullptr) {
     absl::Status st = ops->init(p);
     if (!st.ok()) {
@@ -307,7 +309,9 @@ int RunTorture(const Params& p) {
       return kExitUsage;
     }
   }
-  LockdepStart(p);
+  // The Start and End lines say whether the checks ran (a flavour such as
+  // busted-lockdep, a debug build or RCU_LOCKDEP=1 turns them on too).
+  if (LockdepEnabled()) s.p.lockdep = true;
   if (s.p.seed == 0) {
     s.p.seed = SplitMix64(static_cast<uint64_t>(
         std::chrono::system_clock::now().time_since_epoch().count()) ^
