@@ -18,6 +18,9 @@
 #   125 the build failed, or a run crashed, hung, died or reported an
 #       error that does not match the signature (the commit is skipped)
 #   0   every run was clean for the full duration
+# --configs takes torture.sh's forms (N*NAME repeats, CFLIST expands to
+# configs/CFLIST); each scenario must exist in configs/ of the checkout or
+# of the --bad commit (else exit 64).
 # The clean-run duration comes from the failure rate on a bad commit and
 # the confidence wanted that a clean probe is not a false negative:
 # t = -ln(1 - C) / rate of run time, spread over the --parallel runs
@@ -28,11 +31,14 @@
 # verdict, exit. Afterwards the blamed commit is re-tested (must fail) and
 # its parent (must be clean), and `git bisect reset` restores the checkout.
 # Exit: 0 bisected and confirmed, 1 the re-test contradicts the blame,
-# 2 git bisect did not converge, 64 bad usage.
+# 2 git bisect did not converge, 64 bad usage (unknown scenario, bad
+# value).
 # (`--probe` runs one probe on the current checkout: the `git bisect run`
 # command, exit 0, 1 or 125.)
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=scripts/torture-lib.sh
+source "$here/torture-lib.sh"
 usage_error() { echo "bisect.sh: $*" >&2; exit 64; }
 need() { [[ $# -ge 2 && -n "$2" ]] || usage_error "$1 needs a value"; }
 
@@ -82,6 +88,7 @@ cd "$top" || exit 64
 [[ -z "$binary" ]] || binary="$(cd "$(dirname "$binary")" 2>/dev/null && pwd)/$(basename "$binary")"
 
 # ---- Sizing: seconds of run time per probe run. ----
+[[ "$confidence" =~ ^0?\.[0-9]*[1-9][0-9]*$ ]] || usage_error "bad --confidence '$confidence' (want 0 < C < 1)"
 if [[ -n "$duration" ]]; then
   [[ "$duration" =~ ^([0-9]+)([smhd]?)$ ]] || usage_error "bad --duration '$duration'"
   case "${BASH_REMATCH[2]}" in m) m=60 ;; h) m=3600 ;; d) m=86400 ;; *) m=1 ;; esac
@@ -94,7 +101,6 @@ else
   rn="${BASH_REMATCH[1]}"
   un="${BASH_REMATCH[3]:-1}"
   case "${BASH_REMATCH[4]}" in s) us=1 ;; m) us=60 ;; h) us=3600 ;; d) us=86400 ;; esac
-  [[ "$confidence" =~ ^0?\.[0-9]*[1-9][0-9]*$ ]] || usage_error "bad --confidence '$confidence' (want 0 < C < 1)"
   read -r total per_run < <(awk -v r="$rn" -v u="$((un * us))" -v c="$confidence" -v n="$parallel" 'BEGIN {
     if (r <= 0) { print "0 0"; exit }
     t = -log(1 - c) / (r / u)          # seconds of clean run time in total
@@ -106,7 +112,30 @@ else
     printf "rate %s/%ss, confidence %s: t = -ln(1-C)/rate = %.3g x %ss = %d s of clean run time, %d s on each of %d parallel runs", r, u, c, -log(1 - c), u / r, t, p, n }')
 fi
 
+# json_str S: S as a JSON string literal (quoted; \, " and control
+# characters escaped).
+json_str() {
+  local s="$1" esc="" c i o
+  for ((i = 0; i < ${#s}; i++)); do
+    c="${s:i:1}"
+    case "$c" in
+      \\) esc+="\\\\" ;;
+      \") esc+="\\\"" ;;
+      $'\n') esc+="\\n" ;;
+      $'\t') esc+="\\t" ;;
+      $'\r') esc+="\\r" ;;
+      *)
+        printf -v o '%d' "'$c"
+        if ((o >= 0 && o < 32)); then printf -v c '\\u%04x' "$o"; fi
+        esc+="$c" ;;
+    esac
+  done
+  printf '"%s"' "$esc"
+}
+
 # ---- One probe: build, run, classify. ----
+# run_probe: builds and tests the checked-out commit, appends its record
+# line; returns 0 (good), 1 (bad) or 125 (skip).
 run_probe() {
   local commit host t0 i n_bad=0 n_other=0 n_err=0 verdict code bin d seeds=() rcs=() s
   commit="$(git rev-parse HEAD)"
@@ -122,8 +151,12 @@ run_probe() {
   fi
   [[ -n "$bin" ]] || bin="$top/build/$preset/torture/rcutorture"
   [[ -x "$bin" ]] || build_ok=0
-  local cfgs=()
-  for c in $configs; do cfgs+=("$c"); done
+  local cfgs=() expanded
+  if ! expanded=$(tl_expand_configs "$configs" configs/CFLIST); then
+    build_ok=0
+    echo "bisect.sh: $commit has no configs/CFLIST" >&2
+  fi
+  for c in $expanded; do cfgs+=("$c"); done
   if ((build_ok)); then
     for c in "${cfgs[@]}"; do
       [[ -f "configs/$c" ]] || { build_ok=0; echo "bisect.sh: $commit has no configs/$c" >&2; }
@@ -169,9 +202,10 @@ run_probe() {
     echo "bisect.sh: probe $commit: $verdict ($n_bad matching, $n_other other failures of ${#logs[@]} runs; exit codes ${rcs[*]})" >&2
   fi
   if [[ -n "$record" ]]; then
-    printf '{"commit": "%s", "host": "%s", "nproc": %d, "time": "%s", "duration_s": %d, "parallel": %d, "configs": "%s", "bootargs": "%s", "seeds": [%s], "errors": %d, "matches": %d, "verdict": "%s", "exit": %d}\n' \
-      "$commit" "$host" "$(nproc)" "$t0" "$per_run" "$parallel" "$configs" "${bootargs# }" \
-      "$(IFS=,; echo "${seeds[*]}")" "$n_err" "$n_bad" "$verdict" "$code" >>"$record" ||
+    printf '{"commit": %s, "host": %s, "nproc": %d, "time": %s, "duration_s": %d, "parallel": %d, "configs": %s, "bootargs": %s, "seeds": [%s], "errors": %d, "matches": %d, "verdict": %s, "exit": %d}\n' \
+      "$(json_str "$commit")" "$(json_str "$host")" "$(nproc)" "$(json_str "$t0")" "$per_run" "$parallel" \
+      "$(json_str "$configs")" "$(json_str "${bootargs# }")" "$(IFS=,; echo "${seeds[*]}")" "$n_err" "$n_bad" \
+      "$(json_str "$verdict")" "$code" >>"$record" ||
       echo "bisect.sh: cannot write the record file $record" >&2
   fi
   rm -rf "$d"
@@ -188,6 +222,22 @@ fi
 [[ -n "$good" && -n "$bad" ]] || usage_error "give --good REV and --bad REV"
 good_sha="$(git rev-parse --verify -q "$good^{commit}")" || usage_error "unknown --good revision '$good'"
 bad_sha="$(git rev-parse --verify -q "$bad^{commit}")" || usage_error "unknown --bad revision '$bad'"
+# Every scenario must exist in the checkout's configs/ or (added later)
+# in the --bad commit's; CFLIST is read from the checkout, else from --bad.
+cflist=configs/CFLIST
+if [[ ! -f "$cflist" ]] && git cat-file -e "$bad_sha:configs/CFLIST" 2>/dev/null; then
+  cflist="$(mktemp)"
+  git show "$bad_sha:configs/CFLIST" >"$cflist"
+fi
+expanded=$(tl_expand_configs "$configs" "$cflist") || usage_error "--configs uses CFLIST, but there is no configs/CFLIST"
+[[ "$cflist" == configs/CFLIST ]] || rm -f "$cflist"
+[[ -n "$expanded" ]] || usage_error "--configs names no scenario"
+for c in $expanded; do
+  if [[ "$c" == CFcommon || "$c" == CFLIST || "$c" == */* ]] ||
+     { [[ ! -f "configs/$c" ]] && ! git cat-file -e "$bad_sha:configs/$c" 2>/dev/null; }; then
+    usage_error "unknown scenario '$c' in --configs (no configs/$c here or at --bad $bad)"
+  fi
+done
 [[ -n "$record" ]] || record="$top/results/bisect-$(date +%Y.%m.%d-%H.%M.%S).jsonl"
 mkdir -p "$(dirname "$record")" || usage_error "cannot create the directory of $record"
 case "$record" in /*) ;; *) record="$(pwd)/$record" ;; esac
@@ -195,7 +245,7 @@ case "$record" in /*) ;; *) record="$(pwd)/$record" ;; esac
 # scripts, or older ones.
 tools="$(mktemp -d)"
 trap 'rm -rf "$tools"' EXIT
-cp "$here/bisect.sh" "$here/parse-console.sh" "$tools/"
+cp "$here/bisect.sh" "$here/parse-console.sh" "$here/torture-lib.sh" "$tools/"
 echo "bisect.sh: $sizing"
 echo "bisect.sh: good $good_sha, bad $bad_sha, configs '$configs', signature /$signature/, record $record"
 echo "bisect.sh: the Poisson model assumes independent failures at a constant rate on this host and CPU count ($(hostname), $(nproc) CPUs); keep both fixed"

@@ -12,7 +12,8 @@
 #   0  clean
 #   1  "N runs with configuration errors." (no config file, or a run
 #      directory without scenarios)
-#   2  "N runs with build errors." (the run's Make.out without a binary)
+#   2  "N runs with build errors." (the log's "torture.sh: build error"
+#      line: a failed build, see Make.out, or --trust-build without a binary)
 #   3  "N runs with runtime errors." (a console.log.diags was written)
 #   64 bad usage (no argument, not a directory)
 set -uo pipefail
@@ -37,8 +38,10 @@ for r in "$@"; do
   head -1 "$r/log" 2>/dev/null || echo "$r: (no log)"
   mapfile -t ds < <(tl_scenario_dirs "$r")
   if ((${#ds[@]} == 0)); then
-    if [[ -f "$r/Make.out" ]] && grep -q 'build error' "$r/log" 2>/dev/null; then
-      echo "BUG: $r: build failed (see $r/Make.out)"
+    # torture.sh's marker: "torture.sh: build error: ..." (older runs:
+    # "--trust-build, but BIN was not built").
+    if grep -q '^torture.sh: build error\|^torture.sh: --trust-build, but ' "$r/log" 2>/dev/null; then
+      echo "BUG: $r: build failed: $(grep -m1 '^torture.sh: build error\|^torture.sh: --trust-build, but ' "$r/log")"
       nbuild=$((nbuild + 1))
     elif grep -q 'configuration error\|does not exist' "$r/log" 2>/dev/null; then
       echo "BUG: $r: $(grep -m1 'configuration error' "$r/log")"
@@ -66,7 +69,7 @@ for r in "$@"; do
       nrt=$((nrt + 1))
       continue
     fi
-    if [[ "$(cat "$d/retval" 2>/dev/null)" == 137 ]]; then
+    if [[ -f "$d/retval" && "$(head -c 16 "$d/retval")" == 137 ]]; then
       echo "Summary: Potential hang (killed)"
     fi
     if ! "$here/parse-console.sh" "$d/console.log" "$name" | grep -v '^Summary: .*: clean'; then

@@ -38,6 +38,35 @@ tl_nr_cpus() {
   echo "$v"
 }
 
+# tl_expand_configs SPEC CFLIST_FILE: the scenario names of a --configs
+# SPEC, one per line, in order: "N*NAME" repeats NAME N times, "CFLIST"
+# expands to the names listed in CFLIST_FILE ('#' comments skipped). Names
+# are not checked. Returns 1 (printing nothing) when SPEC uses CFLIST and
+# CFLIST_FILE is not readable.
+tl_expand_configs() {
+  local tok rep i n line list out=()
+  for tok in $1; do
+    rep=1
+    if [[ "$tok" =~ ^([0-9]{1,4})\*(.+)$ ]]; then
+      rep=$((10#${BASH_REMATCH[1]}))
+      tok="${BASH_REMATCH[2]}"
+    fi
+    list=("$tok")
+    if [[ "$tok" == CFLIST ]]; then
+      [[ -f "$2" && -r "$2" ]] || return 1
+      list=()
+      while read -r line; do
+        line="${line%%#*}"
+        for n in $line; do list+=("$n"); done
+      done <"$2"
+    fi
+    for n in "${list[@]}"; do
+      for ((i = 0; i < rep; i++)); do out+=("$n"); done
+    done
+  done
+  ((${#out[@]} == 0)) || printf '%s\n' "${out[@]}"
+}
+
 # tl_verdict DIR: SUCCESS, FAILURE, RCU_HOTPLUG (the End of test line),
 # HANG (killed by the runner's watchdog), NO-VERDICT (died), SKIPPED (never
 # started) or NOT-RUN.

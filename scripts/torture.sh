@@ -15,9 +15,11 @@
 # results tree (results/YYYY.MM.DD-HH.MM.SS/NAME/{console.log,cmd,config,
 # summary.json,retval,...}) and the STOP file.
 # Exit: 0 all clean, 1 configuration error (unknown or malformed scenario,
-# results directory unusable, disk full), 2 build error, 3 runtime errors
-# (FAILURE, hang, crash, RCU_HOTPLUG, anything parse-console.sh reports),
-# 64 bad usage (unknown option, bad value).
+# results directory unusable; disk full or a result file not written,
+# whatever the scenarios found), 2 build error (also --trust-build without
+# a binary), 3 runtime errors (FAILURE, hang, crash, RCU_HOTPLUG, anything
+# parse-console.sh reports), 64 bad usage (unknown option, bad value, no
+# --configs-dir). A stopped run's code is that of the scenarios that ran.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 top="$(pwd)"
@@ -74,7 +76,7 @@ while (($#)); do
     --configs-dir) need "$@"; cfgdir="$2"; shift 2 ;;
     --configs-dir=*) cfgdir="${1#*=}"; shift ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) usage_error "unknown option '$1' (see --help)" ;;
   esac
 done
@@ -91,7 +93,7 @@ esac
 [[ -z "$log_timeout" || "$log_timeout" =~ ^[0-9]+$ ]] || usage_error "bad --log-timeout '$log_timeout' (want seconds)"
 [[ "$progress_interval" =~ ^[0-9]+$ ]] && ((progress_interval > 0)) || usage_error "bad --progress-interval '$progress_interval'"
 [[ -n "$datestamp" && "$datestamp" == */* ]] && usage_error "bad --datestamp '$datestamp' (no '/')"
-[[ -d "$cfgdir" ]] || { echo "torture.sh: no scenario directory '$cfgdir' (--configs-dir)" >&2; exit 1; }
+[[ -d "$cfgdir" ]] || usage_error "no scenario directory '$cfgdir' (--configs-dir)"
 cfgdir="$(cd "$cfgdir" && pwd)"
 # Shutdown grace: how long past --duration a scenario may take to clean up
 # before it is killed as a hang: max(30 s, 10% of the duration).
@@ -102,29 +104,14 @@ fi
 
 # ---- Scenario list: N*NAME repeats, CFLIST expands to configs/CFLIST. ----
 names=()
-for tok in $configs; do
-  rep=1
-  if [[ "$tok" =~ ^([0-9]{1,4})\*(.+)$ ]]; then
-    rep=$((10#${BASH_REMATCH[1]}))
-    tok="${BASH_REMATCH[2]}"
+expanded=$(tl_expand_configs "$configs" "$cfgdir/CFLIST") ||
+  { echo "torture.sh: no scenario list $cfgdir/CFLIST" >&2; exit 1; }
+for n in $expanded; do
+  if [[ "$n" == CFcommon || "$n" == CFLIST || "$n" == */* || ! -f "$cfgdir/$n" ]]; then
+    echo "torture.sh: the --configs scenario '$n' does not exist (no file $cfgdir/$n)" >&2
+    exit 1
   fi
-  if [[ "$tok" == CFLIST ]]; then
-    [[ -f "$cfgdir/CFLIST" ]] || { echo "torture.sh: no scenario list $cfgdir/CFLIST" >&2; exit 1; }
-    list=()
-    while read -r line; do
-      line="${line%%#*}"
-      for n in $line; do list+=("$n"); done
-    done <"$cfgdir/CFLIST"
-  else
-    list=("$tok")
-  fi
-  for n in "${list[@]}"; do
-    if [[ "$n" == CFcommon || "$n" == CFLIST || "$n" == */* || ! -f "$cfgdir/$n" ]]; then
-      echo "torture.sh: the --configs scenario '$n' does not exist (no file $cfgdir/$n)" >&2
-      exit 1
-    fi
-    for ((i = 0; i < rep; i++)); do names+=("$n"); done
-  done
+  names+=("$n")
 done
 ((${#names[@]})) || { echo "torture.sh: --configs names no scenario" >&2; exit 1; }
 
@@ -227,9 +214,9 @@ progress_clear() { if ((tty && drawn)); then printf '\033[J'; drawn=0; fi; }
   echo "Compiler: ${cc:-c++} $("${cc:-c++}" --version 2>/dev/null | head -1)"
   echo "Build preset: $preset"
   echo "git status:"
-  git status --short 2>/dev/null
+  git status --short 2>/dev/null || echo "(not a git tree)"
   echo "git diff HEAD:"
-  git diff HEAD 2>/dev/null
+  git diff HEAD 2>/dev/null || echo "(not a git tree)"
 } >"$rundir/testid.txt" 2>/dev/null || write_failed "$rundir/testid.txt"
 printf '%s\n' "${dirs[@]}" >"$rundir/scenarios" || write_failed "$rundir/scenarios"
 # The scenario files as run (and CFcommon): cmd files point here, so a
@@ -248,7 +235,14 @@ say "Results directory: $rundir"
 
 # ---- Build once. ----
 if ((trust)); then
-  [[ -x "$bin" ]] || { say "torture.sh: --trust-build, but $bin was not built"; exit 2; }
+  if [[ ! -x "$bin" ]]; then
+    # Recorded as a build error (Make.out and the log's marker), as
+    # recheck.sh and find-errors.sh read it.
+    echo "torture.sh: --trust-build, but $bin was not built" >"$rundir/Make.out" 2>/dev/null ||
+      write_failed "$rundir/Make.out"
+    say "torture.sh: build error: --trust-build, but $bin was not built (see $rundir/Make.out)"
+    exit 2
+  fi
 else
   say "Building $preset (scripts/setup.sh $preset:rcutorture; output in Make.out)"
   if ! scripts/setup.sh "$preset:rcutorture" >"$rundir/Make.out" 2>&1 || [[ ! -x "$bin" ]]; then
@@ -265,7 +259,9 @@ for i in "${!dirs[@]}"; do
   d="$rundir/${dirs[$i]}"
   mkdir -p "$d" || write_failed "$d"
   make_cmd "$i"
-  { printf '%q ' "${cmd[@]}"; echo; } >"$d/cmd" || write_failed "$d/cmd"
+  # Runnable as is; arguments of `bash cmd ARGS` come last (and so win).
+  # shellcheck disable=SC2016  # "$@" is for the cmd file
+  { printf '%q ' "${cmd[@]}"; echo '"$@"'; } >"$d/cmd" || write_failed "$d/cmd"
   if ! "${cmd[@]}" --print_params >"$d/config" 2>"$d/config.err"; then
     say "torture.sh: configuration error in ${dirs[$i]}: $(head -1 "$d/config.err")"
     exit 1
@@ -275,27 +271,90 @@ done
 
 # ---- Run. ----
 stop=0
-envfail=0
+diskfull=0   # the disk filled up: the run stops, exit 1
+writefail=0  # some result file could not be written: exit 1
 trap 'stop=1' INT TERM
 declare -A pid_of=() start_of=() size_of=() grow_of=() deadline_of=()
 running=()
 bad=0
+# The disk counts as full below this much free space (KiB, df -Pk), while
+# there is still room left for the verdicts, retval files and the log.
+min_free_kb=1024
 
-finish() {  # DIR RC
-  local name="$1" rc="$2" d="$rundir/$1" s v
-  echo "$rc" >"$d/retval" || envfail=1
-  s=$(scripts/parse-console.sh --quiet "$d/console.log" "$name" 2>&1) || bad=$((bad + 1))
+# write_error FILE MESSAGE: reports a failed write of FILE during the run
+# by name; "No space left on device" in MESSAGE is a full disk, which stops
+# the run as STOP does. Either way the run exits 1.
+write_error() {
+  local f="${1#"$rundir"/}" why
+  why=$(grep -m1 -o '[^:]*$' <<<"$2" | sed 's/^ *//')
+  writefail=1
+  if [[ "$2" == *"No space left on device"* ]]; then
+    say "torture.sh: disk full: cannot write $f$( ((stop)) || echo ': stopping the run')"
+    diskfull=1
+    ((stop)) || stop=1
+  else
+    say "torture.sh: cannot write $f${why:+: $why}"
+  fi
+}
+
+# put FILE LINE: writes LINE to FILE (appends with put -a), reporting a
+# failure with write_error.
+put() {
+  local append=0 err
+  if [[ "$1" == -a ]]; then append=1; shift; fi
+  if ((append)); then
+    err=$( { printf '%s\n' "$2" >>"$1"; } 2>&1 ) || write_error "$1" "$err"
+  else
+    err=$( { printf '%s\n' "$2" >"$1"; } 2>&1 ) || write_error "$1" "$err"
+  fi
+}
+
+# check_disk: a results device with less than min_free_kb KiB available
+# is full: says so once and stops the run as STOP does.
+check_disk() {
+  local avail
+  ((diskfull)) && return 0
+  avail=$(df -Pk "$rundir" 2>/dev/null | awk 'NR == 2 { print $4 }')
+  [[ "$avail" =~ ^[0-9]+$ ]] || return 0
+  if ((avail < min_free_kb)); then
+    say "torture.sh: disk full: ${avail} KiB free on the device of $rundir (below ${min_free_kb} KiB): stopping the run"
+    diskfull=1
+    writefail=1
+    ((stop)) || stop=1
+  fi
+  return 0
+}
+
+# finish NAME RC: records the exit status of instance NAME, analyses its
+# console.log (parse-console.sh writes console.log.diags on errors) and
+# prints its one-line result.
+finish() {
+  local name="$1" rc="$2" d="$rundir/$1" s prc v
+  put "$d/retval" "$rc"
+  s=$(scripts/parse-console.sh --quiet "$d/console.log" "$name" 2>&1)
+  prc=$?
+  if ((prc == 64)); then
+    # Errors found, but the diags could not be written.
+    bad=$((bad + 1))
+    write_error "$d/console.log.diags" "$s"
+    s="errors found (console.log.diags not written)"
+  elif ((prc)); then
+    bad=$((bad + 1))
+  fi
   v=$(tl_verdict "$d")
   say "$(printf '%-12s %-11s exit %-3s %s' "$name" "$v" "$rc" "${s#Summary: "$name": }")"
 }
 
-kill_hung() {  # DIR WHY
+# kill_hung NAME WHY: records the watchdog's kill of instance NAME in its
+# Warnings file and kills it (SIGKILL).
+kill_hung() {
   local name="$1" pid="${pid_of[$1]}"
-  echo "!!! PID $pid $2" >>"$rundir/$name/Warnings"
+  put -a "$rundir/$name/Warnings" "!!! PID $pid $2"
   say "torture.sh: $name: $2: killing PID $pid"
   kill -KILL "$pid" 2>/dev/null
 }
 
+# show_progress NOW: one status line per running instance.
 show_progress() {
   local now="$1" name el ver lines=()
   for name in "${running[@]}"; do
@@ -309,17 +368,21 @@ show_progress() {
     printf '\033[%dA' "${#lines[@]}"
     drawn=1
   else
-    printf '%s\n' "${lines[@]}" | tee -a "$runlog"
+    printf '%s\n' "${lines[@]}" | tee -a "$runlog" 2>/dev/null
   fi
 }
 
 last_progress=$(date +%s)
+nskip=0
 for b in "${!batches[@]}"; do
+  if ((!stop)) && [[ -e "$rundir/STOP" ]]; then stop=1; fi
+  check_disk
   if ((stop)); then
     for i in ${batches[b]}; do
       d="$rundir/${dirs[$i]}"
-      echo "skipped: the run was stopped (STOP file or signal) before it started" >"$d/skipped"
+      put "$d/skipped" "skipped: the run was stopped (STOP file, signal or full disk) before it started"
       say "$(printf '%-12s SKIPPED' "${dirs[$i]}")"
+      nskip=$((nskip + 1))
     done
     continue
   fi
@@ -341,6 +404,7 @@ for b in "${!batches[@]}"; do
     sleep 1
     now=$(date +%s)
     if ((!stop)) && [[ -e "$rundir/STOP" ]]; then stop=1; fi
+    check_disk
     if ((stop == 1)); then
       stop=2
       say "torture.sh: stopping the run: running scenarios get SIGTERM (they clean up and print their verdict), not-started ones are skipped"
@@ -348,11 +412,6 @@ for b in "${!batches[@]}"; do
         kill -TERM "${pid_of[$name]}" 2>/dev/null
         ((deadline_of[$name] <= now + grace)) || deadline_of[$name]=$((now + grace))
       done
-    fi
-    if ((!envfail)) && [[ "$(df -P "$rundir" 2>/dev/null | awk 'NR == 2 { print $4 }')" == 0 ]]; then
-      envfail=1
-      say "torture.sh: no space left on the device of $rundir: stopping the run"
-      ((stop)) || stop=1
     fi
     still=()
     for name in "${running[@]}"; do
@@ -397,20 +456,27 @@ for i in "${!dirs[@]}"; do
   name="${dirs[$i]}"
   d="$rundir/$name"
   v=$(tl_verdict "$d")
-  rc=$(cat "$d/retval" 2>/dev/null || echo -)
+  rc=-
+  [[ ! -f "$d/retval" ]] || rc=$(head -c 16 "$d/retval")
   [[ "$v" == SKIPPED ]] || nruns=$((nruns + 1))
   say "$(printf '%-12s %-11s %-5s %s' "$name" "$v" "$rc" "$(tl_gps_line "$d" | sed 's/^[^ ]* ------- *//')")"
   if [[ -f "$d/console.log.diags" ]]; then
     say "$(printf '%-12s %-11s %-5s %s' '' '' '' "$(grep '^Summary: ' "$d/console.log.diags" | sed "s/^Summary: $name: //")")"
   fi
 done
-nskip=$(find "$rundir" -mindepth 2 -maxdepth 2 -name skipped | wc -l)
+# A stopped run's exit code is that of the scenarios that ran.
 ((nskip == 0)) || say "$nskip scenarios skipped (the run was stopped)."
-if ((bad)); then
+if ((diskfull)); then
+  ((bad == 0)) || say "$bad runs with runtime errors (perhaps only logs truncated by the full disk)."
+  say "torture.sh: disk full: the run was stopped; files written before are kept"
+  code=1
+elif ((writefail)); then
+  ((bad == 0)) || say "$bad runs with runtime errors."
+  say "torture.sh: some result files could not be written (see above)"
+  code=1
+elif ((bad)); then
   say "$bad runs with runtime errors."
   code=3
-elif ((envfail)); then
-  code=1
 else
   say "No errors in $nruns runs."
   code=0

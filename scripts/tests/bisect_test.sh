@@ -4,7 +4,10 @@
 # Checks: the blame, the sizing line, the per-probe record (only exit codes
 # 0, 1 and 125 ever reach git), the re-tests of the blamed commit and its
 # parent; that a build failure is a skip (125) and a crash that does not
-# match the signature is a skip, never a code above 127.
+# match the signature is a skip, never a code above 127; --configs
+# expansion (N*NAME) in a probe, a scenario existing only at --bad
+# accepted, an unknown one (or a bad --confidence) refused with 64 before
+# anything runs; JSON escaping in the record.
 set -uo pipefail
 rt="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 scripts="$(cd "$(dirname "$0")/.." && pwd)"
@@ -23,8 +26,9 @@ git add . && git commit -qm "c1: SCEN on rcu"
 echo one >file && git add file && git commit -qm "c2: unrelated"
 sed -i 's/torture_type=rcu/torture_type=busted/' configs/SCEN && git commit -qam "c3: SCEN on busted (the bug)"
 culprit="$(git rev-parse HEAD)"
-echo two >>file && git commit -qam "c4: unrelated"
+echo two >>file && cp configs/SCEN configs/LATE && git add configs/LATE && git commit -qam "c4: unrelated, adds LATE"
 echo three >>file && git commit -qam "c5: unrelated"
+branch="$(git symbolic-ref --short HEAD)"
 
 out="$tmp/out"
 # 3600 failures/h at 99%: 4.6 s of clean run time, 3 s on each of 2 runs.
@@ -37,7 +41,7 @@ grep -q "bisect.sh: rate 3600/3600s, confidence 0.99: t = -ln(1-C)/rate = 4.61 x
 grep -q "bisect.sh: first bad commit $culprit" "$out" || fail "blamed the wrong commit"
 grep -q "re-test of the blamed commit: bad, as blamed" "$out" || fail "no re-test of the blamed commit"
 grep -q "re-test of its parent: clean, as expected" "$out" || fail "no re-test of the parent"
-[[ "$(git rev-parse HEAD)" == "$(git rev-parse master 2>/dev/null || git rev-parse main)" ]] || fail "checkout not restored"
+[[ "$(git rev-parse HEAD)" == "$(git rev-parse "$branch")" ]] || fail "checkout not restored"
 n=$(wc -l <"$tmp/record.jsonl")
 ((n >= 4)) || fail "record has $n probes, want >= 4 (2 bisect steps + 2 re-tests)"
 grep -Ev '"exit": (0|1|125)\}$' "$tmp/record.jsonl" && fail "a probe returned something other than 0, 1, 125"
@@ -58,9 +62,40 @@ rc=$?
 "$scripts/bisect.sh" --probe --configs SCEN --duration 1s --binary "$tmp/crash" --signature 'Start of test' >/dev/null 2>&1
 rc=$?
 ((rc == 1)) || fail "matching crash: exit $rc, want 1"
-# Bad usage.
+# N*NAME runs NAME N times; string fields of the record are JSON-escaped.
+"$scripts/bisect.sh" --probe --configs "2*SCEN" --duration 1s --binary "$tmp/crash" --signature 'Start of test' \
+  --bootargs 'x="a\b"' --record "$tmp/probe.jsonl" >/dev/null 2>&1
+rc=$?
+((rc == 1)) || fail "2*SCEN probe: exit $rc, want 1"
+grep -qF '"configs": "2*SCEN", "bootargs": "x=\"a\\b\"", "seeds": [' "$tmp/probe.jsonl" ||
+  fail "probe record: configs or escaped bootargs: $(cat "$tmp/probe.jsonl")"
+grep -Eq '"seeds": \[[0-9]+,[0-9]+\], "errors": 2, "matches": 2,' "$tmp/probe.jsonl" || fail "2*SCEN did not run twice"
+if command -v jq >/dev/null; then jq -e . "$tmp/probe.jsonl" >/dev/null || fail "probe record is not JSON"; fi
+# Bad usage: refused before git bisect starts or anything runs.
 "$scripts/bisect.sh" --good HEAD~4 --bad HEAD --rate 1/x >/dev/null 2>&1
 rc=$?
 ((rc == 64)) || fail "bad --rate: exit $rc, want 64"
+"$scripts/bisect.sh" --good HEAD~4 --bad HEAD --configs "SCEN 2*NOPE" --duration 1s --binary "$rt" \
+  --record "$tmp/nope.jsonl" >"$tmp/nope.out" 2>"$tmp/nope.err"
+rc=$?
+((rc == 64)) || fail "unknown scenario: exit $rc, want 64"
+[[ "$(cat "$tmp/nope.err")" == "bisect.sh: unknown scenario 'NOPE' in --configs (no configs/NOPE here or at --bad HEAD)" ]] ||
+  fail "unknown scenario: stderr '$(cat "$tmp/nope.err")'"
+[[ ! -s "$tmp/nope.out" && ! -e "$tmp/nope.jsonl" ]] || fail "unknown scenario: probes ran"
+git bisect log >/dev/null 2>&1 && fail "unknown scenario: git bisect started"
+"$scripts/bisect.sh" --good HEAD~4 --bad HEAD --configs CFLIST --duration 1s --binary "$rt" >/dev/null 2>&1
+rc=$?
+((rc == 64)) || fail "CFLIST without configs/CFLIST: exit $rc, want 64"
+"$scripts/bisect.sh" --good HEAD~4 --bad HEAD --duration 1s --confidence 2 --binary "$rt" >/dev/null 2>&1
+rc=$?
+((rc == 64)) || fail "bad --confidence with --duration: exit $rc, want 64"
+# A scenario added after the checked-out commit, present at --bad, is fine.
+git checkout -q HEAD~4
+"$scripts/bisect.sh" --good "$branch~1" --bad "$branch" --configs LATE --duration 1s --binary "$tmp/crash" \
+  --signature 'Start of test' --record "$tmp/late.jsonl" >"$tmp/late.out" 2>&1
+rc=$?
+((rc != 64)) || fail "scenario only at --bad refused: $(cat "$tmp/late.out")"
+grep -q "bisect.sh: first bad commit $(git rev-parse "$branch")" "$tmp/late.out" || fail "LATE: no blame"
+git checkout -q "$branch"
 ((status)) && { echo "----- bisect output -----"; cat "$out"; cat "$tmp/record.jsonl"; }
 exit "$status"

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# recheck_test.sh: scripts/recheck.sh's exit codes and lines on results
+# trees built in a temporary directory from the recorded logs in data/
+# (clean, FAILURE, truncated, hung with its kill record, crashed), on
+# configuration- and build-error runs, and on a real --trust-build run of
+# scripts/torture.sh without a binary (a copy of the scripts in a tree
+# with no build/). Needs no rcutorture binary.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+s="$here/.."
+data="$here/data"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+status=0
+
+# fail MESSAGE: records a failed check.
+fail() { echo "FAIL: $*" >&2; status=1; }
+
+# mkrun RUN [NAME:LOG:RETVAL]...: a results tree $tmp/RUN whose scenario
+# NAME ran with console.log data/LOG (data/hung: its console.log and
+# Warnings) and exit status RETVAL.
+mkrun() {
+  local r="$tmp/$1" spec name log rv
+  shift
+  mkdir -p "$r"
+  echo "scripts/torture.sh --configs test" >"$r/log"
+  for spec in "$@"; do
+    IFS=: read -r name log rv <<<"$spec"
+    mkdir -p "$r/$name"
+    echo "rcutorture --config=configs/$name \"\$@\"" >"$r/$name/cmd"
+    printf 'rcutorture.torture_type=rcu\nrcutorture.stat_interval=1\n' >"$r/$name/config"
+    if [[ -d "$data/$log" ]]; then
+      cp "$data/$log/console.log" "$data/$log/Warnings" "$r/$name/"
+    else
+      cp "$data/$log" "$r/$name/console.log"
+    fi
+    echo "$rv" >"$r/$name/retval"
+  done
+}
+
+# check EXIT RUN... -- LINE...: recheck.sh RUN... exits EXIT and prints
+# every LINE (a whole line, fixed string); it prints a count line only if
+# one is given.
+check() {
+  local want="$1" runs=() rc=0 out l
+  shift
+  while [[ "$1" != -- ]]; do runs+=("$tmp/$1"); shift; done
+  shift
+  out="$tmp/out.$(basename "${runs[0]}")"
+  "$s/recheck.sh" "${runs[@]}" >"$out" 2>&1 || rc=$?
+  ((rc == want)) || fail "recheck ${runs[*]##*/}: exit $rc, want $want"
+  for l in "$@"; do
+    grep -qxF -- "$l" "$out" || fail "recheck ${runs[*]##*/}: no line '$l'"
+  done
+  if ! printf '%s\n' "$@" | grep -q ' runs with '; then
+    ! grep -q ' runs with ' "$out" || fail "recheck ${runs[*]##*/}: unexpected '$(grep ' runs with ' "$out")'"
+  fi
+}
+
+# Exit 0: clean, plus a scenario skipped by a stopped run.
+mkrun clean TREE01:clean.log:0
+mkdir "$tmp/clean/TREE02" && echo skipped >"$tmp/clean/TREE02/skipped"
+check 0 clean -- "scripts/torture.sh --configs test" \
+  "TREE01 ------- 450 GPs (112.5/s) [rcu: g4032 f0x1 total-gps=1308] cbs: 738/738" \
+  "TREE02 ------- skipped (the run was stopped before it started)"
+[[ ! -e "$tmp/clean/TREE01/console.log.diags" ]] || fail "clean: diags written"
+
+# Exit 3: each recorded failure, with its diags rewritten.
+mkrun failure TREE01:failure.log:1
+check 3 failure -- "Summary: TREE01: Failures: 1  Errors: 4" "1 runs with runtime errors."
+grep -q '^BUG: TREE01 FAILURE, 1660 instances$' "$tmp/failure/TREE01/console.log.diags" || fail "failure: diags"
+mkrun truncated TREE01:truncated.log:139
+check 3 truncated -- "Summary: TREE01: No verdict: 1" "1 runs with runtime errors."
+mkrun hung TREE01:hung:137
+check 3 hung -- "Summary: Potential hang (killed)" \
+  "Summary: TREE01: GP hangs: 1  No verdict: 1  Hangs: 1  Writer stalls: 2" "1 runs with runtime errors."
+mkrun crashed TREE01:crashed.log:134 TREE02:clean.log:0
+check 3 crashed -- "Summary: TREE01: No verdict: 1  Crashes: 2  Bugs: 1" "1 runs with runtime errors."
+[[ ! -e "$tmp/crashed/TREE02/console.log.diags" ]] || fail "crashed: diags for the clean scenario"
+
+# Exit 1: a scenario rejected before anything ran; a scenario without its
+# resolved config; a run directory with no scenario at all.
+mkrun conf
+echo "torture.sh: configuration error in TREE01: rcutorture: unknown parameter 'x'" >>"$tmp/conf/log"
+check 1 conf -- "BUG: $tmp/conf: torture.sh: configuration error in TREE01: rcutorture: unknown parameter 'x'" \
+  "1 runs with configuration errors."
+mkrun noconfig TREE01:clean.log:0
+: >"$tmp/noconfig/TREE01/config"
+check 1 noconfig -- "BUG: TREE01: no resolved config (configuration error)" "1 runs with configuration errors."
+mkrun empty
+check 1 empty -- "$tmp/empty: no scenario directories" "1 runs with configuration errors."
+
+# Exit 2: a failed build.
+mkrun build
+echo "torture.sh: build error (see $tmp/build/Make.out)" >>"$tmp/build/log"
+echo "make: *** [all] Error 2" >"$tmp/build/Make.out"
+check 2 build -- "BUG: $tmp/build: build failed: torture.sh: build error (see $tmp/build/Make.out)" \
+  "1 runs with build errors."
+
+# Exit 2: torture.sh --trust-build without a binary records a build error.
+mkdir -p "$tmp/top/scripts" "$tmp/top/configs"
+cp "$s/torture.sh" "$s/torture-lib.sh" "$s/parse-console.sh" "$tmp/top/scripts/"
+cp "$s/../configs/CFcommon" "$s/../configs/TREE07" "$tmp/top/configs/"
+rc=0
+"$tmp/top/scripts/torture.sh" --trust-build --configs TREE07 --duration 1s --results "$tmp" \
+  --datestamp nobin >"$tmp/nobin.out" 2>&1 || rc=$?
+((rc == 2)) || fail "torture.sh --trust-build without a binary: exit $rc, want 2"
+grep -q "^torture.sh: build error: --trust-build, but $tmp/top/build/release/torture/rcutorture was not built" "$tmp/nobin.out" ||
+  fail "nobin: no build-error line"
+check 2 nobin -- "1 runs with build errors."
+rc=0
+"$s/find-errors.sh" "$tmp/nobin" >"$tmp/nobin.find" 2>&1 || rc=$?
+((rc == 1)) && grep -q "^=== build error: $tmp/nobin/Make.out$" "$tmp/nobin.find" || fail "nobin: find-errors.sh"
+
+# The last count that applies wins.
+check 3 conf build failure -- "1 runs with configuration errors." "1 runs with build errors." \
+  "1 runs with runtime errors."
+check 2 conf build -- "1 runs with configuration errors." "1 runs with build errors."
+
+# Bad usage.
+rc=0
+"$s/recheck.sh" "$tmp/nope" 2>/dev/null || rc=$?
+((rc == 64)) || fail "missing directory: exit $rc, want 64"
+exit "$status"
