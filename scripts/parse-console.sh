@@ -69,9 +69,12 @@ function keep(s) { if (nkept < 200) kept[++nkept] = s; else dropped++ }
 {
   line = strip($0)
   matched = 0
-  # The lines of a lockdep splat, up to the blank line that ends it.
+  # The lines of a lockdep splat (what was wrong, the reader nesting, the
+  # locks held, the backtrace), up to the next console line of the harness
+  # or the next splat; blank lines are dropped.
   if (insplat) {
-    if (line ~ /^[ \t]*$/ || ++insplat > 12) insplat = 0; else keep(line)
+    if (line ~ /^[A-Za-z0-9_-]+-torture:/ || line ~ /^=+$/ || ++insplat > 40) insplat = 0
+    else if (line !~ /^[ \t]*$/) keep(line)
   }
   if (line ~ /--- Start of test:/) {
     started = 1

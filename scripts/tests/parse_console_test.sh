@@ -36,6 +36,9 @@ check kernel.log 0 "Summary: T: clean  Close calls: 2"
 # reader's Dereference) and a wrong module exit (late callbacks).
 check busted-lockdep.log 3 "Summary: T: Failures: 1  Errors: 3  Lockdep splats: 1  Close calls: 410"
 grep -q '^torture/reader.cc:167 suspicious Dereference() usage!$' "$tmp/busted-lockdep.log.diags" || fail "lockdep splat body not in diags"
+# The whole splat, not only its header: the locks held and the backtrace.
+grep -q "^no locks held by reader1/16476\.$" "$tmp/busted-lockdep.log.diags" || fail "lockdep splat locks not in diags"
+grep -q "torture::TortureOneRead()$" "$tmp/busted-lockdep.log.diags" || fail "lockdep splat backtrace not in diags"
 check modules-late.log 3 "Summary: T: Failures: 1  Errors: 12  Late callbacks: 6209"
 grep -q '^BUG: T 6209 late callbacks into unloaded modules (modules: field)$' "$tmp/modules-late.log.diags" || fail "no late-callback line"
 # A clean re-analysis removes a stale diags file.
