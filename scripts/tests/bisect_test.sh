@@ -11,10 +11,8 @@
 set -uo pipefail
 rt="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 scripts="$(cd "$(dirname "$0")/.." && pwd)"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-status=0
-fail() { echo "FAIL: $*" >&2; status=1; }
+# shellcheck source=scripts/tests/test-lib.sh
+. "$(dirname "$0")/test-lib.sh"
 
 repo="$tmp/repo"
 mkdir -p "$repo/configs"

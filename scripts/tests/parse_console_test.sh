@@ -3,13 +3,10 @@
 # exit codes, the Summary line of each (pinned: recheck.sh and torture.sh
 # print it), the first finding, and console.log.diags written or not.
 set -uo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=scripts/tests/test-lib.sh
+. "$(dirname "$0")/test-lib.sh"
 pc="$here/../parse-console.sh"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
 cp -r "$here/data/." "$tmp/"
-status=0
-fail() { echo "FAIL: $*" >&2; status=1; }
 # check LOG EXIT SUMMARY [FIRST_LINE]
 check() {
   local log="$tmp/$1" out rc

@@ -6,15 +6,9 @@
 # scripts/torture.sh without a binary (a copy of the scripts in a tree
 # with no build/). Needs no rcutorture binary.
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-s="$here/.."
+# shellcheck source=scripts/tests/test-lib.sh
+. "$(dirname "$0")/test-lib.sh"
 data="$here/data"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-status=0
-
-# fail MESSAGE: records a failed check.
-fail() { echo "FAIL: $*" >&2; status=1; }
 
 # mkrun RUN [NAME:LOG:RETVAL]...: a results tree $tmp/RUN whose scenario
 # NAME ran with console.log data/LOG (data/hung: its console.log and

@@ -11,14 +11,8 @@
 # be written (a directory in its place): named, exit 1. Every run is
 # bounded by timeout(1), so a regression cannot hang the test.
 set -euo pipefail
-top="$(cd "$(dirname "$0")/../.." && pwd)"
-s="$top/scripts"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-status=0
-
-# fail MESSAGE: records a failed check.
-fail() { echo "FAIL: $*" >&2; status=1; }
+# shellcheck source=scripts/tests/test-lib.sh
+. "$(dirname "$0")/test-lib.sh"
 
 # wait_for FILE: waits (at most 20 s) until FILE exists and is not empty.
 wait_for() {

@@ -5,12 +5,8 @@
 # arguments; recheck.sh and find-errors.sh on it; again.sh replaying its
 # parameters and seeds; the STOP file; usage and configuration errors.
 set -uo pipefail
-top="$(cd "$(dirname "$0")/../.." && pwd)"
-s="$top/scripts"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-status=0
-fail() { echo "FAIL: $*" >&2; status=1; }
+# shellcheck source=scripts/tests/test-lib.sh
+. "$(dirname "$0")/test-lib.sh"
 params() {  # the Start line's parameters without shutdown_secs
   grep -a -m1 -- '--- Start of test: ' "$1" | sed 's/.*Start of test: //; s/ shutdown_secs=[0-9]*//'
 }

@@ -10,14 +10,8 @@
 # table, exit 3, and recheck.sh's "Potential hang". Both runs are bounded
 # by timeout(1).
 set -euo pipefail
-top="$(cd "$(dirname "$0")/../.." && pwd)"
-s="$top/scripts"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-status=0
-
-# fail MESSAGE: records a failed check.
-fail() { echo "FAIL: $*" >&2; status=1; }
+# shellcheck source=scripts/tests/test-lib.sh
+. "$(dirname "$0")/test-lib.sh"
 
 # check_hang RUN NAME EXIT WARNING_ERE: the checks common to both runs.
 check_hang() {
