@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The rcutorture project authors.
 //
 // lockdep compiled out (this translation unit is built with RCU_LOCKDEP=0,

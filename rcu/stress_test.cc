@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The rcutorture project authors.
 //
 // Short multi-threaded stress runs, also run under TSan and ASan: readers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # again.sh: re-runs an old torture.sh run exactly, without rebuilding.
 #
 #   scripts/again.sh OLD_RUN_DIR [--duration T] [--bootargs "x=y ..."]...

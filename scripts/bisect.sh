@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bisect.sh: git bisect run for rcutorture, sized for rare failures.
 #
 #   scripts/bisect.sh --good REV --bad REV [--configs "NAME..."]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # find-errors.sh: shows every problem of a torture.sh run with its log excerpt.
 #
 #   scripts/find-errors.sh [--context N] RESULTS_DIR

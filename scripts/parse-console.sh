@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # parse-console.sh: finds what went wrong in one rcutorture console log.
 #
 #   scripts/parse-console.sh [--quiet] console.log [TITLE]

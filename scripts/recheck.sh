@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # recheck.sh: re-analyses finished runs of scripts/torture.sh.
 #
 #   scripts/recheck.sh RESULTS_DIR...

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Sets up a fresh Debian 12 machine and builds the project.
 #
 #   scripts/setup.sh [PRESET...]     default preset: release

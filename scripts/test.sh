@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Sets up, builds and runs the whole test suite:
 #   - every test in the release build (unit tests, torture runs, golden
 #     tests, script tests);

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # torture-lib.sh: helpers shared by torture.sh, recheck.sh, again.sh and
 # bisect.sh (sourced, not run).
 # shellcheck shell=bash

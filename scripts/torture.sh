@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # torture.sh: build rcutorture once, run many scenarios, analyse the logs.
 #
 #   scripts/torture.sh [--configs "TREE01 2*TREE02 CFLIST"] [--duration 30s]

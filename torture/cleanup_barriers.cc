@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The rcutorture project authors.
 //
 // cleanup_barriers.cc: the cleanup's barriers (torture.h), run

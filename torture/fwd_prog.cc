@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The rcutorture project authors.
 //
 // fwd_prog.cc: forward-progress testing (rcu_torture_fwd_prog and its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The rcutorture project authors.
 //
 // The harness's lockdep-RCU bookkeeping (torture/lockdep.h): every splat

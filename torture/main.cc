@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The rcutorture project authors.
 //
 // main.cc: the rcutorture binary. Parses parameters (exit 64 on bad

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The rcutorture project authors.
 //
 // ops.h: TortureOps, the operations vector of one RCU flavour (the kernel's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The rcutorture project authors.
 //
 // ops_urcu_bp.cc: liburcu's urcu-bp flavour (see ops_urcu_impl.h).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The rcutorture project authors.
 //
 // read_exit.cc: read-exit testing (rcu_torture_read_exit and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The rcutorture project authors.
 //
 // reader.cc: the readers (rcu_torture_reader, rcu_torture_one_read).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The rcutorture project authors.
 //
 // stall.cc: the stall thread (rcu_torture_stall, rcu_torture_stall_one).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The rcutorture project authors.
 //
 // stats.cc: the stats thread (rcu_torture_stats) and the stats lines

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The rcutorture project authors.
 //
 // watchdog.cc: the hang watchdog (ours; the kernel's scripts rely on the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The rcutorture project authors.
 //
 // mutex_bench.cc: rcu::Mutex (rcu/mutex.h) against the absl::Mutex it is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The rcutorture project authors.
 //
 // rcu_bench: librcu (rcu/) against Debian's liburcu 0.13.2, flavour

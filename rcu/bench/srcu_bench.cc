@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The rcutorture project authors.
 //
 // srcu_bench.cc: SrcuDomain (rcu/srcu.h) benchmarks, linked into rcu_bench

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The rcutorture project authors.
 //
 // urcu_memb_side.cc: the liburcu 0.13 urcu-memb half of rcu_bench, compiled

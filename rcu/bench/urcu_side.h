@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The rcutorture project authors.
 //
 // urcu_side.h: plain functions around liburcu 0.13's urcu-memb flavour, for

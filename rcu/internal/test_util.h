@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The rcutorture project authors.
 //
 // test_util.h: small helpers shared by the library's tests (test-only).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bisect_test.sh RCUTORTURE: scripts/bisect.sh on a throwaway git repository
 # whose "bug" is the commit switching scenario SCEN to the busted flavour.
 # Checks: the blame, the sizing line, the per-probe record (only exit codes

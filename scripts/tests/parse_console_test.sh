@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # parse_console_test.sh: parse-console.sh on the recorded logs in data/:
 # exit codes, the Summary line of each (pinned: recheck.sh and torture.sh
 # print it), the first finding, and console.log.diags written or not.

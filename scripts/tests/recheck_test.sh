@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # recheck_test.sh: scripts/recheck.sh's exit codes and lines on results
 # trees built in a temporary directory from the recorded logs in data/
 # (clean, FAILURE, truncated, hung with its kill record, crashed), on

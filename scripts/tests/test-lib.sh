@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash disable=SC2034  # the variables are for the tests that source this
 # test-lib.sh: the preamble every script test sources. Sets
 #   here    scripts/tests (absolute)

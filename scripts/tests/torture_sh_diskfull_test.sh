@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # torture_sh_diskfull_test.sh: scripts/torture.sh (--trust-build, the
 # built binary) when the disk fills up during a run. A fake `df` first in
 # PATH reports 500 KiB free (below torture.sh's 1 MiB limit) once the test

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # torture_sh_test.sh: scripts/torture.sh (with the built binary,
 # --trust-build) on two short scenarios, one BUSTED; the results tree
 # (--bootargs reaching cmd and config); the cmd file run with overriding

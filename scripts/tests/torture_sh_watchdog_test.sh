@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # torture_sh_watchdog_test.sh: scripts/torture.sh's watchdog killing real
 # rcutorture runs (--trust-build, the built binary), two runs at once:
 #   silent  TREE07 for 20 s with --stat_interval=100 (nothing printed after

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bad_input_test.sh RCUTORTURE CONFIGDIR: every bad-input case must exit 64
 # with exactly one line on stderr that names the problem, and print nothing
 # on stdout.

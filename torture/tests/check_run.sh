@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # check_run.sh: runs one rcutorture command and checks its verdict.
 #
 #   check_run.sh --exit N [--pipe-ge2 | --pipe-clean] [--want ERE]...

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # gen_params_md.sh RCUTORTURE: prints the README's parameter tables from
 # `rcutorture --help` (regenerate the README section with it).
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # golden_test.sh RCUTORTURE: pins the formats scripts parse (regex-based,
 # since the numbers vary): the Start-of-test line, the four stats lines,
 # the verbose task lines and the cleanup order (with the barrier, read-exit

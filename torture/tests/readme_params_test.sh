@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # readme_params_test.sh RCUTORTURE README: every parameter `--help` lists
 # has a row in the README's parameter tables, so the docs cannot drift from
 # the parameter table (params.h).

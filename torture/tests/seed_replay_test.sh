@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # seed_replay_test.sh RCUTORTURE: two runs with the same --seed make the
 # same writer choices (the JSON "writer_choices" list, first 64 update
 # types chosen), and a different seed makes different ones.
