@@ -38,6 +38,9 @@ void Rcu::BarrierComplete() {
 }
 
 void Rcu::Barrier() {
+  MaybeRestartAfterFork();
+  if (internal::tls_in_callback != nullptr) [[unlikely]]
+    internal::FatalWaitInCallback("Barrier()");
   if ((RCU_DEBUG_CHECKS_ENABLED || lockdep::Enabled()) && ReadLockHeld())
     lockdep::internal::IllegalWaitInReader("Barrier()",
                                            SourceLocation::current());

@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "rcu/export.h"
 #include "rcu/seq.h"
 
 namespace rcu {
@@ -28,9 +29,9 @@ enum class ReaderMode {
   // Readers execute full fences at their outermost lock and unlock.
   kFences,
 };
-const char* ReaderModeName(ReaderMode m);
+RCU_EXPORT const char* ReaderModeName(ReaderMode m);
 
-struct Config {
+struct RCU_EXPORT Config {
   // Possible vCPUs (the kernel's nr_cpu_ids). 0: the hardware threads.
   int nr_cpu_ids = 0;
   // vCPUs online at start: 0..online_at_start-1. -1: all of them.
@@ -82,7 +83,7 @@ struct Config {
 
 // Parses a kernel cpulist ("0,2-5", "all", "") for `n` vCPUs.
 // InvalidArgument names the bad part.
-absl::StatusOr<std::vector<bool>> ParseCpuList(const std::string& list, int n);
+RCU_EXPORT absl::StatusOr<std::vector<bool>> ParseCpuList(const std::string& list, int n);
 
 }  // namespace rcu
 

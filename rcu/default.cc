@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "absl/status/status.h"
+#include "rcu/internal/fork.h"
 #include "rcu/rcu.h"
 
 namespace rcu {
@@ -34,6 +35,10 @@ absl::Status BuildDefaultLocked(const Config& config) {
 }
 
 }  // namespace
+
+namespace internal {
+std::mutex& DefaultInstanceMutex() { return g_default_mu; }
+}  // namespace internal
 
 Config DefaultConfig() {
   Config c;

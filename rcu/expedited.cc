@@ -57,6 +57,9 @@ bool WaitForReader(const ThreadRec* t, uint64_t w,
 }  // namespace
 
 void Rcu::SynchronizeExpedited() {
+  MaybeRestartAfterFork();
+  if (internal::tls_in_callback != nullptr) [[unlikely]]
+    internal::FatalWaitInCallback("SynchronizeExpedited()");
   if ((RCU_DEBUG_CHECKS_ENABLED || lockdep::Enabled()) && ReadLockHeld())
     lockdep::internal::IllegalWaitInReader("SynchronizeExpedited()",
                                            SourceLocation::current());
@@ -69,7 +72,7 @@ void Rcu::SynchronizeExpedited() {
     // caller's updates; one that unregistered ended its readers before it
     // released reg_mu_.
     MutexLock r(reg_mu_);
-    if (n_registered_ == 0) return;
+    if (n_registered_ + n_internal_ == 0) return;
   }
   const uint64_t snap = SeqSnap(exp_seq_.load(std::memory_order_relaxed));
   MutexLock l(exp_mu_);

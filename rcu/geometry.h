@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "rcu/export.h"
 
 namespace rcu {
 
@@ -29,7 +30,7 @@ struct GeometryNode {
   int parent = -1;       // index into nodes, -1 for the root
 };
 
-struct Geometry {
+struct RCU_EXPORT Geometry {
   int nr_cpu_ids = 0;
   int fanout = 0;
   int fanout_leaf = 0;

@@ -62,6 +62,7 @@ void LockTwoDrained(RcuData* src, RcuData* dst) ABSL_NO_THREAD_SAFETY_ANALYSIS {
 }  // namespace
 
 absl::Status Rcu::OfflineCpu(int cpu) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  MaybeRestartAfterFork();
   if (cpu < 0 || cpu >= config_.nr_cpu_ids)
     return absl::InvalidArgumentError(absl::StrCat(
         "OfflineCpu(", cpu, "): no such vCPU (nr_cpu_ids ", config_.nr_cpu_ids, ")"));
@@ -164,6 +165,7 @@ void Rcu::MigrateCallbacksLocked(RcuData* rdp, RcuData* trdp, bool* needwake) {
 }
 
 absl::Status Rcu::SetOffloaded(int cpu, bool offloaded) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  MaybeRestartAfterFork();
   if (cpu < 0 || cpu >= config_.nr_cpu_ids)
     return absl::InvalidArgumentError(absl::StrCat(
         "SetOffloaded(", cpu, "): no such vCPU (nr_cpu_ids ", config_.nr_cpu_ids, ")"));
@@ -192,6 +194,7 @@ absl::Status Rcu::SetOffloaded(int cpu, bool offloaded) ABSL_NO_THREAD_SAFETY_AN
 }
 
 absl::Status Rcu::OnlineCpu(int cpu) {
+  MaybeRestartAfterFork();
   if (cpu < 0 || cpu >= config_.nr_cpu_ids)
     return absl::InvalidArgumentError(absl::StrCat(
         "OnlineCpu(", cpu, "): no such vCPU (nr_cpu_ids ", config_.nr_cpu_ids, ")"));

@@ -93,6 +93,8 @@
 #include <string>
 #include <string_view>
 
+#include "rcu/export.h"
+
 #ifndef RCU_LOCKDEP
 #define RCU_LOCKDEP 1
 #endif
@@ -141,7 +143,7 @@ enum class Kind {
   kSrcuReader,  // a read-side critical section of an SRCU domain
 };
 // "mutex", "rcu reader", "srcu reader".
-const char* KindName(Kind kind);
+RCU_EXPORT const char* KindName(Kind kind);
 
 // The functions whose bodies depend on RCU_LOCKDEP live in an inline
 // namespace named after it, so that a translation unit compiled with
@@ -155,12 +157,12 @@ const char* KindName(Kind kind);
 namespace internal {
 #if RCU_LOCKDEP
 // The runtime switch; relaxed loads (a switch, not a synchronizer).
-extern std::atomic<bool> g_enabled;
+extern RCU_EXPORT std::atomic<bool> g_enabled;
 #endif
 // Prints the splat for `message` at `site` unless that site already
 // splatted. `slot` >= 0 names the rcu instance whose reader was expected,
 // so the splat can say the thread is not registered with it.
-void Splat(std::string_view message, SourceLocation site,
+RCU_EXPORT void Splat(std::string_view message, SourceLocation site,
            int slot = -1);
 // The splat's text (without the once-per-site filter); for tests.
 std::string FormatSplat(std::string_view message,
@@ -172,7 +174,7 @@ std::string FormatSplat(std::string_view message,
                                       const char* section = "RCU");
 // Removes the calling thread's newest entry for `lock`, looking at no
 // other thread (exclusive locks: the holder always releases).
-void ReleaseLocal(const void* lock);
+RCU_EXPORT void ReleaseLocal(const void* lock);
 // Forgets which sites splatted (tests that print the same site twice).
 void ResetWarnedSitesForTest();
 }  // namespace internal
@@ -188,19 +190,19 @@ inline bool Enabled() {
 }
 }  // namespace RCU_LOCKDEP_NS
 // Turns the checks on or off at run time (no effect when compiled out).
-void SetEnabled(bool on);
+RCU_EXPORT void SetEnabled(bool on);
 // True when lockdep is compiled in (RCU_LOCKDEP != 0).
 constexpr bool CompiledIn() { return RCU_LOCKDEP != 0; }
 
 // Splats printed so far in this process.
-uint64_t SplatCount();
+RCU_EXPORT uint64_t SplatCount();
 
 // Receives each splat (several lines, each ending in '\n'). An empty
 // function restores the default, stderr. Returns the previous sink. Splats
 // are delivered one at a time (the sink is called under a lock and must
 // not splat itself).
 using Sink = std::function<void(const std::string&)>;
-Sink SetSink(Sink sink);
+RCU_EXPORT Sink SetSink(Sink sink);
 
 inline namespace RCU_LOCKDEP_NS {
 // The RCU_LOCKDEP_WARN() of the kernel: when Enabled() and `ok` is false,
@@ -218,26 +220,26 @@ inline void Check(bool ok, const char* message,
 // Returns the entry's id, in [1, kMaxEntryId]; ids are handed out in turn
 // and wrap, so two entries alive at once share one only after kMaxEntryId
 // Acquire()s in between.
-uint32_t Acquire(const void* lock, const char* name, Kind kind,
+RCU_EXPORT uint32_t Acquire(const void* lock, const char* name, Kind kind,
                  SourceLocation site = SourceLocation::current());
 inline constexpr uint32_t kMaxEntryId = (1u << 30) - 1;
 // Removes the newest entry for `lock`: the calling thread's, or else any
 // thread's (see the file comment). Safe to call when the Acquire was
 // skipped.
-void Release(const void* lock);
+RCU_EXPORT void Release(const void* lock);
 // Removes the entry `id` of `lock` (Acquire()'s result) from whichever
 // thread's list holds it; ignored when none does (the owner exited).
-void Release(const void* lock, uint32_t id);
+RCU_EXPORT void Release(const void* lock, uint32_t id);
 // Removes every entry for `lock` from every thread's list: `lock` is being
 // destroyed while held (a bug its owner reports), and its entries must
 // neither outlive its name nor stand for a later lock at the same address
 // (the kernel's lockdep_free_key_range()).
-void ForgetLock(const void* lock);
+RCU_EXPORT void ForgetLock(const void* lock);
 // True when the calling thread's list has an entry for `lock`. Always
 // false when compiled out or never enabled.
-bool IsHeld(const void* lock);
+RCU_EXPORT bool IsHeld(const void* lock);
 // Entries on the calling thread's list.
-int HeldCount();
+RCU_EXPORT int HeldCount();
 
 }  // namespace rcu::lockdep
 

@@ -62,7 +62,16 @@ RcuData* Rcu::LockThreadCpu(ThreadRec* t) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   }
 }
 
-void Rcu::RegisterThread(int cpu) {
+void Rcu::RegisterThread(int cpu) { RegisterThreadImpl(cpu, false, false); }
+
+void Rcu::RegisterThreadImpl(int cpu, bool internal_thread, bool on_the_fly) {
+  MaybeRestartAfterFork();
+  if (ThreadRec* t = internal::tls_recs[slot_]; t != nullptr && t->on_the_fly) {
+    // A read registered this thread on the fly; now it registers for good.
+    t->on_the_fly = false;
+    if (cpu >= 0) MigrateSelf(cpu);
+    return;
+  }
   RCU_CHECK(internal::tls_recs[slot_] == nullptr,
             "RegisterThread: this thread is already registered with this "
             "Rcu instance");
@@ -88,7 +97,9 @@ void Rcu::RegisterThread(int cpu) {
     t->tid = static_cast<int>(syscall(SYS_gettid));
     if (pthread_getname_np(pthread_self(), t->name, sizeof(t->name)) != 0)
       std::snprintf(t->name, sizeof(t->name), "tid%d", t->tid);
-    ++n_registered_;
+    t->internal_thread = internal_thread;
+    t->on_the_fly = on_the_fly;
+    ++(internal_thread ? n_internal_ : n_registered_);
   }
   internal::tls_recs[slot_] = t;
   ArmThreadExitHook();
@@ -116,9 +127,14 @@ void Rcu::UnregisterThread() {
   UnregisterRec(t);
 }
 
-void Rcu::UnregisterRec(ThreadRec* t) {
+void Rcu::UnregisterRec(ThreadRec* t, bool thread_gone) {
   uint64_t w = t->watch.load(std::memory_order_relaxed);
-  if (w & internal::kNestMask) {
+  if ((w & internal::kNestMask) && thread_gone) {
+    // A thread of the parent that does not exist in a fork() child: its
+    // reader ends with it, silently.
+    t->watch.store((w & ~internal::kNestMask) | 1, std::memory_order_relaxed);
+    internal::ReaderUnlock(t);
+  } else if (w & internal::kNestMask) {
     // The kernel's exit_rcu(): end the critical section so that no grace
     // period waits for a thread that is gone.
     if (lockdep::Enabled()) {
@@ -143,13 +159,13 @@ void Rcu::UnregisterRec(ThreadRec* t) {
     DetachLocked(t, rdp);
     rdp->local.unlock();
   }
-  internal::tls_recs[slot_] = nullptr;
+  if (!thread_gone) internal::tls_recs[slot_] = nullptr;
   MutexLock l(reg_mu_);
   t->registered = false;
   t->special.store(0, std::memory_order_relaxed);
   t->free_next = free_recs_;
   free_recs_ = t;
-  --n_registered_;
+  --(t->internal_thread ? n_internal_ : n_registered_);
 }
 
 int Rcu::CurrentCpu() const {

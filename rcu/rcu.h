@@ -29,6 +29,7 @@
 
 #include "absl/status/status.h"
 #include "rcu/config.h"
+#include "rcu/export.h"
 #include "rcu/lockdep.h"
 #include "rcu/reader.h"
 #include "rcu/segcblist.h"
@@ -41,20 +42,20 @@ namespace rcu {
 // The instance behind the plain functions; built on first use. It uses
 // instance slot 0, so ReadLock()/ReadUnlock() below never load a pointer to
 // it.
-Rcu& Default();
+RCU_EXPORT Rcu& Default();
 // Builds the default instance from `config`. FailedPrecondition if it
 // already exists; otherwise the result of Rcu::Create().
-absl::Status InitDefault(const Config& config);
+RCU_EXPORT absl::Status InitDefault(const Config& config);
 // The Config the default instance is built from when InitDefault() was not
 // called: all hardware threads as vCPUs, kernel defaults otherwise.
-Config DefaultConfig();
+RCU_EXPORT Config DefaultConfig();
 
 inline void RegisterThread(int cpu = -1) { Default().RegisterThread(cpu); }
 inline void UnregisterThread() { Default().UnregisterThread(); }
 inline void MigrateSelf(int cpu) { Default().MigrateSelf(cpu); }
 
-inline void ReadLock() { internal::ReaderLock(internal::RecForSlot(0)); }
-inline void ReadUnlock() { internal::ReaderUnlock(internal::RecForSlot(0)); }
+inline void ReadLock() { internal::LockSlot(0); }
+inline void ReadUnlock() { internal::ReaderUnlock(internal::RecForUnlock(0)); }
 // True when the calling thread is inside a read-side critical section of
 // the default instance (exact: the nesting count is always kept).
 inline bool ReadLockHeld() { return internal::InReader(internal::tls_recs[0]); }

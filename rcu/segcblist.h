@@ -28,6 +28,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "rcu/export.h"
+
 namespace rcu {
 
 struct RcuHead;
@@ -61,7 +63,7 @@ struct RcuCbList {
   }
 };
 
-class SegCbList {
+class RCU_EXPORT SegCbList {
  public:
   enum Seg { kDone = 0, kWait = 1, kNextReady = 2, kNext = 3, kNumSegs = 4 };
 

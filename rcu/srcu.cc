@@ -13,6 +13,9 @@
 #include <cstddef>
 #include <cstdio>
 #include <map>
+#include <memory>
+#include <mutex>
+#include <set>
 #include <thread>
 #include <utility>
 
@@ -20,6 +23,7 @@
 #include "absl/strings/str_format.h"
 #include "rcu/geometry.h"
 #include "rcu/internal/debug.h"
+#include "rcu/internal/fork.h"
 #include "rcu/internal/mutex.h"
 #include "rcu/lockdep.h"
 #include "rcu/rcu.h"
@@ -121,7 +125,11 @@ struct alignas(128) SrcuNode {
   bool is_leaf = false;
 };
 
+void RegisterState(SrcuState* s);
+void UnregisterState(SrcuState* s);
+
 struct SrcuState {
+  ~SrcuState() { UnregisterState(this); }
   SrcuState(const Config& c, Geometry g)
       : config(c), geo(std::move(g)), nr(geo.nr_cpu_ids),
         sdp(new SrcuData[nr]), nodes(new SrcuNode[geo.num_nodes()]),
@@ -143,6 +151,7 @@ struct SrcuState {
       d.leaf = geo.cpu_leaf[cpu];
       d.grpmask = geo.cpu_mask(cpu);
     }
+    RegisterState(this);
   }
 
   const Config config;
@@ -218,9 +227,21 @@ class GpWorker {
 
   void Main();
 
+  friend void ::rcu::internal::SrcuForkRequestPark();
+  friend void ::rcu::internal::SrcuForkWaitParked();
+  friend void ::rcu::internal::SrcuForkInnerLocks(std::vector<Mutex*>* v);
+  friend void ::rcu::internal::SrcuForkUnpark();
+  friend void ::rcu::internal::SrcuForkChild();
+  friend void ::rcu::internal::SrcuMaybeRestartAfterFork();
+
   Mutex mu_;
   CondVar cv_;
   CondVar idle_cv_;
+  // fork(): the prepare handler sets park_; Main() parks between two
+  // Process() calls (no domain in hand) until it is cleared.
+  std::atomic<bool> park_{false};
+  CondVar park_cv_;
+  bool parked_ ABSL_GUARDED_BY(mu_) = false;
   std::map<SrcuState*, int64_t> due_ ABSL_GUARDED_BY(mu_);
   SrcuState* running_ ABSL_GUARDED_BY(mu_) = nullptr;
   uint64_t kicks_ ABSL_GUARDED_BY(mu_) = 0;  // Kick() calls so far
@@ -404,8 +425,18 @@ void GpWorker::Main() {
   pthread_setname_np(pthread_self(), "srcu_gp");
   MutexLock l(mu_);
   for (;;) {
+    if (park_.load(std::memory_order_relaxed)) {
+      parked_ = true;
+      park_cv_.NotifyAll();
+      park_cv_.Wait(mu_, [&] { return !park_.load(std::memory_order_relaxed); });
+      parked_ = false;
+      continue;
+    }
     if (due_.empty()) {
-      cv_.Wait(mu_, [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !due_.empty(); });
+      cv_.Wait(mu_, [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return !due_.empty() || park_.load(std::memory_order_relaxed);
+      });
+      continue;
     }
     auto first = due_.begin();
     for (auto it = due_.begin(); it != due_.end(); ++it)
@@ -415,7 +446,9 @@ void GpWorker::Main() {
       // Until the earliest is due, or a Kick() (maybe for an earlier time).
       const uint64_t kicks = kicks_;
       cv_.WaitFor(mu_, std::chrono::nanoseconds(first->second - now),
-                  [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return kicks_ != kicks; });
+                  [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+                    return kicks_ != kicks || park_.load(std::memory_order_relaxed);
+                  });
       continue;
     }
     SrcuState* s = first->first;
@@ -565,6 +598,117 @@ void LateReaderForTest(SrcuState* st, int idx) {
   st->sdp[0].unlocks[idx].fetch_add(1, std::memory_order_relaxed);
 }
 
+// ---- fork() (see fork.cc). ----
+
+namespace {
+// Every SrcuState in existence (leaked ones included), for fork().
+std::mutex g_states_mu;
+std::set<SrcuState*>* g_states = new std::set<SrcuState*>;  // never freed
+// Set in a fork() child until the worker is restarted.
+std::atomic<bool> g_srcu_restart{false};
+}  // namespace
+
+void RegisterState(SrcuState* s) {
+  InstallForkHandlers();
+  std::lock_guard<std::mutex> l(g_states_mu);
+  g_states->insert(s);
+}
+
+void UnregisterState(SrcuState* s) {
+  std::lock_guard<std::mutex> l(g_states_mu);
+  g_states->erase(s);
+}
+
+void SrcuForkRegistryLock() ABSL_NO_THREAD_SAFETY_ANALYSIS { g_states_mu.lock(); }
+void SrcuForkRegistryUnlock() ABSL_NO_THREAD_SAFETY_ANALYSIS { g_states_mu.unlock(); }
+
+void SrcuForkOuterLocks(std::vector<Mutex*>* v) {
+  for (SrcuState* s : *g_states) v->push_back(&s->barrier_mu);
+}
+
+void SrcuForkRequestPark() { GpWorker::Get().park_.store(true, std::memory_order_relaxed); }
+
+void SrcuForkWaitParked() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  GpWorker& w = GpWorker::Get();
+  MutexLock l(w.mu_);
+  if (!w.started_) return;
+  while (!w.parked_) {
+    w.cv_.NotifyAll();
+    w.park_cv_.WaitFor(w.mu_, std::chrono::milliseconds(1), [&] { return w.parked_; });
+  }
+}
+
+void SrcuForkInnerLocks(std::vector<Mutex*>* v) {
+  v->push_back(&GpWorker::Get().mu_);
+  for (SrcuState* s : *g_states) {
+    v->push_back(&s->gp_lock);
+    for (int i = s->geo.num_nodes() - 1; i >= 0; --i) v->push_back(&s->nodes[i].lock);
+    for (int cpu = 0; cpu < s->nr; ++cpu) v->push_back(&s->sdp[cpu].lock);
+    v->push_back(&s->barrier_done_mu);
+  }
+}
+
+void SrcuForkUnpark() {
+  GpWorker& w = GpWorker::Get();
+  {
+    MutexLock l(w.mu_);
+    w.park_.store(false, std::memory_order_relaxed);
+  }
+  w.park_cv_.NotifyAll();
+}
+
+// In the child: the worker thread is gone, and so are the threads of any
+// reader that was inside a critical section: their counts are dropped
+// (locks == unlocks on every vCPU), so grace periods do not wait for them.
+// The thread that called fork() must not itself be inside an SRCU reader.
+void SrcuForkChild() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  GpWorker& w = GpWorker::Get();
+  std::construct_at(&w.cv_);
+  std::construct_at(&w.idle_cv_);
+  std::construct_at(&w.park_cv_);
+  w.park_.store(false, std::memory_order_relaxed);
+  w.parked_ = false;
+  w.running_ = nullptr;
+  w.started_ = false;
+  for (SrcuState* s : *g_states) {
+    std::construct_at(&s->barrier_done_cv);
+    // A thread of the parent may have recorded a request in the srcu_node
+    // funnel (Funnel()) and not yet raised gp_seq_needed when fork()
+    // struck: later requests stop at the funnel, so raise it here.
+    for (int i = 0; i < s->geo.num_nodes(); ++i)
+      for (uint64_t want : s->nodes[i].have_cbs)
+        if (SeqLt(s->gp_seq_needed, want)) s->gp_seq_needed = want;
+    for (int cpu = 0; cpu < s->nr; ++cpu) {
+      SrcuData& d = s->sdp[cpu];
+      for (int i = 0; i < 2; ++i)
+        d.locks[i].store(d.unlocks[i].load(std::memory_order_relaxed),
+                         std::memory_order_relaxed);
+    }
+  }
+  // The worker starts again on the child's first update-side call
+  // (SrcuMaybeRestartAfterFork()), and processes the domains left in due_.
+  g_srcu_restart.store(true, std::memory_order_relaxed);
+}
+
+void SrcuMaybeRestartAfterFork() {
+  // Acquire: pairs with the release below.
+  if (!g_srcu_restart.load(std::memory_order_acquire)) [[likely]] return;
+  GpWorker& w = GpWorker::Get();
+  std::lock_guard<std::mutex> sl(g_states_mu);
+  MutexLock l(w.mu_);
+  if (!g_srcu_restart.load(std::memory_order_relaxed)) return;
+  // Every domain gets a pass: a thread of the parent may have recorded a
+  // grace-period request and not yet kicked the worker when fork() struck
+  // (a pass with nothing to do costs one Process() call).
+  for (SrcuState* s : *g_states) w.AddLocked(s, NowNs());
+  if (!w.started_) {
+    w.started_ = true;
+    std::thread([&w] { w.Main(); }).detach();
+  }
+  // Release: the worker started before a caller that sees the flag clear.
+  g_srcu_restart.store(false, std::memory_order_release);
+}
+
 }  // namespace internal
 
 using internal::MutexLock;
@@ -693,6 +837,7 @@ std::string SrcuDomain::CheckOutstanding(SrcuState* st, const SourceLocation& si
 }
 
 void SrcuDomain::Call(RcuHead* head, RcuCallback func) {
+  internal::SrcuMaybeRestartAfterFork();
   head->func = func;
   internal::Enqueue(State(), head, /*exp=*/false);
 }
@@ -713,15 +858,18 @@ void SyncImpl(SrcuState* st, bool exp) {
 }  // namespace
 
 void SrcuDomain::Synchronize(SourceLocation site) {
+  internal::SrcuMaybeRestartAfterFork();
   CheckWaitAllowed("SrcuDomain::Synchronize()", site);
   SyncImpl(State(), false);
 }
 void SrcuDomain::SynchronizeExpedited(SourceLocation site) {
+  internal::SrcuMaybeRestartAfterFork();
   CheckWaitAllowed("SrcuDomain::SynchronizeExpedited()", site);
   SyncImpl(State(), true);
 }
 
 void SrcuDomain::Barrier(SourceLocation site) {
+  internal::SrcuMaybeRestartAfterFork();
   CheckWaitAllowed("SrcuDomain::Barrier()", site);
   SrcuState* st = State();
   // Orders the caller's earlier Call()s before the snapshot.
@@ -779,6 +927,7 @@ uint64_t SrcuDomain::GetState() {
 }
 
 uint64_t SrcuDomain::StartPoll() {
+  internal::SrcuMaybeRestartAfterFork();
   SrcuState* st = State();
   std::atomic_thread_fence(std::memory_order_seq_cst);  // as in GetState()
   const uint64_t cookie = SeqSnap(st->gp_seq.load(std::memory_order_acquire));

@@ -150,6 +150,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "rcu/config.h"
+#include "rcu/export.h"
 #include "rcu/lockdep.h"
 #include "rcu/rcu.h"
 #include "rcu/segcblist.h"
@@ -184,7 +185,7 @@ struct SrcuStats {
   int num_nodes = 0;
 };
 
-class SrcuDomain {
+class RCU_EXPORT SrcuDomain {
  public:
   // A domain whose state is built at first use (see the file comment).
   // constexpr: namespace-scope domains are constant-initialized.

@@ -15,8 +15,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "rcu/internal/debug.h"
+#include "rcu/internal/fork.h"
 #include "rcu/lockdep.h"
 #include "rcu/membarrier.h"
+#include "rcu/rcu.h"
 
 namespace rcu {
 
@@ -25,9 +27,22 @@ thread_local constinit ThreadRec* tls_recs[kMaxInstances] = {};
 
 void UnregisteredReader(int slot) {
   std::fprintf(stderr,
-               "rcu: read-side critical section on a thread not registered "
-               "with instance slot %d (call RegisterThread() first)\n",
+               "rcu: ReadUnlock() on a thread that holds no read-side critical "
+               "section of instance slot %d (unlock without lock)\n",
                slot);
+  std::abort();
+}
+
+// Set while an rcuc thread invokes callbacks: a callback may read, but must
+// not wait for a grace period or a barrier (see FatalWaitInCallback()).
+thread_local constinit Rcu* tls_in_callback = nullptr;
+
+void FatalWaitInCallback(const char* what) {
+  std::fprintf(stderr,
+               "rcu: %s called from an RCU callback: a callback must not wait "
+               "for a grace period or a barrier (it would wait for itself); "
+               "queue another callback with Call() instead\n",
+               what);
   std::abort();
 }
 }  // namespace internal
@@ -71,6 +86,38 @@ void SetThreadName(const std::string& name) {
 }  // namespace
 
 void ArmThreadExitHook() { tls_exit_hook.armed = true; }
+
+namespace internal {
+std::mutex& InstancesMutex() { return g_slots_mu; }
+Rcu* InstanceInSlot(int slot) { return g_instances[slot]; }
+}  // namespace internal
+
+namespace internal {
+ThreadRec* RegisterSelf(int slot) {
+  Rcu* r;
+  if (slot == 0) {
+    r = &Default();
+  } else {
+    std::lock_guard<std::mutex> l(g_slots_mu);
+    r = g_instances[slot];
+  }
+  if (r == nullptr) {
+    std::fprintf(stderr,
+                 "rcu: read-side critical section of instance slot %d, which "
+                 "does not exist (destroyed, or never created)\n",
+                 slot);
+    std::abort();
+  }
+  // An rcuc thread reading its own instance from a callback registers as
+  // one of the instance's own threads: it does not count as a user thread
+  // (~Rcu() and the statistics) and unregisters when it stops.
+  r->RegisterThreadImpl(-1, /*internal_thread=*/tls_in_callback == r,
+                        /*on_the_fly=*/true);
+  return tls_recs[slot];
+}
+
+void LockSlotSlow(int slot) { ReaderLock(RegisterSelf(slot)); }
+}  // namespace internal
 
 const char* GpStateName(GpState s) {
   switch (s) {
@@ -127,6 +174,7 @@ absl::StatusOr<std::unique_ptr<Rcu>> Rcu::CreateInSlot(const Config& config,
     }
     g_slot_used[slot] = true;
   }
+  internal::InstallForkHandlers();
   std::unique_ptr<Rcu> r(new Rcu(c, *std::move(g), slot, mode));
   {
     std::lock_guard<std::mutex> l(g_slots_mu);
@@ -206,6 +254,7 @@ Rcu::Rcu(const Config& config, Geometry geometry, int slot, ReaderMode mode)
 }
 
 void Rcu::Start() {
+  n_threads_.fetch_add(1, std::memory_order_relaxed);
   gp_thread_ = std::thread([this] { GpThreadMain(); });
   // Offloaded vCPUs online at start get their callback threads now.
   for (int cpu = 0; cpu < config_.nr_cpu_ids; ++cpu) {
@@ -218,6 +267,11 @@ void Rcu::Start() {
 }
 
 Rcu::~Rcu() {
+  {
+    std::lock_guard<std::mutex> l(g_slots_mu);
+    dying_.store(true, std::memory_order_relaxed);
+  }
+  MaybeRestartAfterFork();
   if (IsRegistered()) UnregisterThread();
   {
     MutexLock l(reg_mu_);
@@ -326,16 +380,28 @@ void Rcu::GpSlow(int delay) {
     std::this_thread::sleep_for(jiffy_ * delay);
 }
 
-void Rcu::GpThreadMain() {
+void Rcu::GpThreadMain(bool resume) {
   SetThreadName(config_.name + "_gp");
+  // In a fork() child: the parent's GP thread parked in the FQS loop of a
+  // grace period in progress; finish it.
+  if (resume && SeqState(gp_seq_.load(std::memory_order_relaxed)) != 0) {
+    GpFqsLoop();
+    GpCleanup();
+    gp_state_.store(GpState::kCleaned, std::memory_order_relaxed);
+  }
   for (;;) {
     gp_state_.store(GpState::kWaitGps, std::memory_order_relaxed);
     {
       MutexLock l(gp_wq_mu_);
       gp_wq_cv_.Wait(gp_wq_mu_, [this] {
         return (gp_flags_.load(std::memory_order_relaxed) & kGpFlagInit) ||
-               stop_.load(std::memory_order_relaxed);
+               stop_.load(std::memory_order_relaxed) ||
+               fork_park_.load(std::memory_order_relaxed);
       });
+    }
+    if (fork_park_.load(std::memory_order_relaxed)) {
+      ParkForFork();
+      continue;
     }
     // Acquire: pairs with the destructor's release of stop_.
     if (stop_.load(std::memory_order_acquire) &&
@@ -472,9 +538,11 @@ void Rcu::GpFqsLoop() {
     {
       MutexLock l(gp_wq_mu_);
       gp_wq_cv_.WaitFor(gp_wq_mu_, std::min(j, TimeToStallCheck()), [this] {
-        return (gp_flags_.load(std::memory_order_relaxed) & kGpFlagFqs) != 0;
+        return (gp_flags_.load(std::memory_order_relaxed) & kGpFlagFqs) != 0 ||
+               fork_park_.load(std::memory_order_relaxed);
       });
     }
+    if (fork_park_.load(std::memory_order_relaxed)) ParkForFork();
     gp_flags_.fetch_and(~kGpFlagFqs, std::memory_order_relaxed);
     if (RootGpDone()) return;
     CheckGpStall();
@@ -485,6 +553,7 @@ void Rcu::GpFqsLoop() {
 }
 
 void Rcu::ForceQs() {
+  MaybeRestartAfterFork();
   gp_flags_.fetch_or(kGpFlagFqs, std::memory_order_relaxed);
   WakeGpThread();
 }
@@ -697,6 +766,7 @@ int Rcu::PickCpu() {
 }
 
 void Rcu::Call(RcuHead* head, RcuCallback func) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  MaybeRestartAfterFork();
   head->func = func;
   ThreadRec* t = internal::tls_recs[slot_];
   RcuData* rdp;
@@ -723,6 +793,7 @@ void Rcu::Call(RcuHead* head, RcuCallback func) ABSL_NO_THREAD_SAFETY_ANALYSIS {
 void Rcu::EnsureRcucLocked(RcuData* rdp) {
   if (rdp->rcuc_started) return;
   rdp->rcuc_started = true;
+  n_threads_.fetch_add(1, std::memory_order_relaxed);
   rdp->rcuc = std::thread([this, rdp] { RcucMain(rdp); });
 }
 
@@ -739,12 +810,16 @@ void Rcu::RcucMain(RcuData* rdp) {
   SetThreadName(absl::StrCat(config_.name,
                              rdp->offloaded.load(std::memory_order_relaxed) ? "o/" : "c/",
                              rdp->cpu));
+  // Callbacks run here: they may read (registering this thread on the fly,
+  // as one of the instance's own), but must not wait for a grace period.
+  internal::tls_in_callback = this;
   bool tick = false;
   for (;;) {
     {
       MutexLock l(rdp->wake_mu);
       auto pred = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(rdp->wake_mu) {
-        return rdp->wake_pending || stop_.load(std::memory_order_relaxed);
+        return rdp->wake_pending || stop_.load(std::memory_order_relaxed) ||
+               fork_park_.load(std::memory_order_relaxed);
       };
       if (tick) {
         rdp->wake_cv.WaitFor(rdp->wake_mu, jiffy_, pred);
@@ -753,8 +828,13 @@ void Rcu::RcucMain(RcuData* rdp) {
       }
       rdp->wake_pending = false;
     }
+    if (fork_park_.load(std::memory_order_relaxed)) ParkForFork();
     // Acquire: pairs with the destructor's release of stop_.
-    if (stop_.load(std::memory_order_acquire) && CbLen(rdp) == 0) return;
+    if (stop_.load(std::memory_order_acquire) && CbLen(rdp) == 0) {
+      if (IsRegistered()) UnregisterThread();  // a callback read
+      internal::tls_in_callback = nullptr;
+      return;
+    }
     tick = RcuCore(rdp);
   }
 }
@@ -816,6 +896,7 @@ bool Rcu::RcuCore(RcuData* rdp) {
 uint64_t Rcu::GetState() { return SnapGpSeq(); }
 
 uint64_t Rcu::StartPoll() {
+  MaybeRestartAfterFork();
   const uint64_t s = SnapGpSeq();
   if (StartThisGp(s)) WakeGpThread();
   return s;
@@ -844,6 +925,9 @@ void Rcu::CondSynchronize(uint64_t cookie) {
 }
 
 void Rcu::Synchronize() {
+  MaybeRestartAfterFork();
+  if (internal::tls_in_callback != nullptr) [[unlikely]]
+    internal::FatalWaitInCallback("Synchronize()");
   if ((RCU_DEBUG_CHECKS_ENABLED || lockdep::Enabled()) && ReadLockHeld())
     lockdep::internal::IllegalWaitInReader("Synchronize()",
                                            SourceLocation::current());

@@ -65,6 +65,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "rcu/config.h"
+#include "rcu/export.h"
 #include "rcu/geometry.h"
 #include "rcu/internal/mutex.h"
 #include "rcu/reader.h"
@@ -74,6 +75,12 @@
 namespace rcu {
 
 class Rcu;
+namespace internal {
+// The instance whose callbacks the calling thread is invoking, if any.
+extern thread_local constinit Rcu* tls_in_callback;
+// Synchronize(), Barrier() and the like from a callback: fatal, naming it.
+[[noreturn]] void FatalWaitInCallback(const char* what);
+}  // namespace internal
 // Arms the thread-exit hook that unregisters a thread that exits while
 // still registered (internal; called by RegisterThread()).
 void ArmThreadExitHook();
@@ -90,7 +97,7 @@ enum class GpState : int {
   kCleanup,
   kCleaned,
 };
-const char* GpStateName(GpState s);
+RCU_EXPORT const char* GpStateName(GpState s);
 
 // One rcu_node. Invariant: a bit set in qsmask is set in qsmaskinit, and a
 // non-leaf node never has blocked readers; at the end of a grace period
@@ -196,7 +203,7 @@ struct RcuStats {
   GpState gp_state = GpState::kIdle;
 };
 
-class Rcu {
+class RCU_EXPORT Rcu {
  public:
   // Builds an instance; InvalidArgument names the bad Config field,
   // ResourceExhausted if kMaxInstances instances already exist,
@@ -215,7 +222,13 @@ class Rcu {
   // ---- Threads. ----
   // Registers the calling thread and attaches it to `cpu` (-1: the next
   // online vCPU, round-robin; an offline `cpu`: another online vCPU, as
-  // eviction would). Registering twice is a fatal error.
+  // eviction would). Registering twice is a fatal error, except that a
+  // thread registered on the fly by a read (below) may register once more
+  // (it then moves to `cpu`).
+  //
+  // A thread that reads without registering is registered on the fly by
+  // its first outermost ReadLock() (liburcu-bp's semantics), on a vCPU
+  // chosen round-robin, and unregistered when it exits.
   void RegisterThread(int cpu = -1);
   // Detaches and unregisters the calling thread. Inside a read-side
   // critical section this ends it first (the kernel's exit_rcu()).
@@ -231,8 +244,8 @@ class Rcu {
   int CurrentCpu() const;
 
   // ---- Readers. ----
-  void ReadLock() { internal::ReaderLock(internal::RecForSlot(slot_)); }
-  void ReadUnlock() { internal::ReaderUnlock(internal::RecForSlot(slot_)); }
+  void ReadLock() { internal::LockSlot(slot_); }
+  void ReadUnlock() { internal::ReaderUnlock(internal::RecForUnlock(slot_)); }
   // True when the calling thread is inside a read-side critical section of
   // this instance.
   bool ReadLockHeld() const { return internal::InReader(internal::tls_recs[slot_]); }
@@ -320,6 +333,9 @@ class Rcu {
 
  private:
   friend void internal::ReadUnlockSlow(internal::ThreadRec* t, uint64_t w);
+  friend internal::ThreadRec* internal::RegisterSelf(int slot);
+  friend class ForkHandler;
+  void RegisterThreadImpl(int cpu, bool internal_thread, bool on_the_fly);
   friend class DefaultBuilder;
   static absl::StatusOr<std::unique_ptr<Rcu>> CreateInSlot(const Config& config,
                                                           bool default_slot);
@@ -327,7 +343,7 @@ class Rcu {
   void Start();
 
   // tree.cc: GP thread and QS reporting.
-  void GpThreadMain();
+  void GpThreadMain(bool resume = false);
   bool GpInit();
   void GpFqsLoop();
   void GpCleanup();
@@ -382,7 +398,10 @@ class Rcu {
   RcuData* LockThreadCpu(internal::ThreadRec* t);
   void UnlockSpecial(internal::ThreadRec* t);
   void CheckBlkdLocked(RcuNode* rnp) ABSL_EXCLUSIVE_LOCKS_REQUIRED(rnp->lock);
-  void UnregisterRec(internal::ThreadRec* t);
+  // Ends t's reader if it is in one, detaches and frees its record.
+  // `thread_gone`: t's thread is not the caller and no longer exists (a
+  // fork() child's sweep); otherwise t is the caller's own record.
+  void UnregisterRec(internal::ThreadRec* t, bool thread_gone = false);
   int PickCpu();
 
   // stall.cc.
@@ -454,8 +473,33 @@ class Rcu {
   mutable internal::Mutex reg_mu_;
   std::vector<std::unique_ptr<internal::ThreadRec>> recs_ ABSL_GUARDED_BY(reg_mu_);
   internal::ThreadRec* free_recs_ ABSL_GUARDED_BY(reg_mu_) = nullptr;
-  int n_registered_ ABSL_GUARDED_BY(reg_mu_) = 0;
+  int n_registered_ ABSL_GUARDED_BY(reg_mu_) = 0;  // user threads
+  int n_internal_ ABSL_GUARDED_BY(reg_mu_) = 0;    // rcuc threads that read
   std::atomic<uint32_t> rr_cpu_{0};
+
+  // ---- fork() (fork.cc). ----
+  // Set by the prepare handler: the GP and rcuc threads park at their next
+  // wait point (holding no lock, no callback in hand) until it is cleared.
+  std::atomic<bool> fork_park_{false};
+  // Set (under g_slots_mu) when ~Rcu() begins: fork() leaves it alone.
+  std::atomic<bool> dying_{false};
+  // GP and rcuc threads started; changes only under a local lock (rcuc) or
+  // before the instance is published (the GP thread).
+  std::atomic<int> n_threads_{0};
+  internal::Mutex fork_mu_;
+  internal::CondVar fork_cv_;
+  int fork_parked_ ABSL_GUARDED_BY(fork_mu_) = 0;
+  // Set in a fork() child: the GP and callback threads start on the
+  // child's first update-side call (MaybeRestartAfterFork()), not in the
+  // handler, so that fork() + exec() starts no thread.
+  std::atomic<bool> restart_threads_{false};
+  void ParkForFork();
+  void MaybeRestartAfterFork() {
+    // Acquire: pairs with the release that clears it once restarted.
+    if (restart_threads_.load(std::memory_order_acquire)) [[unlikely]]
+      RestartAfterFork();
+  }
+  void RestartAfterFork();
 };
 
 }  // namespace rcu

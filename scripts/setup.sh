@@ -5,26 +5,40 @@
 #   scripts/setup.sh [PRESET...]     default preset: release
 #
 # Idempotent: installs only the Debian packages that are missing (one
-# `apt-get update` when any are), then configures and builds each preset
+# `apt-get update` when any are), adds a deb-src entry for Debian's main
+# archive when there is none (/etc/apt/sources.list.d/debian-src.sources,
+# for `apt-get source liburcu` in scripts/urcu-tests.sh; one `apt-get
+# update` when added), then configures and builds each preset
 # (release, debug, asan, tsan, clang, nolockdep; see CMakePresets.json). A preset
 # may name targets after a colon: `clang:rcu,tree_test` builds only those.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(cmake ninja-build g++ clang pkg-config libabsl-dev libfmt-dev
-      libgtest-dev libgmock-dev libbenchmark-dev liburcu-dev shellcheck)
+      libgtest-dev libgmock-dev libbenchmark-dev liburcu-dev shellcheck dpkg-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
     missing+=("$p")
   fi
 done
+sudo=()
+[[ "$(id -u)" == 0 ]] || sudo=(sudo)
 if ((${#missing[@]})); then
-  sudo=()
-  [[ "$(id -u)" == 0 ]] || sudo=(sudo)
   echo "setup: installing ${missing[*]}" >&2
   "${sudo[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+# Source packages: a copy of Debian's bookworm entry with Types: deb-src.
+src_list=/etc/apt/sources.list.d/debian-src.sources
+if ! grep -rqsE --include='*.list' --include='*.sources' '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+  echo "setup: adding $src_list (deb-src for bookworm, bookworm-updates)" >&2
+  printf '%s\n' '# Added by scripts/setup.sh: Debian source packages (apt-get source).' \
+    'Types: deb-src' 'URIs: http://deb.debian.org/debian' \
+    'Suites: bookworm bookworm-updates' 'Components: main' \
+    'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' |
+    "${sudo[@]}" tee "$src_list" >/dev/null
+  "${sudo[@]}" apt-get update -qq
 fi
 
 presets=("$@")

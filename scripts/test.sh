@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Sets up, builds and runs the whole test suite:
 #   - every test in the release build (unit tests, torture runs, golden
-#     tests, script tests);
+#     tests, script tests, and liburcu 0.13.2's own test suite against the
+#     compat layer, label "urcu": scripts/urcu-tests.sh, about 3 minutes);
 #   - the concurrency tests (ctest label "concurrency") under TSan and
 #     under ASan+UBSan with debug checks on;
 #   - the library, its tests and rcutorture compiled by clang with

@@ -517,11 +517,21 @@ int ExitMode(const std::string& s) {
   return -1;
 }
 
+// --module_path, else torture_module.so beside the binary (the build
+// tree), else <bindir>/../<libdir>/rcutorture/torture_module.so (an
+// installed rcutorture; relative to the executable, so the installed tree
+// may be moved). The first name when neither exists, for the error.
 std::filesystem::path ModuleFile(const Params& p) {
   if (!p.module_path.empty()) return p.module_path;
   std::error_code ec;
   std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return exe.parent_path() / "torture_module.so";
+  std::filesystem::path beside = exe.parent_path() / "torture_module.so";
+  std::filesystem::path installed = exe.parent_path().parent_path() / TORTURE_INSTALL_LIBDIR /
+                                    "rcutorture" / "torture_module.so";
+  if (!std::filesystem::exists(beside) && std::filesystem::exists(installed)) {
+    return installed.lexically_normal();
+  }
+  return beside;
 }
 
 // ---- Threads. ----

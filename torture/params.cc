@@ -187,6 +187,43 @@ absl::Status Sanitize(Params& p) {
   return absl::OkStatus();
 }
 
+// The directories a bare scenario name (no '/') is looked up in, after the
+// working directory: an installed rcutorture's
+// <bindir>/../<datadir>/rcutorture/configs, then the source tree's
+// configs/ (a build inside the source tree). Both relative to the
+// executable or fixed at build time, so an installed tree may be moved.
+std::vector<std::filesystem::path> ScenarioDirs() {
+  std::vector<std::filesystem::path> dirs;
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    dirs.push_back(exe.parent_path().parent_path() / TORTURE_INSTALL_DATADIR /
+                   "rcutorture" / "configs");
+  }
+  dirs.push_back(TORTURE_SOURCE_CONFIGS_DIR);
+  return dirs;
+}
+
+// The scenario file --config=NAME names: NAME when it exists, else for a
+// bare name the first ScenarioDirs() entry holding it. NotFound (one line,
+// naming the places looked in) when there is none.
+absl::StatusOr<std::filesystem::path> FindScenario(const std::string& config) {
+  std::filesystem::path cfg(config);
+  if (std::filesystem::exists(cfg)) return cfg;
+  if (config.find('/') != std::string::npos) {
+    return absl::NotFoundError(fmt::format("cannot read scenario file '{}'", config));
+  }
+  std::vector<std::string> tried;
+  for (const std::filesystem::path& dir : ScenarioDirs()) {
+    std::filesystem::path f = dir / config;
+    if (std::filesystem::exists(f)) return f.lexically_normal();
+    tried.push_back(dir.lexically_normal().string());
+  }
+  return absl::NotFoundError(fmt::format(
+      "cannot read scenario file '{}' (not in the working directory, nor in {})", config,
+      absl::StrJoin(tried, ", nor in ")));
+}
+
 }  // namespace
 
 const std::vector<ParamInfo>& ParamTable() {
@@ -367,19 +404,17 @@ absl::StatusOr<Params> ParseCommandLine(const std::vector<std::string>& args) {
     return absl::InvalidArgumentError("missing value for '--config' (use --config=FILE)");
   }
   if (!config.empty()) {
-    std::filesystem::path cfg(config);
+    absl::StatusOr<std::filesystem::path> found = FindScenario(config);
+    if (!found.ok()) return found.status();
+    const std::filesystem::path& cfg = *found;
     std::filesystem::path common = cfg.parent_path() / "CFcommon";
-    if (!std::filesystem::exists(cfg)) {
-      return absl::NotFoundError(
-          fmt::format("cannot read scenario file '{}'", config));
-    }
     if (cfg.filename() != "CFcommon" && std::filesystem::exists(common)) {
       absl::Status s = ApplyScenarioFile(p, common.string());
       if (!s.ok()) return s;
     }
-    absl::Status s = ApplyScenarioFile(p, config);
+    absl::Status s = ApplyScenarioFile(p, cfg.string());
     if (!s.ok()) return s;
-    p.config = config;
+    p.config = cfg.string();
   }
   for (const std::string& a : args) {
     if (a.starts_with("--config=")) continue;
@@ -394,7 +429,7 @@ absl::StatusOr<Params> ParseCommandLine(const std::vector<std::string>& args) {
 std::string HelpText(const std::vector<std::string>& flavour_names) {
   std::string out;
   out +=
-      "Usage: rcutorture [--config=configs/NAME] [--NAME=VALUE | rcutorture.NAME=VALUE |\n"
+      "Usage: rcutorture [--config=SCENARIO] [--NAME=VALUE | rcutorture.NAME=VALUE |\n"
       "                   rcutree.NAME=VALUE | nr_cpus=N | maxcpus=N]...\n"
       "\n"
       "A userspace port of the Linux kernel's rcutorture. Runs writer, reader,\n"

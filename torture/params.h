@@ -116,7 +116,7 @@ namespace torture {
 #define HARNESS_PARAMS(P)                                                      \
   P(uint64_t, seed, 0, "Seed for every thread's generator; 0: from the clock (printed)") \
   P(std::string, duration, "", "Run time, e.g. 30s, 10m, 8h, 1d; sets shutdown_secs") \
-  P(std::string, config, "", "Scenario file (configs/NAME); its directory's CFcommon first") \
+  P(std::string, config, "", "Scenario file, or a name in configs/ (installed or source tree); its directory's CFcommon first") \
   P(std::string, json, "", "Write a JSON summary to this file")               \
   P(int, watchdog_secs, 60, "Bound on one grace period, barrier or cleanup; exceeded: !!! and exit 2") \
   P(bool, lockdep, false, "Turn lockdep-RCU on (suspicious RCU usage splats; each is an error); on anyway in debug builds or with RCU_LOCKDEP=1") \
@@ -127,7 +127,7 @@ namespace torture {
   P(int, module_domains, 1, "Secondary callback domains the modules post on besides the flavour, 0..4") \
   P(std::string, module_exit, "barrier", "Module exit: barrier (correct); synchronize, one-barrier, none or counter (wrong: must FAIL)") \
   P(bool, module_check, true, "Check each callback into a module before calling it; 0: a late one crashes") \
-  P(std::string, module_path, "", "The torture module; \"\": torture_module.so beside the binary") \
+  P(std::string, module_path, "", "The torture module; \"\": torture_module.so beside the binary, else the installed one") \
   P(bool, help, false, "Print this help and exit")                            \
   P(bool, print_params, false, "Print the resolved parameters as a scenario file and exit")
 

@@ -13,9 +13,11 @@
 #ifndef RCU_INTERNAL_DEBUG_H_
 #define RCU_INTERNAL_DEBUG_H_
 
+#include "rcu/export.h"
+
 namespace rcu::internal {
 
-[[noreturn]] void WarnFailed(const char* file, int line, const char* cond,
+[[noreturn]] RCU_EXPORT void WarnFailed(const char* file, int line, const char* cond,
                              const char* msg);
 
 }  // namespace rcu::internal

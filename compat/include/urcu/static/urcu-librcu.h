@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Copyright 2026 The rcutorture project authors.
+ *
+ * urcu/static/urcu-librcu.h: the read-side fast path that every flavour of
+ * librcu-urcu (librcu's liburcu-compatible C API) inlines.
+ *
+ * A C rendering of librcu's inline reader (rcu/reader.h: ReaderLock(),
+ * ReaderUnlock(), InReader()), operating on librcu's own per-thread record
+ * (rcu::internal::ThreadRec) through librcu's own per-thread table of
+ * records (rcu::internal::tls_recs, one entry per instance slot). The
+ * library checks this layout against the C++ definition at build time
+ * (compat/layout_check.cc): a change there breaks the build, not readers.
+ *
+ * Instances: memb, mb and signal use librcu's default instance (slot 0);
+ * qsbr and bp each use an instance of their own, built on first use, whose
+ * slot the library publishes in urcu_compat_qsbr_slot / urcu_compat_bp_slot
+ * (-1 until then).
+ *
+ * Memory ordering is librcu's (see rcu/reader.h). With membarrier(), the
+ * outermost lock is a relaxed store then a compiler fence, the outermost
+ * unlock a compiler fence then a relaxed store; the grace-period side's
+ * membarrier() turns both fences into full ones. In fence mode (no
+ * membarrier(), or under TSan) the lock's compiler fence is a full fence
+ * and every outermost unlock takes the library's slow path. Under TSan the
+ * reader's stores to `watch` are release stores, as in librcu.
+ *
+ * Internal to librcu-urcu: programs use the flavour headers.
+ */
+#ifndef _URCU_STATIC_URCU_LIBRCU_H
+#define _URCU_STATIC_URCU_LIBRCU_H
+
+#include <stdint.h>
+
+#include <urcu/compiler.h>
+#include <urcu/debug.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* rcu::internal::kNestMask, kGenInc and kMaxInstances. */
+#define URCU_COMPAT_NEST_MASK		((uint64_t) 0xffff)
+#define URCU_COMPAT_GEN_INC		((uint64_t) 1 << 16)
+#define URCU_COMPAT_MAX_INSTANCES	64
+
+/*
+ * The first fields of rcu::internal::ThreadRec, at the same offsets:
+ *   watch    bits 0..15 read-side nesting depth, bits 16..63 a generation
+ *            that every outermost unlock increments; stored only by the
+ *            owning thread, loaded by the grace-period side.
+ *   special  non-zero sends the outermost unlock to the library's slow
+ *            path (fence mode, blocked reader, quiescent state wanted).
+ *   fences   a C++ bool: full fence after the outermost lock.
+ */
+struct urcu_compat_rec {
+	uint64_t watch;
+	uint32_t special;
+	unsigned char fences;
+};
+
+#ifndef URCU_COMPAT_LAYOUT_ONLY
+
+/*
+ * rcu::internal::tls_recs: the calling thread's record in each instance,
+ * by slot; NULL where the thread is not registered. Constant-initialized
+ * TLS of librcu, reached with one %fs-relative load.
+ */
+extern __thread struct urcu_compat_rec *
+	urcu_compat_tls_recs[URCU_COMPAT_MAX_INSTANCES]
+	__asm__("_ZN3rcu8internal8tls_recsE")
+	__attribute__((tls_model("initial-exec")));
+
+/* Slots of the qsbr and bp instances; -1 until the instance is built. */
+extern int urcu_compat_qsbr_slot;
+extern int urcu_compat_bp_slot;
+
+/*
+ * Registers the calling thread with the instance in `slot` (the default
+ * instance for slot 0, built if need be) and returns its record: a reader
+ * that did not register is registered by its first read.
+ */
+extern struct urcu_compat_rec *urcu_compat_register_self(int slot);
+/* The same for the bp instance, building it on first use. */
+extern struct urcu_compat_rec *urcu_compat_bp_register_self(void);
+/* librcu's outermost unlock slow path; `w` is `watch` before the unlock. */
+extern void urcu_compat_read_unlock_slow(struct urcu_compat_rec *t,
+					 uint64_t w);
+/* Reports a QSBR read-side critical section on an offline thread; aborts. */
+extern void urcu_compat_qsbr_offline_reader(void)
+	__attribute__((noreturn, cold));
+
+#if defined(__SANITIZE_THREAD__)
+#define URCU_COMPAT_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define URCU_COMPAT_TSAN 1
+#endif
+#endif
+
+/* The order of the reader's outermost stores to `watch`. */
+#ifdef URCU_COMPAT_TSAN
+#define URCU_COMPAT_WATCH_STORE_ORDER	__ATOMIC_RELEASE
+#else
+#define URCU_COMPAT_WATCH_STORE_ORDER	__ATOMIC_RELAXED
+#endif
+
+/* The calling thread's record in `slot`, registering it if need be. */
+static inline struct urcu_compat_rec *urcu_compat_rec_for_lock(int slot)
+{
+	struct urcu_compat_rec *t = urcu_compat_tls_recs[slot];
+
+	if (caa_unlikely(t == NULL))
+		t = urcu_compat_register_self(slot);
+	return t;
+}
+
+/* ReaderLock(): enters a (possibly nested) read-side critical section. */
+static inline void urcu_compat_lock(struct urcu_compat_rec *t)
+{
+	/* Relaxed: only this thread stores to its own `watch`. */
+	uint64_t w = __atomic_load_n(&t->watch, __ATOMIC_RELAXED);
+
+	urcu_assert((w & URCU_COMPAT_NEST_MASK) != URCU_COMPAT_NEST_MASK);
+	if ((w & URCU_COMPAT_NEST_MASK) == 0) {
+		__atomic_store_n(&t->watch, w + 1,
+				 URCU_COMPAT_WATCH_STORE_ORDER);
+		if (caa_unlikely(t->fences)) {
+			/*
+			 * Orders the nesting store before the critical
+			 * section's loads; pairs with the grace-period side's
+			 * full fence after it starts a grace period.
+			 */
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		} else {
+			/*
+			 * Compiler-only: the critical section's accesses stay
+			 * after the store; the grace-period side's
+			 * membarrier() supplies the CPU fence.
+			 */
+			__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		}
+	} else {
+		/* Nested: no other thread needs this store in any order. */
+		__atomic_store_n(&t->watch, w + 1, __ATOMIC_RELAXED);
+	}
+}
+
+/* ReaderUnlock(): leaves the innermost read-side critical section. */
+static inline void urcu_compat_unlock(struct urcu_compat_rec *t)
+{
+	uint64_t w = __atomic_load_n(&t->watch, __ATOMIC_RELAXED);
+
+	urcu_assert((w & URCU_COMPAT_NEST_MASK) != 0);
+	if ((w & URCU_COMPAT_NEST_MASK) != 1) {
+		/* Nested: see urcu_compat_lock(). */
+		__atomic_store_n(&t->watch, w - 1, __ATOMIC_RELAXED);
+		return;
+	}
+	/*
+	 * One test covers fence mode and the grace-period side's rare
+	 * requests. Relaxed and before the store, as in librcu: the blocked
+	 * flag is this thread's own, the quiescent-state request a hint that
+	 * the next scan repeats.
+	 */
+	if (caa_unlikely(__atomic_load_n(&t->special, __ATOMIC_RELAXED) != 0)) {
+		urcu_compat_read_unlock_slow(t, w);
+		return;
+	}
+	/*
+	 * Compiler-only: the critical section's accesses stay before the
+	 * store that ends it; the grace-period side's membarrier() supplies
+	 * the CPU fence.
+	 */
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&t->watch, w - 1 + URCU_COMPAT_GEN_INC,
+			 URCU_COMPAT_WATCH_STORE_ORDER);
+}
+
+/* InReader(): non-zero inside a read-side critical section of t's instance. */
+static inline int urcu_compat_ongoing(const struct urcu_compat_rec *t)
+{
+	return t != NULL &&
+		(__atomic_load_n(&t->watch, __ATOMIC_RELAXED) &
+		 URCU_COMPAT_NEST_MASK) != 0;
+}
+
+/*
+ * The calling thread's record in the qsbr or bp instance, NULL if the
+ * instance does not exist yet or the thread is not registered with it.
+ * Relaxed: a thread that registered itself built the instance first or
+ * saw it built; any other thread that reads -1 takes the slow path.
+ */
+static inline struct urcu_compat_rec *urcu_compat_rec_in(const int *slotp)
+{
+	int slot = __atomic_load_n(slotp, __ATOMIC_RELAXED);
+
+	if (caa_unlikely(slot < 0))
+		return NULL;
+	return urcu_compat_tls_recs[slot];
+}
+
+#endif /* !URCU_COMPAT_LAYOUT_ONLY */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _URCU_STATIC_URCU_LIBRCU_H */

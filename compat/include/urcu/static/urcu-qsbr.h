@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Copyright 2026 The rcutorture project authors.
+ *
+ * urcu/static/urcu-qsbr.h: the inline read side of librcu-urcu's qsbr
+ * flavour, for code built with _LGPL_SOURCE (urcu/urcu-qsbr.h maps
+ * urcu_qsbr_read_lock(), urcu_qsbr_quiescent_state() and their siblings to
+ * these).
+ *
+ * QSBR on librcu: the flavour has an instance of its own, and a registered
+ * thread is "online" exactly when it holds an outermost read-side critical
+ * section of that instance. So:
+ *   register_thread      registers with the instance, then goes online
+ *   quiescent_state      outermost unlock + lock: one quiescent state
+ *   thread_offline       unlock (extended quiescent state)
+ *   thread_online        lock
+ *   read_lock/unlock     nothing: an online thread is always a reader
+ *   read_ongoing         non-zero while online
+ *   unregister_thread    goes offline, then unregisters
+ * synchronize_rcu() and rcu_barrier() from an online thread go offline
+ * while they wait, and back online after, as liburcu-qsbr's do.
+ *
+ * Without NDEBUG (and always with DEBUG_RCU), read_lock/unlock check that a
+ * thread registered with the flavour is online, and abort naming the
+ * mistake if not. Threads not registered with the flavour (callbacks run
+ * on librcu's callback threads) are not checked.
+ */
+#ifndef _URCU_QSBR_STATIC_H
+#define _URCU_QSBR_STATIC_H
+
+#include <urcu/static/urcu-librcu.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The calling thread's record in the qsbr instance, NULL if none. */
+static inline struct urcu_compat_rec *urcu_compat_qsbr_rec(void)
+{
+	return urcu_compat_rec_in(&urcu_compat_qsbr_slot);
+}
+
+/* Aborts if the calling thread is registered with qsbr but offline. */
+static inline void urcu_compat_qsbr_check_online(void)
+{
+	struct urcu_compat_rec *t = urcu_compat_qsbr_rec();
+
+	if (caa_unlikely(t != NULL && !urcu_compat_ongoing(t)))
+		urcu_compat_qsbr_offline_reader();
+}
+
+#if !defined(NDEBUG) || defined(DEBUG_RCU) || defined(CONFIG_RCU_DEBUG)
+#define URCU_COMPAT_QSBR_CHECK()	urcu_compat_qsbr_check_online()
+#else
+#define URCU_COMPAT_QSBR_CHECK()	do { } while (0)
+#endif
+
+/* Nothing to do: an online QSBR thread is always inside a reader. */
+static inline void _urcu_qsbr_read_lock(void)
+{
+	URCU_COMPAT_QSBR_CHECK();
+}
+
+static inline void _urcu_qsbr_read_unlock(void)
+{
+	URCU_COMPAT_QSBR_CHECK();
+}
+
+/* Non-zero while the calling thread is online. */
+static inline int _urcu_qsbr_read_ongoing(void)
+{
+	return urcu_compat_ongoing(urcu_compat_qsbr_rec());
+}
+
+/*
+ * Announces a quiescent state: ends the thread's reader and starts a new
+ * one. On an offline thread it brings the thread online, as liburcu-qsbr's
+ * does. Nothing on a thread that is not registered with the flavour.
+ */
+static inline void _urcu_qsbr_quiescent_state(void)
+{
+	struct urcu_compat_rec *t = urcu_compat_qsbr_rec();
+
+	if (caa_unlikely(t == NULL))
+		return;
+	if (caa_likely(urcu_compat_ongoing(t)))
+		urcu_compat_unlock(t);
+	urcu_compat_lock(t);
+}
+
+/* Enters an extended quiescent state (e.g. around a blocking call). */
+static inline void _urcu_qsbr_thread_offline(void)
+{
+	struct urcu_compat_rec *t = urcu_compat_qsbr_rec();
+
+	if (urcu_compat_ongoing(t))
+		urcu_compat_unlock(t);
+}
+
+/* Leaves the extended quiescent state. */
+static inline void _urcu_qsbr_thread_online(void)
+{
+	struct urcu_compat_rec *t = urcu_compat_qsbr_rec();
+
+	if (t != NULL && !urcu_compat_ongoing(t))
+		urcu_compat_lock(t);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _URCU_QSBR_STATIC_H */

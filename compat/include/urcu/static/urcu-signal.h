@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Copyright 2026 The rcutorture project authors.
+ *
+ * urcu/static/urcu-signal.h: the inline read side of librcu-urcu's signal
+ * flavour (liburcu's signals its readers; this one is memb's), for code
+ * built with _LGPL_SOURCE (urcu/urcu-signal.h maps urcu_signal_read_lock()
+ * and its siblings to these).
+ *
+ * The flavour reads under librcu's default instance (slot 0), as memb, mb
+ * and signal all do here: one instance serves the three, so a grace period
+ * of any of them waits for the readers of all three. A thread that reads
+ * without having called urcu_signal_register_thread() is registered by its
+ * first read, and unregistered when it exits. No signal is used: SIGRCU
+ * (urcu/static/urcu-signal-nr.h) is defined for source compatibility only.
+ */
+#ifndef _URCU_SIGNAL_STATIC_H
+#define _URCU_SIGNAL_STATIC_H
+
+#include <urcu/static/urcu-librcu.h>
+#include <urcu/static/urcu-signal-nr.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Enters a read-side critical section; nestable. */
+static inline void _urcu_signal_read_lock(void)
+{
+	urcu_compat_lock(urcu_compat_rec_for_lock(0));
+}
+
+/* Leaves the innermost read-side critical section. */
+static inline void _urcu_signal_read_unlock(void)
+{
+	urcu_compat_unlock(urcu_compat_tls_recs[0]);
+}
+
+/* Non-zero inside a read-side critical section. */
+static inline int _urcu_signal_read_ongoing(void)
+{
+	return urcu_compat_ongoing(urcu_compat_tls_recs[0]);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _URCU_SIGNAL_STATIC_H */

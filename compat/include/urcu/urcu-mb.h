@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Copyright 2026 The rcutorture project authors.
+ *
+ * urcu/urcu-mb.h: the mb flavour of librcu-urcu, librcu's
+ * liburcu-0.13-compatible C API (link -lrcu-urcu).
+ *
+ * Readers, grace periods and callbacks are librcu's default instance
+ * (slot 0), shared by memb, mb and signal.
+ *
+ *   urcu_mb_register_thread()     registers the calling thread (optional:
+ *                                   a thread's first read registers it);
+ *                                   a no-op if it is registered already
+ *   urcu_mb_unregister_thread()   unregisters it
+ *   urcu_mb_read_lock/unlock()    read-side critical section, nestable;
+ *                                   inline with _LGPL_SOURCE
+ *   urcu_mb_read_ongoing()        non-zero inside one
+ *   urcu_mb_synchronize_rcu()     waits for a grace period
+ *   urcu_mb_quiescent_state(),
+ *   urcu_mb_thread_offline/online() no-ops, as in liburcu
+ * plus urcu/call-rcu.h, urcu/defer.h and urcu/flavor.h
+ * (urcu_mb_flavor). The unprefixed names (rcu_read_lock, ...) are the
+ * macros of urcu/map/urcu-mb.h.
+ */
+#ifndef _URCU_MB_H
+#define _URCU_MB_H
+
+#include <stdlib.h>
+#include <pthread.h>
+
+#include <urcu/pointer.h>
+#include <urcu/map/urcu-mb.h>
+
+#ifdef _LGPL_SOURCE
+#include <urcu/static/urcu-mb.h>
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifdef _LGPL_SOURCE
+
+#define urcu_mb_read_lock		_urcu_mb_read_lock
+#define urcu_mb_read_unlock		_urcu_mb_read_unlock
+#define urcu_mb_read_ongoing		_urcu_mb_read_ongoing
+
+#else /* !_LGPL_SOURCE */
+
+extern void urcu_mb_read_lock(void);
+extern void urcu_mb_read_unlock(void);
+extern int urcu_mb_read_ongoing(void);
+
+#endif /* !_LGPL_SOURCE */
+
+extern void urcu_mb_synchronize_rcu(void);
+
+extern void urcu_mb_register_thread(void);
+extern void urcu_mb_unregister_thread(void);
+
+/* Builds librcu's default instance now (it is otherwise built on first use). */
+extern void urcu_mb_init(void);
+
+/* Quiescent-state reporting: QSBR only. */
+static inline void urcu_mb_quiescent_state(void)
+{
+}
+
+static inline void urcu_mb_thread_offline(void)
+{
+}
+
+static inline void urcu_mb_thread_online(void)
+{
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#include <urcu/call-rcu.h>
+#include <urcu/defer.h>
+#include <urcu/flavor.h>
+
+#ifndef URCU_API_MAP
+#include <urcu/map/clear.h>
+#endif
+
+#endif /* _URCU_MB_H */
