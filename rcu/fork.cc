@@ -144,7 +144,8 @@ void ForkHandler::WaitParked(Rcu* r) ABSL_NO_THREAD_SAFETY_ANALYSIS {
     r->WakeGpThread();
     for (int cpu = 0; cpu < r->config_.nr_cpu_ids; ++cpu) r->WakeRcuc(&r->rdps_[cpu]);
     MutexLock l(r->fork_mu_);
-    if (r->fork_cv_.WaitFor(r->fork_mu_, std::chrono::milliseconds(1), [r] {
+    if (r->fork_cv_.WaitFor(r->fork_mu_, std::chrono::milliseconds(1),
+                              [r]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(r->fork_mu_) {
           return r->fork_parked_ == r->n_threads_.load(std::memory_order_relaxed);
         }))
       return;

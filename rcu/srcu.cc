@@ -634,7 +634,8 @@ void SrcuForkWaitParked() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   if (!w.started_) return;
   while (!w.parked_) {
     w.cv_.NotifyAll();
-    w.park_cv_.WaitFor(w.mu_, std::chrono::milliseconds(1), [&] { return w.parked_; });
+    w.park_cv_.WaitFor(w.mu_, std::chrono::milliseconds(1),
+                       [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(w.mu_) { return w.parked_; });
   }
 }
 

@@ -77,7 +77,7 @@ namespace rcu {
 class Rcu;
 namespace internal {
 // The instance whose callbacks the calling thread is invoking, if any.
-extern thread_local constinit Rcu* tls_in_callback;
+RCU_EXPORT extern thread_local constinit Rcu* tls_in_callback;
 // Synchronize(), Barrier() and the like from a callback: fatal, naming it.
 [[noreturn]] void FatalWaitInCallback(const char* what);
 }  // namespace internal

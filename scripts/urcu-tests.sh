@@ -309,8 +309,8 @@ fetch_source() {
 lib_for() {  # lib_for TARGET FLAVOUR [cds]: the link flags
   local t="$1" f="$2" cds="${3:-}" fl
   case "$t" in
-    librcu) echo "-L$build/compat -lrcu-urcu -Wl,-rpath,$build/compat${cds:+ -lurcu-cds -lurcu-common}" ;;
-    librcu-busted) echo "-L$build/compat -lrcu-urcu-busted -Wl,-rpath,$build/compat${cds:+ -lurcu-cds -lurcu-common}" ;;
+    librcu) echo "-L$build/compat -lrcu-urcu -Wl,-rpath,$build/compat -L$build/rcu -lrcu -Wl,-rpath,$build/rcu${cds:+ -lurcu-cds -lurcu-common}" ;;
+    librcu-busted) echo "-L$build/compat -lrcu-urcu-busted -Wl,-rpath,$build/compat -L$build/rcu -lrcu -Wl,-rpath,$build/rcu${cds:+ -lurcu-cds -lurcu-common}" ;;
     liburcu)
       if [[ "$f" == all ]]; then fl="liburcu-memb liburcu-mb liburcu-signal liburcu-qsbr liburcu-bp"
       else fl="liburcu-$f"; fi

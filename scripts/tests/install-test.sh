@@ -73,13 +73,15 @@ if ! "$cxx" -std=c++20 -fsyntax-only -Wall -Wextra -Werror "${pc_cflags[@]}" "$t
   fail "the installed headers do not compile on their own: $(first_error "$log/headers")"
 fi
 
-# ---- Exports: only rcu::, and what the inline read path references. ----
+# ---- Exports: only rcu::, and what the inline read path references (the
+# consumers below link against it, so every symbol their inline code
+# needs must be there too). ----
 exports="$(nm -D --defined-only -C "$lib/librcu.so.0.1.0" | cut -d' ' -f3-)"
 # Demangled names: rcu::..., or the compiler's own entities of an rcu::
 # class (typeinfo, vtable, guard variable of a static).
 leaks="$(grep -Ev '^((typeinfo|typeinfo name|vtable|VTT|guard variable) for )?rcu::' <<<"$exports" || true)"
 [[ -z "$leaks" ]] || fail "librcu.so exports $(wc -l <<<"$leaks") symbols outside rcu::, e.g. '$(head -1 <<<"$leaks" | cut -c1-160)'"
-for s in 'rcu::internal::tls_recs' 'rcu::internal::ReadUnlockSlow(' 'rcu::internal::RegisterSelf(' \
+for s in 'rcu::internal::tls_recs' 'rcu::internal::ReadUnlockSlow(' \
          'rcu::lockdep::internal::Splat(' 'rcu::Default()' 'rcu::Rcu::Synchronize()' \
          'rcu::SrcuDomain::ReadLock(' 'rcu::Config::Validate() const'; do
   grep -qF "$s" <<<"$exports" || fail "librcu.so does not export $s"
