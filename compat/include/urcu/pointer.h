@@ -45,6 +45,39 @@ extern "C" {
 #define _URCU_COMPAT_LOAD(p)	(p)
 #endif
 
+/*
+ * The out-of-line forms, by the function they call (rcu_dereference_sym()
+ * here, urcu_bp_dereference_sym() and its siblings in urcu-bp.h).
+ */
+#define _URCU_COMPAT_DEREFERENCE_VIA(sym, p)				\
+	__extension__							\
+	({								\
+		__typeof__(p) _urcu_compat_r = URCU_FORCE_CAST(		\
+			__typeof__(p),					\
+			sym(URCU_FORCE_CAST(void *, _URCU_COMPAT_LOAD(p)))); \
+		_urcu_compat_r;						\
+	})
+#define _URCU_COMPAT_CMPXCHG_VIA(sym, p, old, _new)			\
+	__extension__							\
+	({								\
+		__typeof__(*(p)) _urcu_compat_o = (old);		\
+		__typeof__(*(p)) _urcu_compat_n = (_new);		\
+		__typeof__(*(p)) _urcu_compat_r = URCU_FORCE_CAST(	\
+			__typeof__(*(p)),				\
+			sym(URCU_FORCE_CAST(void **, p),		\
+			    _urcu_compat_o, _urcu_compat_n));		\
+		_urcu_compat_r;						\
+	})
+#define _URCU_COMPAT_XCHG_VIA(sym, p, v)				\
+	__extension__							\
+	({								\
+		__typeof__(*(p)) _urcu_compat_v = (v);			\
+		__typeof__(*(p)) _urcu_compat_r = URCU_FORCE_CAST(	\
+			__typeof__(*(p)),				\
+			sym(URCU_FORCE_CAST(void **, p), _urcu_compat_v)); \
+		_urcu_compat_r;						\
+	})
+
 #if defined(_LGPL_SOURCE) || defined(URCU_INLINE_SMALL_FUNCTIONS)
 
 #include <urcu/static/pointer.h>
@@ -58,41 +91,14 @@ extern "C" {
 
 /* Out of line: p is passed by value, as with liburcu (see above for TSan). */
 extern void *rcu_dereference_sym(void *p);
-#define rcu_dereference(p)						\
-	__extension__							\
-	({								\
-		__typeof__(p) _urcu_compat_r = URCU_FORCE_CAST(		\
-			__typeof__(p),					\
-			rcu_dereference_sym(URCU_FORCE_CAST(void *,	\
-				_URCU_COMPAT_LOAD(p))));		\
-		_urcu_compat_r;						\
-	})
+#define rcu_dereference(p) _URCU_COMPAT_DEREFERENCE_VIA(rcu_dereference_sym, p)
 
 extern void *rcu_cmpxchg_pointer_sym(void **p, void *old, void *_new);
-#define rcu_cmpxchg_pointer(p, old, _new)				\
-	__extension__							\
-	({								\
-		__typeof__(*(p)) _urcu_compat_o = (old);		\
-		__typeof__(*(p)) _urcu_compat_n = (_new);		\
-		__typeof__(*(p)) _urcu_compat_r = URCU_FORCE_CAST(	\
-			__typeof__(*(p)),				\
-			rcu_cmpxchg_pointer_sym(			\
-				URCU_FORCE_CAST(void **, p),		\
-				_urcu_compat_o, _urcu_compat_n));	\
-		_urcu_compat_r;						\
-	})
+#define rcu_cmpxchg_pointer(p, old, _new) \
+	_URCU_COMPAT_CMPXCHG_VIA(rcu_cmpxchg_pointer_sym, p, old, _new)
 
 extern void *rcu_xchg_pointer_sym(void **p, void *v);
-#define rcu_xchg_pointer(p, v)						\
-	__extension__							\
-	({								\
-		__typeof__(*(p)) _urcu_compat_v = (v);			\
-		__typeof__(*(p)) _urcu_compat_r = URCU_FORCE_CAST(	\
-			__typeof__(*(p)),				\
-			rcu_xchg_pointer_sym(URCU_FORCE_CAST(void **, p), \
-					     _urcu_compat_v));		\
-		_urcu_compat_r;						\
-	})
+#define rcu_xchg_pointer(p, v) _URCU_COMPAT_XCHG_VIA(rcu_xchg_pointer_sym, p, v)
 
 extern void *rcu_set_pointer_sym(void **p, void *v);
 #define rcu_set_pointer(p, v)						\

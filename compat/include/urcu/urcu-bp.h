@@ -59,55 +59,17 @@ extern int urcu_bp_read_ongoing(void);
 
 /* Out of line, p passed by value, as with liburcu-bp. */
 extern void *urcu_bp_dereference_sym(void *p);
-#define urcu_bp_dereference(p)						\
-	__extension__							\
-	({								\
-		__typeof__(p) _urcu_compat_r = URCU_FORCE_CAST(		\
-			__typeof__(p),					\
-			urcu_bp_dereference_sym(URCU_FORCE_CAST(void *, \
-				_URCU_COMPAT_LOAD(p))));		\
-		_urcu_compat_r;						\
-	})
+#define urcu_bp_dereference(p) _URCU_COMPAT_DEREFERENCE_VIA(urcu_bp_dereference_sym, p)
 
 extern void *urcu_bp_cmpxchg_pointer_sym(void **p, void *old, void *_new);
-#define urcu_bp_cmpxchg_pointer(p, old, _new)				\
-	__extension__							\
-	({								\
-		__typeof__(*(p)) _urcu_compat_o = (old);		\
-		__typeof__(*(p)) _urcu_compat_n = (_new);		\
-		__typeof__(*(p)) _urcu_compat_r = URCU_FORCE_CAST(	\
-			__typeof__(*(p)),				\
-			urcu_bp_cmpxchg_pointer_sym(			\
-				URCU_FORCE_CAST(void **, p),		\
-				_urcu_compat_o, _urcu_compat_n));	\
-		_urcu_compat_r;						\
-	})
+#define urcu_bp_cmpxchg_pointer(p, old, _new) \
+	_URCU_COMPAT_CMPXCHG_VIA(urcu_bp_cmpxchg_pointer_sym, p, old, _new)
 
 extern void *urcu_bp_xchg_pointer_sym(void **p, void *v);
-#define urcu_bp_xchg_pointer(p, v)					\
-	__extension__							\
-	({								\
-		__typeof__(*(p)) _urcu_compat_v = (v);			\
-		__typeof__(*(p)) _urcu_compat_r = URCU_FORCE_CAST(	\
-			__typeof__(*(p)),				\
-			urcu_bp_xchg_pointer_sym(			\
-				URCU_FORCE_CAST(void **, p),		\
-				_urcu_compat_v));			\
-		_urcu_compat_r;						\
-	})
+#define urcu_bp_xchg_pointer(p, v) _URCU_COMPAT_XCHG_VIA(urcu_bp_xchg_pointer_sym, p, v)
 
 extern void *urcu_bp_set_pointer_sym(void **p, void *v);
-#define urcu_bp_set_pointer(p, v)					\
-	__extension__							\
-	({								\
-		__typeof__(*(p)) _urcu_compat_v = (v);			\
-		__typeof__(*(p)) _urcu_compat_r = URCU_FORCE_CAST(	\
-			__typeof__(*(p)),				\
-			urcu_bp_set_pointer_sym(			\
-				URCU_FORCE_CAST(void **, p),		\
-				_urcu_compat_v));			\
-		_urcu_compat_r;						\
-	})
+#define urcu_bp_set_pointer(p, v) _URCU_COMPAT_XCHG_VIA(urcu_bp_set_pointer_sym, p, v)
 
 #endif /* !_LGPL_SOURCE */
 
