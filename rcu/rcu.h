@@ -54,7 +54,7 @@ inline void RegisterThread(int cpu = -1) { Default().RegisterThread(cpu); }
 inline void UnregisterThread() { Default().UnregisterThread(); }
 inline void MigrateSelf(int cpu) { Default().MigrateSelf(cpu); }
 
-inline void ReadLock() { internal::LockSlot(0); }
+inline void ReadLock() { internal::ReaderLock(internal::RecForSlot(0)); }
 inline void ReadUnlock() { internal::ReaderUnlock(internal::RecForUnlock(0)); }
 // True when the calling thread is inside a read-side critical section of
 // the default instance (exact: the nesting count is always kept).

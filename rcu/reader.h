@@ -210,16 +210,6 @@ inline ThreadRec* RecForSlot(int slot) {
   return t;
 }
 
-// The outermost or nested lock of the calling thread on instance `slot`,
-// registering the thread on the fly on its first read: the cold path does
-// the registration and the lock out of line.
-[[gnu::cold]] RCU_EXPORT void LockSlotSlow(int slot);
-inline void LockSlot(int slot) {
-  ThreadRec* t = tls_recs[slot];
-  if (__builtin_expect(t == nullptr, 0)) return LockSlotSlow(slot);
-  ReaderLock(t);
-}
-
 // The calling thread's record for an unlock: it exists, since the matching
 // lock registered the thread. Unlock without lock is checked in debug
 // builds.

@@ -116,7 +116,6 @@ ThreadRec* RegisterSelf(int slot) {
   return tls_recs[slot];
 }
 
-void LockSlotSlow(int slot) { ReaderLock(RegisterSelf(slot)); }
 }  // namespace internal
 
 const char* GpStateName(GpState s) {

@@ -245,7 +245,7 @@ class RCU_EXPORT Rcu {
   int CurrentCpu() const;
 
   // ---- Readers. ----
-  void ReadLock() { internal::LockSlot(slot_); }
+  void ReadLock() { internal::ReaderLock(internal::RecForSlot(slot_)); }
   void ReadUnlock() { internal::ReaderUnlock(internal::RecForUnlock(slot_)); }
   // True when the calling thread is inside a read-side critical section of
   // this instance.
