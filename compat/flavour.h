@@ -21,7 +21,7 @@
 #include <urcu/call-rcu.h>
 #include <urcu/flavor.h>
 
-#include "rcu/reader.h"
+#include "rcu/internal/reader.h"
 #include "rcu/tree.h"
 
 namespace rcu::compat {

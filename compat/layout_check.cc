@@ -5,7 +5,7 @@
 // (urcu/static/urcu-librcu.h) reads and writes librcu's real per-thread
 // record. It operates on rcu::internal::ThreadRec and tls_recs from C, so a
 // change of their layout, of the `watch` encoding or of the instance count
-// in rcu/reader.h must fail here rather than corrupt readers.
+// in rcu/internal/reader.h must fail here rather than corrupt readers.
 #define URCU_COMPAT_LAYOUT_ONLY 1
 #include <urcu/static/urcu-librcu.h>
 
@@ -14,7 +14,7 @@
 #include <cstdint>
 #include <type_traits>
 
-#include "rcu/reader.h"
+#include "rcu/internal/reader.h"
 
 namespace rcu::internal {
 namespace {

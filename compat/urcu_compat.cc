@@ -27,7 +27,7 @@
 #include "absl/status/statusor.h"
 #include "compat/flavour.h"
 #include "rcu/rcu.h"
-#include "rcu/reader.h"
+#include "rcu/internal/reader.h"
 #include "rcu/tree.h"
 
 #ifndef RCU_URCU_BUSTED

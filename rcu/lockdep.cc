@@ -23,7 +23,7 @@
 #include "fmt/format.h"
 #include "rcu/internal/debug.h"
 #include "rcu/internal/mutex.h"
-#include "rcu/reader.h"
+#include "rcu/internal/reader.h"
 #include "rcu/tree.h"
 
 namespace rcu::lockdep {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The rcutorture project authors.
-#include "rcu/membarrier.h"
+#include "rcu/internal/membarrier.h"
 
 #include <linux/membarrier.h>
 #include <sys/syscall.h>
@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "rcu/reader.h"
+#include "rcu/internal/reader.h"
 
 namespace rcu::internal {
 namespace {

@@ -31,7 +31,7 @@
 #include "rcu/config.h"
 #include "rcu/export.h"
 #include "rcu/lockdep.h"
-#include "rcu/reader.h"
+#include "rcu/internal/reader.h"
 #include "rcu/segcblist.h"
 #include "rcu/tree.h"
 

@@ -27,7 +27,7 @@
 #include "rcu/internal/mutex.h"
 #include "rcu/lockdep.h"
 #include "rcu/rcu.h"
-#include "rcu/reader.h"
+#include "rcu/internal/reader.h"
 #include "rcu/seq.h"
 #include "rcu/tree.h"
 

@@ -17,7 +17,7 @@
 #include "rcu/internal/debug.h"
 #include "rcu/internal/fork.h"
 #include "rcu/lockdep.h"
-#include "rcu/membarrier.h"
+#include "rcu/internal/membarrier.h"
 #include "rcu/rcu.h"
 
 namespace rcu {

@@ -69,7 +69,7 @@
 #include "rcu/export.h"
 #include "rcu/geometry.h"
 #include "rcu/internal/mutex.h"
-#include "rcu/reader.h"
+#include "rcu/internal/reader.h"
 #include "rcu/segcblist.h"
 #include "rcu/seq.h"
 

@@ -15,9 +15,9 @@
 #include "absl/debugging/failure_signal_handler.h"
 #include "absl/debugging/symbolize.h"
 #include "absl/strings/str_join.h"
-#include "torture/ops.h"
-#include "torture/params.h"
-#include "torture/torture.h"
+#include "torture/flavours/ops.h"
+#include "torture/runtime/params.h"
+#include "torture/runtime/torture.h"
 
 namespace {
 

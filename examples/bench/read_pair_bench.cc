@@ -8,7 +8,7 @@
 //   BM_ReadPair/librcu     rcu::ReadLock(); rcu::ReadUnlock(); on the
 //                          default instance, inlined from the installed
 //                          headers; the thread's record is read from
-//                          librcu.so's TLS (initial-exec, reader.h).
+//                          librcu.so's TLS (initial-exec, rcu/internal/reader.h).
 //   BM_ReadPair/urcu_memb  urcu_memb_read_lock(); urcu_memb_read_unlock();
 //                          inlined in C (_LGPL_SOURCE, urcu_memb.c).
 //

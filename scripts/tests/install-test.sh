@@ -53,8 +53,8 @@ for f in "$lib/librcu.so.0.1.0" "$lib/librcu.a" "$lib/cmake/librcu/librcuConfig.
          "$p/share/rcutorture/scripts/parse-console.sh"; do
   [[ -f "$f" ]] || fail "not installed: ${f#"$p"/}"
 done
-for h in rcu.h tree.h config.h geometry.h seq.h segcblist.h reader.h srcu.h lockdep.h \
-         mutex.h export.h internal/debug.h internal/mutex.h; do
+for h in rcu.h tree.h config.h geometry.h seq.h segcblist.h srcu.h lockdep.h \
+         mutex.h export.h internal/debug.h internal/mutex.h internal/reader.h; do
   [[ -f "$p/include/rcu/$h" ]] || fail "header not installed: include/rcu/$h"
 done
 [[ ! -e "$p/include/rcu/internal/test_util.h" ]] || fail "internal/test_util.h is installed"

@@ -31,7 +31,7 @@
 #include <cstdio>
 #include <thread>
 
-#include "torture/module_abi.h"
+#include "torture/modules/module_abi.h"
 
 namespace {
 

@@ -5,7 +5,7 @@
  * urcu/static/urcu-librcu.h: the read-side fast path that every flavour of
  * librcu-urcu (librcu's liburcu-compatible C API) inlines.
  *
- * A C rendering of librcu's inline reader (rcu/reader.h: ReaderLock(),
+ * A C rendering of librcu's inline reader (rcu/internal/reader.h: ReaderLock(),
  * ReaderUnlock(), InReader()), operating on librcu's own per-thread record
  * (rcu::internal::ThreadRec) through librcu's own per-thread table of
  * records (rcu::internal::tls_recs, one entry per instance slot). The
@@ -17,7 +17,7 @@
  * slot the library publishes in urcu_compat_qsbr_slot / urcu_compat_bp_slot
  * (-1 until then).
  *
- * Memory ordering is librcu's (see rcu/reader.h). With membarrier(), the
+ * Memory ordering is librcu's (see rcu/internal/reader.h). With membarrier(), the
  * outermost lock is a relaxed store then a compiler fence, the outermost
  * unlock a compiler fence then a relaxed store; the grace-period side's
  * membarrier() turns both fences into full ones. In fence mode (no

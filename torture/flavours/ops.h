@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The rcutorture project authors.
+//
+// ops.h: TortureOps, the operations vector of one RCU flavour (the kernel's
+// struct rcu_torture_ops), and the flavour registry.
+//
+// The harness drives every flavour through the same writer, reader and
+// fake-writer loops; a null function pointer means the flavour lacks that
+// primitive (the update types that need it are then not used, and asking
+// for them prints "gp_X without primitives"). One ops_<flavour>.cc defines
+// each table:
+//   rcu          our Tree RCU (rcu/), one instance built from rcutree.*
+//   busted       sync does nothing and call invokes at once: must FAIL
+//   busted-hang  sync never returns: the watchdog must fire (exit 2)
+//   busted-nesting  rcu with broken reader nesting (the first unlock ends
+//                the critical section): must FAIL (ops_rcu.cc)
+//   busted-barrier  rcu whose cb_barrier returns at once: must FAIL under
+//                barrier torture (ops_rcu.cc)
+//   busted-lockdep  rcu whose readers take no read lock, with lockdep-RCU
+//                on: must splat and FAIL (ops_rcu.cc)
+//   srcu         SRCU (rcu/srcu.h), a static domain (ops_srcu.cc)
+//   srcud        SRCU, a domain created in init() and cleaned up after
+//   srcu-busted  readers in one SRCU domain, grace periods in another:
+//                must FAIL
+//   urcu-memb, urcu-mb, urcu-qsbr, urcu-bp, urcu-signal
+//                liburcu 0.13's flavours (Debian liburcu-dev): must SUCCEED
+#ifndef TORTURE_FLAVOURS_OPS_H_
+#define TORTURE_FLAVOURS_OPS_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "torture/runtime/params.h"
+#include "torture/runtime/random.h"
+
+#if defined(TORTURE_HAVE_RCU)
+namespace rcu {
+class SrcuDomain;
+}  // namespace rcu
+#endif
+
+namespace torture {
+
+struct TortureElem;
+
+// A callback head the harness embeds in its elements. `impl` holds the
+// flavour's own head (our rcu::RcuHead or liburcu's struct rcu_head) at
+// offset 0; the flavour's trampoline finds the TortureHead from it and calls
+// `func`. Each ops file static_asserts that its head fits.
+struct TortureHead {
+  alignas(16) unsigned char impl[32];
+  void (*func)(TortureHead*) = nullptr;
+};
+
+// One segment of a reader's critical section, recorded for the
+// "Failure/close-call rcutorture reader segments:" dump.
+struct ReadSeg {
+  int nesting = 0;       // read-lock depth held during the segment
+  int cpu = -1;          // vCPU at segment start (-1: flavour has none)
+  int cpu_end = -1;      // vCPU at segment end
+  int delay_us = 0;      // short delay taken in the segment
+  int delay_ms = 0;      // long delay taken in the segment
+  bool preempted = false;
+  uint64_t gp_start = 0, gp_end = 0;
+};
+
+struct TortureOps {
+  const char* name;
+
+  // Per-run setup/teardown. init() may fail (bad rcutree.* values): the
+  // message is printed and the run exits 64.
+  absl::Status (*init)(const Params& p) = nullptr;
+  void (*cleanup)() = nullptr;
+  // One line describing the flavour instance (geometry, reader mode).
+  std::string (*describe)() = nullptr;
+
+  // Every torture thread calls thread_init() first and thread_exit() last.
+  // `cpu` is a vCPU hint (-1: any); flavours without vCPUs ignore it.
+  void (*thread_init)(int cpu) = nullptr;
+  void (*thread_exit)() = nullptr;
+
+  // Readers.
+  void (*readlock)() = nullptr;
+  void (*readunlock)() = nullptr;
+  // True when the calling thread is inside a read-side critical section of
+  // this flavour (lockdep-RCU checks, torture/lockdep.h); null: the flavour
+  // cannot tell, and the checks pass.
+  bool (*read_lock_held)() = nullptr;
+  // A preemption point inside a reader (the kernel's
+  // torture_preempt_schedule()): yields, and for `rcu` migrates the reader
+  // to another vCPU inside its critical section.
+  void (*preempt)(TortureRandom& r) = nullptr;
+  // QSBR: announce a quiescent state (called by every loop outside
+  // readers); go offline around sleeps.
+  void (*quiescent_state)() = nullptr;
+  void (*thread_offline)() = nullptr;
+  void (*thread_online)() = nullptr;
+
+  uint64_t (*get_gp_seq)() = nullptr;
+  uint64_t (*gp_diff)(uint64_t newer, uint64_t older) = nullptr;
+
+  // Updaters.
+  void (*deferred_free)(TortureElem* e) = nullptr;
+  void (*sync)() = nullptr;
+  void (*exp_sync)() = nullptr;
+  uint64_t (*get_gp_state)() = nullptr;
+  uint64_t (*start_gp_poll)() = nullptr;
+  bool (*poll_gp_state)(uint64_t cookie) = nullptr;
+  void (*cond_sync)(uint64_t cookie) = nullptr;
+  uint64_t (*get_gp_state_exp)() = nullptr;
+  uint64_t (*start_gp_poll_exp)() = nullptr;
+  bool (*poll_gp_state_exp)(uint64_t cookie) = nullptr;
+  void (*cond_sync_exp)(uint64_t cookie) = nullptr;
+  void (*call)(TortureHead* h, void (*func)(TortureHead*)) = nullptr;
+  void (*cb_barrier)() = nullptr;
+  const char* cb_barrier_name = "";
+  // rcu_force_quiescent_state(): ask for a force-quiescent-state scan now.
+  void (*fqs)() = nullptr;
+
+  // Diagnostics.
+  std::string (*stats)() = nullptr;           // extra stats line, no prefix
+  std::string (*gp_kthread_dbg)() = nullptr;  // GP state for !!! dumps
+  // "g<seq> f<flags>" and total grace periods for Start/End-test lines.
+  void (*get_gp_data)(int* flags, uint64_t* gp_seq) = nullptr;
+  uint64_t (*total_gps)() = nullptr;
+  const char* (*reader_mode)() = nullptr;
+  // stall_dur(): the RCU CPU stall timeout, ms (0: no stall warnings).
+  // Sizes the forward-progress need_resched test; null: no such test.
+  int (*stall_dur_ms)() = nullptr;
+  // Stall warnings printed so far (normal grace periods); null: the
+  // flavour has no stall detector, so the stall test cannot check one.
+  uint64_t (*stall_warnings)() = nullptr;
+
+  // vCPUs (rcu flavour only; others report the hardware CPUs).
+  int (*num_online_cpus)() = nullptr;
+  int (*current_cpu)() = nullptr;
+  // Moves the calling thread to vCPU `cpu` (outside a reader).
+  void (*migrate)(int cpu) = nullptr;
+  // Emulated CPU hotplug and callback offloading (rcu flavour only). The
+  // bool functions return false and set *err when refused.
+  int (*num_possible_cpus)() = nullptr;
+  bool (*cpu_online)(int cpu) = nullptr;
+  bool (*online_cpu)(int cpu, std::string* err) = nullptr;
+  bool (*offline_cpu)(int cpu, std::string* err) = nullptr;
+  bool (*cpu_offloaded)(int cpu) = nullptr;
+  // Only an offline vCPU may change (the kernel's rule).
+  bool (*set_offloaded)(int cpu, bool offloaded, std::string* err) = nullptr;
+
+  // True when exp_sync also completes cookies from get_gp_state (the
+  // kernel's rule, through its gp_seq_polled). librcu's cookies track
+  // normal grace periods only, so for `rcu` the writer does not expect it.
+  bool exp_completes_gp_state = true;
+  bool irq_capable = false;
+  bool can_boost = false;
+  bool slow_gps = false;
+  // Cap on callbacks in flight in the forward-progress flood (the kernel's
+  // cbflood_max); 0: the harness's default cap (fwd_prog.cc).
+  long cbflood_max = 0;
+};
+
+// The registry, in --help order.
+const std::vector<const TortureOps*>& AllOps();
+std::vector<std::string> OpsNames();
+// nullptr when no flavour has that name.
+const TortureOps* FindOps(std::string_view name);
+
+// The flavour tables (one per ops_*.cc).
+extern const TortureOps kRcuOps;
+extern const TortureOps kBustedNestingOps;
+extern const TortureOps kBustedBarrierOps;
+extern const TortureOps kBustedLockdepOps;
+extern const TortureOps kBustedOps;
+extern const TortureOps kBustedHangOps;
+extern const TortureOps kSrcuOps;
+extern const TortureOps kSrcudOps;
+extern const TortureOps kSrcuBustedOps;
+extern const TortureOps kUrcuMembOps;
+extern const TortureOps kUrcuMbOps;
+extern const TortureOps kUrcuQsbrOps;
+extern const TortureOps kUrcuBpOps;
+extern const TortureOps kUrcuSignalOps;
+
+// The harness's callback (rcu_torture_cb) and the deferred_free that chains
+// it through ops->call: shared by every flavour with a call primitive.
+void TortureCb(TortureHead* h);
+void CallDeferredFree(TortureElem* e);
+
+#if defined(TORTURE_HAVE_RCU)
+// cleanup_srcu_struct() on a dynamic domain the harness created, before the
+// verdict and after its barrier: a refusal (readers or callbacks still
+// outstanding) is an error of the run, printed after `what`, and the
+// domain is then leaked, not freed under them. Resets `d` otherwise.
+void CleanupSrcuDomain(std::unique_ptr<rcu::SrcuDomain>& d, std::string_view what);
+#endif
+
+}  // namespace torture
+
+#endif  // TORTURE_FLAVOURS_OPS_H_

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The rcutorture project authors.
+//
+// ops_rcu.cc: the `rcu` flavour, our Tree RCU (rcu/).
+//
+// One rcu::Rcu instance per run, built from the rcutree.* parameters
+// (nr_cpus, maxcpus, rcu_fanout, rcu_fanout_leaf, rcu_fanout_exact, hz,
+// jiffies_till_{first,next}_fqs, gp_{preinit,init,cleanup}_delay, blimit,
+// reader_mode). Every torture thread registers with it on a vCPU; readers
+// start on vCPU id % online, and the shuffler moves threads between vCPUs.
+// The readers' preemption points migrate the reader to a random vCPU
+// *inside* its critical section (Rcu::MigrateSelf), which queues it as a
+// blocked reader of its old leaf: the case preemptible RCU exists for.
+//
+// Primitives: sync = Synchronize, exp_sync = SynchronizeExpedited, the
+// polled and conditional API (GetState/StartPoll/PollState/CondSynchronize),
+// call = Call, cb_barrier = Barrier, fqs = ForceQs; get_gp_seq = GpSeq
+// with rcu::SeqDiff as gp_diff (grace periods ended between two samples).
+//
+// Stall warnings: the instance's stall timeout is rcutree.
+// rcu_cpu_stall_timeout (s), and its reports go to the console log, each
+// line as "<type>-torture: rcu: INFO: ..." (Config::stall_sink), where the
+// stall test (stall.cc) expects them and parse scripts find them.
+#include <sched.h>
+
+#include <memory>
+
+#include "absl/strings/str_replace.h"
+#include "rcu/lockdep.h"
+#include "rcu/rcu.h"
+#include "rcu/seq.h"
+#include "rcu/tree.h"
+#include "torture/flavours/ops.h"
+#include "torture/runtime/torture.h"
+
+namespace torture {
+namespace {
+
+static_assert(sizeof(rcu::RcuHead) <= sizeof(TortureHead::impl),
+              "rcu::RcuHead must fit in TortureHead::impl");
+
+// The instance under test. Written by init()/cleanup() on the main thread
+// while no torture thread exists; read by torture threads in between.
+rcu::Rcu* g_rcu = nullptr;
+std::unique_ptr<rcu::Rcu> g_owner;
+
+absl::Status RcuInit(const Params& p) {
+  rcu::Config c;
+  c.nr_cpu_ids = p.nr_cpus;
+  c.online_at_start = p.maxcpus;
+  c.fanout = p.rcu_fanout;
+  c.fanout_leaf = p.rcu_fanout_leaf;
+  c.fanout_exact = p.rcu_fanout_exact;
+  c.hz = p.hz;
+  c.jiffies_till_first_fqs = p.jiffies_till_first_fqs;
+  c.jiffies_till_next_fqs = p.jiffies_till_next_fqs;
+  c.gp_preinit_delay = p.gp_preinit_delay;
+  c.gp_init_delay = p.gp_init_delay;
+  c.gp_cleanup_delay = p.gp_cleanup_delay;
+  c.blimit = p.blimit;
+  c.rcu_nocbs = p.rcu_nocbs;
+  c.stall_timeout_ms = p.rcu_cpu_stall_timeout * 1000;
+  c.stall_sink = [](const std::string& text) {
+    size_t start = 0;
+    while (start < text.size()) {
+      size_t nl = text.find('\n', start);
+      if (nl == std::string::npos) nl = text.size();
+      TorOut(std::string_view(text).substr(start, nl - start));
+      start = nl + 1;
+    }
+  };
+  if (p.reader_mode == "membarrier") {
+    c.reader_mode = rcu::ReaderMode::kMembarrier;
+  } else if (p.reader_mode == "fences") {
+    c.reader_mode = rcu::ReaderMode::kFences;
+  } else {
+    c.reader_mode = rcu::ReaderMode::kAuto;
+  }
+  c.name = "rcu";
+  absl::StatusOr<std::unique_ptr<rcu::Rcu>> r = rcu::Rcu::Create(c);
+  if (!r.ok()) {
+    return absl::InvalidArgumentError(
+        fmt::format("bad rcutree configuration: {}", std::string(r.status().message())));
+  }
+  g_owner = std::move(*r);
+  g_rcu = g_owner.get();
+  return absl::OkStatus();
+}
+
+void RcuCleanup() {
+  g_rcu = nullptr;
+  g_owner.reset();
+}
+
+std::string RcuDescribe() {
+  const rcu::Config& c = g_rcu->config();
+  std::string tree = absl::StrReplaceAll(g_rcu->DumpTree(), {{"\n", " "}});
+  return fmt::format(
+      "rcu: nr_cpu_ids={} online={} fanout={} fanout_leaf={} fanout_exact={} "
+      "hz={} reader_mode={} tree: {}",
+      g_rcu->nr_cpu_ids(), g_rcu->num_online_cpus(), c.fanout, c.fanout_leaf,
+      c.fanout_exact ? 1 : 0, c.hz, rcu::ReaderModeName(g_rcu->reader_mode()), tree);
+}
+
+void RcuThreadInit(int cpu) {
+  if (cpu >= 0 && !g_rcu->CpuOnline(cpu)) cpu = -1;
+  g_rcu->RegisterThread(cpu);
+}
+void RcuThreadExit() { g_rcu->UnregisterThread(); }
+void RcuReadLock() { g_rcu->ReadLock(); }
+void RcuReadUnlock() { g_rcu->ReadUnlock(); }
+bool RcuReadLockHeld() { return g_rcu->ReadLockHeld(); }
+
+// A preemption point inside a reader: migrate to a random online vCPU
+// (inside the critical section), then let the OS run something else.
+void RcuPreempt(TortureRandom& r) {
+  int n = g_rcu->nr_cpu_ids();
+  for (int tries = 0; tries < 4; ++tries) {
+    int cpu = static_cast<int>(r() % n);
+    if (g_rcu->CpuOnline(cpu)) {
+      g_rcu->MigrateSelf(cpu);
+      break;
+    }
+  }
+  sched_yield();
+}
+
+int RcuPossible() { return g_rcu->nr_cpu_ids(); }
+bool RcuCpuOnline(int cpu) { return g_rcu->CpuOnline(cpu); }
+bool StatusToBool(const absl::Status& st, std::string* err) {
+  if (st.ok()) return true;
+  if (err != nullptr) *err = std::string(st.message());
+  return false;
+}
+bool RcuOnlineCpu(int cpu, std::string* err) {
+  return StatusToBool(g_rcu->OnlineCpu(cpu), err);
+}
+bool RcuOfflineCpu(int cpu, std::string* err) {
+  return StatusToBool(g_rcu->OfflineCpu(cpu), err);
+}
+bool RcuCpuOffloaded(int cpu) { return g_rcu->CpuOffloaded(cpu); }
+bool RcuSetOffloaded(int cpu, bool on, std::string* err) {
+  return StatusToBool(g_rcu->SetOffloaded(cpu, on), err);
+}
+
+uint64_t RcuGpSeq() { return g_rcu->GpSeq(); }
+uint64_t RcuGpDiff(uint64_t n, uint64_t o) { return rcu::SeqDiff(n, o); }
+void RcuSync() { g_rcu->Synchronize(); }
+void RcuExpSync() { g_rcu->SynchronizeExpedited(); }
+uint64_t RcuGetState() { return g_rcu->GetState(); }
+uint64_t RcuStartPoll() { return g_rcu->StartPoll(); }
+bool RcuPollState(uint64_t c) { return g_rcu->PollState(c); }
+void RcuCondSync(uint64_t c) { g_rcu->CondSynchronize(c); }
+
+void RcuTrampoline(rcu::RcuHead* head) {
+  // impl is at offset 0 of TortureHead.
+  TortureHead* h = reinterpret_cast<TortureHead*>(head);
+  h->func(h);
+}
+void RcuCall(TortureHead* h, void (*func)(TortureHead*)) {
+  h->func = func;
+  rcu::RcuHead* rh = new (h->impl) rcu::RcuHead;
+  g_rcu->Call(rh, RcuTrampoline);
+}
+void RcuBarrier() { g_rcu->Barrier(); }
+void RcuFqs() { g_rcu->ForceQs(); }
+int RcuStallDurMs() { return g_rcu->config().stall_timeout_ms; }
+uint64_t RcuStallWarnings() { return g_rcu->GetStats().stalls; }
+
+std::string RcuStats() {
+  rcu::RcuStats st = g_rcu->GetStats();
+  return fmt::format(
+      "rcu: g{} gps: {} exp: {} fqs: {} cbs queued/invoked: {}/{} barriers: {} qs rcuc/unlock/fqs: "
+      "{}/{}/{} blkd: {} threads: {} gp_state: {}",
+      static_cast<int64_t>(st.gp_seq), st.gps_completed, st.exp_completed, st.fqs_scans,
+      st.cbs_queued, st.cbs_invoked, st.barriers, st.qs_rcuc, st.qs_unlock, st.qs_fqs,
+      st.blocked_readers, st.registered_threads, rcu::GpStateName(st.gp_state));
+}
+std::string RcuDbg() { return g_rcu->DumpGpState(); }
+void RcuGpData(int* flags, uint64_t* seq) {
+  rcu::RcuStats st = g_rcu->GetStats();
+  *flags = static_cast<int>(st.gp_state);
+  *seq = st.gp_seq;
+}
+uint64_t RcuTotalGps() { return g_rcu->GetStats().gps_completed; }
+const char* RcuMode() { return rcu::ReaderModeName(g_rcu->reader_mode()); }
+int RcuOnline() { return g_rcu->num_online_cpus(); }
+int RcuCurrentCpu() { return g_rcu->CurrentCpu(); }
+void RcuMigrate(int cpu) {
+  if (g_rcu->CpuOnline(cpu)) g_rcu->MigrateSelf(cpu);
+}
+
+// busted-nesting: the rcu flavour with nesting implemented wrongly (the
+// first unlock of a nest ends the critical section; the next lock starts a
+// new one). Each nesting transition (new locks, then the old unlocks) then
+// leaves the reader unprotected through its delay while it still holds the
+// element: a bug in reader extension, like the kernel's busted_srcud.
+thread_local bool bn_held = false;
+void BustedNestLock() {
+  if (!bn_held) {
+    g_rcu->ReadLock();
+    bn_held = true;
+  }
+}
+void BustedNestUnlock() {
+  if (bn_held) {
+    g_rcu->ReadUnlock();
+    bn_held = false;
+  }
+}
+
+// busted-barrier: cb_barrier returns without waiting for anything.
+void NoBarrier() {}
+
+// busted-lockdep: readers take no read lock (their loads of `current` are
+// then unprotected, which lockdep-RCU must report); lockdep-RCU is turned
+// on whatever --lockdep says.
+void NoReadLock() {}
+absl::Status BustedLockdepInit(const Params& p) {
+  absl::Status st = RcuInit(p);
+  if (st.ok()) rcu::lockdep::SetEnabled(true);
+  return st;
+}
+
+}  // namespace
+
+const TortureOps kRcuOps = {
+    .name = "rcu",
+    .init = RcuInit,
+    .cleanup = RcuCleanup,
+    .describe = RcuDescribe,
+    .thread_init = RcuThreadInit,
+    .thread_exit = RcuThreadExit,
+    .readlock = RcuReadLock,
+    .readunlock = RcuReadUnlock,
+    .read_lock_held = RcuReadLockHeld,
+    .preempt = RcuPreempt,
+    .get_gp_seq = RcuGpSeq,
+    .gp_diff = RcuGpDiff,
+    .deferred_free = CallDeferredFree,
+    .sync = RcuSync,
+    .exp_sync = RcuExpSync,
+    .get_gp_state = RcuGetState,
+    .start_gp_poll = RcuStartPoll,
+    .poll_gp_state = RcuPollState,
+    .cond_sync = RcuCondSync,
+    .call = RcuCall,
+    .cb_barrier = RcuBarrier,
+    .cb_barrier_name = "rcu_barrier",
+    .fqs = RcuFqs,
+    .stats = RcuStats,
+    .gp_kthread_dbg = RcuDbg,
+    .get_gp_data = RcuGpData,
+    .total_gps = RcuTotalGps,
+    .reader_mode = RcuMode,
+    .stall_dur_ms = RcuStallDurMs,
+    .stall_warnings = RcuStallWarnings,
+    .num_online_cpus = RcuOnline,
+    .current_cpu = RcuCurrentCpu,
+    .migrate = RcuMigrate,
+    .num_possible_cpus = RcuPossible,
+    .cpu_online = RcuCpuOnline,
+    .online_cpu = RcuOnlineCpu,
+    .offline_cpu = RcuOfflineCpu,
+    .cpu_offloaded = RcuCpuOffloaded,
+    .set_offloaded = RcuSetOffloaded,
+    .exp_completes_gp_state = false,
+    .irq_capable = true,
+};
+
+
+// See BustedNestLock(). Must end in FAILURE.
+const TortureOps kBustedNestingOps = [] {
+  TortureOps o = kRcuOps;
+  o.name = "busted-nesting";
+  o.readlock = BustedNestLock;
+  o.readunlock = BustedNestUnlock;
+  return o;
+}();
+
+// busted-barrier: the rcu flavour with a barrier that does not wait, the
+// barrier torture's negative control: with n_barrier_cbs > 0 the
+// coordinator must count fewer callbacks than it posted (rtbe) and the
+// verdict must be FAILURE. (Forward progress, which frees its callbacks
+// after cb_barrier(), is disabled for busted* flavours.)
+const TortureOps kBustedBarrierOps = [] {
+  TortureOps o = kRcuOps;
+  o.name = "busted-barrier";
+  o.cb_barrier = NoBarrier;
+  return o;
+}();
+
+// busted-lockdep: the lockdep-RCU negative control. Its readers skip the
+// read lock, so their ReaderDereference() of `current` splats ("suspicious
+// Dereference() usage"), the splat counts as an error and the verdict is
+// FAILURE (too-short grace periods also show in Reader Pipe).
+const TortureOps kBustedLockdepOps = [] {
+  TortureOps o = kRcuOps;
+  o.name = "busted-lockdep";
+  o.init = BustedLockdepInit;
+  o.readlock = NoReadLock;
+  o.readunlock = NoReadLock;
+  return o;
+}();
+
+}  // namespace torture

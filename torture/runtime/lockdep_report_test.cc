@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The rcutorture project authors.
+//
+// The harness's lockdep-RCU bookkeeping (torture/lockdep.h): every splat
+// of a run is an error of the run, whatever else the run saw. (The
+// busted-lockdep ctest cannot show this alone: its readers' missing read
+// lock also fails the Reader Pipe check.)
+#include "torture/runtime/lockdep.h"
+
+#include <atomic>
+
+#include "gtest/gtest.h"
+#include "rcu/lockdep.h"
+#include "torture/runtime/pool.h"
+#include "torture/runtime/torture.h"
+
+namespace torture {
+namespace {
+
+bool g_in_reader = false;
+bool InReader() { return g_in_reader; }
+
+TortureElem g_elem;
+std::atomic<TortureElem*> g_current{&g_elem};
+
+TortureElem* ReadCurrent() { return ReaderDereference(g_current); }
+
+TEST(TortureLockdep, EachSplatIsAnErrorOfTheRun) {
+  TortureOps ops{.name = "test"};
+  ops.read_lock_held = InReader;
+  T().ops = &ops;
+  T().type = "test";
+  Params p;
+  p.lockdep = true;
+  LockdepStart(p);
+  const long errors_before = T().n_error.load();
+
+  g_in_reader = true;
+  EXPECT_EQ(ReadCurrent(), &g_elem);  // inside a reader: silent
+  EXPECT_EQ(LockdepReport(), 0);
+  EXPECT_EQ(T().n_error.load(), errors_before);
+
+  g_in_reader = false;
+  ReadCurrent();  // outside: one splat
+  ReadCurrent();  // the same site again: no second splat
+  ReaderDereference(g_current);  // another site: a second splat
+  EXPECT_EQ(LockdepReport(), 2);
+  EXPECT_EQ(T().n_error.load(), errors_before + 2);
+  rcu::lockdep::SetEnabled(false);
+}
+
+}  // namespace
+}  // namespace torture
