@@ -11,13 +11,11 @@
 // barrier reached returns at once.
 #include <cstddef>
 
-#include "rcu/internal/debug.h"
+#include "rcu/check.h"
 #include "rcu/lockdep.h"
 #include "rcu/tree.h"
 
 namespace rcu {
-
-using internal::MutexLock;
 
 void Rcu::BarrierCallback(RcuHead* head) {
   RcuData* rdp = reinterpret_cast<RcuData*>(
@@ -31,7 +29,7 @@ void Rcu::BarrierCallback(RcuHead* head) {
 
 void Rcu::BarrierComplete() {
   {
-    MutexLock l(barrier_done_mu_);
+    PlainMutexLock l(barrier_done_mu_);
     barrier_done_ = true;
   }
   barrier_done_cv_.NotifyAll();
@@ -47,14 +45,14 @@ void Rcu::Barrier() {
   // Orders the caller's earlier Call()s before the snapshot.
   std::atomic_thread_fence(std::memory_order_seq_cst);
   const uint64_t snap = SeqSnap(barrier_seq_.load(std::memory_order_relaxed));
-  MutexLock bl(barrier_mu_);
+  PlainMutexLock bl(barrier_mu_);
   if (SeqDone(barrier_seq_.load(std::memory_order_relaxed), snap)) {
     // Another caller's barrier, started after our snapshot, did our work.
     std::atomic_thread_fence(std::memory_order_seq_cst);
     return;
   }
   {
-    MutexLock l(barrier_done_mu_);
+    PlainMutexLock l(barrier_done_mu_);
     barrier_done_ = false;
   }
   // The count starts at 2, not 0, and the 2 is only taken back after every
@@ -74,7 +72,7 @@ void Rcu::Barrier() {
   // store would wipe its count (found by the nocb-toggle test under TSan).
   uint64_t gseq;
   {
-    MutexLock l(barrier_lock_);
+    PlainMutexLock l(barrier_lock_);
     barrier_cpu_count_.store(2, std::memory_order_relaxed);
     gseq = SeqStartVal(barrier_seq_.load(std::memory_order_relaxed));
     barrier_seq_.store(gseq, std::memory_order_relaxed);
@@ -87,8 +85,8 @@ void Rcu::Barrier() {
     bool needwake = false;
     bool entrained = false;
     {
-      MutexLock l(rdp->local);
-      MutexLock b(barrier_lock_);
+      PlainMutexLock l(rdp->local);
+      PlainMutexLock b(barrier_lock_);
       // Re-checked under the locks: callback migration (OfflineCpu(),
       // SetOffloaded()) may have entrained this vCPU's callback for this
       // barrier since the check above, and moved it to another vCPU; a
@@ -113,7 +111,7 @@ void Rcu::Barrier() {
   if (barrier_cpu_count_.fetch_sub(2, std::memory_order_acq_rel) == 2)
     BarrierComplete();
   {
-    MutexLock l(barrier_done_mu_);
+    PlainMutexLock l(barrier_done_mu_);
     barrier_done_cv_.Wait(barrier_done_mu_, [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(
                                                 barrier_done_mu_) {
       return barrier_done_;
@@ -121,7 +119,7 @@ void Rcu::Barrier() {
   }
   const uint64_t end = SeqEndVal(gseq);
   {
-    MutexLock l(barrier_lock_);
+    PlainMutexLock l(barrier_lock_);
     // Release: a caller that sees the barrier ended also sees its work.
     barrier_seq_.store(end, std::memory_order_release);
   }

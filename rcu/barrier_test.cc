@@ -128,10 +128,14 @@ TEST(Barrier, BarrierReturnsEarlyWithoutBiasBug) {
   r->Call(&on1.head, CountCb::Run);  // waits for a GP that C holds
   r->UnregisterThread();
 
-  const uint64_t invoked0 = r->rdp(0).n_cbs_invoked.load();
+  const uint64_t invoked0 = r->RdpForTesting(0).n_cbs_invoked.load();
   // The test, not the library, holds vCPU 1's local lock across asserts.
-  auto lock1 = [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS { r->rdp(1).local.lock(); };
-  auto unlock1 = [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS { r->rdp(1).local.unlock(); };
+  auto lock1 = [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    r->RdpForTesting(1).local.Lock();
+  };
+  auto unlock1 = [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    r->RdpForTesting(1).local.Unlock();
+  };
   lock1();
   std::atomic<bool> barrier_returned{false};
   std::atomic<long> ran1_at_return{-1};
@@ -142,16 +146,17 @@ TEST(Barrier, BarrierReturnsEarlyWithoutBiasBug) {
   });
   // B entrains on vCPU 0 (its barrier_seq_snap moves) and stalls on vCPU 1.
   ASSERT_TRUE(Eventually([&] {
-    return r->rdp(0).barrier_seq_snap.load() != r->rdp(1).barrier_seq_snap.load();
+    return r->RdpForTesting(0).barrier_seq_snap.load() !=
+           r->RdpForTesting(1).barrier_seq_snap.load();
   }));
   unblock.Set();
   // The blocking callback and, after it, vCPU 0's barrier callback have
   // run: vCPU 0's list is empty.
   ASSERT_TRUE(Eventually(
-      [&] { return r->rdp(0).n_cbs_invoked.load() == invoked0 + 1; }));
+      [&] { return r->RdpForTesting(0).n_cbs_invoked.load() == invoked0 + 1; }));
   ASSERT_TRUE(Eventually([&] {
-    internal::MutexLock l(r->rdp(0).local);
-    return r->rdp(0).cblist.len() == 0;
+    PlainMutexLock l(r->RdpForTesting(0).local);
+    return r->RdpForTesting(0).cblist.len() == 0;
   }));
   unlock1();
   std::this_thread::sleep_for(50ms);

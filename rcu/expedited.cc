@@ -17,13 +17,12 @@
 #include <utility>
 #include <vector>
 
-#include "rcu/internal/debug.h"
+#include "rcu/check.h"
 #include "rcu/lockdep.h"
 #include "rcu/tree.h"
 
 namespace rcu {
 
-using internal::MutexLock;
 using internal::ThreadRec;
 
 namespace {
@@ -71,11 +70,11 @@ void Rcu::SynchronizeExpedited() {
     // registers later takes reg_mu_ after this, so its readers see the
     // caller's updates; one that unregistered ended its readers before it
     // released reg_mu_.
-    MutexLock r(reg_mu_);
+    PlainMutexLock r(reg_mu_);
     if (n_registered_ + n_internal_ == 0) return;
   }
   const uint64_t snap = SeqSnap(exp_seq_.load(std::memory_order_relaxed));
-  MutexLock l(exp_mu_);
+  PlainMutexLock l(exp_mu_);
   uint64_t s = exp_seq_.load(std::memory_order_relaxed);
   if (SeqDone(s, snap)) {
     // Someone else's expedited GP covered ours; order what follows after it.
@@ -89,7 +88,7 @@ void Rcu::SynchronizeExpedited() {
   thread_local std::vector<std::pair<const ThreadRec*, uint64_t>> busy;
   busy.clear();
   {
-    MutexLock r(reg_mu_);
+    PlainMutexLock r(reg_mu_);
     for (const auto& t : recs_) {
       if (!t->registered) continue;
       uint64_t w = t->watch.load(internal::kWatchLoadOrder);

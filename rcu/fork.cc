@@ -46,14 +46,11 @@
 
 #include <pthread.h>
 
-#include "rcu/internal/debug.h"
+#include "rcu/check.h"
 #include "rcu/internal/fork.h"
 #include "rcu/tree.h"
 
 namespace rcu {
-
-using internal::Mutex;
-using internal::MutexLock;
 
 class ForkHandler {
  public:
@@ -62,12 +59,12 @@ class ForkHandler {
   static void Child();
 
  private:
-  static void OuterLocks(Rcu* r, std::vector<Mutex*>* v) {
+  static void OuterLocks(Rcu* r, std::vector<PlainMutex*>* v) {
     v->push_back(&r->hotplug_mu_);
     v->push_back(&r->barrier_mu_);
     v->push_back(&r->exp_mu_);
   }
-  static void InnerLocks(Rcu* r, std::vector<Mutex*>* v) {
+  static void InnerLocks(Rcu* r, std::vector<PlainMutex*>* v) {
     v->push_back(&r->reg_mu_);
     v->push_back(&r->ofl_mu_);
     v->push_back(&r->barrier_lock_);
@@ -92,23 +89,23 @@ namespace {
 // What the prepare handler took, for the parent and child handlers.
 struct ForkState {
   std::vector<Rcu*> instances;
-  std::vector<Mutex*> outer;
-  std::vector<Mutex*> inner;
+  std::vector<PlainMutex*> outer;
+  std::vector<PlainMutex*> inner;
 };
 ForkState* g_fork = nullptr;
 
-void UnlockAll(std::vector<Mutex*>& v) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-  for (auto it = v.rbegin(); it != v.rend(); ++it) (*it)->unlock();
+void UnlockAll(std::vector<PlainMutex*>& v) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  for (auto it = v.rbegin(); it != v.rend(); ++it) (*it)->Unlock();
 }
 
 // Takes every lock in `v`, all or none at a time, so that no order among
 // them is assumed.
-void TryLockAll(std::vector<Mutex*>& v) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+void TryLockAll(std::vector<PlainMutex*>& v) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   for (int round = 0;; ++round) {
     size_t i = 0;
-    while (i < v.size() && v[i]->try_lock()) ++i;
+    while (i < v.size() && v[i]->TryLock()) ++i;
     if (i == v.size()) return;
-    while (i > 0) v[--i]->unlock();
+    while (i > 0) v[--i]->Unlock();
     if (round < 64) {
       std::this_thread::yield();
     } else {
@@ -124,7 +121,7 @@ void ChildHandler() { ForkHandler::Child(); }
 }  // namespace
 
 void Rcu::ParkForFork() {
-  MutexLock l(fork_mu_);
+  PlainMutexLock l(fork_mu_);
   ++fork_parked_;
   fork_cv_.NotifyAll();
   fork_cv_.Wait(fork_mu_, [this] {
@@ -143,7 +140,7 @@ void ForkHandler::WaitParked(Rcu* r) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   for (;;) {
     r->WakeGpThread();
     for (int cpu = 0; cpu < r->config_.nr_cpu_ids; ++cpu) r->WakeRcuc(&r->rdps_[cpu]);
-    MutexLock l(r->fork_mu_);
+    PlainMutexLock l(r->fork_mu_);
     if (r->fork_cv_.WaitFor(r->fork_mu_, std::chrono::milliseconds(1),
                               [r]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(r->fork_mu_) {
           return r->fork_parked_ == r->n_threads_.load(std::memory_order_relaxed);
@@ -154,7 +151,7 @@ void ForkHandler::WaitParked(Rcu* r) ABSL_NO_THREAD_SAFETY_ANALYSIS {
 
 void ForkHandler::Unpark(Rcu* r) {
   {
-    MutexLock l(r->fork_mu_);
+    PlainMutexLock l(r->fork_mu_);
     r->fork_park_.store(false, std::memory_order_relaxed);
   }
   r->fork_cv_.NotifyAll();
@@ -233,7 +230,7 @@ void ForkHandler::ChildRestart(Rcu* r) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   // was in one, and free its record.
   std::vector<internal::ThreadRec*> gone;
   {
-    MutexLock l(r->reg_mu_);
+    PlainMutexLock l(r->reg_mu_);
     for (const auto& t : r->recs_)
       if (t->registered && t.get() != internal::tls_recs[r->slot_]) gone.push_back(t.get());
   }
@@ -243,7 +240,7 @@ void ForkHandler::ChildRestart(Rcu* r) ABSL_NO_THREAD_SAFETY_ANALYSIS {
 }
 
 void Rcu::RestartAfterFork() ABSL_NO_THREAD_SAFETY_ANALYSIS {
-  MutexLock fl(fork_mu_);
+  PlainMutexLock fl(fork_mu_);
   if (!restart_threads_.load(std::memory_order_relaxed)) return;
   // The GP thread finishes a grace period left in progress; callback
   // threads start for the vCPUs that need one.
@@ -251,7 +248,7 @@ void Rcu::RestartAfterFork() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   gp_thread_ = std::thread([this] { GpThreadMain(/*resume=*/true); });
   for (int cpu = 0; cpu < config_.nr_cpu_ids; ++cpu) {
     RcuData& rdp = rdps_[cpu];
-    MutexLock l(rdp.local);
+    PlainMutexLock l(rdp.local);
     if (rdp.cblist.len() > 0 || rdp.n_attached > 0 ||
         (rdp.offloaded.load(std::memory_order_relaxed) &&
          rdp.online.load(std::memory_order_relaxed)))

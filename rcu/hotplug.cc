@@ -24,12 +24,11 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "rcu/internal/debug.h"
+#include "rcu/check.h"
 #include "rcu/tree.h"
 
 namespace rcu {
 
-using internal::MutexLock;
 using internal::ThreadRec;
 
 namespace {
@@ -38,13 +37,13 @@ namespace {
 // library ever holds two of them.
 void LockTwo(RcuData* a, RcuData* b) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   if (a->cpu > b->cpu) std::swap(a, b);
-  a->local.lock();
-  b->local.lock();
+  a->local.Lock();
+  b->local.Lock();
 }
 
 void UnlockTwo(RcuData* a, RcuData* b) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-  a->local.unlock();
-  b->local.unlock();
+  a->local.Unlock();
+  b->local.Unlock();
 }
 
 // LockTwo(), once no callback of `src` is being invoked: its rcuc thread
@@ -66,7 +65,7 @@ absl::Status Rcu::OfflineCpu(int cpu) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   if (cpu < 0 || cpu >= config_.nr_cpu_ids)
     return absl::InvalidArgumentError(absl::StrCat(
         "OfflineCpu(", cpu, "): no such vCPU (nr_cpu_ids ", config_.nr_cpu_ids, ")"));
-  MutexLock hl(hotplug_mu_);
+  PlainMutexLock hl(hotplug_mu_);
   RcuData* rdp = &rdps_[cpu];
   if (!CpuOnline(cpu))
     return absl::FailedPreconditionError(
@@ -90,7 +89,7 @@ absl::Status Rcu::OfflineCpu(int cpu) ABSL_NO_THREAD_SAFETY_ANALYSIS {
       e->t = t;
       e->watch = w;
       e->proxy = true;
-      MutexLock nl(rnp->lock);
+      PlainMutexLock nl(rnp->lock);
       EnqueueBlkdLocked(rnp, e,
                         (rnp->qsmask.load(std::memory_order_relaxed) & rdp->grpmask) != 0);
       CheckBlkdLocked(rnp);
@@ -103,14 +102,14 @@ absl::Status Rcu::OfflineCpu(int cpu) ABSL_NO_THREAD_SAFETY_ANALYSIS {
 
   // 3. Report the quiescent state, then leave qsmaskinitnext.
   {
-    MutexLock ofl(ofl_mu_);
-    rnp->lock.lock();
+    PlainMutexLock ofl(ofl_mu_);
+    rnp->lock.Lock();
     if (rnp->qsmask.load(std::memory_order_relaxed) & rdp->grpmask) {
       ReportQsRnp(rdp->grpmask, rnp, rnp->gp_seq.load(std::memory_order_relaxed));
-      rnp->lock.lock();
+      rnp->lock.Lock();
     }
     rnp->qsmaskinitnext &= ~rdp->grpmask;
-    rnp->lock.unlock();
+    rnp->lock.Unlock();
   }
 
   // 4. Migrate the callbacks once none is being invoked here. An
@@ -139,7 +138,7 @@ int Rcu::OnlineTarget(int avoid) const {
 void Rcu::MigrateCallbacksLocked(RcuData* rdp, RcuData* trdp, bool* needwake) {
   RcuNode* rnp = rdp->mynode;
   {
-    MutexLock b(barrier_lock_);
+    PlainMutexLock b(barrier_lock_);
     const uint64_t gseq = barrier_seq_.load(std::memory_order_relaxed);
     if (SeqState(gseq) != 0 &&
         rdp->barrier_seq_snap.load(std::memory_order_relaxed) != gseq) {
@@ -151,11 +150,11 @@ void Rcu::MigrateCallbacksLocked(RcuData* rdp, RcuData* trdp, bool* needwake) {
     }
     // Let both lists catch up with the tree before merging.
     {
-      MutexLock nl(rnp->lock);
+      PlainMutexLock nl(rnp->lock);
       rdp->cblist.Advance(rnp->gp_seq.load(std::memory_order_relaxed));
     }
     {
-      MutexLock nl(trdp->mynode->lock);
+      PlainMutexLock nl(trdp->mynode->lock);
       trdp->cblist.Advance(trdp->mynode->gp_seq.load(std::memory_order_relaxed));
     }
     trdp->cblist.Merge(&rdp->cblist);
@@ -169,13 +168,13 @@ absl::Status Rcu::SetOffloaded(int cpu, bool offloaded) ABSL_NO_THREAD_SAFETY_AN
   if (cpu < 0 || cpu >= config_.nr_cpu_ids)
     return absl::InvalidArgumentError(absl::StrCat(
         "SetOffloaded(", cpu, "): no such vCPU (nr_cpu_ids ", config_.nr_cpu_ids, ")"));
-  MutexLock hl(hotplug_mu_);
+  PlainMutexLock hl(hotplug_mu_);
   if (CpuOnline(cpu))
     return absl::FailedPreconditionError(absl::StrCat(
         "SetOffloaded(", cpu, "): only an offline vCPU may be (de-)offloaded"));
   RcuData* rdp = &rdps_[cpu];
   if (offloaded) {
-    MutexLock l(rdp->local);
+    PlainMutexLock l(rdp->local);
     rdp->offloaded.store(true, std::memory_order_relaxed);
     return absl::OkStatus();
   }
@@ -198,23 +197,23 @@ absl::Status Rcu::OnlineCpu(int cpu) {
   if (cpu < 0 || cpu >= config_.nr_cpu_ids)
     return absl::InvalidArgumentError(absl::StrCat(
         "OnlineCpu(", cpu, "): no such vCPU (nr_cpu_ids ", config_.nr_cpu_ids, ")"));
-  MutexLock hl(hotplug_mu_);
+  PlainMutexLock hl(hotplug_mu_);
   RcuData* rdp = &rdps_[cpu];
   if (CpuOnline(cpu))
     return absl::FailedPreconditionError(
         absl::StrCat("OnlineCpu(", cpu, "): already online"));
   RcuNode* rnp = rdp->mynode;
   {
-    MutexLock ofl(ofl_mu_);
-    MutexLock nl(rnp->lock);
+    PlainMutexLock ofl(ofl_mu_);
+    PlainMutexLock nl(rnp->lock);
     // The current GP (its qsmask fixed at init) cannot wait on this vCPU.
     RCU_WARN_ON(rnp->qsmask.load(std::memory_order_relaxed) & rdp->grpmask);
     rnp->qsmaskinitnext |= rdp->grpmask;
   }
   {
-    MutexLock l(rdp->local);
+    PlainMutexLock l(rdp->local);
     {
-      MutexLock nl(rnp->lock);
+      PlainMutexLock nl(rnp->lock);
       rdp->gp_seq = rnp->gp_seq.load(std::memory_order_relaxed);
     }
     // Release: a thread that sees the vCPU online also sees the above.

@@ -33,7 +33,7 @@ std::unique_ptr<Rcu> Make(int cpus, int fanout, int leaf, int first_fqs = -1,
 }
 
 bool CpuOwesQs(Rcu& r, int cpu) {
-  RcuData& rdp = r.rdp(cpu);
+  RcuData& rdp = r.RdpForTesting(cpu);
   return (rdp.mynode->qsmask.load() & rdp.grpmask) != 0;
 }
 
@@ -96,8 +96,8 @@ TEST(Hotplug, OfflineEvictsThreads) {
   EXPECT_GE(cpu_after.load(), 0);
   r->Synchronize();
   {
-    internal::MutexLock l(r->rdp(3).local);
-    EXPECT_EQ(r->rdp(3).n_attached, 0);
+    PlainMutexLock l(r->RdpForTesting(3).local);
+    EXPECT_EQ(r->RdpForTesting(3).n_attached, 0);
   }
   EXPECT_EQ(r->GetStats().fqs_offline_fixups, 0u)
       << "the offline path did not report vCPU 3's quiescent state";
@@ -115,8 +115,8 @@ TEST(Hotplug, ReaderEvictedByOfflineHoldsGracePeriodBug) {
     const uint64_t cookie = r->StartPoll();
     ASSERT_TRUE(Eventually([&] {
       const uint64_t g = r->GpSeq();
-      return SeqState(g) != 0 && r->rdp(1).mynode->gp_seq.load() == g &&
-             r->rdp(2).mynode->gp_seq.load() == g &&
+      return SeqState(g) != 0 && r->RdpForTesting(1).mynode->gp_seq.load() == g &&
+             r->RdpForTesting(2).mynode->gp_seq.load() == g &&
              (!target_reported || !CpuOwesQs(*r, 2));
     }));
     ASSERT_TRUE(r->OfflineCpu(1).ok());  // A moves to vCPU 2
@@ -142,7 +142,7 @@ TEST(Hotplug, OfflineReportsQuiescentStateBug) {
   const uint64_t cookie = r->StartPoll();
   ASSERT_TRUE(Eventually([&] {
     const uint64_t g = r->GpSeq();
-    return SeqState(g) != 0 && r->rdp(5).mynode->gp_seq.load() == g &&
+    return SeqState(g) != 0 && r->RdpForTesting(5).mynode->gp_seq.load() == g &&
            CpuOwesQs(*r, 5);
   }));
   ASSERT_TRUE(r->OfflineCpu(5).ok());
@@ -187,8 +187,8 @@ TEST(Hotplug, OfflineMigratesCallbacks) {
   }
   r->Barrier();
   EXPECT_EQ(ran.load(), 5000);
-  internal::MutexLock l(r->rdp(2).local);
-  EXPECT_EQ(r->rdp(2).cblist.len(), 0);
+  PlainMutexLock l(r->RdpForTesting(2).local);
+  EXPECT_EQ(r->RdpForTesting(2).cblist.len(), 0);
 }
 
 // Thread A posts callbacks and loops Barrier() checks; thread B offlines
@@ -343,7 +343,7 @@ TEST(Hotplug, RacesWithSlowGracePeriodInitBug) {
 // next grace period drops the leaf from its parent.
 TEST(Hotplug, LastCpuOfLeafOfflineWithBlockedReaderBug) {
   auto r = Make(8, 2, 2);
-  RcuNode& leaf = *r->rdp(2).mynode;  // CPUs 2-3
+  RcuNode& leaf = *r->RdpForTesting(2).mynode;  // CPUs 2-3
   RcuNode& parent = *leaf.parent;
   std::atomic<bool> unlocking{false};
   Flag migrated, release;
@@ -364,11 +364,11 @@ TEST(Hotplug, LastCpuOfLeafOfflineWithBlockedReaderBug) {
   std::this_thread::sleep_for(100ms);
   EXPECT_FALSE(r->PollState(cookie)) << r->DumpGpState();
   {
-    internal::MutexLock l(parent.lock);
+    PlainMutexLock l(parent.lock);
     EXPECT_TRUE(parent.qsmaskinit & leaf.grpmask);
   }
   {
-    internal::MutexLock l(leaf.lock);
+    PlainMutexLock l(leaf.lock);
     EXPECT_TRUE(leaf.wait_blkd_tasks);
     EXPECT_EQ(leaf.qsmaskinit, 0u);
   }
@@ -378,7 +378,7 @@ TEST(Hotplug, LastCpuOfLeafOfflineWithBlockedReaderBug) {
   EXPECT_TRUE(unlocking.load());
   r->Synchronize();
   r->Synchronize();
-  internal::MutexLock l(parent.lock);
+  PlainMutexLock l(parent.lock);
   EXPECT_FALSE(parent.qsmaskinit & leaf.grpmask) << "empty leaf kept in its parent";
 }
 
@@ -420,8 +420,8 @@ TEST(Nocb, NeverOnlineOffloadedCpusBarrierHangBug) {
   EXPECT_EQ(ran.load(), 6 * 2000);
   for (int cpu = 8; cpu < 16; ++cpu) {
     EXPECT_TRUE(r->CpuOffloaded(cpu));
-    internal::MutexLock l(r->rdp(cpu).local);
-    EXPECT_FALSE(r->rdp(cpu).rcuc_started) << "vCPU " << cpu;
+    PlainMutexLock l(r->RdpForTesting(cpu).local);
+    EXPECT_FALSE(r->RdpForTesting(cpu).rcuc_started) << "vCPU " << cpu;
   }
 }
 
@@ -435,13 +435,14 @@ TEST(Nocb, OfflineOffloadedCpuKeepsAndInvokesCallbacks) {
     HeldReader holder(*r, 0);
     PostFromCpu(*r, 3, cbs, ran);
     ASSERT_TRUE(r->OfflineCpu(3).ok());
-    internal::MutexLock l(r->rdp(3).local);
-    EXPECT_EQ(r->rdp(3).cblist.len(), 1000);
+    PlainMutexLock l(r->RdpForTesting(3).local);
+    EXPECT_EQ(r->RdpForTesting(3).cblist.len(), 1000);
   }
   r->Barrier();
   EXPECT_EQ(ran.load(), 1000);
   // Invoked on vCPU 3 (counted at the end of its batch).
-  EXPECT_TRUE(Eventually([&] { return r->rdp(3).n_cbs_invoked.load() == 1000u; }));
+  EXPECT_TRUE(Eventually(
+      [&] { return r->RdpForTesting(3).n_cbs_invoked.load() == 1000u; }));
 }
 
 TEST(Nocb, OffloadOnlyWhileOfflineAndDeoffloadMigrates) {
@@ -459,8 +460,8 @@ TEST(Nocb, OffloadOnlyWhileOfflineAndDeoffloadMigrates) {
     PostFromCpu(*r, 2, cbs, ran);
     ASSERT_TRUE(r->OfflineCpu(2).ok());
     ASSERT_TRUE(r->SetOffloaded(2, false).ok());  // callbacks move away
-    internal::MutexLock l(r->rdp(2).local);
-    EXPECT_EQ(r->rdp(2).cblist.len(), 0);
+    PlainMutexLock l(r->RdpForTesting(2).local);
+    EXPECT_EQ(r->RdpForTesting(2).cblist.len(), 0);
   }
   r->Barrier();
   EXPECT_EQ(ran.load(), 500);

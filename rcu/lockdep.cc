@@ -21,15 +21,12 @@
 #include "absl/debugging/stacktrace.h"
 #include "absl/debugging/symbolize.h"
 #include "fmt/format.h"
-#include "rcu/internal/debug.h"
-#include "rcu/internal/mutex.h"
+#include "rcu/check.h"
 #include "rcu/internal/reader.h"
-#include "rcu/tree.h"
+#include "rcu/plain_mutex.h"
+#include "rcu/tree.h"  // Rcu::config(): instance names in the nesting line
 
 namespace rcu::lockdep {
-
-using rcu::internal::Mutex;
-using rcu::internal::MutexLock;
 
 const char* KindName(Kind kind) {
   switch (kind) {
@@ -54,7 +51,7 @@ struct Entry {
 // One thread's held-locks list. Invariant: `held` lists, oldest first,
 // the entries Acquire()d by this thread and not yet Release()d by anyone.
 struct ThreadLocks {
-  Mutex mu;
+  PlainMutex mu;
   std::vector<Entry> held ABSL_GUARDED_BY(mu);
   int tid = 0;
   // Registry links, guarded by g_registry_mu.
@@ -64,10 +61,10 @@ struct ThreadLocks {
 
 // Lock order: g_registry_mu, then one ThreadLocks::mu. g_splat_mu is
 // taken with neither held, and takes a ThreadLocks::mu inside.
-Mutex g_registry_mu;
+PlainMutex g_registry_mu;
 ThreadLocks* g_registry ABSL_GUARDED_BY(g_registry_mu) = nullptr;
 
-Mutex g_splat_mu;
+PlainMutex g_splat_mu;
 Sink* g_sink ABSL_GUARDED_BY(g_splat_mu) = nullptr;
 std::set<std::string>* g_warned_sites ABSL_GUARDED_BY(g_splat_mu) = nullptr;
 std::atomic<uint64_t> g_splats{0};
@@ -86,7 +83,7 @@ struct TlsHolder {
     ThreadLocks* t = tls_locks;
     if (t == nullptr) return;
     tls_locks = nullptr;
-    MutexLock l(g_registry_mu);
+    PlainMutexLock l(g_registry_mu);
     if (t->prev != nullptr) {
       t->prev->next = t->next;
     } else {
@@ -106,7 +103,7 @@ ThreadLocks* Mine() {
   auto* t = new ThreadLocks;
   t->tid = GetTid();
   {
-    MutexLock l(g_registry_mu);
+    PlainMutexLock l(g_registry_mu);
     t->next = g_registry;
     if (g_registry != nullptr) g_registry->prev = t;
     g_registry = t;
@@ -118,7 +115,7 @@ ThreadLocks* Mine() {
 // Removes the newest entry for `lock` (with id `id`, unless 0) from `t`;
 // true if there was one.
 bool RemoveFrom(ThreadLocks* t, const void* lock, uint32_t id = 0) {
-  MutexLock l(t->mu);
+  PlainMutexLock l(t->mu);
   for (size_t i = t->held.size(); i-- > 0;) {
     if (t->held[i].lock == lock && (id == 0 || t->held[i].id == id)) {
       t->held.erase(t->held.begin() + static_cast<ptrdiff_t>(i));
@@ -240,7 +237,7 @@ std::string FormatSplat(std::string_view message, const SourceLocation& site,
   s += "rcu_scheduler_active = 2, debug_locks = 1, " + NestingLine() + "\n";
   std::vector<Entry> held;
   if (ThreadLocks* t = tls_locks; t != nullptr) {
-    MutexLock l(t->mu);
+    PlainMutexLock l(t->mu);
     held = t->held;
   }
   const std::string who = fmt::format("{}/{}", ThreadName(), GetTid());
@@ -263,14 +260,14 @@ std::string FormatSplat(std::string_view message, const SourceLocation& site,
 
 void Splat(std::string_view message, SourceLocation site, int slot) {
   {
-    MutexLock l(g_splat_mu);
+    PlainMutexLock l(g_splat_mu);
     if (g_warned_sites == nullptr) g_warned_sites = new std::set<std::string>;
     if (!g_warned_sites->insert(SiteKey(site)).second) return;
   }
   // Formatted outside g_splat_mu (symbolizing is slow); delivered under it
   // so that two splats never interleave.
   std::string text = FormatSplat(message, site, slot);
-  MutexLock l(g_splat_mu);
+  PlainMutexLock l(g_splat_mu);
   g_splats.fetch_add(1, std::memory_order_relaxed);
   Deliver(text);
 }
@@ -280,16 +277,16 @@ void IllegalWaitInReader(const char* what, const SourceLocation& site,
   std::string msg = fmt::format("Illegal {} in {} read-side critical section", what, section);
   if (Enabled()) Splat(msg, site, -1);
   // Waiting for a grace period from inside one never returns.
-  rcu::internal::WarnFailed(site.file_name(), static_cast<int>(site.line()),
-                            "ReadLockHeld()", msg.c_str());
+  rcu::CheckFailed(site.file_name(), static_cast<int>(site.line()),
+                   "ReadLockHeld()", msg.c_str());
 }
 
 void ReleaseLocal(const void* lock) {
   if (ThreadLocks* t = tls_locks; t != nullptr) RemoveFrom(t, lock);
 }
 
-void ResetWarnedSitesForTest() {
-  MutexLock l(g_splat_mu);
+void ResetWarnedSitesForTesting() {
+  PlainMutexLock l(g_splat_mu);
   if (g_warned_sites != nullptr) g_warned_sites->clear();
 }
 
@@ -306,7 +303,7 @@ void SetEnabled(bool on) {
 uint64_t SplatCount() { return g_splats.load(std::memory_order_relaxed); }
 
 Sink SetSink(Sink sink) {
-  MutexLock l(g_splat_mu);
+  PlainMutexLock l(g_splat_mu);
   Sink old = g_sink != nullptr ? std::move(*g_sink) : Sink();
   delete g_sink;
   g_sink = sink ? new Sink(std::move(sink)) : nullptr;
@@ -318,7 +315,7 @@ uint32_t Acquire(const void* lock, const char* name, Kind kind,
   const uint32_t id =
       g_next_id.fetch_add(1, std::memory_order_relaxed) % kMaxEntryId + 1;
   ThreadLocks* t = Mine();
-  MutexLock l(t->mu);
+  PlainMutexLock l(t->mu);
   t->held.push_back(Entry{lock, name, kind, site, id});
   return id;
 }
@@ -327,7 +324,7 @@ namespace {
 void ReleaseImpl(const void* lock, uint32_t id) {
   if (ThreadLocks* t = tls_locks; t != nullptr && RemoveFrom(t, lock, id)) return;
   // Released by another thread than the one that took it (SRCU).
-  MutexLock l(g_registry_mu);
+  PlainMutexLock l(g_registry_mu);
   for (ThreadLocks* t = g_registry; t != nullptr; t = t->next) {
     if (RemoveFrom(t, lock, id)) return;
   }
@@ -337,7 +334,7 @@ void ReleaseImpl(const void* lock, uint32_t id) {
 void Release(const void* lock) { ReleaseImpl(lock, 0); }
 
 void ForgetLock(const void* lock) {
-  MutexLock l(g_registry_mu);
+  PlainMutexLock l(g_registry_mu);
   for (ThreadLocks* t = g_registry; t != nullptr; t = t->next) {
     while (RemoveFrom(t, lock)) {
     }
@@ -351,7 +348,7 @@ void Release(const void* lock, uint32_t id) {
 bool IsHeld(const void* lock) {
   ThreadLocks* t = tls_locks;
   if (t == nullptr) return false;
-  MutexLock l(t->mu);
+  PlainMutexLock l(t->mu);
   for (const Entry& e : t->held) {
     if (e.lock == lock) return true;
   }
@@ -361,7 +358,7 @@ bool IsHeld(const void* lock) {
 int HeldCount() {
   ThreadLocks* t = tls_locks;
   if (t == nullptr) return 0;
-  MutexLock l(t->mu);
+  PlainMutexLock l(t->mu);
   return static_cast<int>(t->held.size());
 }
 

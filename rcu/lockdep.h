@@ -70,7 +70,8 @@
 // several threads hold entries for one lock and the release may come from
 // any of them, the entry is ambiguous; Acquire()'s result names it, and
 // Release(lock, id) removes exactly that entry (SrcuDomain passes it
-// through its reader index).
+// through its reader index). A check of the program's own reports its
+// failure with ReportSuspiciousUse(), in the same format and count.
 //
 // Costs (release build, g++ 12 -O3, shared 2-core VM; rcu/bench/README.md,
 // "Lockdep"). Instructions per call by callgrind, time per Dereference()
@@ -176,7 +177,7 @@ std::string FormatSplat(std::string_view message,
 // other thread (exclusive locks: the holder always releases).
 RCU_EXPORT void ReleaseLocal(const void* lock);
 // Forgets which sites splatted (tests that print the same site twice).
-void ResetWarnedSitesForTest();
+void ResetWarnedSitesForTesting();
 }  // namespace internal
 
 inline namespace RCU_LOCKDEP_NS {
@@ -212,6 +213,25 @@ inline void Check(bool ok, const char* message,
   if (Enabled() && !ok) [[unlikely]] internal::Splat(message, site);
 }
 }  // namespace RCU_LOCKDEP_NS
+
+// Reports a failed check of the program's own (one lockdep cannot make: a
+// read-side primitive it does not know, or a condition too costly to
+// evaluate as Check()'s argument): prints the library's splat,
+// "<file>:<line> <what>!" with the context, held-locks list and backtrace
+// shown above, to the sink, and counts it in SplatCount(). Once per `site`,
+// as every splat: a later report from a site that already splatted does
+// nothing. It does not test Enabled(); test that first, so that the
+// condition costs nothing while lockdep is off:
+//
+//   if (rcu::lockdep::Enabled() && !MyReadLockHeld()) [[unlikely]]
+//     rcu::lockdep::ReportSuspiciousUse("suspicious MyDeref() usage", site);
+//
+// Always inlined: it adds no frame, so the backtrace goes from the
+// library's splat function straight to the caller.
+[[gnu::always_inline]] inline void ReportSuspiciousUse(
+    std::string_view what, SourceLocation site = SourceLocation::current()) {
+  internal::Splat(what, site);
+}
 
 // ---- Held-locks list (plug-in API). ----
 // Records that the calling thread took `lock` (named `name`, a string

@@ -17,7 +17,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "fmt/format.h"
-#include "rcu/internal/mutex.h"
 #include "rcu/internal/test_util.h"
 #include "rcu/mutex.h"
 #include "rcu/rcu.h"
@@ -33,7 +32,7 @@ using testing::MakeRcu;
 // Lockdep on, splats captured (test_util.h).
 using Lockdep = testing::LockdepTest;
 
-// ---- The seed's example: cfq_exit_queue(). ----
+// ---- The example of "Lockdep-RCU" (LWN, 2010): cfq_exit_queue(). ----
 
 struct CfqIoContext {
   int key = 0;
@@ -271,6 +270,20 @@ TEST_F(Lockdep, CheckMacroEquivalent) {
   EXPECT_THAT(Last(), HasSubstr("Callback enqueued on offline CPU!\n"));
 }
 
+// A check of the program's own: the library's splat, counted, once per
+// site, with no frame of ReportSuspiciousUse() in the backtrace.
+TEST_F(Lockdep, ReportSuspiciousUse) {
+  const SourceLocation site = SourceLocation::current();
+  for (int i = 0; i < 2; ++i)
+    lockdep::ReportSuspiciousUse("suspicious MyDeref() usage", site);
+  EXPECT_EQ(Splats(), 1u);
+  EXPECT_THAT(Last(), HasSubstr("WARNING: suspicious RCU usage\n"));
+  EXPECT_THAT(Last(), HasSubstr(fmt::format("{}:{} suspicious MyDeref() usage!\n",
+                                            site.file_name(), site.line())));
+  EXPECT_THAT(Last(), HasSubstr("stack backtrace:\n"));
+  EXPECT_THAT(Last(), Not(HasSubstr("lockdep::ReportSuspiciousUse")));
+}
+
 // ---- Once per site, the counter and the switch. ----
 
 TEST_F(Lockdep, OncePerCallSite) {
@@ -402,7 +415,7 @@ TEST_F(Lockdep, UnregisterInsideReaderSplats) {
 // thread-exit hook unregisters it with a splat (counted once per site, so
 // this test resets the sites first).
 TEST_F(Lockdep, ThreadExitInsideReaderSplats) {
-  lockdep::internal::ResetWarnedSitesForTest();
+  lockdep::internal::ResetWarnedSitesForTesting();
   auto a = MakeRcu(2);
   std::thread b([&] {
     a->RegisterThread();

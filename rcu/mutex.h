@@ -18,7 +18,8 @@
 //
 // Built on absl::Mutex. Under TSan it is built on std::mutex instead:
 // Debian's Abseil is not TSan-instrumented, so TSan could not see the
-// happens-before edges an absl::Mutex creates.
+// happens-before edges an absl::Mutex creates. A lock that no lockdep-RCU
+// condition names can be an rcu::PlainMutex (plain_mutex.h), cheaper.
 //
 // Cost (release, g++ 12, shared 2-core 2.1 GHz VM; medians of 3 from
 // `rcu_bench --benchmark_filter=Mutex --benchmark_repetitions=3`,

@@ -19,13 +19,12 @@
 #include <thread>
 
 #include "fmt/format.h"
-#include "rcu/internal/debug.h"
+#include "rcu/check.h"
 #include "rcu/lockdep.h"
 #include "rcu/tree.h"
 
 namespace rcu {
 
-using internal::MutexLock;
 using internal::ThreadRec;
 
 namespace internal {
@@ -56,9 +55,9 @@ RcuData* Rcu::LockThreadCpu(ThreadRec* t) ABSL_NO_THREAD_SAFETY_ANALYSIS {
       continue;
     }
     RcuData* rdp = &rdps_[cpu];
-    rdp->local.lock();
+    rdp->local.Lock();
     if (t->cpu.load(std::memory_order_relaxed) == cpu) return rdp;
-    rdp->local.unlock();
+    rdp->local.Unlock();
   }
 }
 
@@ -78,7 +77,7 @@ void Rcu::RegisterThreadImpl(int cpu, bool internal_thread, bool on_the_fly) {
   RCU_CHECK(cpu < config_.nr_cpu_ids, "RegisterThread: no such vCPU");
   ThreadRec* t;
   {
-    MutexLock l(reg_mu_);
+    PlainMutexLock l(reg_mu_);
     if (free_recs_ != nullptr) {
       t = free_recs_;
       free_recs_ = t->free_next;
@@ -108,7 +107,7 @@ void Rcu::RegisterThreadImpl(int cpu, bool internal_thread, bool on_the_fly) {
   for (;;) {
     if (cpu < 0 || !CpuOnline(cpu)) cpu = PickCpu();
     RcuData* rdp = &rdps_[cpu];
-    MutexLock l(rdp->local);
+    PlainMutexLock l(rdp->local);
     if (!rdp->online.load(std::memory_order_relaxed)) {
       cpu = -1;
       continue;
@@ -157,10 +156,10 @@ void Rcu::UnregisterRec(ThreadRec* t, bool thread_gone) {
     RcuData* rdp = LockThreadCpu(t);
     rdp->local.AssertHeld();
     DetachLocked(t, rdp);
-    rdp->local.unlock();
+    rdp->local.Unlock();
   }
   if (!thread_gone) internal::tls_recs[slot_] = nullptr;
-  MutexLock l(reg_mu_);
+  PlainMutexLock l(reg_mu_);
   t->registered = false;
   t->special.store(0, std::memory_order_relaxed);
   t->free_next = free_recs_;
@@ -213,11 +212,11 @@ bool Rcu::MigrateSelf(int cpu) {
     DetachLocked(t, old);
     TryReportCpuQsLocked(old, &qs_rcuc_);
   }
-  old->local.unlock();
+  old->local.Unlock();
   // If `cpu` went offline meanwhile, land on another online vCPU.
   for (;;) {
     RcuData* rdp = &rdps_[cpu];
-    MutexLock l(rdp->local);
+    PlainMutexLock l(rdp->local);
     if (rdp->online.load(std::memory_order_relaxed)) {
       AttachLocked(t, rdp);
       EnsureRcucLocked(rdp);
@@ -306,7 +305,7 @@ bool Rcu::DequeueBlkdLocked(RcuNode* rnp, internal::BlkdEntry* e) {
 
 void Rcu::QueueBlockedLocked(ThreadRec* t, RcuData* rdp) {
   RcuNode* rnp = rdp->mynode;
-  MutexLock l(rnp->lock);
+  PlainMutexLock l(rnp->lock);
   // Release: a scanner that sees BLOCKED (under the new vCPU's local lock,
   // taken after this) knows the blkd list holds the reader.
   t->special.fetch_or(internal::kSpecialBlocked, std::memory_order_release);
@@ -321,7 +320,7 @@ void Rcu::UnlockSpecial(ThreadRec* t) {
   const uint32_t s = t->special.load(std::memory_order_relaxed);
   if (s & internal::kSpecialBlocked) {
     RcuNode* rnp = t->blocked_node;
-    rnp->lock.lock();
+    rnp->lock.Lock();
     const bool last = DequeueBlkdLocked(rnp, &t->blkd);
     t->blocked_node = nullptr;
     CheckBlkdLocked(rnp);
@@ -330,7 +329,7 @@ void Rcu::UnlockSpecial(ThreadRec* t) {
     if (last) {
       ReportUnblockQsRnp(rnp);  // last reader blocking this GP here
     } else {
-      rnp->lock.unlock();
+      rnp->lock.Unlock();
     }
   }
   if (s & internal::kSpecialNeedQs) {
@@ -338,7 +337,7 @@ void Rcu::UnlockSpecial(ThreadRec* t) {
     RcuData* rdp = LockThreadCpu(t);
     rdp->local.AssertHeld();
     TryReportCpuQsLocked(rdp, &qs_unlock_);
-    rdp->local.unlock();
+    rdp->local.Unlock();
   }
 }
 
@@ -346,9 +345,9 @@ void Rcu::UnlockSpecial(ThreadRec* t) {
 // zero or its generation moved on since the eviction. Called by the FQS
 // scan, which observes `watch` after the GP began, as for any reader.
 void Rcu::RetireProxies(RcuNode* rnp) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-  rnp->lock.lock();
+  rnp->lock.Lock();
   if (rnp->n_proxies == 0) {
-    rnp->lock.unlock();
+    rnp->lock.Unlock();
     return;
   }
   bool last = false;
@@ -367,7 +366,7 @@ void Rcu::RetireProxies(RcuNode* rnp) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   if (last) {
     ReportUnblockQsRnp(rnp);
   } else {
-    rnp->lock.unlock();
+    rnp->lock.Unlock();
   }
 }
 

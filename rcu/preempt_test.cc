@@ -32,7 +32,7 @@ std::unique_ptr<Rcu> MakeSlowFqs(int cpus, int fanout, int leaf) {
 }
 
 bool CpuOwesQs(Rcu& r, int cpu) {
-  RcuData& rdp = r.rdp(cpu);
+  RcuData& rdp = r.RdpForTesting(cpu);
   return (rdp.mynode->qsmask.load() & rdp.grpmask) != 0;
 }
 
@@ -42,7 +42,7 @@ bool GpInitializedFor(Rcu& r, int n) {
   const uint64_t g = r.GpSeq();
   if (SeqState(g) == 0) return false;
   for (int cpu = 0; cpu < n; ++cpu)
-    if (r.rdp(cpu).mynode->gp_seq.load() != g) return false;
+    if (r.RdpForTesting(cpu).mynode->gp_seq.load() != g) return false;
   return true;
 }
 
@@ -118,8 +118,8 @@ TEST(BlockedReaders, ReaderBlockedBeforeGpStartHoldsNextGp) {
   });
   migrated.Wait();
   {
-    RcuNode& leaf = *r->rdp(4).mynode;
-    internal::MutexLock l(leaf.lock);
+    RcuNode& leaf = *r->RdpForTesting(4).mynode;
+    PlainMutexLock l(leaf.lock);
     EXPECT_EQ(leaf.n_blkd, 1);
     EXPECT_EQ(leaf.gp_tasks, nullptr);
   }
@@ -131,8 +131,8 @@ TEST(BlockedReaders, ReaderBlockedBeforeGpStartHoldsNextGp) {
   release.Set();
   a.join();
   b.join();
-  RcuNode& leaf = *r->rdp(4).mynode;
-  internal::MutexLock l(leaf.lock);
+  RcuNode& leaf = *r->RdpForTesting(4).mynode;
+  PlainMutexLock l(leaf.lock);
   EXPECT_EQ(leaf.n_blkd, 0);
   EXPECT_EQ(leaf.blkd_head, nullptr);
 }
@@ -178,8 +178,8 @@ TEST(BlockedReaders, ListOrderAndGpTasks) {
   go2.Set();
   done2.Wait();
   {
-    RcuNode& leaf = r->node(0);
-    internal::MutexLock l(leaf.lock);
+    RcuNode& leaf = r->NodeForTesting(0);
+    PlainMutexLock l(leaf.lock);
     ASSERT_EQ(leaf.n_blkd, 2);
     EXPECT_NE(leaf.gp_tasks, nullptr);
     EXPECT_EQ(leaf.gp_tasks, leaf.blkd_tail);  // T1, blocking

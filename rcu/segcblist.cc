@@ -2,7 +2,7 @@
 // Copyright 2026 The rcutorture project authors.
 #include "rcu/segcblist.h"
 
-#include "rcu/internal/debug.h"
+#include "rcu/check.h"
 #include "rcu/seq.h"
 
 namespace rcu {

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20,12 +21,12 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
+#include "fmt/format.h"
 #include "rcu/geometry.h"
-#include "rcu/internal/debug.h"
+#include "rcu/check.h"
 #include "rcu/internal/fork.h"
-#include "rcu/internal/mutex.h"
 #include "rcu/lockdep.h"
+#include "rcu/plain_mutex.h"
 #include "rcu/rcu.h"
 #include "rcu/internal/reader.h"
 #include "rcu/seq.h"
@@ -91,7 +92,7 @@ struct alignas(128) SrcuData {
   std::atomic<uint64_t> unlocks[2] = {0, 0};
 
   // Update side. `lock` stands in for the kernel's per-CPU srcu_data lock.
-  alignas(64) Mutex lock;
+  alignas(64) PlainMutex lock;
   SegCbList cblist ABSL_GUARDED_BY(lock);
   long in_flight ABSL_GUARDED_BY(lock) = 0;  // extracted, not yet invoked
   RcuHead barrier_head;  // owned by Barrier() while entrained
@@ -114,7 +115,7 @@ long QueuedLockless(const SrcuData& d) ABSL_NO_THREAD_SAFETY_ANALYSIS {
 // One srcu_node. Invariant: have_cbs[i] only moves forward; a leaf's
 // data_have_cbs[i] bits name vCPUs whose callbacks wait for have_cbs[i].
 struct alignas(128) SrcuNode {
-  Mutex lock;
+  PlainMutex lock;
   // The latest grace period this subtree asked for, per gp_seq slot
   // (counter % 4).
   uint64_t have_cbs[4] ABSL_GUARDED_BY(lock) = {};
@@ -141,7 +142,7 @@ struct SrcuState {
       n.parent = geo.nodes[i].parent;
       n.grplo = geo.nodes[i].grplo;
       n.is_leaf = i >= geo.first_leaf();
-      MutexLock l(n.lock);
+      PlainMutexLock l(n.lock);
       for (int k = 0; k < 4; ++k) n.have_cbs[k] = c.initial_gp_seq;
     }
     for (int cpu = 0; cpu < nr; ++cpu) {
@@ -166,7 +167,7 @@ struct SrcuState {
   // gp_seq: stored by the grace-period thread only (under gp_lock);
   // loaded locklessly by everyone.
   alignas(64) std::atomic<uint64_t> gp_seq;
-  Mutex gp_lock;  // the kernel's srcu_struct lock
+  PlainMutex gp_lock;  // the kernel's srcu_struct lock
   uint64_t gp_seq_needed ABSL_GUARDED_BY(gp_lock);
   // Written under gp_lock; loaded by the grace-period thread to pick its
   // retry delay.
@@ -176,11 +177,11 @@ struct SrcuState {
   int gp_retries = 0;
 
   // Barrier().
-  Mutex barrier_mu;
+  PlainMutex barrier_mu;
   std::atomic<uint64_t> barrier_seq;
   std::atomic<long> barrier_count{0};
-  Mutex barrier_done_mu;
-  CondVar barrier_done_cv;
+  PlainMutex barrier_done_mu;
+  PlainCondVar barrier_done_cv;
   bool barrier_done ABSL_GUARDED_BY(barrier_done_mu) = false;
 
   std::atomic<uint64_t> n_gps{0};
@@ -202,7 +203,7 @@ class GpWorker {
 
   // Runs Process(s) no later than `delay_ns` from now.
   void Kick(SrcuState* s, int64_t delay_ns) {
-    MutexLock l(mu_);
+    PlainMutexLock l(mu_);
     AddLocked(s, NowNs() + delay_ns);
     ++kicks_;
     if (!started_) {
@@ -214,7 +215,7 @@ class GpWorker {
 
   // Forgets `s`; returns once its Process() is not running.
   void Detach(SrcuState* s) {
-    MutexLock l(mu_);
+    PlainMutexLock l(mu_);
     due_.erase(s);
     idle_cv_.Wait(mu_, [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return running_ != s; });
   }
@@ -229,18 +230,18 @@ class GpWorker {
 
   friend void ::rcu::internal::SrcuForkRequestPark();
   friend void ::rcu::internal::SrcuForkWaitParked();
-  friend void ::rcu::internal::SrcuForkInnerLocks(std::vector<Mutex*>* v);
+  friend void ::rcu::internal::SrcuForkInnerLocks(std::vector<PlainMutex*>* v);
   friend void ::rcu::internal::SrcuForkUnpark();
   friend void ::rcu::internal::SrcuForkChild();
   friend void ::rcu::internal::SrcuMaybeRestartAfterFork();
 
-  Mutex mu_;
-  CondVar cv_;
-  CondVar idle_cv_;
+  PlainMutex mu_;
+  PlainCondVar cv_;
+  PlainCondVar idle_cv_;
   // fork(): the prepare handler sets park_; Main() parks between two
   // Process() calls (no domain in hand) until it is cleared.
   std::atomic<bool> park_{false};
-  CondVar park_cv_;
+  PlainCondVar park_cv_;
   bool parked_ ABSL_GUARDED_BY(mu_) = false;
   std::map<SrcuState*, int64_t> due_ ABSL_GUARDED_BY(mu_);
   SrcuState* running_ ABSL_GUARDED_BY(mu_) = nullptr;
@@ -339,7 +340,7 @@ void BarrierCallback(RcuHead* head);
 // Invokes the ready callbacks of one vCPU, in order.
 void InvokeCallbacks(SrcuData& d) {
   SrcuState* st = d.owner;
-  MutexLock l(d.lock);
+  PlainMutexLock l(d.lock);
   for (;;) {
     d.cblist.Advance(st->gp_seq.load(std::memory_order_acquire));
     RcuCbList ready;
@@ -347,7 +348,7 @@ void InvokeCallbacks(SrcuData& d) {
     if (ready.len == 0) break;
     d.in_flight += ready.len;
     const long n = ready.len;
-    d.lock.unlock();
+    d.lock.Unlock();
     uint64_t counted = 0;
     while (RcuHead* h = ready.Dequeue()) {
       RcuCallback f = h->func;
@@ -355,7 +356,7 @@ void InvokeCallbacks(SrcuData& d) {
       f(h);
     }
     d.n_cbs_invoked.fetch_add(counted, std::memory_order_relaxed);
-    d.lock.lock();
+    d.lock.Lock();
     d.in_flight -= n;
     d.cblist.AddLen(-n);
     if (RCU_DEBUG_CHECKS_ENABLED) d.cblist.CheckInvariants(d.in_flight);
@@ -367,7 +368,7 @@ void InvokeCallbacks(SrcuData& d) {
 void GpEnd(SrcuState* st) {
   uint64_t done;
   {
-    MutexLock l(st->gp_lock);
+    PlainMutexLock l(st->gp_lock);
     done = SeqEndVal(st->gp_seq.load(std::memory_order_relaxed));
     // Release: the drained checks (and so every ended reader) happen
     // before a caller that sees the new gp_seq (PollState, Advance).
@@ -379,7 +380,7 @@ void GpEnd(SrcuState* st) {
     SrcuNode& n = st->nodes[i];
     uint64_t mask = 0;
     {
-      MutexLock l(n.lock);
+      PlainMutexLock l(n.lock);
       if (n.have_cbs[slot] == done) {
         mask = n.data_have_cbs[slot];
         n.data_have_cbs[slot] = 0;
@@ -399,7 +400,7 @@ int64_t Process(SrcuState* st) {
     const uint64_t state = SeqState(g);
     RCU_WARN_ON(state > kStateScan2);
     if (state == kStateIdle) {
-      MutexLock l(st->gp_lock);
+      PlainMutexLock l(st->gp_lock);
       if (!SeqLt(g, st->gp_seq_needed)) return -1;
       // srcu_gp_start().
       st->gp_seq.store(SeqStartVal(g), std::memory_order_relaxed);
@@ -423,7 +424,7 @@ int64_t Process(SrcuState* st) {
 
 void GpWorker::Main() {
   pthread_setname_np(pthread_self(), "srcu_gp");
-  MutexLock l(mu_);
+  PlainMutexLock l(mu_);
   for (;;) {
     if (park_.load(std::memory_order_relaxed)) {
       parked_ = true;
@@ -454,9 +455,9 @@ void GpWorker::Main() {
     SrcuState* s = first->first;
     due_.erase(first);
     running_ = s;
-    mu_.unlock();
+    mu_.Unlock();
     const int64_t next = Process(s);
-    mu_.lock();
+    mu_.Lock();
     running_ = nullptr;
     if (next >= 0) AddLocked(s, NowNs() + next);
     idle_cv_.NotifyAll();
@@ -472,7 +473,7 @@ void Funnel(SrcuState* st, SrcuData& d, uint64_t s, bool exp) {
   const int slot = static_cast<int>(SeqCtr(s) & 3);
   for (int i = d.leaf; i >= 0; i = st->nodes[i].parent) {
     SrcuNode& n = st->nodes[i];
-    MutexLock l(n.lock);
+    PlainMutexLock l(n.lock);
     const bool leaf = i == d.leaf;
     if (SeqGe(n.have_cbs[slot], s)) {
       // Already asked for: the leaf notes this vCPU; above it, stop.
@@ -486,7 +487,7 @@ void Funnel(SrcuState* st, SrcuData& d, uint64_t s, bool exp) {
   }
   bool kick = false;
   {
-    MutexLock l(st->gp_lock);
+    PlainMutexLock l(st->gp_lock);
     if (SeqLt(st->gp_seq_needed, s)) {
       st->gp_seq_needed = s;
       kick = true;
@@ -506,7 +507,7 @@ void Enqueue(SrcuState* st, RcuHead* head, bool exp) {
   SrcuData& d = st->sdp[ReaderCpuOf(st)];
   uint64_t s;
   {
-    MutexLock l(d.lock);
+    PlainMutexLock l(d.lock);
     if (head != nullptr) {
       d.cblist.Enqueue(head);
       d.n_cbs_queued.fetch_add(1, std::memory_order_relaxed);
@@ -533,7 +534,7 @@ void BarrierCallback(RcuHead* head) {
   // acq_rel: the callbacks this one ran after happen before the waiter's
   // return (the last decrement hands over through barrier_done_mu).
   if (st->barrier_count.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-    MutexLock l(st->barrier_done_mu);
+    PlainMutexLock l(st->barrier_done_mu);
     st->barrier_done = true;
     st->barrier_done_cv.NotifyAll();
   }
@@ -541,14 +542,14 @@ void BarrierCallback(RcuHead* head) {
 
 struct SyncWaiter {
   RcuHead head;  // first: the callback finds the waiter from it
-  Mutex mu;
-  CondVar cv;
+  PlainMutex mu;
+  PlainCondVar cv;
   bool done ABSL_GUARDED_BY(mu) = false;
 };
 
 void SyncCallback(RcuHead* head) {
   SyncWaiter* w = reinterpret_cast<SyncWaiter*>(head);
-  MutexLock l(w->mu);
+  PlainMutexLock l(w->mu);
   w->done = true;
   w->cv.NotifyAll();
 }
@@ -570,30 +571,31 @@ std::string Outstanding(SrcuState* st, uint64_t* readers_out = nullptr) {
   for (int c = 0; c < st->nr; ++c) cbs += QueuedLockless(st->sdp[c]);
   bool gp_pending;
   {
-    MutexLock l(st->gp_lock);
+    PlainMutexLock l(st->gp_lock);
     const uint64_t g = st->gp_seq.load(std::memory_order_relaxed);
     gp_pending = SeqState(g) != kStateIdle || SeqLt(g, st->gp_seq_needed);
   }
   std::string out;
   auto add = [&out](const std::string& s) { absl::StrAppend(&out, out.empty() ? "" : ", ", s); };
-  if (readers != 0) add(absl::StrFormat("%d reader(s) inside a read-side critical section", readers));
-  if (cbs != 0) add(absl::StrFormat("%d callback(s) queued (Barrier() first)", cbs));
+  if (readers != 0) add(fmt::format("{} reader(s) inside a read-side critical section", readers));
+  if (cbs != 0) add(fmt::format("{} callback(s) queued (Barrier() first)", cbs));
   if (gp_pending) add("a grace period in progress or requested");
   return out;
 }
 
-Mutex& InitMu() {
-  static Mutex* mu = new Mutex;  // leaked: usable during static destruction
+PlainMutex& InitMu() {
+  // Leaked: usable during static destruction.
+  static PlainMutex* mu = new PlainMutex;
   return *mu;
 }
 
 }  // namespace
 
-void SetDrainCheckHookForTest(DrainCheckHook hook) {
+void SetDrainCheckHookForTesting(DrainCheckHook hook) {
   g_drain_check_hook.store(hook, std::memory_order_relaxed);
 }
 
-void LateReaderForTest(SrcuState* st, int idx) {
+void LateReaderForTesting(SrcuState* st, int idx) {
   st->sdp[0].locks[idx].fetch_add(1, std::memory_order_relaxed);
   st->sdp[0].unlocks[idx].fetch_add(1, std::memory_order_relaxed);
 }
@@ -622,7 +624,7 @@ void UnregisterState(SrcuState* s) {
 void SrcuForkRegistryLock() ABSL_NO_THREAD_SAFETY_ANALYSIS { g_states_mu.lock(); }
 void SrcuForkRegistryUnlock() ABSL_NO_THREAD_SAFETY_ANALYSIS { g_states_mu.unlock(); }
 
-void SrcuForkOuterLocks(std::vector<Mutex*>* v) {
+void SrcuForkOuterLocks(std::vector<PlainMutex*>* v) {
   for (SrcuState* s : *g_states) v->push_back(&s->barrier_mu);
 }
 
@@ -630,7 +632,7 @@ void SrcuForkRequestPark() { GpWorker::Get().park_.store(true, std::memory_order
 
 void SrcuForkWaitParked() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   GpWorker& w = GpWorker::Get();
-  MutexLock l(w.mu_);
+  PlainMutexLock l(w.mu_);
   if (!w.started_) return;
   while (!w.parked_) {
     w.cv_.NotifyAll();
@@ -639,7 +641,7 @@ void SrcuForkWaitParked() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   }
 }
 
-void SrcuForkInnerLocks(std::vector<Mutex*>* v) {
+void SrcuForkInnerLocks(std::vector<PlainMutex*>* v) {
   v->push_back(&GpWorker::Get().mu_);
   for (SrcuState* s : *g_states) {
     v->push_back(&s->gp_lock);
@@ -652,7 +654,7 @@ void SrcuForkInnerLocks(std::vector<Mutex*>* v) {
 void SrcuForkUnpark() {
   GpWorker& w = GpWorker::Get();
   {
-    MutexLock l(w.mu_);
+    PlainMutexLock l(w.mu_);
     w.park_.store(false, std::memory_order_relaxed);
   }
   w.park_cv_.NotifyAll();
@@ -696,7 +698,7 @@ void SrcuMaybeRestartAfterFork() {
   if (!g_srcu_restart.load(std::memory_order_acquire)) [[likely]] return;
   GpWorker& w = GpWorker::Get();
   std::lock_guard<std::mutex> sl(g_states_mu);
-  MutexLock l(w.mu_);
+  PlainMutexLock l(w.mu_);
   if (!g_srcu_restart.load(std::memory_order_relaxed)) return;
   // Every domain gets a pass: a thread of the parent may have recorded a
   // grace-period request and not yet kicked the worker when fork() struck
@@ -712,7 +714,6 @@ void SrcuMaybeRestartAfterFork() {
 
 }  // namespace internal
 
-using internal::MutexLock;
 using internal::SrcuData;
 using internal::SrcuState;
 
@@ -758,7 +759,7 @@ SrcuState* SrcuDomain::State() {
 }
 
 SrcuState* SrcuDomain::BuildState() {
-  MutexLock l(internal::InitMu());
+  PlainMutexLock l(internal::InitMu());
   SrcuState* s = state_.load(std::memory_order_relaxed);
   if (s != nullptr) return s;
   Config c;
@@ -831,7 +832,9 @@ std::string SrcuDomain::CheckOutstanding(SrcuState* st, const SourceLocation& si
   std::string out = internal::Outstanding(st, &readers);
   if (readers != 0 && lockdep::Enabled()) {
     lockdep::internal::Splat(
-        absl::StrFormat("SrcuDomain %s cleaned up with %d reader(s) active", name_, readers),
+        // A null name prints as empty (fmt would throw on a null C string).
+        fmt::format("SrcuDomain {} cleaned up with {} reader(s) active",
+                    name_ != nullptr ? name_ : "", readers),
         site);
   }
   return out;
@@ -849,7 +852,7 @@ void SyncImpl(SrcuState* st, bool exp) {
   w.head.func = internal::SyncCallback;
   internal::Enqueue(st, &w.head, exp);
   {
-    MutexLock l(w.mu);
+    PlainMutexLock l(w.mu);
     w.cv.Wait(w.mu, [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(w.mu) { return w.done; });
   }
   // The caller may have taken no part in the grace period: order its later
@@ -876,7 +879,7 @@ void SrcuDomain::Barrier(SourceLocation site) {
   // Orders the caller's earlier Call()s before the snapshot.
   std::atomic_thread_fence(std::memory_order_seq_cst);
   const uint64_t snap = SeqSnap(st->barrier_seq.load(std::memory_order_acquire));
-  MutexLock bl(st->barrier_mu);
+  PlainMutexLock bl(st->barrier_mu);
   if (SeqDone(st->barrier_seq.load(std::memory_order_acquire), snap)) {
     // A pass that started after our snapshot did our work.
     std::atomic_thread_fence(std::memory_order_seq_cst);
@@ -885,7 +888,7 @@ void SrcuDomain::Barrier(SourceLocation site) {
   st->barrier_seq.store(SeqStartVal(st->barrier_seq.load(std::memory_order_relaxed)),
                         std::memory_order_relaxed);
   {
-    MutexLock l(st->barrier_done_mu);
+    PlainMutexLock l(st->barrier_done_mu);
     st->barrier_done = false;
   }
   // The initial count of 1 keeps the count above zero until every vCPU was
@@ -895,7 +898,7 @@ void SrcuDomain::Barrier(SourceLocation site) {
   st->barrier_count.store(1, std::memory_order_relaxed);
   for (int c = 0; c < st->nr; ++c) {
     SrcuData& d = st->sdp[c];
-    MutexLock l(d.lock);
+    PlainMutexLock l(d.lock);
     st->barrier_count.fetch_add(1, std::memory_order_relaxed);
     d.barrier_head.func = internal::BarrierCallback;
     if (!d.cblist.Entrain(&d.barrier_head))
@@ -904,11 +907,11 @@ void SrcuDomain::Barrier(SourceLocation site) {
   st->n_barriers.fetch_add(1, std::memory_order_relaxed);
   // acq_rel: as in BarrierCallback.
   if (st->barrier_count.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-    MutexLock l(st->barrier_done_mu);
+    PlainMutexLock l(st->barrier_done_mu);
     st->barrier_done = true;
   }
   {
-    MutexLock l(st->barrier_done_mu);
+    PlainMutexLock l(st->barrier_done_mu);
     st->barrier_done_cv.Wait(st->barrier_done_mu,
                              [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(st->barrier_done_mu) {
                                return st->barrier_done;
@@ -946,7 +949,7 @@ bool SrcuDomain::PollState(uint64_t cookie) {
 }
 
 absl::Status SrcuDomain::Cleanup(SourceLocation site) {
-  MutexLock l(internal::InitMu());
+  PlainMutexLock l(internal::InitMu());
   SrcuState* st = state_.load(std::memory_order_acquire);
   if (st == nullptr) return absl::OkStatus();
   // Detach first: the grace-period thread may still be finishing the pass
@@ -998,8 +1001,8 @@ int SrcuDomain::ReaderCpu() { return internal::ReaderCpuOf(State()); }
 std::string SrcuDomain::TortureStats() {
   SrcuState* st = State();
   const int idx = static_cast<int>(st->srcu_idx.load(std::memory_order_relaxed) & 1);
-  std::string out = absl::StrFormat(
-      "Tree SRCU g%d state 8 (SRCU_SIZE_BIG) per-CPU(idx=%d):",
+  std::string out = fmt::format(
+      "Tree SRCU g{} state 8 (SRCU_SIZE_BIG) per-CPU(idx={}):",
       static_cast<int64_t>(st->gp_seq.load(std::memory_order_relaxed)), idx);
   int64_t s0 = 0, s1 = 0;
   for (int c = 0; c < st->nr; ++c) {
@@ -1013,11 +1016,12 @@ std::string SrcuDomain::TortureStats() {
     const uint64_t l1 = d.locks[idx].load(std::memory_order_relaxed);
     const int64_t c0 = static_cast<int64_t>(l0 - u0);
     const int64_t c1 = static_cast<int64_t>(l1 - u1);
-    absl::StrAppendFormat(&out, " %d(%d,%d %c)", c, c0, c1, internal::QueuedLockless(d) == 0 ? '.' : 'C');
+    fmt::format_to(std::back_inserter(out), " {}({},{} {})", c, c0, c1,
+                   internal::QueuedLockless(d) == 0 ? '.' : 'C');
     s0 += c0;
     s1 += c1;
   }
-  absl::StrAppendFormat(&out, " T(%d,%d)", s0, s1);
+  fmt::format_to(std::back_inserter(out), " T({},{})", s0, s1);
   return out;
 }
 

@@ -165,10 +165,10 @@ struct SrcuState;
 // the state and the index it checks; unset in production (one relaxed load
 // per drain check, on the grace-period thread).
 using DrainCheckHook = void (*)(SrcuState* st, int idx);
-void SetDrainCheckHookForTest(DrainCheckHook hook);
+void SetDrainCheckHookForTesting(DrainCheckHook hook);
 // A late reader (one that fetched `idx` before a flip) locks and unlocks
 // on `idx` now, on vCPU 0.
-void LateReaderForTest(SrcuState* st, int idx);
+void LateReaderForTesting(SrcuState* st, int idx);
 }  // namespace internal
 
 // Counters of one domain, for stats lines and tests.

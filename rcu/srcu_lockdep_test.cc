@@ -20,7 +20,6 @@
 
 #include "absl/debugging/symbolize.h"
 #include "fmt/format.h"
-#include "rcu/internal/mutex.h"
 #include "rcu/internal/test_util.h"
 #include "rcu/lockdep.h"
 #include "rcu/mutex.h"

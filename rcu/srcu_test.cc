@@ -154,7 +154,7 @@ std::atomic<int> g_late_idx{-1};
 std::atomic<int> g_late_readers{0};
 void InjectLateReader(internal::SrcuState* st, int idx) {
   if (idx != g_late_idx.load()) return;
-  internal::LateReaderForTest(st, idx);
+  internal::LateReaderForTesting(st, idx);
   g_late_readers.fetch_add(1);
 }
 
@@ -162,10 +162,10 @@ TEST(SrcuTest, DrainCheckSumsUnlocksFirstBug) {
   auto d = MakeDomain(2);
   SrcuHeldReader reader(*d);
   g_late_idx = reader.index();
-  internal::SetDrainCheckHookForTest(InjectLateReader);
+  internal::SetDrainCheckHookForTesting(InjectLateReader);
   ExpectWaitOutlastsReader([&] { d->Synchronize(); }, 50ms, [&] {
     // A late reader in every check would keep i from ever draining.
-    internal::SetDrainCheckHookForTest(nullptr);
+    internal::SetDrainCheckHookForTesting(nullptr);
     reader.Release();
   });
   EXPECT_GT(g_late_readers.load(), 0) << "the check never ran on the reader's index";

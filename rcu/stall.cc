@@ -14,15 +14,24 @@
 // Reports go to Config::stall_sink (stderr by default) and are counted
 // (RcuStats::stalls, exp_stalls).
 #include <cstdio>
+#include <iterator>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
+#include "fmt/format.h"
 #include "rcu/tree.h"
 
 namespace rcu {
 
-using internal::MutexLock;
 using internal::ThreadRec;
+
+namespace {
+
+// printf's "%#x": 0 prints as "0" (fmt's "{:#x}" would print "0x0").
+std::string AltHex(uint64_t v) {
+  return v == 0 ? std::string("0") : fmt::format("{:#x}", v);
+}
+
+}  // namespace
 
 void Rcu::ReportStall(const std::string& text) {
   if (config_.stall_sink) {
@@ -54,85 +63,93 @@ void Rcu::CheckGpStall() {
   const long jiffies = static_cast<long>((now - gp_start_time_) / jiffy_);
   const uint64_t gps = gp_seq_.load(std::memory_order_relaxed);
 
-  std::string out = absl::StrFormat(
-      "rcu: INFO: %s detected stalls on CPUs/tasks:\n", config_.name);
+  std::string out = fmt::format(
+      "rcu: INFO: {} detected stalls on CPUs/tasks:\n", config_.name);
   int holders = 0;
   for (int i = geometry_.first_leaf(); i < geometry_.num_nodes(); ++i) {
     RcuNode* rnp = &nodes_[i];
     uint64_t q, init, initnext;
     std::string blocked;
     {
-      MutexLock l(rnp->lock);
+      PlainMutexLock l(rnp->lock);
       q = rnp->qsmask.load(std::memory_order_relaxed);
       init = rnp->qsmaskinit;
       initnext = rnp->qsmaskinitnext;
       bool holds = false;
       for (internal::BlkdEntry* e = rnp->blkd_head; e != nullptr; e = e->next) {
         if (e == rnp->gp_tasks) holds = true;
-        if (holds) absl::StrAppendFormat(&blocked, " P%d/%s", e->t->tid, e->t->name);
+        if (holds)
+          fmt::format_to(std::back_inserter(blocked), " P{}/{}", e->t->tid,
+                         e->t->name);
       }
     }
     for (uint64_t m = q; m != 0; m &= m - 1) {
       const int bit = std::countr_zero(m);
       RcuData* rdp = &rdps_[rnp->grplo + bit];
       const uint64_t b = uint64_t{1} << bit;
-      absl::StrAppendFormat(
-          &out, "rcu: \t%d-%c%c%c: (%d jiffies this GP) attached=", rdp->cpu,
+      fmt::format_to(
+          std::back_inserter(out),
+          "rcu: \t{}-{}{}{}: ({} jiffies this GP) attached=", rdp->cpu,
           rdp->online.load(std::memory_order_relaxed) ? 'O' : '.',
           (init & b) ? 'o' : '.', (initnext & b) ? 'N' : '.', jiffies);
       {
-        MutexLock l(rdp->local);
+        PlainMutexLock l(rdp->local);
         absl::StrAppend(&out, rdp->n_attached);
         for (ThreadRec* t = rdp->attached; t != nullptr; t = t->cpu_next) {
           const uint64_t w = t->watch.load(std::memory_order_relaxed);
           if (w & internal::kNestMask)
-            absl::StrAppendFormat(&out, " %s/%d(reader, nesting %d)", t->name,
-                                  t->tid, w & internal::kNestMask);
+            fmt::format_to(std::back_inserter(out),
+                           " {}/{}(reader, nesting {})", t->name, t->tid,
+                           w & internal::kNestMask);
         }
       }
       if (!rdp->online.load(std::memory_order_relaxed))
-        absl::StrAppendFormat(&out, " Offline CPU %d blocking current GP.", rdp->cpu);
+        fmt::format_to(std::back_inserter(out),
+                       " Offline CPU {} blocking current GP.", rdp->cpu);
       out += "\n";
       ++holders;
     }
     if (!blocked.empty()) {
-      absl::StrAppendFormat(&out,
-                            "rcu: \tTasks blocked on level-%d rcu_node (CPUs "
-                            "%d-%d):%s\n",
-                            rnp->level, rnp->grplo, rnp->grphi, blocked);
+      fmt::format_to(std::back_inserter(out),
+                     "rcu: \tTasks blocked on level-{} rcu_node (CPUs "
+                     "{}-{}):{}\n",
+                     rnp->level, rnp->grplo, rnp->grphi, blocked);
       ++holders;
     }
   }
   long queued = 0;
   for (int cpu = 0; cpu < config_.nr_cpu_ids; ++cpu) queued += CbLen(&rdps_[cpu]);
   if (holders == 0) {
-    absl::StrAppendFormat(&out,
-                          "rcu: All QSes seen, last %s kthread activity, "
-                          "jiffies_till_next_fqs=%d, root ->qsmask %#x\n",
-                          config_.name, config_.jiffies_till_next_fqs,
-                          nodes_[0].qsmask.load(std::memory_order_relaxed));
+    fmt::format_to(std::back_inserter(out),
+                   "rcu: All QSes seen, last {} kthread activity, "
+                   "jiffies_till_next_fqs={}, root ->qsmask {}\n",
+                   config_.name, config_.jiffies_till_next_fqs,
+                   AltHex(nodes_[0].qsmask.load(std::memory_order_relaxed)));
   }
-  absl::StrAppendFormat(
-      &out, "rcu: \t(detected by %s_gp, t=%d jiffies, g=%d, q=%d ncpus=%d)\n",
+  fmt::format_to(
+      std::back_inserter(out),
+      "rcu: \t(detected by {}_gp, t={} jiffies, g={}, q={} ncpus={})\n",
       config_.name, jiffies, static_cast<int64_t>(gps), queued,
       num_online_cpus());
-  absl::StrAppendFormat(&out, "rcu: %s_gp kthread state %s(%d) gp_flags %#x\n",
-                        config_.name, GpStateName(gp_state_.load()),
-                        static_cast<int>(gp_state_.load()), gp_flags_.load());
+  fmt::format_to(std::back_inserter(out),
+                 "rcu: {}_gp kthread state {}({}) gp_flags {}\n", config_.name,
+                 GpStateName(gp_state_.load()),
+                 static_cast<int>(gp_state_.load()), AltHex(gp_flags_.load()));
   stalls_.fetch_add(1, std::memory_order_relaxed);
   ReportStall(out);
 }
 
 std::string Rcu::FormatExpStall(const std::vector<const ThreadRec*>& holders,
                                 std::chrono::nanoseconds waited) const {
-  std::string out = absl::StrFormat(
-      "rcu: INFO: %s detected expedited stalls on CPUs/tasks: {", config_.name);
+  std::string out =
+      fmt::format("rcu: INFO: {} detected expedited stalls on CPUs/tasks: {{",
+                  config_.name);
   // Threads by tid and name: their vCPU may change under us.
   for (const ThreadRec* t : holders)
-    absl::StrAppendFormat(&out, " P%d/%s", t->tid, t->name);
-  absl::StrAppendFormat(&out, " } %d jiffies s: %d\n",
-                        static_cast<long>(waited / jiffy_),
-                        static_cast<int64_t>(exp_seq_.load()));
+    fmt::format_to(std::back_inserter(out), " P{}/{}", t->tid, t->name);
+  fmt::format_to(std::back_inserter(out), " }} {} jiffies s: {}\n",
+                 static_cast<long>(waited / jiffy_),
+                 static_cast<int64_t>(exp_seq_.load()));
   return out;
 }
 

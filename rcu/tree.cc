@@ -10,11 +10,12 @@
 
 #include <bit>
 #include <cstdio>
+#include <iterator>
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
-#include "rcu/internal/debug.h"
+#include "fmt/format.h"
+#include "rcu/check.h"
 #include "rcu/internal/fork.h"
 #include "rcu/lockdep.h"
 #include "rcu/internal/membarrier.h"
@@ -47,7 +48,6 @@ void FatalWaitInCallback(const char* what) {
 }
 }  // namespace internal
 
-using internal::MutexLock;
 using internal::ThreadRec;
 
 namespace {
@@ -209,7 +209,7 @@ Rcu::Rcu(const Config& config, Geometry geometry, int slot, ReaderMode mode)
     rnp.grpmask = gn.grpmask;
     rnp.parent = gn.parent >= 0 ? &nodes_[gn.parent] : nullptr;
     rnp.is_leaf = i >= geometry_.first_leaf();
-    MutexLock l(rnp.lock);
+    PlainMutexLock l(rnp.lock);
     rnp.gp_seq.store(config.initial_gp_seq, std::memory_order_relaxed);
     rnp.gp_seq_needed = config.initial_gp_seq;
     rnp.completedqs = config.initial_gp_seq;
@@ -220,7 +220,7 @@ Rcu::Rcu(const Config& config, Geometry geometry, int slot, ReaderMode mode)
     rdp.owner = this;
     rdp.mynode = &nodes_[geometry_.cpu_leaf[cpu]];
     rdp.grpmask = geometry_.cpu_mask(cpu);
-    MutexLock l(rdp.local);
+    PlainMutexLock l(rdp.local);
     rdp.gp_seq = config.initial_gp_seq;
     rdp.gp_seq_needed = config.initial_gp_seq;
   }
@@ -233,7 +233,7 @@ Rcu::Rcu(const Config& config, Geometry geometry, int slot, ReaderMode mode)
     RcuData& rdp = rdps_[cpu];
     rdp.online.store(true, std::memory_order_relaxed);
     RcuNode* rnp = rdp.mynode;
-    MutexLock l(rnp->lock);
+    PlainMutexLock l(rnp->lock);
     rnp->qsmaskinitnext |= rdp.grpmask;
     rnp->qsmaskinit |= rdp.grpmask;
   }
@@ -241,11 +241,11 @@ Rcu::Rcu(const Config& config, Geometry geometry, int slot, ReaderMode mode)
     RcuNode* rnp = &nodes_[i];
     bool nonempty;
     {
-      MutexLock l(rnp->lock);
+      PlainMutexLock l(rnp->lock);
       nonempty = rnp->qsmaskinit != 0;
     }
     if (nonempty) {
-      MutexLock l(rnp->parent->lock);
+      PlainMutexLock l(rnp->parent->lock);
       rnp->parent->qsmaskinit |= rnp->grpmask;
       rnp->parent->qsmaskinitnext |= rnp->grpmask;
     }
@@ -258,7 +258,7 @@ void Rcu::Start() {
   // Offloaded vCPUs online at start get their callback threads now.
   for (int cpu = 0; cpu < config_.nr_cpu_ids; ++cpu) {
     RcuData& rdp = rdps_[cpu];
-    MutexLock l(rdp.local);
+    PlainMutexLock l(rdp.local);
     if (rdp.offloaded.load(std::memory_order_relaxed) &&
         rdp.online.load(std::memory_order_relaxed))
       EnsureRcucLocked(&rdp);
@@ -273,7 +273,7 @@ Rcu::~Rcu() {
   MaybeRestartAfterFork();
   if (IsRegistered()) UnregisterThread();
   {
-    MutexLock l(reg_mu_);
+    PlainMutexLock l(reg_mu_);
     RCU_CHECK(n_registered_ == 0,
               "~Rcu: other threads are still registered with this instance");
   }
@@ -290,7 +290,7 @@ Rcu::~Rcu() {
   // Proxies of readers that ended after the last FQS scan.
   for (int i = geometry_.first_leaf(); i < geometry_.num_nodes(); ++i) {
     RcuNode* rnp = &nodes_[i];
-    MutexLock nl(rnp->lock);
+    PlainMutexLock nl(rnp->lock);
     while (rnp->blkd_head != nullptr) {
       internal::BlkdEntry* e = rnp->blkd_head;
       RCU_CHECK(e->proxy, "~Rcu: a thread is still queued as a blocked reader");
@@ -357,13 +357,13 @@ uint64_t Rcu::SnapGpSeq() const {
 void Rcu::WakeGpThread() {
   // The flag was set before this lock; the GP thread checks it under the
   // lock, so the notification cannot fall between its check and its wait.
-  { MutexLock l(gp_wq_mu_); }
+  { PlainMutexLock l(gp_wq_mu_); }
   gp_wq_cv_.NotifyAll();
 }
 
 bool Rcu::StartThisGp(uint64_t req) {
   RcuNode* root = &nodes_[0];
-  MutexLock l(root->lock);
+  PlainMutexLock l(root->lock);
   if (SeqGe(root->gp_seq_needed, req)) return false;  // already requested
   root->gp_seq_needed = req;
   // A GP in progress: its cleanup sees gp_seq_needed and starts the next.
@@ -391,7 +391,7 @@ void Rcu::GpThreadMain(bool resume) {
   for (;;) {
     gp_state_.store(GpState::kWaitGps, std::memory_order_relaxed);
     {
-      MutexLock l(gp_wq_mu_);
+      PlainMutexLock l(gp_wq_mu_);
       gp_wq_cv_.Wait(gp_wq_mu_, [this] {
         return (gp_flags_.load(std::memory_order_relaxed) & kGpFlagInit) ||
                stop_.load(std::memory_order_relaxed) ||
@@ -417,7 +417,7 @@ void Rcu::GpThreadMain(bool resume) {
 bool Rcu::GpInit() {
   RcuNode* root = &nodes_[0];
   {
-    MutexLock l(root->lock);
+    PlainMutexLock l(root->lock);
     if (!(gp_flags_.load(std::memory_order_relaxed) & kGpFlagInit))
       return false;  // spurious wakeup
     gp_flags_.store(0, std::memory_order_relaxed);
@@ -434,10 +434,10 @@ bool Rcu::GpInit() {
   // Apply hotplug changes to the leaves, excluding hotplug while doing so.
   gp_state_.store(GpState::kOnOff, std::memory_order_relaxed);
   {
-    MutexLock ofl(ofl_mu_);
+    PlainMutexLock ofl(ofl_mu_);
     for (int i = geometry_.first_leaf(); i < geometry_.num_nodes(); ++i) {
       RcuNode* rnp = &nodes_[i];
-      MutexLock l(rnp->lock);
+      PlainMutexLock l(rnp->lock);
       // A leaf belongs in its parent's qsmaskinit iff it has an online vCPU
       // or blocked readers; in the second case alone wait_blkd_tasks is
       // set. Recompute both from qsmaskinitnext and the blkd list. (Blocked
@@ -464,7 +464,7 @@ bool Rcu::GpInit() {
   const uint64_t gps = gp_seq_.load(std::memory_order_relaxed);
   for (int i = 0; i < geometry_.num_nodes(); ++i) {
     RcuNode* rnp = &nodes_[i];
-    rnp->lock.lock();
+    rnp->lock.Lock();
     RCU_WARN_ON(rnp->gp_tasks != nullptr);  // left over from the last GP
     // Readers already blocked here began before this GP: it waits for them.
     if (rnp->blkd_head != nullptr && (rnp->qsmaskinit || rnp->wait_blkd_tasks))
@@ -479,7 +479,7 @@ bool Rcu::GpInit() {
       // vCPUs that went offline since the ONOFF pass.
       ReportQsRnp(mask, rnp, gps);
     } else {
-      rnp->lock.unlock();
+      rnp->lock.Unlock();
     }
     GpSlow(config_.gp_init_delay);
   }
@@ -492,7 +492,7 @@ void Rcu::InitNewRnpLocked(RcuNode* leaf) {
     uint64_t mask = rnp->grpmask;
     RcuNode* parent = rnp->parent;
     if (parent == nullptr) return;
-    MutexLock l(parent->lock);  // child before parent
+    PlainMutexLock l(parent->lock);  // child before parent
     uint64_t oldmask = parent->qsmaskinit;
     parent->qsmaskinit |= mask;
     parent->qsmaskinitnext |= mask;
@@ -507,7 +507,7 @@ void Rcu::CleanupDeadRnpLocked(RcuNode* leaf) {
     uint64_t mask = rnp->grpmask;
     RcuNode* parent = rnp->parent;
     if (parent == nullptr) return;
-    MutexLock l(parent->lock);
+    PlainMutexLock l(parent->lock);
     // Between grace periods, so no ancestor may still wait on anyone.
     RCU_WARN_ON(parent->qsmask.load(std::memory_order_relaxed) != 0);
     parent->qsmaskinit &= ~mask;
@@ -519,7 +519,7 @@ void Rcu::CleanupDeadRnpLocked(RcuNode* leaf) {
 
 bool Rcu::RootGpDone() {
   RcuNode* root = &nodes_[0];
-  MutexLock l(root->lock);
+  PlainMutexLock l(root->lock);
   return root->qsmask.load(std::memory_order_relaxed) == 0 &&
          root->gp_tasks == nullptr;
 }
@@ -535,7 +535,7 @@ void Rcu::GpFqsLoop() {
     if (RootGpDone()) return;
     gp_state_.store(GpState::kWaitFqs, std::memory_order_relaxed);
     {
-      MutexLock l(gp_wq_mu_);
+      PlainMutexLock l(gp_wq_mu_);
       gp_wq_cv_.WaitFor(gp_wq_mu_, std::min(j, TimeToStallCheck()), [this] {
         return (gp_flags_.load(std::memory_order_relaxed) & kGpFlagFqs) != 0 ||
                fork_park_.load(std::memory_order_relaxed);
@@ -564,7 +564,7 @@ void Rcu::ForceQuiescentStates() {
     RetireProxies(rnp);
     uint64_t mask, gps, initnext;
     {
-      MutexLock l(rnp->lock);
+      PlainMutexLock l(rnp->lock);
       mask = rnp->qsmask.load(std::memory_order_relaxed);
       gps = rnp->gp_seq.load(std::memory_order_relaxed);
       initnext = rnp->qsmaskinitnext;
@@ -576,7 +576,7 @@ void Rcu::ForceQuiescentStates() {
       RcuData* rdp = &rdps_[rnp->grplo + bit];
       bool kick = false;
       {
-        MutexLock l(rdp->local);
+        PlainMutexLock l(rdp->local);
         // A vCPU out of qsmaskinitnext (RCU-offline) should have reported
         // on its way down, or been reported by GP init: complain, and
         // report for it rather than hang, as the kernel's
@@ -596,7 +596,7 @@ void Rcu::ForceQuiescentStates() {
     }
     if (qs != 0) {
       qs_fqs_.fetch_add(std::popcount(qs), std::memory_order_relaxed);
-      rnp->lock.lock();
+      rnp->lock.Lock();
       ReportQsRnp(qs, rnp, gps);
     }
   }
@@ -612,7 +612,7 @@ void Rcu::GpCleanup() {
   for (int i = 0; i < geometry_.num_nodes(); ++i) {
     RcuNode* rnp = &nodes_[i];
     {
-      MutexLock l(rnp->lock);
+      PlainMutexLock l(rnp->lock);
       RCU_WARN_ON(rnp->qsmask.load(std::memory_order_relaxed) != 0);
       RCU_WARN_ON(rnp->gp_tasks != nullptr);
       // Release: pairs with the acquire of rcuc's load under the lock.
@@ -627,7 +627,7 @@ void Rcu::GpCleanup() {
   }
   RcuNode* root = &nodes_[0];
   {
-    MutexLock l(root->lock);
+    PlainMutexLock l(root->lock);
     // Release: a PollState() that sees the end also sees M2's effects.
     gp_seq_.store(new_seq, std::memory_order_release);
     gps_completed_.fetch_add(1, std::memory_order_relaxed);
@@ -638,7 +638,7 @@ void Rcu::GpCleanup() {
     }
   }
   gp_state_.store(GpState::kIdle, std::memory_order_relaxed);
-  { MutexLock l(done_mu_); }
+  { PlainMutexLock l(done_mu_); }
   done_cv_.NotifyAll();
 }
 
@@ -671,7 +671,7 @@ bool Rcu::TryReportCpuQsLocked(RcuData* rdp, std::atomic<uint64_t>* counter) {
   RcuNode* rnp = rdp->mynode;
   uint64_t gps;
   {
-    MutexLock l(rnp->lock);
+    PlainMutexLock l(rnp->lock);
     if (!(rnp->qsmask.load(std::memory_order_relaxed) & rdp->grpmask))
       return true;  // nothing owed
     gps = rnp->gp_seq.load(std::memory_order_relaxed);
@@ -679,7 +679,7 @@ bool Rcu::TryReportCpuQsLocked(RcuData* rdp, std::atomic<uint64_t>* counter) {
   if (!CheckCpuQsLocked(rdp, gps)) return false;
   counter->fetch_add(1, std::memory_order_relaxed);
   rdp->n_qs_reported.fetch_add(1, std::memory_order_relaxed);
-  rnp->lock.lock();
+  rnp->lock.Lock();
   ReportQsRnp(rdp->grpmask, rnp, gps);
   return true;
 }
@@ -694,7 +694,7 @@ void Rcu::ReportQsRnp(uint64_t mask, RcuNode* rnp, uint64_t gps)
     if ((!(q & mask) && mask) ||
         rnp->gp_seq.load(std::memory_order_relaxed) != gps) {
       // Already reported, or that grace period is over.
-      rnp->lock.unlock();
+      rnp->lock.Unlock();
       return;
     }
     RCU_WARN_ON(oldmask != 0);  // a child reporting must be all clear
@@ -703,16 +703,16 @@ void Rcu::ReportQsRnp(uint64_t mask, RcuNode* rnp, uint64_t gps)
     q &= ~mask;
     rnp->qsmask.store(q, std::memory_order_relaxed);
     if (q != 0 || rnp->gp_tasks != nullptr) {
-      rnp->lock.unlock();
+      rnp->lock.Unlock();
       return;
     }
     rnp->completedqs = gps;
     mask = rnp->grpmask;
     if (rnp->parent == nullptr) break;
     RcuNode* child = rnp;
-    rnp->lock.unlock();
+    rnp->lock.Unlock();
     rnp = rnp->parent;
-    rnp->lock.lock();
+    rnp->lock.Lock();
     oldmask = child->qsmask.load(std::memory_order_relaxed);
   }
   ReportQsRsp();
@@ -721,14 +721,14 @@ void Rcu::ReportQsRnp(uint64_t mask, RcuNode* rnp, uint64_t gps)
 void Rcu::ReportQsRsp() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   RCU_WARN_ON(SeqState(gp_seq_.load(std::memory_order_relaxed)) == 0);
   gp_flags_.fetch_or(kGpFlagFqs, std::memory_order_relaxed);  // under root lock
-  nodes_[0].lock.unlock();
+  nodes_[0].lock.Unlock();
   WakeGpThread();
 }
 
 void Rcu::ReportUnblockQsRnp(RcuNode* rnp) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   if (rnp->gp_tasks != nullptr ||
       rnp->qsmask.load(std::memory_order_relaxed) != 0) {
-    rnp->lock.unlock();
+    rnp->lock.Unlock();
     return;
   }
   const uint64_t gps = rnp->gp_seq.load(std::memory_order_relaxed);
@@ -739,8 +739,8 @@ void Rcu::ReportUnblockQsRnp(RcuNode* rnp) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   }
   const uint64_t mask = rnp->grpmask;
   RcuNode* parent = rnp->parent;
-  rnp->lock.unlock();
-  parent->lock.lock();
+  rnp->lock.Unlock();
+  parent->lock.Lock();
   ReportQsRnp(mask, parent, gps);
 }
 
@@ -774,9 +774,9 @@ void Rcu::Call(RcuHead* head, RcuCallback func) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   } else {
     for (;;) {
       rdp = &rdps_[PickCpu()];
-      rdp->local.lock();
+      rdp->local.Lock();
       if (rdp->online.load(std::memory_order_relaxed)) break;
-      rdp->local.unlock();
+      rdp->local.Unlock();
     }
   }
   rdp->local.AssertHeld();
@@ -784,7 +784,7 @@ void Rcu::Call(RcuHead* head, RcuCallback func) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   rdp->cblist.Enqueue(head);
   AccelerateLocked(rdp, &needwake);
   EnsureRcucLocked(rdp);
-  rdp->local.unlock();
+  rdp->local.Unlock();
   rdp->n_cbs_queued.fetch_add(1, std::memory_order_relaxed);
   if (needwake) WakeGpThread();
 }
@@ -798,7 +798,7 @@ void Rcu::EnsureRcucLocked(RcuData* rdp) {
 
 void Rcu::WakeRcuc(RcuData* rdp) {
   {
-    MutexLock l(rdp->wake_mu);
+    PlainMutexLock l(rdp->wake_mu);
     rdp->wake_pending = true;
   }
   rdp->wake_cv.NotifyOne();
@@ -815,7 +815,7 @@ void Rcu::RcucMain(RcuData* rdp) {
   bool tick = false;
   for (;;) {
     {
-      MutexLock l(rdp->wake_mu);
+      PlainMutexLock l(rdp->wake_mu);
       auto pred = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(rdp->wake_mu) {
         return rdp->wake_pending || stop_.load(std::memory_order_relaxed) ||
                fork_park_.load(std::memory_order_relaxed);
@@ -843,10 +843,10 @@ bool Rcu::RcuCore(RcuData* rdp) {
   bool owe_qs;
   RcuCbList ready;
   {
-    MutexLock l(rdp->local);
+    PlainMutexLock l(rdp->local);
     RcuNode* rnp = rdp->mynode;
     {
-      MutexLock nl(rnp->lock);
+      PlainMutexLock nl(rnp->lock);
       // Acquire (with the lock): the GP's M2 precedes this gp_seq.
       const uint64_t g = rnp->gp_seq.load(std::memory_order_acquire);
       rdp->gp_seq = g;
@@ -871,7 +871,7 @@ bool Rcu::RcuCore(RcuData* rdp) {
     invoked += counted;
     if (++done % config_.blimit == 0) {
       // Publish progress so a concurrent Barrier() can see the list drain.
-      MutexLock l(rdp->local);
+      PlainMutexLock l(rdp->local);
       rdp->in_flight -= config_.blimit;
       rdp->cblist.AddLen(-config_.blimit);
     }
@@ -879,7 +879,7 @@ bool Rcu::RcuCore(RcuData* rdp) {
   long rest = done % config_.blimit;
   bool more;
   {
-    MutexLock l(rdp->local);
+    PlainMutexLock l(rdp->local);
     rdp->in_flight -= rest;
     rdp->cblist.AddLen(-rest);
     more = rdp->cblist.HasDone();
@@ -932,7 +932,7 @@ void Rcu::Synchronize() {
                                            SourceLocation::current());
   const uint64_t s = StartPoll();
   {
-    MutexLock l(done_mu_);
+    PlainMutexLock l(done_mu_);
     done_cv_.Wait(done_mu_, [&] { return SeqDoneExact(PolledGpSeq(), s); });
   }
   // The woken thread's later accesses follow the GP's (the kernel's
@@ -966,55 +966,65 @@ RcuStats Rcu::GetStats() const {
     s.cbs_invoked += rdps_[cpu].n_cbs_invoked.load(std::memory_order_relaxed);
   }
   {
-    MutexLock l(reg_mu_);
+    PlainMutexLock l(reg_mu_);
     s.registered_threads = n_registered_;
   }
   return s;
 }
 
+namespace {
+
+// printf's "%#x": 0 prints as "0" (fmt's "{:#x}" would print "0x0").
+std::string AltHex(uint64_t v) {
+  return v == 0 ? std::string("0") : fmt::format("{:#x}", v);
+}
+
+}  // namespace
+
 std::string Rcu::DumpGpState() const {
-  std::string out = absl::StrFormat(
-      "%s: gp_seq %d (ctr %u state %u) gp_state %s gp_flags %#x "
-      "gps_completed %u fqs_scans %u exp_seq %d reader_mode %s\n",
+  std::string out = fmt::format(
+      "{}: gp_seq {} (ctr {} state {}) gp_state {} gp_flags {} "
+      "gps_completed {} fqs_scans {} exp_seq {} reader_mode {}\n",
       config_.name, static_cast<int64_t>(gp_seq_.load()),
       SeqCtr(gp_seq_.load()), SeqState(gp_seq_.load()),
-      GpStateName(gp_state_.load()), gp_flags_.load(), gps_completed_.load(),
-      fqs_scans_.load(), static_cast<int64_t>(exp_seq_.load()),
-      ReaderModeName(reader_mode_));
+      GpStateName(gp_state_.load()), AltHex(gp_flags_.load()),
+      gps_completed_.load(), fqs_scans_.load(),
+      static_cast<int64_t>(exp_seq_.load()), ReaderModeName(reader_mode_));
   for (int i = 0; i < geometry_.num_nodes(); ++i) {
     RcuNode* rnp = &nodes_[i];
-    MutexLock l(rnp->lock);
+    PlainMutexLock l(rnp->lock);
     uint64_t q = rnp->qsmask.load(std::memory_order_relaxed);
     if (q == 0 && rnp->blkd_head == nullptr) continue;
-    absl::StrAppendFormat(&out,
-                          "  node %d (%d:%d level %d): qsmask %#x qsmaskinit "
-                          "%#x gp_seq %d blocked readers %d%s\n",
-                          i, rnp->grplo, rnp->grphi, rnp->level, q,
-                          rnp->qsmaskinit,
-                          static_cast<int64_t>(rnp->gp_seq.load()), rnp->n_blkd,
-                          rnp->gp_tasks != nullptr ? " (blocking this GP)" : "");
+    fmt::format_to(std::back_inserter(out),
+                   "  node {} ({}:{} level {}): qsmask {} qsmaskinit "
+                   "{} gp_seq {} blocked readers {}{}\n",
+                   i, rnp->grplo, rnp->grphi, rnp->level, AltHex(q),
+                   AltHex(rnp->qsmaskinit),
+                   static_cast<int64_t>(rnp->gp_seq.load()), rnp->n_blkd,
+                   rnp->gp_tasks != nullptr ? " (blocking this GP)" : "");
     bool blocking = false;
     for (internal::BlkdEntry* e = rnp->blkd_head; e != nullptr; e = e->next) {
       if (e == rnp->gp_tasks) blocking = true;
-      absl::StrAppendFormat(&out, "    blocked reader %s/%d%s%s\n", e->t->name,
-                            e->t->tid, e->proxy ? " (evicted)" : "",
-                            blocking ? " holds the GP" : "");
+      fmt::format_to(std::back_inserter(out), "    blocked reader {}/{}{}{}\n",
+                     e->t->name, e->t->tid, e->proxy ? " (evicted)" : "",
+                     blocking ? " holds the GP" : "");
     }
     if (!rnp->is_leaf) continue;
     for (uint64_t m = q; m != 0; m &= m - 1) {
       RcuData* rdp = &rdps_[rnp->grplo + std::countr_zero(m)];
-      absl::StrAppendFormat(&out, "    vCPU %d holds the GP%s:", rdp->cpu,
-                            rdp->online.load() ? "" : " (offline)");
+      fmt::format_to(std::back_inserter(out), "    vCPU {} holds the GP{}:",
+                     rdp->cpu, rdp->online.load() ? "" : " (offline)");
       // Racy read of the attached list is avoided: take the local lock
       // only if free, this is a diagnostic.
-      if (rdp->local.try_lock()) {
+      if (rdp->local.TryLock()) {
         for (ThreadRec* t = rdp->attached; t != nullptr; t = t->cpu_next) {
           uint64_t w = t->watch.load();
           if (w & internal::kNestMask)
-            absl::StrAppendFormat(&out, " %s/%d(in reader, nesting %d)",
-                                  t->name, t->tid, w & internal::kNestMask);
+            fmt::format_to(std::back_inserter(out),
+                           " {}/{}(in reader, nesting {})", t->name, t->tid,
+                           w & internal::kNestMask);
         }
-        rdp->local.unlock();
+        rdp->local.Unlock();
       } else {
         out += " (vCPU busy)";
       }

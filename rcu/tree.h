@@ -68,8 +68,8 @@
 #include "rcu/config.h"
 #include "rcu/export.h"
 #include "rcu/geometry.h"
-#include "rcu/internal/mutex.h"
 #include "rcu/internal/reader.h"
+#include "rcu/plain_mutex.h"
 #include "rcu/segcblist.h"
 #include "rcu/seq.h"
 
@@ -105,7 +105,7 @@ RCU_EXPORT const char* GpStateName(GpState s);
 // every qsmask is zero and no gp_tasks remains.
 class alignas(128) RcuNode {
  public:
-  internal::Mutex lock;
+  PlainMutex lock;
   // --- Fields guarded by lock. ---
   // Written under lock; loaded locklessly by diagnostics and fast checks.
   std::atomic<uint64_t> gp_seq{0};
@@ -142,7 +142,7 @@ class alignas(128) RcuNode {
 struct alignas(128) RcuData {
   // Stands in for "interrupts disabled on this CPU": serializes Call()
   // enqueues, callback extraction, barrier entrain and thread attach/detach.
-  internal::Mutex local;
+  PlainMutex local;
   // --- Fields guarded by local. ---
   SegCbList cblist ABSL_GUARDED_BY(local);
   uint64_t gp_seq ABSL_GUARDED_BY(local) = 0;         // last leaf gp_seq seen
@@ -163,8 +163,8 @@ struct alignas(128) RcuData {
   std::atomic<bool> offloaded{false};
 
   // rcuc thread's wait queue.
-  internal::Mutex wake_mu;
-  internal::CondVar wake_cv;
+  PlainMutex wake_mu;
+  PlainCondVar wake_cv;
   bool wake_pending ABSL_GUARDED_BY(wake_mu) = false;
   std::thread rcuc;
 
@@ -328,9 +328,10 @@ class RCU_EXPORT Rcu {
   // rcu_force_quiescent_state(); the harness's fqs thread uses it).
   void ForceQs();
 
-  // For tests and the harness: the rcu_node and per-vCPU state.
-  RcuNode& node(int i) { return nodes_[i]; }
-  RcuData& rdp(int cpu) { return rdps_[cpu]; }
+  // For tests only: the rcu_node `i` (0 is the root) and vCPU `cpu`'s
+  // per-vCPU state, to inspect or lock them. Not a stable API.
+  RcuNode& NodeForTesting(int i) { return nodes_[i]; }
+  RcuData& RdpForTesting(int cpu) { return rdps_[cpu]; }
 
  private:
   friend void internal::ReadUnlockSlow(internal::ThreadRec* t, uint64_t w);
@@ -442,36 +443,36 @@ class RCU_EXPORT Rcu {
   std::chrono::steady_clock::time_point next_stall_check_;
   std::atomic<bool> stop_{false};
   std::thread gp_thread_;
-  internal::Mutex gp_wq_mu_;  // GP thread's wait queue
-  internal::CondVar gp_wq_cv_;
-  internal::Mutex done_mu_;   // Synchronize() waiters
-  internal::CondVar done_cv_;
-  internal::Mutex ofl_mu_;    // excludes hotplug from GP init's ONOFF pass
-  internal::Mutex hotplug_mu_;  // one OfflineCpu()/OnlineCpu() at a time
+  PlainMutex gp_wq_mu_;  // GP thread's wait queue
+  PlainCondVar gp_wq_cv_;
+  PlainMutex done_mu_;   // Synchronize() waiters
+  PlainCondVar done_cv_;
+  PlainMutex ofl_mu_;    // excludes hotplug from GP init's ONOFF pass
+  PlainMutex hotplug_mu_;  // one OfflineCpu()/OnlineCpu() at a time
   std::atomic<uint64_t> hotplug_ops_{0};
   // FQS found an offline vCPU still owing a QS (its offline path should
   // have reported it): a hotplug bug, WARNed in debug builds.
   std::atomic<uint64_t> fqs_offline_fixups_{0};
 
   // ---- Expedited (expedited.cc). ----
-  internal::Mutex exp_mu_;
+  PlainMutex exp_mu_;
   // Written under exp_mu_; loaded by callers taking a snapshot.
   std::atomic<uint64_t> exp_seq_;
   std::atomic<uint64_t> exp_completed_{0};
 
   // ---- Barrier (barrier.cc). ----
-  internal::Mutex barrier_mu_;    // one barrier at a time
-  internal::Mutex barrier_lock_;  // entrain vs. callback migration
+  PlainMutex barrier_mu_;    // one barrier at a time
+  PlainMutex barrier_lock_;  // entrain vs. callback migration
   // Written under barrier_mu_; loaded by callers taking a snapshot.
   std::atomic<uint64_t> barrier_seq_{0};
   std::atomic<long> barrier_cpu_count_{0};
-  internal::Mutex barrier_done_mu_;
-  internal::CondVar barrier_done_cv_;
+  PlainMutex barrier_done_mu_;
+  PlainCondVar barrier_done_cv_;
   bool barrier_done_ ABSL_GUARDED_BY(barrier_done_mu_) = false;
   std::atomic<uint64_t> barriers_{0};
 
   // ---- Thread registry. ----
-  mutable internal::Mutex reg_mu_;
+  mutable PlainMutex reg_mu_;
   std::vector<std::unique_ptr<internal::ThreadRec>> recs_ ABSL_GUARDED_BY(reg_mu_);
   internal::ThreadRec* free_recs_ ABSL_GUARDED_BY(reg_mu_) = nullptr;
   int n_registered_ ABSL_GUARDED_BY(reg_mu_) = 0;  // user threads
@@ -487,8 +488,8 @@ class RCU_EXPORT Rcu {
   // GP and rcuc threads started; changes only under a local lock (rcuc) or
   // before the instance is published (the GP thread).
   std::atomic<int> n_threads_{0};
-  internal::Mutex fork_mu_;
-  internal::CondVar fork_cv_;
+  PlainMutex fork_mu_;
+  PlainCondVar fork_cv_;
   int fork_parked_ ABSL_GUARDED_BY(fork_mu_) = 0;
   // Set in a fork() child: the GP and callback threads start on the
   // child's first update-side call (MaybeRestartAfterFork()), not in the

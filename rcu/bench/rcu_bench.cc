@@ -2,8 +2,7 @@
 // Copyright 2026 The rcutorture project authors.
 //
 // rcu_bench: librcu (rcu/) against Debian's liburcu 0.13.2, flavour
-// urcu-memb, side by side in one binary, with the methods of
-// /work/shared/reference/liburcu-baselines.md.
+// urcu-memb, side by side in one binary (the method: rcu/bench/README.md).
 //
 // What is measured:
 //   BM_ReadPair/<impl>        ns per empty read-side critical section

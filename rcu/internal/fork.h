@@ -9,7 +9,7 @@
 #include <mutex>
 #include <vector>
 
-#include "rcu/internal/mutex.h"
+#include "rcu/plain_mutex.h"
 
 namespace rcu {
 class Rcu;
@@ -30,10 +30,10 @@ Rcu* InstanceInSlot(int slot);
 // going from prepare to parent/child.
 void SrcuForkRegistryLock();
 void SrcuForkRegistryUnlock();
-void SrcuForkOuterLocks(std::vector<Mutex*>* v);
+void SrcuForkOuterLocks(std::vector<PlainMutex*>* v);
 void SrcuForkRequestPark();
 void SrcuForkWaitParked();
-void SrcuForkInnerLocks(std::vector<Mutex*>* v);
+void SrcuForkInnerLocks(std::vector<PlainMutex*>* v);
 void SrcuForkUnpark();
 void SrcuForkChild();
 // Starts the worker in a fork() child on first use; cheap otherwise.

@@ -46,8 +46,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "rcu/check.h"
 #include "rcu/export.h"
-#include "rcu/internal/debug.h"
 
 namespace rcu {
 

@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "rcu/internal/mutex.h"
 #include "rcu/lockdep.h"
+#include "rcu/plain_mutex.h"
 #include "rcu/tree.h"
 
 namespace rcu::testing {
@@ -45,7 +45,7 @@ class LockdepTest : public ::testing::Test {
     was_enabled_ = lockdep::Enabled();
     lockdep::SetEnabled(true);
     old_sink_ = lockdep::SetSink([this](const std::string& s) {
-      internal::MutexLock l(mu_);
+      PlainMutexLock l(mu_);
       splats_.push_back(s);
     });
     start_ = lockdep::SplatCount();
@@ -57,11 +57,11 @@ class LockdepTest : public ::testing::Test {
   // Splats since SetUp().
   uint64_t Splats() const { return lockdep::SplatCount() - start_; }
   std::vector<std::string> Texts() {
-    internal::MutexLock l(mu_);
+    PlainMutexLock l(mu_);
     return splats_;
   }
   std::string Last() {
-    internal::MutexLock l(mu_);
+    PlainMutexLock l(mu_);
     return splats_.empty() ? std::string() : splats_.back();
   }
 
@@ -69,7 +69,7 @@ class LockdepTest : public ::testing::Test {
   bool was_enabled_ = false;
   lockdep::Sink old_sink_;
   uint64_t start_ = 0;
-  internal::Mutex mu_;
+  PlainMutex mu_;
   std::vector<std::string> splats_ ABSL_GUARDED_BY(mu_);
 };
 

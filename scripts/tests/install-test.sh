@@ -54,7 +54,7 @@ for f in "$lib/librcu.so.0.1.0" "$lib/librcu.a" "$lib/cmake/librcu/librcuConfig.
   [[ -f "$f" ]] || fail "not installed: ${f#"$p"/}"
 done
 for h in rcu.h tree.h config.h geometry.h seq.h segcblist.h srcu.h lockdep.h \
-         mutex.h export.h internal/debug.h internal/mutex.h internal/reader.h; do
+         mutex.h plain_mutex.h check.h export.h internal/reader.h; do
   [[ -f "$p/include/rcu/$h" ]] || fail "header not installed: include/rcu/$h"
 done
 [[ ! -e "$p/include/rcu/internal/test_util.h" ]] || fail "internal/test_util.h is installed"
