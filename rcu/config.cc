@@ -11,15 +11,8 @@
 namespace rcu {
 
 const char* ReaderModeName(ReaderMode m) {
-  switch (m) {
-    case ReaderMode::kAuto:
-      return "auto";
-    case ReaderMode::kMembarrier:
-      return "membarrier";
-    case ReaderMode::kFences:
-      return "fences";
-  }
-  return "?";
+  const size_t i = static_cast<size_t>(m);
+  return i < kReaderModeNames.size() ? kReaderModeNames[i] : "?";
 }
 
 namespace {

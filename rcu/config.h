@@ -5,10 +5,13 @@
 #ifndef RCU_CONFIG_H_
 #define RCU_CONFIG_H_
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
-
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -29,7 +32,27 @@ enum class ReaderMode {
   // Readers execute full fences at their outermost lock and unlock.
   kFences,
 };
+
+// The name of each ReaderMode, indexed by its value: the one spelling of
+// the modes, in configuration text (ParseReaderMode) and in output
+// (ReaderModeName).
+inline constexpr std::array<const char*, 3> kReaderModeNames = {"auto", "membarrier",
+                                                                 "fences"};
+static_assert(static_cast<size_t>(ReaderMode::kFences) + 1 == kReaderModeNames.size(),
+              "kReaderModeNames names every ReaderMode");
+
+// "auto", "membarrier" or "fences".
 RCU_EXPORT const char* ReaderModeName(ReaderMode m);
+
+// The mode kReaderModeNames spells `name`, or nullopt. Inline (it needs
+// nothing from the library), so that a program may check a mode name
+// without linking librcu.
+constexpr std::optional<ReaderMode> ParseReaderMode(std::string_view name) {
+  for (size_t i = 0; i < kReaderModeNames.size(); ++i) {
+    if (name == kReaderModeNames[i]) return static_cast<ReaderMode>(i);
+  }
+  return std::nullopt;
+}
 
 struct RCU_EXPORT Config {
   // Possible vCPUs (the kernel's nr_cpu_ids). 0: the hardware threads.

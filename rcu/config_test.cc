@@ -49,5 +49,18 @@ TEST(Config, ErrorsNameTheField) {
   EXPECT_NE(Err(c).find("gp_init_delay"), std::string::npos);
 }
 
+TEST(Config, ReaderModeNamesRoundTrip) {
+  for (ReaderMode m : {ReaderMode::kAuto, ReaderMode::kMembarrier, ReaderMode::kFences}) {
+    EXPECT_EQ(ParseReaderMode(ReaderModeName(m)), m) << ReaderModeName(m);
+  }
+  EXPECT_STREQ(ReaderModeName(ReaderMode::kAuto), "auto");
+  EXPECT_STREQ(ReaderModeName(ReaderMode::kMembarrier), "membarrier");
+  EXPECT_STREQ(ReaderModeName(ReaderMode::kFences), "fences");
+  EXPECT_EQ(ParseReaderMode("sometimes"), std::nullopt);
+  EXPECT_EQ(ParseReaderMode(""), std::nullopt);
+  EXPECT_EQ(ParseReaderMode("Fences"), std::nullopt);  // exact spelling only
+  static_assert(ParseReaderMode("fences") == ReaderMode::kFences);
+}
+
 }  // namespace
 }  // namespace rcu

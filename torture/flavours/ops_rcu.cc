@@ -3,11 +3,10 @@
 //
 // ops_rcu.cc: the `rcu` flavour, our Tree RCU (rcu/).
 //
-// One rcu::Rcu instance per run, built from the rcutree.* parameters
-// (nr_cpus, maxcpus, rcu_fanout, rcu_fanout_leaf, rcu_fanout_exact, hz,
-// jiffies_till_{first,next}_fqs, gp_{preinit,init,cleanup}_delay, blimit,
-// reader_mode). Every torture thread registers with it on a vCPU; readers
-// start on vCPU id % online, and the shuffler moves threads between vCPUs.
+// One rcu::Rcu instance per run, built from all the rcutree.* parameters
+// (RcuConfigFromParams(), rcu_config.h). Every torture thread registers
+// with it on a vCPU; readers start on vCPU id % online, and the shuffler
+// moves threads between vCPUs.
 // The readers' preemption points migrate the reader to a random vCPU
 // *inside* its critical section (Rcu::MigrateSelf), which queues it as a
 // blocked reader of its old leaf: the case preemptible RCU exists for.
@@ -19,19 +18,22 @@
 //
 // Stall warnings: the instance's stall timeout is rcutree.
 // rcu_cpu_stall_timeout (s), and its reports go to the console log, each
-// line as "<type>-torture: rcu: INFO: ..." (Config::stall_sink), where the
+// line as "<type>-torture: rcu: INFO: ..." (ConsoleLineSink()), where the
 // stall test (stall.cc) expects them and parse scripts find them.
 #include <sched.h>
 
 #include <memory>
 
-#include "absl/strings/str_replace.h"
+#include "fmt/format.h"
 #include "rcu/lockdep.h"
 #include "rcu/rcu.h"
 #include "rcu/seq.h"
 #include "rcu/tree.h"
 #include "torture/flavours/ops.h"
-#include "torture/runtime/torture.h"
+#include "torture/flavours/rcu_config.h"
+#include "torture/runtime/cleanup_barriers.h"
+#include "torture/runtime/output.h"
+#include "torture/runtime/thread.h"
 
 namespace torture {
 namespace {
@@ -45,39 +47,9 @@ rcu::Rcu* g_rcu = nullptr;
 std::unique_ptr<rcu::Rcu> g_owner;
 
 absl::Status RcuInit(const Params& p) {
-  rcu::Config c;
-  c.nr_cpu_ids = p.nr_cpus;
-  c.online_at_start = p.maxcpus;
-  c.fanout = p.rcu_fanout;
-  c.fanout_leaf = p.rcu_fanout_leaf;
-  c.fanout_exact = p.rcu_fanout_exact;
-  c.hz = p.hz;
-  c.jiffies_till_first_fqs = p.jiffies_till_first_fqs;
-  c.jiffies_till_next_fqs = p.jiffies_till_next_fqs;
-  c.gp_preinit_delay = p.gp_preinit_delay;
-  c.gp_init_delay = p.gp_init_delay;
-  c.gp_cleanup_delay = p.gp_cleanup_delay;
-  c.blimit = p.blimit;
-  c.rcu_nocbs = p.rcu_nocbs;
-  c.stall_timeout_ms = p.rcu_cpu_stall_timeout * 1000;
-  c.stall_sink = [](const std::string& text) {
-    size_t start = 0;
-    while (start < text.size()) {
-      size_t nl = text.find('\n', start);
-      if (nl == std::string::npos) nl = text.size();
-      TorOut(std::string_view(text).substr(start, nl - start));
-      start = nl + 1;
-    }
-  };
-  if (p.reader_mode == "membarrier") {
-    c.reader_mode = rcu::ReaderMode::kMembarrier;
-  } else if (p.reader_mode == "fences") {
-    c.reader_mode = rcu::ReaderMode::kFences;
-  } else {
-    c.reader_mode = rcu::ReaderMode::kAuto;
-  }
-  c.name = "rcu";
-  absl::StatusOr<std::unique_ptr<rcu::Rcu>> r = rcu::Rcu::Create(c);
+  absl::StatusOr<rcu::Config> c = RcuConfigFromParams(p);
+  if (!c.ok()) return c.status();
+  absl::StatusOr<std::unique_ptr<rcu::Rcu>> r = rcu::Rcu::Create(*c);
   if (!r.ok()) {
     return absl::InvalidArgumentError(
         fmt::format("bad rcutree configuration: {}", std::string(r.status().message())));
@@ -92,15 +64,7 @@ void RcuCleanup() {
   g_owner.reset();
 }
 
-std::string RcuDescribe() {
-  const rcu::Config& c = g_rcu->config();
-  std::string tree = absl::StrReplaceAll(g_rcu->DumpTree(), {{"\n", " "}});
-  return fmt::format(
-      "rcu: nr_cpu_ids={} online={} fanout={} fanout_leaf={} fanout_exact={} "
-      "hz={} reader_mode={} tree: {}",
-      g_rcu->nr_cpu_ids(), g_rcu->num_online_cpus(), c.fanout, c.fanout_leaf,
-      c.fanout_exact ? 1 : 0, c.hz, rcu::ReaderModeName(g_rcu->reader_mode()), tree);
-}
+std::string RcuDescribe() { return DescribeRcu(*g_rcu); }
 
 void RcuThreadInit(int cpu) {
   if (cpu >= 0 && !g_rcu->CpuOnline(cpu)) cpu = -1;
@@ -273,6 +237,7 @@ const TortureOps kRcuOps = {
 const TortureOps kBustedNestingOps = [] {
   TortureOps o = kRcuOps;
   o.name = "busted-nesting";
+  o.fwd_progress_capable = false;
   o.readlock = BustedNestLock;
   o.readunlock = BustedNestUnlock;
   return o;
@@ -286,6 +251,7 @@ const TortureOps kBustedNestingOps = [] {
 const TortureOps kBustedBarrierOps = [] {
   TortureOps o = kRcuOps;
   o.name = "busted-barrier";
+  o.fwd_progress_capable = false;
   o.cb_barrier = NoBarrier;
   return o;
 }();
@@ -297,6 +263,7 @@ const TortureOps kBustedBarrierOps = [] {
 const TortureOps kBustedLockdepOps = [] {
   TortureOps o = kRcuOps;
   o.name = "busted-lockdep";
+  o.fwd_progress_capable = false;
   o.init = BustedLockdepInit;
   o.readlock = NoReadLock;
   o.readunlock = NoReadLock;

@@ -11,7 +11,9 @@
 //                the run must end in FAILURE
 //
 // vCPUs. The run's vCPUs are those of the default rcu instance, built from
-// the rcutree.* parameters; every torture thread registers with it, so an
+// all the rcutree.* parameters (RcuConfigFromParams(), rcu_config.h: the
+// same instance the rcu flavour would build, offloading, GP delays and
+// stall timeout included); every torture thread registers with it, so an
 // SRCU reader counts on the vCPU its thread is attached to (srcu.h), CPU
 // hotplug (onoff) evicts and moves threads, and the preemption point
 // migrates a reader to another vCPU inside its critical section: its unlock
@@ -43,11 +45,15 @@
 #include <memory>
 #include <thread>
 
+#include "fmt/format.h"
 #include "rcu/rcu.h"
 #include "rcu/seq.h"
 #include "rcu/srcu.h"
 #include "torture/flavours/ops.h"
-#include "torture/runtime/torture.h"
+#include "torture/flavours/rcu_config.h"
+#include "torture/runtime/cleanup_barriers.h"
+#include "torture/runtime/output.h"
+#include "torture/runtime/thread.h"
 
 namespace torture {
 namespace {
@@ -71,27 +77,15 @@ constexpr int kMaxNest = 64;
 thread_local int tls_idx[kMaxNest];
 thread_local int tls_depth = 0;
 
-rcu::Config VcpuConfig(const Params& p) {
-  rcu::Config c;
-  c.nr_cpu_ids = p.nr_cpus;
-  c.online_at_start = p.maxcpus;
-  c.fanout = p.rcu_fanout;
-  c.fanout_leaf = p.rcu_fanout_leaf;
-  c.fanout_exact = p.rcu_fanout_exact;
-  c.hz = p.hz;
-  c.name = "rcu";
-  return c;
-}
-
 absl::Status InitVcpus(const Params& p) {
-  rcu::Config c = VcpuConfig(p);
-  if (absl::Status st = c.Validate(); !st.ok()) {
+  absl::StatusOr<rcu::Config> c = RcuConfigFromParams(p);
+  if (!c.ok()) return c.status();
+  // Nothing builds the default instance before the flavour's init(): it
+  // is built here, from every rcutree.* parameter, or the run stops.
+  if (absl::Status st = rcu::InitDefault(*c); !st.ok()) {
     return absl::InvalidArgumentError(
         fmt::format("bad rcutree configuration: {}", std::string(st.message())));
   }
-  // The default instance may already exist (built by an earlier user);
-  // then its vCPUs are the run's.
-  (void)rcu::InitDefault(c);
   RegisterCleanupBarrier("rcu_barrier", [] { rcu::Barrier(); });
   return absl::OkStatus();
 }
@@ -99,10 +93,11 @@ absl::Status InitVcpus(const Params& p) {
 // `name`: the domain's name in lockdep-RCU splats.
 absl::StatusOr<std::unique_ptr<rcu::SrcuDomain>> MakeDomain(const Params& p,
                                                              const char* name) {
-  rcu::Config c = VcpuConfig(p);
-  c.online_at_start = -1;
-  c.name = "srcu";
-  auto d = rcu::SrcuDomain::Create(c, name);
+  absl::StatusOr<rcu::Config> c = RcuConfigFromParams(p);
+  if (!c.ok()) return c.status();
+  c->online_at_start = -1;
+  c->name = "srcu";
+  auto d = rcu::SrcuDomain::Create(*c, name);
   if (!d.ok()) {
     return absl::InvalidArgumentError(
         fmt::format("bad SRCU configuration: {}", std::string(d.status().message())));
@@ -148,11 +143,14 @@ void SrcudCleanup() {
   CleanupSrcuDomain(g_srcu_dyn, "");
 }
 
+// The domain's shape, then the vCPU instance's as the rcu flavour's
+// describe line gives it, with the rest of its configuration.
 std::string Describe() {
   rcu::Rcu& r = rcu::Default();
   return fmt::format("{}: srcu_node tree of {} vCPUs ({} online), {} nodes; vCPUs: {}",
-                     T().type, g_upd->nr_cpu_ids(), r.num_online_cpus(),
-                     g_upd->GetStats().num_nodes, r.DumpTree().substr(0, 200));
+                     TortureType(), g_upd->nr_cpu_ids(), r.num_online_cpus(),
+                     g_upd->GetStats().num_nodes,
+                     DescribeRcu(r, /*tunables=*/true, /*max_tree_chars=*/200));
 }
 
 void ThreadInit(int cpu) {
@@ -223,7 +221,7 @@ void Barrier() { g_upd->Barrier(); }
 
 std::string Stats() {
   std::string s = g_upd->TortureStats();
-  if (g_read != g_upd) s += "\n" + T().type + "-torture: readers' domain: " + g_read->TortureStats();
+  if (g_read != g_upd) s += "\n" + TortureType() + "-torture: readers' domain: " + g_read->TortureStats();
   return s;
 }
 std::string Dbg() {

@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <memory>
 #include <fstream>
+#include <memory>
 #include <sstream>
+#include <system_error>
+#include <type_traits>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -14,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "fmt/format.h"
+#include "rcu/config.h"
 
 namespace torture {
 namespace {
@@ -53,6 +57,35 @@ absl::Status ParseValue(std::string_view, std::string_view v, std::string* out) 
   return absl::OkStatus();
 }
 
+// "" for kAnyValue, else ">= MIN" or "MIN..MAX".
+std::string RangeText(ParamRange r) {
+  if (r.min == kAnyValue.min && r.max == kAnyValue.max) return "";
+  if (r.max == kAnyValue.max) return fmt::format(">= {}", r.min);
+  return fmt::format("{}..{}", r.min, r.max);
+}
+
+// Parses `v` into *out; an integer must also lie in `range`.
+template <typename T>
+absl::Status SetValue(std::string_view name, std::string_view v, ParamRange range, T* out) {
+  T value;
+  if (absl::Status s = ParseValue(name, v, &value); !s.ok()) return s;
+  if constexpr (std::is_same_v<T, int>) {
+    if (value < range.min || value > range.max) {
+      return absl::InvalidArgumentError(
+          fmt::format("bad value '{}' for {}: expected {}", v, name, RangeText(range)));
+    }
+  }
+  *out = std::move(value);
+  return absl::OkStatus();
+}
+
+// "auto, membarrier or fences": the reader modes, as rcu::ParseReaderMode()
+// spells them.
+std::string ReaderModeChoices() {
+  const auto& n = rcu::kReaderModeNames;
+  return fmt::format("{} or {}", absl::StrJoin(n.begin(), n.end() - 1, ", "), n.back());
+}
+
 std::string Show(int v) { return std::to_string(v); }
 std::string Show(uint64_t v) { return std::to_string(v); }
 std::string Show(bool v) { return v ? "1" : "0"; }
@@ -71,8 +104,8 @@ const char* TypeName<std::string>() { return "string"; }
 
 std::vector<ParamInfo> BuildTable() {
   std::vector<ParamInfo> t;
-#define TORTURE_ROW(type, name, def, doc) \
-  t.push_back({#name, TypeName<type>(), #def, doc, kGroup});
+#define TORTURE_ROW(type, name, def, range, doc) \
+  t.push_back({#name, TypeName<type>(), #def, doc, kGroup, range});
   {
     constexpr ParamGroup kGroup = ParamGroup::kRcutorture;
     RCUTORTURE_PARAMS(TORTURE_ROW)
@@ -116,51 +149,22 @@ std::string_view Canonical(std::string_view name) {
   return name;
 }
 
+// Integer ranges are checked where each value is set (SetValue()); these
+// are the rules beyond them.
 absl::Status Sanitize(Params& p) {
-  // The kernel's rcu_torture_init() rules.
-  if (p.stutter < 0) p.stutter = 0;
-  if (p.fqs_duration < 0) p.fqs_duration = 0;
-  if (p.fqs_holdoff < 0) p.fqs_holdoff = 0;
+  // The kernel's rcu_torture_init() and rcu_torture_fwd_prog_init() rules
+  // for values in range (negative ones were refused).
   if (p.test_boost_interval < 1) p.test_boost_interval = 1;
   if (p.test_boost_duration < 2) p.test_boost_duration = 2;
-  if (p.fwd_progress_holdoff <= 0) p.fwd_progress_holdoff = 1;
-  if (p.fwd_progress_div <= 0) p.fwd_progress_div = 4;
-  if (p.nocbs_nthreads < 0) p.nocbs_nthreads = 1;
-  if (p.stat_interval < 0) p.stat_interval = 0;
-  if (p.shuffle_interval < 0) p.shuffle_interval = 0;
-  if (p.shutdown_secs < 0) p.shutdown_secs = 0;
-  if (p.watchdog_secs < 1) {
-    return absl::InvalidArgumentError(
-        fmt::format("bad value '{}' for watchdog_secs: must be >= 1", p.watchdog_secs));
-  }
-  if (p.gp_cond_wi < 1 || p.gp_cond_wi_exp < 1 || p.gp_poll_wi < 1 ||
-      p.gp_poll_wi_exp < 1) {
-    return absl::InvalidArgumentError("bad value for gp_*_wi: must be >= 1 us");
-  }
-  if (p.reader_mode != "auto" && p.reader_mode != "membarrier" &&
-      p.reader_mode != "fences") {
-    return absl::InvalidArgumentError(fmt::format(
-        "bad value '{}' for reader_mode: expected auto, membarrier or fences",
-        p.reader_mode));
-  }
-  if (p.rcu_cpu_stall_timeout < 0 || p.rcu_cpu_stall_timeout > 300) {
-    return absl::InvalidArgumentError(fmt::format(
-        "bad value '{}' for rcu_cpu_stall_timeout: expected 0..300 s",
-        p.rcu_cpu_stall_timeout));
+  if (p.fwd_progress_holdoff == 0) p.fwd_progress_holdoff = 1;
+  if (p.fwd_progress_div == 0) p.fwd_progress_div = 4;
+  // The one spelling of the modes is the library's (inline: no need to
+  // link librcu, which a build without the rcu flavours does not).
+  if (!rcu::ParseReaderMode(p.reader_mode).has_value()) {
+    return absl::InvalidArgumentError(fmt::format("bad value '{}' for reader_mode: expected {}",
+                                                  p.reader_mode, ReaderModeChoices()));
   }
   // Module-unload torture (modules.h).
-  if (p.n_modules < 1 || p.n_modules > 16) {
-    return absl::InvalidArgumentError(
-        fmt::format("bad value '{}' for n_modules: expected 1..16", p.n_modules));
-  }
-  if (p.module_interval_ms < 1 || p.module_interval_ms > 60000) {
-    return absl::InvalidArgumentError(fmt::format(
-        "bad value '{}' for module_interval_ms: expected 1..60000", p.module_interval_ms));
-  }
-  if (p.module_domains < 0 || p.module_domains > 4) {
-    return absl::InvalidArgumentError(
-        fmt::format("bad value '{}' for module_domains: expected 0..4", p.module_domains));
-  }
   if (p.module_exit != "barrier" && p.module_exit != "synchronize" &&
       p.module_exit != "one-barrier" && p.module_exit != "none" &&
       p.module_exit != "counter") {
@@ -180,10 +184,6 @@ absl::Status Sanitize(Params& p) {
         "(RCU_LOCKDEP=OFF)");
   }
 #endif
-  if (p.nr_cpus < 0 || p.nr_cpus > 4096) {
-    return absl::InvalidArgumentError(
-        fmt::format("bad value '{}' for nr_cpus: expected 0..4096", p.nr_cpus));
-  }
   return absl::OkStatus();
 }
 
@@ -206,9 +206,14 @@ std::vector<std::filesystem::path> ScenarioDirs() {
 
 // The scenario file --config=NAME names: NAME when it exists, else for a
 // bare name the first ScenarioDirs() entry holding it. NotFound (one line,
-// naming the places looked in) when there is none.
+// naming the places looked in) when there is none; InvalidArgument when
+// what it names is a directory.
 absl::StatusOr<std::filesystem::path> FindScenario(const std::string& config) {
   std::filesystem::path cfg(config);
+  std::error_code ec;  // unreadable: not a directory here, "cannot read" later
+  if (std::filesystem::is_directory(cfg, ec)) {
+    return absl::InvalidArgumentError(fmt::format("--config={}: is a directory", config));
+  }
   if (std::filesystem::exists(cfg)) return cfg;
   if (config.find('/') != std::string::npos) {
     return absl::NotFoundError(fmt::format("cannot read scenario file '{}'", config));
@@ -216,6 +221,10 @@ absl::StatusOr<std::filesystem::path> FindScenario(const std::string& config) {
   std::vector<std::string> tried;
   for (const std::filesystem::path& dir : ScenarioDirs()) {
     std::filesystem::path f = dir / config;
+    if (std::filesystem::is_directory(f, ec)) {
+      return absl::InvalidArgumentError(fmt::format("--config={}: {} is a directory", config,
+                                                    f.lexically_normal().string()));
+    }
     if (std::filesystem::exists(f)) return f.lexically_normal();
     tried.push_back(dir.lexically_normal().string());
   }
@@ -240,8 +249,8 @@ absl::Status SetParam(Params& p, std::string_view raw_name, std::string_view val
     p.shutdown_secs = *secs;
     return absl::OkStatus();
   }
-#define TORTURE_SET(type, pname, def, doc) \
-  if (name == #pname) return ParseValue(#pname, value, &p.pname);
+#define TORTURE_SET(type, pname, def, range, doc) \
+  if (name == #pname) return SetValue(#pname, value, range, &p.pname);
   RCUTORTURE_PARAMS(TORTURE_SET)
   RCUTREE_PARAMS(TORTURE_SET)
   HARNESS_PARAMS(TORTURE_SET)
@@ -250,7 +259,7 @@ absl::Status SetParam(Params& p, std::string_view raw_name, std::string_view val
 }
 
 std::string GetParam(const Params& p, std::string_view name) {
-#define TORTURE_GET(type, pname, def, doc) \
+#define TORTURE_GET(type, pname, def, range, doc) \
   if (name == #pname) return Show(p.pname);
   RCUTORTURE_PARAMS(TORTURE_GET)
   RCUTREE_PARAMS(TORTURE_GET)
@@ -361,6 +370,11 @@ absl::Status ApplyToken(Params& p, std::string_view token, std::string_view wher
 }
 
 absl::Status ApplyScenarioFile(Params& p, const std::string& path) {
+  // An ifstream opens a directory and reads nothing from it.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return absl::InvalidArgumentError(fmt::format("{}: is a directory", path));
+  }
   std::ifstream in(path);
   if (!in) {
     return absl::NotFoundError(
@@ -443,8 +457,10 @@ std::string HelpText(const std::vector<std::string>& flavour_names) {
     out += fmt::format("\n{}\n", title);
     for (const ParamInfo& r : ParamTable()) {
       if (r.group != g) continue;
-      out += fmt::format("  {:<28} {:<6} default {:<8} {}\n", r.name, r.type,
-                         *r.def ? r.def : "\"\"", r.doc);
+      std::string range = RangeText(r.range);
+      out += fmt::format("  {:<28} {:<6} default {:<8} {}{}\n", r.name, r.type,
+                         *r.def ? r.def : "\"\"", r.doc,
+                         range.empty() ? "" : fmt::format(" [{}]", range));
     }
   };
   group(ParamGroup::kRcutorture, "rcutorture.* parameters (also --NAME=VALUE):");

@@ -73,11 +73,94 @@ TEST(Params, DurationSetsShutdownSecs) {
 }
 
 TEST(Params, Sanitizing) {
-  auto p = Parse({"--stutter=-3", "--test_boost_duration=0", "--fwd_progress_div=0"});
+  auto p = Parse({"--stutter=0", "--test_boost_duration=0", "--fwd_progress_div=0",
+                  "--fwd_progress_holdoff=0", "--test_boost_interval=0"});
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->stutter, 0);
   EXPECT_EQ(p->test_boost_duration, 2);
   EXPECT_EQ(p->fwd_progress_div, 4);
+  EXPECT_EQ(p->fwd_progress_holdoff, 1);
+  EXPECT_EQ(p->test_boost_interval, 1);
+}
+
+// Every integer parameter's range comes from the table: the default lies
+// in it, its ends are accepted, one beyond either end is refused with one
+// line naming the parameter and the value.
+TEST(Params, IntegerRanges) {
+  const Params defaults;
+  int checked = 0;
+  for (const ParamInfo& r : ParamTable()) {
+    if (std::string_view(r.type) != "int") continue;
+    SCOPED_TRACE(r.name);
+    const int def = std::stoi(GetParam(defaults, r.name));
+    EXPECT_GE(def, r.range.min);
+    EXPECT_LE(def, r.range.max);
+    for (int64_t bound : {r.range.min, r.range.max}) {
+      if (bound == kAnyValue.min || bound == kAnyValue.max) continue;
+      Params p;
+      EXPECT_TRUE(SetParam(p, r.name, std::to_string(bound)).ok());
+      const int64_t out = bound == r.range.min ? bound - 1 : bound + 1;
+      absl::Status st = SetParam(p, r.name, std::to_string(out));
+      ASSERT_FALSE(st.ok());
+      EXPECT_EQ(st.message(), bound == r.range.min && r.range.max == kAnyValue.max
+                                  ? "bad value '" + std::to_string(out) + "' for " + r.name +
+                                        ": expected >= " + std::to_string(bound)
+                                  : "bad value '" + std::to_string(out) + "' for " + r.name +
+                                        ": expected " + std::to_string(r.range.min) + ".." +
+                                        std::to_string(r.range.max));
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 40);
+}
+
+TEST(Params, NegativeValues) {
+  // Intervals, durations, holdoffs and counts: refused, wherever they are set.
+  struct Case {
+    const char* token;
+    const char* message;
+  };
+  for (const Case& c : {
+           Case{"rcutorture.onoff_interval=-1", "bad value '-1' for onoff_interval: expected >= 0"},
+           Case{"--stutter=-3", "bad value '-3' for stutter: expected >= 0"},
+           Case{"--stat_interval=-1", "bad value '-1' for stat_interval: expected >= 0"},
+           Case{"--shutdown_secs=-5", "bad value '-5' for shutdown_secs: expected >= 0"},
+           Case{"--fqs_holdoff=-1", "bad value '-1' for fqs_holdoff: expected >= 0"},
+           Case{"--nocbs_nthreads=-1", "bad value '-1' for nocbs_nthreads: expected >= 0"},
+           Case{"--n_barrier_cbs=-2", "bad value '-2' for n_barrier_cbs: expected >= 0"},
+           Case{"rcutree.gp_init_delay=-1", "bad value '-1' for gp_init_delay: expected >= 0"},
+           Case{"--gp_poll_wi=0", "bad value '0' for gp_poll_wi: expected >= 1"},
+       }) {
+    auto p = Parse({c.token});
+    ASSERT_FALSE(p.ok()) << c.token;
+    EXPECT_EQ(p.status().message(), c.message);
+  }
+  // The kernel's meanings of negative values stay.
+  auto p = Parse({"--nreaders=-3", "--nfakewriters=-1", "--fwd_progress=-1", "maxcpus=-1",
+                  "rcutree.jiffies_till_first_fqs=-1"});
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->nreaders, -3);
+  EXPECT_EQ(p->nfakewriters, -1);
+  EXPECT_EQ(p->fwd_progress, -1);
+  EXPECT_FALSE(Parse({"maxcpus=-2"}).ok());
+  // A scenario file's bad value is reported at its line.
+  std::string dir = ::testing::TempDir() + "/negative";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/NEG") << "nr_cpus=8\nrcutorture.onoff_interval=-1\n";
+  auto q = Parse({"--config=" + dir + "/NEG"});
+  ASSERT_FALSE(q.ok());
+  EXPECT_EQ(q.status().message(),
+            dir + "/NEG:2: bad value '-1' for onoff_interval: expected >= 0");
+}
+
+TEST(Params, ConfigDirectoryIsRefused) {
+  std::string dir = ::testing::TempDir() + "/a_directory";
+  std::filesystem::create_directories(dir);
+  auto p = Parse({"--config=" + dir});
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().message(), "--config=" + dir + ": is a directory");
+  Params q;
+  EXPECT_FALSE(ApplyScenarioFile(q, dir).ok());
 }
 
 TEST(Params, BadInputNamesTheProblem) {
@@ -186,6 +269,10 @@ TEST(Params, HelpListsEveryParameter) {
   for (const ParamInfo& r : ParamTable()) {
     EXPECT_NE(help.find(r.name), std::string::npos) << r.name;
   }
+  // With the range of each bounded integer, from the table.
+  EXPECT_NE(help.find("; 0: none (also rcupdate.) [0..300]\n"), std::string::npos) << help;
+  EXPECT_NE(help.find("(ms at hz=1000); 0: none [>= 0]\n"), std::string::npos) << help;
+  EXPECT_NE(help.find("<0: online CPUs - 2 - value, min 1\n"), std::string::npos) << help;
 }
 
 }  // namespace

@@ -11,6 +11,8 @@ trap 'rm -rf "$tmp"' EXIT
 printf 'nr_cpus=8\nrcutorture.nreaders=three\n' >"$tmp/BADVAL"
 printf 'nr_cpus=8\nrcutorture.no_such_knob=1\n' >"$tmp/BADKEY"
 printf 'nr_cpus=8 garbage\n' >"$tmp/MALFORMED"
+printf 'nr_cpus=8\nrcutorture.onoff_interval=-1\n' >"$tmp/NEGATIVE"
+mkdir "$tmp/DIR"
 status=0
 # check NAME EXPECTED-SUBSTRING ARGS...
 check() {
@@ -41,6 +43,18 @@ check empty-config "--config" --config=
 check config-bad-value "BADVAL:2" --config="$tmp/BADVAL"
 check config-bad-key "BADKEY:2" --config="$tmp/BADKEY"
 check config-malformed "MALFORMED:1" --config="$tmp/MALFORMED"
+check config-directory "rcutorture: --config=$tmp/DIR: is a directory" --config="$tmp/DIR"
+check config-directory-slash "rcutorture: --config=$tmp/DIR/: is a directory" --config="$tmp/DIR/"
+# Negative intervals, durations, holdoffs and counts are refused where set.
+check negative-interval "rcutorture: bad value '-1' for onoff_interval: expected >= 0" \
+  rcutorture.onoff_interval=-1
+check negative-holdoff "rcutorture: bad value '-5' for stall_cpu_holdoff: expected >= 0" \
+  --stall_cpu_holdoff=-5
+check negative-stutter "rcutorture: bad value '-3' for stutter: expected >= 0" --stutter=-3
+check config-negative "NEGATIVE:2: bad value '-1' for onoff_interval: expected >= 0" \
+  --config="$tmp/NEGATIVE"
+check out-of-range-fanout "rcutorture: bad value '1' for rcu_fanout: expected 2..64" \
+  rcutree.rcu_fanout=1
 check bad-reader-mode "reader_mode" --reader_mode=sometimes
 check bad-watchdog "watchdog_secs" --watchdog_secs=0
 check bad-stall-timeout "rcu_cpu_stall_timeout" rcutree.rcu_cpu_stall_timeout=301
@@ -55,8 +69,14 @@ check modules-no-barrier "has no call/cb_barrier" --modules --torture_type=buste
 help="$("$rt" --help)"
 if grep -q "Flavours (torture_type): rcu" <<<"$help"; then
   # Rejected by the rcu flavour's Config validation, before the Start line.
-  check bad-fanout "rcutree" --torture_type=rcu rcutree.rcu_fanout=1
+  check bad-delay "bad rcutree configuration: Config.gp_init_delay = 20000" \
+    --torture_type=rcu rcutree.gp_init_delay=20000
   check bad-online "rcutree" --torture_type=rcu nr_cpus=4 maxcpus=9
+  # The SRCU flavours' vCPU instance takes every tree parameter too.
+  check srcu-bad-delay "bad rcutree configuration: Config.gp_init_delay = 20000" \
+    --torture_type=srcu rcutree.gp_init_delay=20000
+  check srcud-bad-nocbs "bad rcutree configuration: Config.rcu_nocbs" \
+    --torture_type=srcud nr_cpus=4 rcu_nocbs=0-7
 fi
 if grep -q "Flavours" <<<"$help"; then
   echo "ok   help"
