@@ -15,7 +15,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(cmake ninja-build g++ clang pkg-config libabsl-dev libfmt-dev
-      libgtest-dev libgmock-dev libbenchmark-dev liburcu-dev shellcheck dpkg-dev)
+      libgtest-dev libgmock-dev libbenchmark-dev liburcu-dev shellcheck dpkg-dev
+      clang-format)
 missing=()
 for p in "${pkgs[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

@@ -11,7 +11,9 @@
 #     actually held;
 #   - a release build with lockdep-RCU compiled out (RCU_LOCKDEP=OFF): the
 #     library, rcutorture and the tests that do not need lockdep, so the
-#     switch keeps building and the compiled-out API keeps working.
+#     switch keeps building and the compiled-out API keeps working;
+#   - the format check: every C and C++ file as clang-format (Google
+#     style, .clang-format) leaves it (scripts/format-check.sh).
 # Exits non-zero on any failure. Budget: under 30 minutes on 2 cores
 # (measured: 19 minutes with the release build already done).
 set -euo pipefail
@@ -26,6 +28,7 @@ run() {
   echo "=== $*" >&2
   "$@" || status=1
 }
+run scripts/format-check.sh
 run ctest --preset release -j2 --timeout 600
 run ctest --preset tsan -L concurrency -j2 --timeout 600
 run ctest --preset asan -L concurrency -j2 --timeout 600

@@ -17,7 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "torture/flavours/ops.h"
 #include "torture/runtime/params.h"
-#include "torture/runtime/torture.h"
+#include "torture/runtime/run.h"
 
 namespace {
 

@@ -22,7 +22,8 @@
 // cb_barrier (e.g. busted).
 #include <memory>
 
-#include "torture/runtime/torture.h"
+#include "fmt/format.h"
+#include "torture/runtime/run.h"
 
 namespace torture {
 namespace {
@@ -41,6 +42,7 @@ struct BarrierState {
   std::unique_ptr<TortureHead[]> heads;
 };
 
+// The callbacks' way to the state: a callback gets only its head.
 BarrierState* g_barrier = nullptr;
 
 void BarrierCbf(TortureHead*) { g_barrier->invoked.fetch_add(1, std::memory_order_relaxed); }
@@ -55,116 +57,138 @@ void WaitOrStop(BarrierState& b, Pred done) ABSL_EXCLUSIVE_LOCKS_REQUIRED(b.mu) 
   }
 }
 
-// rcu_torture_barrier_cbs().
-void BarrierCbsMain(int myid) {
-  TortureState& s = T();
-  const TortureOps* ops = s.ops;
-  BarrierState& b = *g_barrier;
-  bool lastphase = false;
-  do {
-    ApplyShuffle();
-    if (ops->quiescent_state != nullptr) ops->quiescent_state();
-    {
-      if (ops->thread_offline != nullptr) ops->thread_offline();
-      MutexLock l(b.mu);
-      WaitOrStop(b, [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return b.phase != lastphase; });
-      lastphase = b.phase;
-    }
-    if (ops->thread_online != nullptr) ops->thread_online();
-    if (MustStop()) break;
-    // smp_call_on_cpu(myid, ...): post from vCPU myid if it is online.
-    if (ops->migrate != nullptr && ops->num_online_cpus != nullptr) {
-      int n = ops->num_online_cpus();
-      if (n > 0) ops->migrate(myid % n);
-    }
-    ops->call(&b.heads[myid], BarrierCbf);
-    MutexLock l(b.mu);
-    if (--b.count == 0) b.cv.NotifyAll();
-  } while (!MustStop());
-  // No callback of ours may stay queued after this thread is gone.
-  {
-    GpWaitScope w("cb_barrier");
-    ops->cb_barrier();
-  }
-  KthreadStopping("rcu_torture_barrier_cbs");
-}
+class Barrier : public Component {
+ public:
+  explicit Barrier(Run& run) : run_(run) {}
 
-// rcu_torture_barrier().
-void BarrierMain() {
-  TortureState& s = T();
-  const TortureOps* ops = s.ops;
-  BarrierState& b = *g_barrier;
-  const int n = s.p.n_barrier_cbs;
-  do {
-    ApplyShuffle();
-    {
-      MutexLock l(b.mu);
-      b.invoked.store(0, std::memory_order_relaxed);
-      b.count = n;
-      b.phase = !b.phase;  // the lock orders the two stores above before it
-      b.cv.NotifyAll();
-      if (ops->thread_offline != nullptr) ops->thread_offline();
-      WaitOrStop(b, [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return b.count == 0; });
+  void Start() override {
+    const TortureOps* ops = run_.ops;
+    const int n = run_.p.n_barrier_cbs;
+    if (n <= 0) return;
+    if (ops->call == nullptr || ops->cb_barrier == nullptr) {
+      TorOut(fmt::format("Call or barrier ops missing for {},", ops->name));
+      TorOut("RCU barrier testing omitted from run.");
+      return;
     }
-    if (ops->thread_online != nullptr) ops->thread_online();
-    if (MustStop()) break;
-    s.n_barrier_attempts.fetch_add(1, std::memory_order_relaxed);
+    g_barrier = new BarrierState;  // lives for the process (callbacks may run late)
+    g_barrier->heads = std::make_unique<TortureHead[]>(n);
+    const int online = std::max(1, run_.online_cpus);
+    for (int i = 0; i < n; ++i) {
+      cbs_.push_back(run_.threads.Create("rcu_torture_barrier_cbs", i, i % online,
+                                         [this, i] { CbsMain(i); }));
+    }
+    thread_ = run_.threads.Create("rcu_torture_barrier", 0, -1, [this] { Main(); });
+  }
+
+  // The coordinator first, then the callback threads.
+  void Stop() override {
+    run_.threads.Stop(thread_);
+    run_.threads.StopAll(cbs_);
+  }
+
+  // " barrier: successes/attempts:errors".
+  std::string StatsFragment() const override {
+    return fmt::format(" barrier: {}/{}:{}", n_successes_.load(), n_attempts_.load(),
+                       run_.n_barrier_error.load());
+  }
+  std::vector<std::pair<std::string, long>> JsonCounters() const override {
+    return {{"attempts", n_attempts_.load()},
+            {"successes", n_successes_.load()},
+            {"errors", run_.n_barrier_error.load()}};
+  }
+
+ private:
+  // rcu_torture_barrier_cbs().
+  void CbsMain(int myid) {
+    const TortureOps* ops = run_.ops;
+    BarrierState& b = *g_barrier;
+    bool lastphase = false;
+    do {
+      ApplyShuffle();
+      if (ops->quiescent_state != nullptr) ops->quiescent_state();
+      {
+        if (ops->thread_offline != nullptr) ops->thread_offline();
+        MutexLock l(b.mu);
+        WaitOrStop(b, [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return b.phase != lastphase; });
+        lastphase = b.phase;
+      }
+      if (ops->thread_online != nullptr) ops->thread_online();
+      if (MustStop()) break;
+      // smp_call_on_cpu(myid, ...): post from vCPU myid if it is online.
+      if (ops->migrate != nullptr && ops->num_online_cpus != nullptr) {
+        int n = ops->num_online_cpus();
+        if (n > 0) ops->migrate(myid % n);
+      }
+      ops->call(&b.heads[myid], BarrierCbf);
+      MutexLock l(b.mu);
+      if (--b.count == 0) b.cv.NotifyAll();
+    } while (!MustStop());
+    // No callback of ours may stay queued after this thread is gone.
     {
       GpWaitScope w("cb_barrier");
       ops->cb_barrier();
     }
-    int got = b.invoked.load(std::memory_order_relaxed);
-    if (got != n) {
-      s.n_barrier_error.fetch_add(1, std::memory_order_relaxed);
-      TorErr(fmt::format("barrier_cbs_invoked = {}, n_barrier_cbs = {}", got, n));
-      TortureWarn("rcu_torture_barrier", "barrier_cbs_invoked != n_barrier_cbs");
-      // Wait manually for the remaining callbacks.
-      int i = 0;
-      do {
-        if (i++ == 1000) TortureWarn("rcu_torture_barrier", "still waiting for callbacks");
-        TortureSleepUs(1000);
+    KthreadStopping("rcu_torture_barrier_cbs");
+  }
+
+  // rcu_torture_barrier().
+  void Main() {
+    const TortureOps* ops = run_.ops;
+    BarrierState& b = *g_barrier;
+    const int n = run_.p.n_barrier_cbs;
+    do {
+      ApplyShuffle();
+      {
+        MutexLock l(b.mu);
+        b.invoked.store(0, std::memory_order_relaxed);
+        b.count = n;
+        b.phase = !b.phase;  // the lock orders the two stores above before it
+        b.cv.NotifyAll();
+        if (ops->thread_offline != nullptr) ops->thread_offline();
+        WaitOrStop(b, [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return b.count == 0; });
+      }
+      if (ops->thread_online != nullptr) ops->thread_online();
+      if (MustStop()) break;
+      n_attempts_.fetch_add(1, std::memory_order_relaxed);
+      {
         GpWaitScope w("cb_barrier");
         ops->cb_barrier();
-      } while (b.invoked.load(std::memory_order_relaxed) != n && !MustStop());
-      if (!MustStop()) {
-        TorOut(fmt::format("Recovered: barrier_cbs_invoked = {}",
-                           b.invoked.load(std::memory_order_relaxed)));
       }
-    } else {
-      s.n_barrier_successes.fetch_add(1, std::memory_order_relaxed);
-    }
-    if (ops->quiescent_state != nullptr) ops->quiescent_state();
-    SleepUntilOrStop(NowNs() + 100'000'000);  // HZ / 10
-  } while (!MustStop());
-  KthreadStopping("rcu_torture_barrier");
-}
+      int got = b.invoked.load(std::memory_order_relaxed);
+      if (got != n) {
+        run_.n_barrier_error.fetch_add(1, std::memory_order_relaxed);
+        TorErr(fmt::format("barrier_cbs_invoked = {}, n_barrier_cbs = {}", got, n));
+        TortureWarn("rcu_torture_barrier", "barrier_cbs_invoked != n_barrier_cbs");
+        // Wait manually for the remaining callbacks.
+        int i = 0;
+        do {
+          if (i++ == 1000) TortureWarn("rcu_torture_barrier", "still waiting for callbacks");
+          TortureSleepUs(1000);
+          GpWaitScope w("cb_barrier");
+          ops->cb_barrier();
+        } while (b.invoked.load(std::memory_order_relaxed) != n && !MustStop());
+        if (!MustStop()) {
+          TorOut(fmt::format("Recovered: barrier_cbs_invoked = {}",
+                             b.invoked.load(std::memory_order_relaxed)));
+        }
+      } else {
+        n_successes_.fetch_add(1, std::memory_order_relaxed);
+      }
+      if (ops->quiescent_state != nullptr) ops->quiescent_state();
+      SleepUntilOrStop(NowNs() + 100'000'000);  // HZ / 10
+    } while (!MustStop());
+    KthreadStopping("rcu_torture_barrier");
+  }
+
+  Run& run_;
+  ThreadCtx* thread_ = nullptr;
+  std::vector<ThreadCtx*> cbs_;
+  std::atomic<long> n_attempts_{0};
+  std::atomic<long> n_successes_{0};
+};
 
 }  // namespace
 
-void BarrierInit() {
-  TortureState& s = T();
-  const TortureOps* ops = s.ops;
-  const int n = s.p.n_barrier_cbs;
-  if (n <= 0) return;
-  if (ops->call == nullptr || ops->cb_barrier == nullptr) {
-    TorOut(fmt::format("Call or barrier ops missing for {},", ops->name));
-    TorOut("RCU barrier testing omitted from run.");
-    return;
-  }
-  g_barrier = new BarrierState;  // lives for the process (callbacks may run late)
-  g_barrier->heads = std::make_unique<TortureHead[]>(n);
-  const int online = std::max(1, s.online_cpus);
-  for (int i = 0; i < n; ++i) {
-    s.barrier_cbs.push_back(CreateTortureThread("rcu_torture_barrier_cbs", i, i % online,
-                                                [i] { BarrierCbsMain(i); }));
-  }
-  s.barrier = CreateTortureThread("rcu_torture_barrier", 0, -1, BarrierMain);
-}
-
-void BarrierCleanup() {
-  TortureState& s = T();
-  StopTortureThread(s.barrier);
-  for (ThreadCtx*& t : s.barrier_cbs) StopTortureThread(t);
-}
+std::unique_ptr<Component> MakeBarrier(Run& run) { return std::make_unique<Barrier>(run); }
 
 }  // namespace torture

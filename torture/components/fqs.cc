@@ -15,45 +15,54 @@
 // The thread exists only if fqs_duration and fqs_holdoff are both non-zero
 // and the flavour has an fqs primitive ("->fqs NULL and non-zero
 // fqs_duration, fqs disabled." otherwise, as the kernel says).
-#include "torture/runtime/torture.h"
+#include "fmt/format.h"
+#include "torture/runtime/run.h"
 
 namespace torture {
 namespace {
 
-void FqsMain() {
-  TortureState& s = T();
-  const TortureOps* ops = s.ops;
-  const Params& p = s.p;
-  do {
-    // The kernel waits fqs_stutter seconds in HZ/20 steps.
-    if (SleepUntilOrStop(NowNs() + int64_t{p.fqs_stutter} * 1'000'000'000)) break;
-    ApplyShuffle();
-    int remaining = p.fqs_duration;
-    while (remaining > 0 && !MustStop()) {
-      ops->fqs();
-      UDelay(p.fqs_holdoff);
-      remaining -= p.fqs_holdoff;
+class Fqs : public Component {
+ public:
+  explicit Fqs(Run& run) : run_(run), p_(run.p) {}
+
+  void Start() override {
+    if (run_.ops->fqs == nullptr && p_.fqs_duration != 0) {
+      TorOut("->fqs NULL and non-zero fqs_duration, fqs disabled.");
+      return;
     }
-    if (ops->quiescent_state != nullptr) ops->quiescent_state();
-    StutterWait();
-  } while (!MustStop());
-  KthreadStopping("rcu_torture_fqs");
-}
+    if (p_.fqs_duration > 0 && p_.fqs_holdoff > 0) {
+      thread_ = run_.threads.Create("rcu_torture_fqs", 0, -1, [this] { Main(); });
+    }
+  }
+
+  void Stop() override { run_.threads.Stop(thread_); }
+
+ private:
+  void Main() {
+    const TortureOps* ops = run_.ops;
+    do {
+      // The kernel waits fqs_stutter seconds in HZ/20 steps.
+      if (SleepUntilOrStop(NowNs() + int64_t{p_.fqs_stutter} * 1'000'000'000)) break;
+      ApplyShuffle();
+      int remaining = p_.fqs_duration;
+      while (remaining > 0 && !MustStop()) {
+        ops->fqs();
+        UDelay(p_.fqs_holdoff);
+        remaining -= p_.fqs_holdoff;
+      }
+      if (ops->quiescent_state != nullptr) ops->quiescent_state();
+      StutterWait();
+    } while (!MustStop());
+    KthreadStopping("rcu_torture_fqs");
+  }
+
+  Run& run_;
+  const Params& p_;
+  ThreadCtx* thread_ = nullptr;
+};
 
 }  // namespace
 
-void FqsInit() {
-  TortureState& s = T();
-  const Params& p = s.p;
-  if (s.ops->fqs == nullptr && p.fqs_duration != 0) {
-    TorOut("->fqs NULL and non-zero fqs_duration, fqs disabled.");
-    return;
-  }
-  if (p.fqs_duration > 0 && p.fqs_holdoff > 0) {
-    s.fqs = CreateTortureThread("rcu_torture_fqs", 0, -1, FqsMain);
-  }
-}
-
-void FqsCleanup() { StopTortureThread(T().fqs); }
+std::unique_ptr<Component> MakeFqs(Run& run) { return std::make_unique<Fqs>(run); }
 
 }  // namespace torture

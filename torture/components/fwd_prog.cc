@@ -50,7 +50,8 @@
 
 #include <memory>
 
-#include "torture/runtime/torture.h"
+#include "fmt/format.h"
+#include "torture/runtime/run.h"
 
 namespace torture {
 namespace {
@@ -96,18 +97,17 @@ struct RcuFwd {
   LaunderHist hist[kNLaundersHist] ABSL_GUARDED_BY(lock);
   uint64_t launder_gp_seq_start ABSL_GUARDED_BY(lock) = 0;
   int id = 0;
+  Run* run = nullptr;  // the callbacks' way to the run
 };
 
-std::unique_ptr<RcuFwd[]> g_fwds;
 Mutex g_fwd_mutex;                       // serializes histogram prints
 std::atomic<unsigned long> g_fwd_seq{0};  // rounds started by thread 0
 std::atomic<long> g_fwd_max_cbs{0};
 
-int64_t Jiffies(int64_t ns) { return ns * T().p.hz / 1'000'000'000; }
+int64_t Jiffies(const Run& run, int64_t ns) { return ns * run.p.hz / 1'000'000'000; }
 
 // shutdown_time_arrived(), with the guard scaled for short runs.
-bool ShutdownTimeArrived() {
-  const TortureState& s = T();
+bool ShutdownTimeArrived(const Run& s) {
   const int64_t secs = s.p.shutdown_secs;
   if (secs <= 0) return false;
   const int64_t guard = std::min<int64_t>(30, secs / 4);
@@ -115,26 +115,26 @@ bool ShutdownTimeArrived() {
 }
 
 // cond_resched(): a quiescent state for QSBR flavours; let others run.
-void CondResched(unsigned long iter) {
-  const TortureOps* ops = T().ops;
+void CondResched(const TortureOps* ops, unsigned long iter) {
   if (ops->quiescent_state != nullptr) ops->quiescent_state();
   if ((iter & 0xff) == 0) sched_yield();
 }
 
-void Sync(const char* what) {
+void Sync(const TortureOps* ops, const char* what) {
   GpWaitScope w(what);
-  T().ops->sync();
+  ops->sync();
 }
 
-void CbBarrier() {
+void CbBarrier(const TortureOps* ops) {
   GpWaitScope w("cb_barrier");
-  T().ops->cb_barrier();
+  ops->cb_barrier();
 }
 
 // The self-propagating callback of the nr test (struct fwd_cb_state).
 struct FwdCbState {
   TortureHead head;
   std::atomic<int> stop{0};  // 1: stop re-posting; 2: stopped
+  const TortureOps* ops = nullptr;
 };
 
 // rcu_torture_fwd_prog_cb().
@@ -144,7 +144,7 @@ void FwdProgCb(TortureHead* h) {
     fcsp->stop.store(2, std::memory_order_relaxed);
     return;
   }
-  T().ops->call(&fcsp->head, FwdProgCb);
+  fcsp->ops->call(&fcsp->head, FwdProgCb);
 }
 
 // rcu_torture_fwd_cb_cr(): an invoked flood callback joins the list.
@@ -164,7 +164,7 @@ void FwdCbCr(TortureHead* h) {
   if (i >= kNLaundersHist) i = kNLaundersHist - 1;
   if (i < 0) i = 0;
   rfp->hist[i].n_launders++;
-  rfp->hist[i].launder_gp_seq = T().ops->get_gp_seq();
+  rfp->hist[i].launder_gp_seq = rfp->run->ops->get_gp_seq();
 }
 
 // rcu_torture_fwd_cb_hist().
@@ -176,13 +176,13 @@ void FwdCbHist(RcuFwd* rfp) ABSL_EXCLUSIVE_LOCKS_REQUIRED(g_fwd_mutex) {
   }
   std::string line = fmt::format(
       "rcu_torture_fwd_cb_hist: Callback-invocation histogram {} (duration {} jiffies):",
-      rfp->id, Jiffies(NowNs() - rfp->startat_ns.load(std::memory_order_relaxed)));
+      rfp->id, Jiffies(*rfp->run, NowNs() - rfp->startat_ns.load(std::memory_order_relaxed)));
   uint64_t gps_old = rfp->launder_gp_seq_start;
   for (int j = 0; j <= i; ++j) {
     // An empty bucket has no sample of its own: no grace periods in it.
     uint64_t gps = rfp->hist[j].n_launders > 0 ? rfp->hist[j].launder_gp_seq : gps_old;
     line += fmt::format(" {}s/{}: {}:{}", j + 1, kFwdCbsHistDiv, rfp->hist[j].n_launders,
-                        T().ops->gp_diff(gps, gps_old));
+                        rfp->run->ops->gp_diff(gps, gps_old));
     gps_old = gps;
   }
   PrintLine(line);
@@ -209,17 +209,18 @@ unsigned long FwdProgCbFree(RcuFwd* rfp) {
 
 // rcu_torture_fwd_prog_nr(): the tight reader loop.
 void FwdProgNr(RcuFwd* rfp, TortureRandom& r, int* tested, int* tested_tries) {
-  TortureState& s = T();
+  Run& s = *rfp->run;
   const TortureOps* ops = s.ops;
   const Params& p = s.p;
   PrintLine(fmt::format("rcu_torture_fwd_prog_nr: Starting forward-progress test {}", rfp->id));
   if (ops->sync == nullptr) return;
   const bool selfpropcb = ops->call != nullptr && ops->cb_barrier != nullptr;
   FwdCbState fcs;
+  fcs.ops = ops;
 
   // Tight loop containing cond_resched().
   s.fwd_cb_nodelay.fetch_add(1, std::memory_order_relaxed);
-  Sync("sync");  // Later readers see above write.
+  Sync(ops, "sync");  // Later readers see above write.
   if (selfpropcb) {
     fcs.stop.store(0, std::memory_order_relaxed);
     ops->call(&fcs.head, FwdProgCb);
@@ -232,16 +233,16 @@ void FwdProgNr(RcuFwd* rfp, TortureRandom& r, int* tested, int* tested_tries) {
   const int64_t startat = NowNs();
   rfp->startat_ns.store(startat, std::memory_order_relaxed);
   const int64_t stopat = startat + dur_ms * 1'000'000;
-  while (NowNs() < stopat && !ShutdownTimeArrived() && !MustStop()) {
+  while (NowNs() < stopat && !ShutdownTimeArrived(s) && !MustStop()) {
     ops->readlock();
     UDelay(10);
     ops->readunlock();
     // need_resched() is never known here: with fwd_progress_need_resched
     // the loop never yields on its own (CONFIG_PREEMPT-like).
-    if (!p.fwd_progress_need_resched) CondResched(0);
+    if (!p.fwd_progress_need_resched) CondResched(ops, 0);
   }
   ++*tested_tries;
-  if (NowNs() >= stopat && !ShutdownTimeArrived() && !MustStop()) {
+  if (NowNs() >= stopat && !ShutdownTimeArrived(s) && !MustStop()) {
     ++*tested;
     cver = s.current_version.load(std::memory_order_relaxed) - cver;
     gps = ops->gp_diff(ops->get_gp_seq(), gps);
@@ -253,14 +254,14 @@ void FwdProgNr(RcuFwd* rfp, TortureRandom& r, int* tested, int* tested_tries) {
       if (ops->gp_kthread_dbg != nullptr) PrintLine(ops->gp_kthread_dbg());
     }
     PrintLine(fmt::format("rcu_torture_fwd_prog_nr: {} Duration {} cver {} gps {}", rfp->id,
-                          Jiffies(dur_ms * 1'000'000), cver, gps));
+                          Jiffies(s, dur_ms * 1'000'000), cver, gps));
   }
   if (selfpropcb) {
     fcs.stop.store(1, std::memory_order_relaxed);
-    Sync("sync");  // Wait for running CB to complete.
+    Sync(ops, "sync");  // Wait for running CB to complete.
     PrintLine(fmt::format("rcu_torture_fwd_prog_nr: Waiting for CBs: {}() {}",
                           ops->cb_barrier_name, rfp->id));
-    CbBarrier();  // Wait for queued callbacks.
+    CbBarrier(ops);  // Wait for queued callbacks.
     if (fcs.stop.load(std::memory_order_relaxed) != 2) {
       TortureError(fmt::format(
           "rcu_torture_fwd_prog_nr: self-propagating callback did not stop (stop {})",
@@ -273,7 +274,7 @@ void FwdProgNr(RcuFwd* rfp, TortureRandom& r, int* tested, int* tested_tries) {
 
 // rcu_torture_fwd_prog_cr(): the callback flood.
 void FwdProgCr(RcuFwd* rfp) {
-  TortureState& s = T();
+  Run& s = *rfp->run;
   const TortureOps* ops = s.ops;
   PrintLine(fmt::format("rcu_torture_fwd_prog_cr: Starting forward-progress test {}", rfp->id));
   if (ops->call == nullptr) return;  // Can't do call_rcu() fwd prog without ->call.
@@ -281,7 +282,7 @@ void FwdProgCr(RcuFwd* rfp) {
 
   // Loop continuously posting RCU callbacks.
   s.fwd_cb_nodelay.fetch_add(1, std::memory_order_relaxed);
-  if (ops->sync != nullptr) Sync("sync");  // Later readers see above write.
+  if (ops->sync != nullptr) Sync(ops, "sync");  // Later readers see above write.
   const int64_t startat = NowNs();
   rfp->startat_ns.store(startat, std::memory_order_relaxed);
   const int64_t stopat = startat + kMaxFwdCbNs;
@@ -297,7 +298,7 @@ void FwdProgCr(RcuFwd* rfp) {
     for (LaunderHist& h : rfp->hist) h.n_launders = 0;
     rfp->launder_gp_seq_start = gps;
   }
-  while (NowNs() < stopat && !ShutdownTimeArrived() && !MustStop()) {
+  while (NowNs() < stopat && !ShutdownTimeArrived(s) && !MustStop()) {
     // Acquire (both): pair with the invoking callback's release store that
     // linked the element in, so its gps and next are seen as it left them.
     RcuFwdCb* rfcp = rfp->cb_head.load(std::memory_order_acquire);
@@ -319,9 +320,9 @@ void FwdProgCr(RcuFwd* rfp) {
     }
     if (rfcp != nullptr) {
       ops->call(&rfcp->head, FwdCbCr);
-      CondResched(static_cast<unsigned long>(n_launders + n_max_cbs));
+      CondResched(ops, static_cast<unsigned long>(n_launders + n_max_cbs));
     } else {
-      CondResched(0);  // at the cap: yield every time, do not spin
+      CondResched(ops, 0);  // at the cap: yield every time, do not spin
     }
   }
   const int64_t stoppedat = NowNs();
@@ -330,10 +331,10 @@ void FwdProgCr(RcuFwd* rfp) {
   gps = ops->gp_diff(ops->get_gp_seq(), gps);
   PrintLine(fmt::format("rcu_torture_fwd_prog_cr: Waiting for CBs: {}() {}",
                         ops->cb_barrier_name, rfp->id));
-  if (ops->cb_barrier != nullptr) CbBarrier();  // Wait for callbacks to be invoked.
+  if (ops->cb_barrier != nullptr) CbBarrier(ops);  // Wait for callbacks to be invoked.
   (void)FwdProgCbFree(rfp);
 
-  if (!MustStop() && !ShutdownTimeArrived()) {
+  if (!MustStop() && !ShutdownTimeArrived(s)) {
     if (n_max_gps < kMinFwdCbsLaundered) {
       TortureError(fmt::format(
           "rcu_torture_fwd_prog_cr: grace periods did not advance under the callback flood: "
@@ -344,7 +345,7 @@ void FwdProgCr(RcuFwd* rfp) {
     PrintLine(fmt::format(
         "rcu_torture_fwd_prog_cr Duration {} barrier: {} pending {} n_launders: {} "
         "n_launders_sa: {} n_max_gps: {} n_max_cbs: {} cver {} gps {} #online {}",
-        Jiffies(stoppedat - startat), Jiffies(NowNs() - stoppedat),
+        Jiffies(s, stoppedat - startat), Jiffies(s, NowNs() - stoppedat),
         n_launders + n_max_cbs - n_launders_cb_snap, n_launders, n_launders_sa, n_max_gps,
         n_max_cbs, cver, gps, ops->num_online_cpus()));
     g_fwd_max_cbs.fetch_add(n_max_cbs, std::memory_order_relaxed);
@@ -355,98 +356,109 @@ void FwdProgCr(RcuFwd* rfp) {
   s.fwd_cb_nodelay.fetch_sub(1, std::memory_order_relaxed);
 }
 
-// rcu_torture_fwd_prog().
-void FwdProgMain(int id) {
-  TortureState& s = T();
-  const TortureOps* ops = s.ops;
-  const Params& p = s.p;
-  RcuFwd* rfp = &g_fwds[id];
-  TortureRandom r(p.seed, Stream::kFwdProg, static_cast<uint64_t>(id));
-  bool firsttime = true;
-  // g_fwd_seq is relaxed throughout: a round counter only; no data is
-  // handed from thread 0 to the others through it.
-  unsigned long oldseq = g_fwd_seq.load(std::memory_order_relaxed);
-  int tested = 0;
-  int tested_tries = 0;
-  do {
-    if (id == 0) {
-      if (SleepUntilOrStop(NowNs() + int64_t{p.fwd_progress_holdoff} * 1'000'000'000)) break;
-      if (!firsttime) {
-        long max_cbs = g_fwd_max_cbs.exchange(0, std::memory_order_relaxed);
-        PrintLine(fmt::format("rcu_torture_fwd_prog n_max_cbs: {}", max_cbs));
-      }
-      firsttime = false;
-      g_fwd_seq.fetch_add(1, std::memory_order_relaxed);
-    } else {
-      while (g_fwd_seq.load(std::memory_order_relaxed) == oldseq && !MustStop()) {
-        SleepUntilOrStop(NowNs() + 50'000'000);  // HZ / 20
-      }
-      oldseq = g_fwd_seq.load(std::memory_order_relaxed);
+class FwdProg : public Component {
+ public:
+  explicit FwdProg(Run& run) : run_(run) {}
+
+  // rcu_torture_fwd_prog_init().
+  void Start() override {
+    const Run& s = run_;
+    const TortureOps* ops = s.ops;
+    int n = s.p.fwd_progress;
+    if (n == 0) return;  // Not requested, so don't do it.
+    const int ncpus = std::max(1, s.online_cpus);
+    if (n >= ncpus) {
+      VerboseTorOut("rcu_torture_fwd_prog_init: Limiting fwd_progress to # CPUs.");
+      n = ncpus;
+    } else if (n < 0) {
+      n = ncpus;
     }
-    if (MustStop()) break;
-    ApplyShuffle();
-    PrintLine(fmt::format("rcu_torture_fwd_prog: Starting forward-progress test {}", id));
-    if (ops->num_online_cpus() > id) FwdProgCr(rfp);
-    if (ops->stall_dur_ms != nullptr && ops->stall_dur_ms() > 0 && !MustStop()) {
-      FwdProgNr(rfp, r, &tested, &tested_tries);
+    const bool has_stall_dur = ops->stall_dur_ms != nullptr && ops->stall_dur_ms() > 0;
+    if ((ops->sync == nullptr && ops->call == nullptr) ||
+        (ops->cbflood_max == 0 && !has_stall_dur) || !ops->fwd_progress_capable) {
+      VerboseTorOut("rcu_torture_fwd_prog_init: Disabled, unsupported by RCU flavor under test");
+      return;
     }
-    // Avoid slow periods, better to test when busy.
-    StutterWait();
-  } while (!MustStop());
-  // Short runs might not contain a valid forward-progress attempt.
-  if (id == 0) {
-    if (!tested && tested_tries >= 5) {
-      TortureWarn("rcu_torture_fwd_prog", "no need_resched test ran to its end in 5 tries");
+    if (s.p.stall_cpu > 0) {
+      VerboseTorOut(
+          "rcu_torture_fwd_prog_init: Disabled, conflicts with CPU-stall and/or preemption "
+          "testing");
+      // Make sure scripting notices the conflict (the kernel's WARN_ON(1)).
+      TortureWarn("rcu_torture_fwd_prog_init", "fwd_progress conflicts with stall_cpu");
+      return;
     }
-    PrintLine(fmt::format("rcu_torture_fwd_prog: tested {} tested_tries {}", tested,
-                          tested_tries));
+    fwds_ = std::make_unique<RcuFwd[]>(n);
+    for (int i = 0; i < n; ++i) {
+      fwds_[i].id = i;
+      fwds_[i].run = &run_;
+    }
+    for (int i = 0; i < n; ++i) {
+      threads_.push_back(run_.threads.Create("rcu_torture_fwd_prog", i, -1, [this, i] { Main(i); }));
+    }
   }
-  KthreadStopping("rcu_torture_fwd_prog");
-}
+
+  void Stop() override {
+    run_.threads.StopAll(threads_);
+    // Every thread drained its callbacks (cb_barrier) before it stopped.
+    fwds_.reset();
+  }
+
+ private:
+  // rcu_torture_fwd_prog().
+  void Main(int id) {
+    const TortureOps* ops = run_.ops;
+    const Params& p = run_.p;
+    RcuFwd* rfp = &fwds_[id];
+    TortureRandom r(p.seed, Stream::kFwdProg, static_cast<uint64_t>(id));
+    bool firsttime = true;
+    // g_fwd_seq is relaxed throughout: a round counter only; no data is
+    // handed from thread 0 to the others through it.
+    unsigned long oldseq = g_fwd_seq.load(std::memory_order_relaxed);
+    int tested = 0;
+    int tested_tries = 0;
+    do {
+      if (id == 0) {
+        if (SleepUntilOrStop(NowNs() + int64_t{p.fwd_progress_holdoff} * 1'000'000'000)) break;
+        if (!firsttime) {
+          long max_cbs = g_fwd_max_cbs.exchange(0, std::memory_order_relaxed);
+          PrintLine(fmt::format("rcu_torture_fwd_prog n_max_cbs: {}", max_cbs));
+        }
+        firsttime = false;
+        g_fwd_seq.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        while (g_fwd_seq.load(std::memory_order_relaxed) == oldseq && !MustStop()) {
+          SleepUntilOrStop(NowNs() + 50'000'000);  // HZ / 20
+        }
+        oldseq = g_fwd_seq.load(std::memory_order_relaxed);
+      }
+      if (MustStop()) break;
+      ApplyShuffle();
+      PrintLine(fmt::format("rcu_torture_fwd_prog: Starting forward-progress test {}", id));
+      if (ops->num_online_cpus() > id) FwdProgCr(rfp);
+      if (ops->stall_dur_ms != nullptr && ops->stall_dur_ms() > 0 && !MustStop()) {
+        FwdProgNr(rfp, r, &tested, &tested_tries);
+      }
+      // Avoid slow periods, better to test when busy.
+      StutterWait();
+    } while (!MustStop());
+    // Short runs might not contain a valid forward-progress attempt.
+    if (id == 0) {
+      if (!tested && tested_tries >= 5) {
+        TortureWarn("rcu_torture_fwd_prog", "no need_resched test ran to its end in 5 tries");
+      }
+      PrintLine(fmt::format("rcu_torture_fwd_prog: tested {} tested_tries {}", tested,
+                            tested_tries));
+    }
+    KthreadStopping("rcu_torture_fwd_prog");
+  }
+
+  Run& run_;
+  std::vector<ThreadCtx*> threads_;
+  std::unique_ptr<RcuFwd[]> fwds_;
+};
 
 }  // namespace
 
-// rcu_torture_fwd_prog_init().
-void FwdProgInit() {
-  TortureState& s = T();
-  const TortureOps* ops = s.ops;
-  int n = s.p.fwd_progress;
-  if (n == 0) return;  // Not requested, so don't do it.
-  const int ncpus = std::max(1, s.online_cpus);
-  if (n >= ncpus) {
-    VerboseTorOut("rcu_torture_fwd_prog_init: Limiting fwd_progress to # CPUs.");
-    n = ncpus;
-  } else if (n < 0) {
-    n = ncpus;
-  }
-  const bool has_stall_dur = ops->stall_dur_ms != nullptr && ops->stall_dur_ms() > 0;
-  if ((ops->sync == nullptr && ops->call == nullptr) ||
-      (ops->cbflood_max == 0 && !has_stall_dur) ||
-      std::string_view(ops->name).starts_with("busted")) {
-    VerboseTorOut("rcu_torture_fwd_prog_init: Disabled, unsupported by RCU flavor under test");
-    return;
-  }
-  if (s.p.stall_cpu > 0) {
-    VerboseTorOut(
-        "rcu_torture_fwd_prog_init: Disabled, conflicts with CPU-stall and/or preemption "
-        "testing");
-    // Make sure scripting notices the conflict (the kernel's WARN_ON(1)).
-    TortureWarn("rcu_torture_fwd_prog_init", "fwd_progress conflicts with stall_cpu");
-    return;
-  }
-  g_fwds = std::make_unique<RcuFwd[]>(n);
-  for (int i = 0; i < n; ++i) g_fwds[i].id = i;
-  for (int i = 0; i < n; ++i) {
-    s.fwd_progs.push_back(
-        CreateTortureThread("rcu_torture_fwd_prog", i, -1, [i] { FwdProgMain(i); }));
-  }
-}
-
-void FwdProgCleanup() {
-  TortureState& s = T();
-  for (ThreadCtx*& t : s.fwd_progs) StopTortureThread(t);
-  // Every thread drained its callbacks (cb_barrier) before it stopped.
-  g_fwds.reset();
-}
+std::unique_ptr<Component> MakeFwdProg(Run& run) { return std::make_unique<FwdProg>(run); }
 
 }  // namespace torture

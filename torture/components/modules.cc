@@ -1,9 +1,49 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The rcutorture project authors.
 //
-// modules.cc: module-unload torture (see modules.h).
-#include "torture/components/modules.h"
-
+// modules.cc: module-unload torture (--modules): real shared objects that
+// post RCU callbacks, loaded with dlopen() and unloaded with dlclose() over
+// and over while the rest of the torture test runs.
+//
+// The problem ("RCU and unloadable modules", LWN, 2007; the kernel's
+// Documentation/RCU/rcubarrier.rst): a callback whose function lives in a
+// module must not run after the module is gone. The module's exit must first stop
+// every new post ("unregister"), then Barrier() every domain its callbacks
+// can reach (our rcu and each secondary domain, the kernel's rcu_barrier()
+// and srcu_barrier() on each srcu_struct), and only then may it be unmapped
+// ("unallocate"). Synchronize() is not enough: it waits for a grace
+// period, not for the callbacks that grace period made ready.
+//
+// Threads: `rcu_torture_modules` (the loader) keeps n_modules modules
+// loaded (torture/modules/torture_module.cc, copied to one file per slot so
+// that each dlopen() maps a fresh image), and every module_interval_ms
+// unloads one with the --module_exit sequence and loads it again;
+// `rcu_torture_module_hooks` posts the harness's own callbacks that call
+// hooks the modules registered (code reached by callbacks a module never
+// posted itself).
+//
+// Detection: each instance's image span (its PT_LOAD segments, from
+// dl_iterate_phdr) is recorded at load and kept after dlclose(), in an
+// index of every span ever mapped. Every module callback goes through
+// ModuleCbTrampoline, which before calling looks the function's address up
+// in that index: it must lie in a loaded image, and that image must be the
+// instance the callback was posted for (resolved at post time, when the
+// poster is loaded, since a later dlopen() may map another copy at the
+// same address). Otherwise it prints
+//   <type>-torture:!!! callback into unloaded module NAME (fn 0xADDR, posted on DOMAIN)
+// and skips the call. An unloaded span is then reserved PROT_NONE (best
+// effort, the last kReservedSpans spans), so that with --module_check=0 a
+// late callback jumps into unmapped memory and dies of SIGSEGV, which the
+// failure signal handler reports. Hook functions are checked against the
+// registering module's span when registered, module-posted functions when
+// posted.
+//
+// The check reads only harness memory and the callback's head: heads are
+// on the heap (module_abi.h), instance records are never freed, so the
+// check itself cannot fault on unmapped module memory.
+//
+// Stats field: ` modules: loads/unloads:late-callbacks` at the end of the
+// stats line when --modules is on; a late callback makes the run FAIL.
 #include <dlfcn.h>
 #include <link.h>
 #include <stdlib.h>
@@ -22,10 +62,12 @@
 #include <vector>
 
 #include "fmt/ranges.h"
-#include "rcu/internal/debug.h"
+#include "rcu/check.h"
 #include "torture/modules/module_abi.h"
 #include "torture/runtime/mutex.h"
-#include "torture/runtime/torture.h"
+#include "fmt/format.h"
+#include "torture/runtime/cleanup_barriers.h"
+#include "torture/runtime/run.h"
 
 #if defined(TORTURE_HAVE_RCU)
 #include "rcu/srcu.h"
@@ -33,6 +75,19 @@
 
 namespace torture {
 namespace {
+
+// A domain module callbacks can be posted on. `call` has TortureOps::call's
+// shape, so the flavour under test (any flavour with call and cb_barrier)
+// is domain 0 as it stands; secondary domains wrap a library object with
+// Call(RcuHead*, RcuCallback), Barrier() and Synchronize().
+struct CallbackDomain {
+  std::string name;
+  void* ctx = nullptr;
+  void (*call)(void* ctx, TortureHead* h, void (*func)(TortureHead*)) = nullptr;
+  void (*barrier)(void* ctx) = nullptr;
+  void (*synchronize)(void* ctx) = nullptr;
+};
+
 
 // ---- Secondary domains. ----
 //
@@ -76,12 +131,15 @@ CallbackDomain LibraryDomain(std::string name, D* d) {
 #endif  // TORTURE_HAVE_RCU
 
 // Domain 0: the flavour under test, through its ops table.
-CallbackDomain FlavourDomain() {
+CallbackDomain FlavourDomain(const TortureOps* ops, const std::string& type) {
   CallbackDomain dom;
-  dom.name = T().type;
-  dom.call = [](void*, TortureHead* h, void (*func)(TortureHead*)) { T().ops->call(h, func); };
-  dom.barrier = [](void*) { T().ops->cb_barrier(); };
-  dom.synchronize = [](void*) { T().ops->sync(); };
+  dom.name = type;
+  dom.ctx = const_cast<TortureOps*>(ops);
+  dom.call = [](void* ctx, TortureHead* h, void (*func)(TortureHead*)) {
+    static_cast<const TortureOps*>(ctx)->call(h, func);
+  };
+  dom.barrier = [](void* ctx) { static_cast<const TortureOps*>(ctx)->cb_barrier(); };
+  dom.synchronize = [](void* ctx) { static_cast<const TortureOps*>(ctx)->sync(); };
   return dom;
 }
 
@@ -157,6 +215,7 @@ struct ModulesState {
   std::deque<std::unique_ptr<Instance>> all;
   std::vector<Instance*> loaded;            // per slot; nullptr: empty
   std::deque<std::pair<uintptr_t, uintptr_t>> reserved;
+  Run* run = nullptr;  // set before the first thread or callback
   ThreadCtx* loader = nullptr;
   ThreadCtx* hooker = nullptr;
 
@@ -172,6 +231,8 @@ struct ModulesState {
   std::vector<CbHead*> quarantine ABSL_GUARDED_BY(g_mu);
 };
 
+// The callbacks' and the module ABI's way to the state: they get only a
+// head or a ModuleHost.
 ModulesState& M() {
   static ModulesState* m = new ModulesState;
   return *m;
@@ -211,7 +272,7 @@ void ReportLate(const std::string& what) {
   if (n <= kMaxReports) {
     TortureError(what);
   } else {
-    T().n_error.fetch_add(1, std::memory_order_relaxed);
+    CountErrors(1);
     if (n == kMaxReports + 1) TorErr("modules: further late-callback reports suppressed");
   }
 }
@@ -335,14 +396,14 @@ void HostUnregisterHook(const ModuleHost*, int handle) {
   std::erase_if(M().hooks, [handle](const HookReg& r) { return r.handle == handle; });
 }
 
-void HostThreadInit(const ModuleHost*) { T().ops->thread_init(-1); }
-void HostThreadExit(const ModuleHost*) { T().ops->thread_exit(); }
+void HostThreadInit(const ModuleHost*) { M().run->ops->thread_init(-1); }
+void HostThreadExit(const ModuleHost*) { M().run->ops->thread_exit(); }
 void HostSleepUs(const ModuleHost*, int64_t us) { TortureSleepUs(us); }
 void HostError(const ModuleHost* h, const char* msg) {
   TortureError(fmt::format("{}: {}", h->name, msg));
 }
 void HostLog(const ModuleHost* h, const char* msg) {
-  if (T().p.verbose >= 2) TorOut(fmt::format("{}: {}", h->name, msg));
+  if (M().run->p.verbose >= 2) TorOut(fmt::format("{}: {}", h->name, msg));
 }
 
 // ---- Load and unload. ----
@@ -426,7 +487,7 @@ void Load(int slot) {
   h.name = inst->name.c_str();
   h.n_domains = static_cast<int>(m.domains.size());
   h.domain_names = m.domain_names.data();
-  h.seed = SplitMix64(T().p.seed ^ SplitMix64(inst->id + 1));
+  h.seed = SplitMix64(M().run->p.seed ^ SplitMix64(inst->id + 1));
   h.harness_ctx = inst;
   h.call = HostCall;
   h.barrier = HostBarrier;
@@ -455,7 +516,7 @@ void Load(int slot) {
   }
   m.loaded[slot] = inst;
   m.loads.fetch_add(1, std::memory_order_relaxed);
-  if (T().p.verbose >= 2) {
+  if (M().run->p.verbose >= 2) {
     TorOut(fmt::format("modules: loaded {} at [{:#x}, {:#x})", inst->name, inst->lo, inst->hi));
   }
 }
@@ -505,7 +566,7 @@ void Unload(int slot, int mode) {
     inst->state = InstState::kUnloaded;
   }
   m.unloads.fetch_add(1, std::memory_order_relaxed);
-  if (T().p.verbose >= 2) TorOut(fmt::format("modules: unloaded {}", inst->name));
+  if (M().run->p.verbose >= 2) TorOut(fmt::format("modules: unloaded {}", inst->name));
 }
 
 int ExitMode(const std::string& s) {
@@ -538,7 +599,7 @@ std::filesystem::path ModuleFile(const Params& p) {
 
 void LoaderMain() {
   ModulesState& m = M();
-  const Params& p = T().p;
+  const Params& p = M().run->p;
   for (int i = 0; i < p.n_modules && !MustStop(); ++i) Load(i);
   int next = 0;
   while (!MustStop()) {
@@ -551,7 +612,7 @@ void LoaderMain() {
 }
 
 void HookPosterMain() {
-  const TortureOps* ops = T().ops;
+  const TortureOps* ops = M().run->ops;
   do {
     {
       // Posting under g_mu: after HostUnregisterHook() returns, no new
@@ -571,8 +632,11 @@ void HookPosterMain() {
   KthreadStopping("rcu_torture_module_hooks");
 }
 
-}  // namespace
 
+
+// Before the Start line: the flavour must have call and cb_barrier (and
+// sync for --module_exit=synchronize), and the module file must exist.
+// The error is printed as one line and the run exits 64.
 absl::Status ModulesValidate(const Params& p, const TortureOps& ops) {
   if (!p.modules) return absl::OkStatus();
   if (ops.call == nullptr || ops.cb_barrier == nullptr) {
@@ -596,14 +660,17 @@ absl::Status ModulesValidate(const Params& p, const TortureOps& ops) {
   return absl::OkStatus();
 }
 
-void ModulesInit() {
+// Creates the secondary domains and the loader and hook threads (if
+// --modules).
+void ModulesInit(Run& run) {
   ModulesState& m = M();
-  const Params& p = T().p;
+  m.run = &run;
+  const Params& p = M().run->p;
   if (!p.modules) return;
   m.on = true;
   m.check = p.module_check;
   m.exit_mode = ExitMode(p.module_exit);
-  m.domains.push_back(FlavourDomain());
+  m.domains.push_back(FlavourDomain(run.ops, run.type));
 #if defined(TORTURE_HAVE_RCU)
   for (int i = 1; i <= p.module_domains; ++i) {
     std::string name = fmt::format("{}{}", kSecondaryKind, i);
@@ -647,15 +714,20 @@ void ModulesInit() {
       "module={}",
       p.n_modules, p.module_interval_ms, fmt::join(names, ","), p.module_exit,
       p.module_check ? 1 : 0, src.string()));
-  m.hooker = CreateTortureThread("rcu_torture_module_hooks", 0, -1, HookPosterMain);
-  m.loader = CreateTortureThread("rcu_torture_modules", 0, -1, LoaderMain);
+  m.hooker = m.run->threads.Create("rcu_torture_module_hooks", 0, -1, HookPosterMain);
+  m.loader = m.run->threads.Create("rcu_torture_modules", 0, -1, LoaderMain);
 }
 
+// Stops both threads, unloads every loaded module the correct way
+// (Barrier() on every domain, then dlclose()), and registers each
+// secondary domain's barrier with RegisterCleanupBarrier(), so that late
+// callbacks still queued there run during the cleanup's concurrent
+// barriers.
 void ModulesCleanup() {
   ModulesState& m = M();
   if (!m.on) return;
-  StopTortureThread(m.loader);
-  StopTortureThread(m.hooker);
+  m.run->threads.Stop(m.loader);
+  m.run->threads.Stop(m.hooker);
   // Each remaining module the correct way: its exit with Barrier() on
   // every domain, then dlclose().
   if (!m.slot_paths.empty()) {
@@ -678,6 +750,9 @@ void ModulesCleanup() {
 #endif
 }
 
+// After the cleanup barriers, before the verdict: cleanup_srcu_struct() on
+// each secondary domain (a refusal is an error of the run), and the count
+// of late callbacks.
 void ModulesDestroyDomains() {
   ModulesState& m = M();
   if (!m.on) return;
@@ -700,6 +775,36 @@ std::string ModulesStats() {
   return fmt::format(" modules: {}/{}:{}", m.loads.load(std::memory_order_relaxed),
                      m.unloads.load(std::memory_order_relaxed),
                      m.late.load(std::memory_order_relaxed));
+}
+
+class Modules : public Component {
+ public:
+  explicit Modules(Run& run) : run_(run) {}
+
+  void Start() override { ModulesInit(run_); }
+  // Every module unloaded (its barriers, then dlclose) before the
+  // flavour's own barrier and cleanup.
+  void Stop() override { ModulesCleanup(); }
+  void Finish() override { ModulesDestroyDomains(); }
+
+  // " modules: loads/unloads:late-callbacks" when --modules is on.
+  std::string StatsFragment() const override { return ModulesStats(); }
+  std::vector<std::pair<std::string, long>> JsonCounters() const override {
+    ModulesState& m = M();
+    if (!m.on) return {};
+    return {{"loads", m.loads.load()}, {"unloads", m.unloads.load()}, {"late", m.late.load()}};
+  }
+
+ private:
+  Run& run_;
+};
+
+}  // namespace
+
+std::unique_ptr<Component> MakeModules(Run& run) { return std::make_unique<Modules>(run); }
+
+absl::Status ValidateModules(const Params& p, const TortureOps& ops) {
+  return ModulesValidate(p, ops);
 }
 
 }  // namespace torture

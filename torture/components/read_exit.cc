@@ -22,65 +22,84 @@
 #include <algorithm>
 #include <thread>
 
-#include "torture/runtime/torture.h"
+#include "fmt/format.h"
+#include "torture/components/reader.h"
+#include "torture/runtime/run.h"
 
 namespace torture {
 namespace {
 
-// rcu_torture_read_exit_child().
-void ReadExitChild(uint64_t n) {
-  const TortureOps* ops = T().ops;
-  TortureRandom r(T().p.seed, Stream::kReadExit, n);
-  pthread_setname_np(pthread_self(), "read_exit_chld");
-  ops->thread_init(-1);
-  (void)TortureOneRead(r, -1);
-  if (ops->quiescent_state != nullptr) ops->quiescent_state();
-  ops->thread_exit();
-}
+class ReadExit : public Component {
+ public:
+  explicit ReadExit(Run& run) : run_(run) {}
 
-// rcu_torture_read_exit().
-void ReadExitMain() {
-  TortureState& s = T();
-  const TortureOps* ops = s.ops;
-  const Params& p = s.p;
-  uint64_t nchild = 0;
-  VerboseTorOut("rcu_torture_read_exit: Start of test");
-  do {
-    VerboseTorOut("rcu_torture_read_exit: Start of episode");
-    for (int i = 0; i < p.read_exit_burst; ++i) {
-      if (MustStop()) break;
-      StutterWait();
-      // Spawn the child, then reap it (offline meanwhile, for QSBR).
-      if (ops->thread_offline != nullptr) ops->thread_offline();
-      std::thread child(ReadExitChild, nchild++);
-      child.join();
-      if (ops->thread_online != nullptr) ops->thread_online();
-      s.n_read_exits.fetch_add(1, std::memory_order_relaxed);
-    }
-    VerboseTorOut("rcu_torture_read_exit: End of episode");
-    if (ops->cb_barrier != nullptr) {
-      GpWaitScope w("cb_barrier");
-      ops->cb_barrier();
-    }
+  void Start() override {
+    if (run_.p.read_exit_burst <= 0) return;
+    thread_ = run_.threads.Create("rcu_torture_read_exit", 0, -1, [this] { Main(); });
+  }
+
+  // The kernel sets read_exit_child_stop and waits for the parent to finish
+  // its episode; fullstop (already set) ends the episode here.
+  void Stop() override { run_.threads.Stop(thread_); }
+
+  std::string StatsFragment() const override {
+    return fmt::format(" read-exits: {}", n_read_exits_.load());
+  }
+  std::vector<std::pair<std::string, long>> JsonCounters() const override {
+    return {{"read_exits", n_read_exits_.load()}};
+  }
+
+ private:
+  // rcu_torture_read_exit_child().
+  void Child(uint64_t n) {
+    const TortureOps* ops = run_.ops;
+    TortureRandom r(run_.p.seed, Stream::kReadExit, n);
+    pthread_setname_np(pthread_self(), "read_exit_chld");
+    ops->thread_init(-1);
+    (void)TortureOneRead(run_, r, -1);
     if (ops->quiescent_state != nullptr) ops->quiescent_state();
-    if (SleepUntilOrStop(NowNs() + int64_t{std::max(p.read_exit_delay, 0)} * 1'000'000'000)) {
-      break;
-    }
-    ApplyShuffle();
-  } while (!MustStop());
-  KthreadStopping("rcu_torture_read_exit");
-}
+    ops->thread_exit();
+  }
+
+  // rcu_torture_read_exit().
+  void Main() {
+    const TortureOps* ops = run_.ops;
+    const Params& p = run_.p;
+    uint64_t nchild = 0;
+    VerboseTorOut("rcu_torture_read_exit: Start of test");
+    do {
+      VerboseTorOut("rcu_torture_read_exit: Start of episode");
+      for (int i = 0; i < p.read_exit_burst; ++i) {
+        if (MustStop()) break;
+        StutterWait();
+        // Spawn the child, then reap it (offline meanwhile, for QSBR).
+        if (ops->thread_offline != nullptr) ops->thread_offline();
+        std::thread child([this, n = nchild++] { Child(n); });
+        child.join();
+        if (ops->thread_online != nullptr) ops->thread_online();
+        n_read_exits_.fetch_add(1, std::memory_order_relaxed);
+      }
+      VerboseTorOut("rcu_torture_read_exit: End of episode");
+      if (ops->cb_barrier != nullptr) {
+        GpWaitScope w("cb_barrier");
+        ops->cb_barrier();
+      }
+      if (ops->quiescent_state != nullptr) ops->quiescent_state();
+      if (SleepUntilOrStop(NowNs() + int64_t{std::max(p.read_exit_delay, 0)} * 1'000'000'000)) {
+        break;
+      }
+      ApplyShuffle();
+    } while (!MustStop());
+    KthreadStopping("rcu_torture_read_exit");
+  }
+
+  Run& run_;
+  ThreadCtx* thread_ = nullptr;
+  std::atomic<long> n_read_exits_{0};
+};
 
 }  // namespace
 
-void ReadExitInit() {
-  TortureState& s = T();
-  if (s.p.read_exit_burst <= 0) return;
-  s.read_exit = CreateTortureThread("rcu_torture_read_exit", 0, -1, ReadExitMain);
-}
-
-// The kernel sets read_exit_child_stop and waits for the parent to finish
-// its episode; fullstop (already set) ends the episode here.
-void ReadExitCleanup() { StopTortureThread(T().read_exit); }
+std::unique_ptr<Component> MakeReadExit(Run& run) { return std::make_unique<ReadExit>(run); }
 
 }  // namespace torture

@@ -17,12 +17,15 @@
 // while this reader held it: a too-short grace period. The segments of the
 // first such read (or close call: Reader Batch >= 2) are kept for the
 // cleanup dump.
+#include "torture/components/reader.h"
+
 #include <sched.h>
 
 #include <algorithm>
+#include <thread>
 
 #include "torture/runtime/lockdep.h"
-#include "torture/runtime/torture.h"
+#include "torture/runtime/run.h"
 
 namespace torture {
 namespace {
@@ -36,25 +39,25 @@ struct ReadState {
   bool preempted = false;
 };
 
-void Lock(int n) {
-  for (int i = 0; i < n; ++i) T().ops->readlock();
+void Lock(const TortureOps* ops, int n) {
+  for (int i = 0; i < n; ++i) ops->readlock();
 }
-void Unlock(int n) {
-  for (int i = 0; i < n; ++i) T().ops->readunlock();
+void Unlock(const TortureOps* ops, int n) {
+  for (int i = 0; i < n; ++i) ops->readunlock();
 }
 
-int CurCpu() {
-  return T().ops->current_cpu != nullptr ? T().ops->current_cpu() : -1;
+int CurCpu(const TortureOps* ops) {
+  return ops->current_cpu != nullptr ? ops->current_cpu() : -1;
 }
 
 // rcu_read_delay().
-void ReadDelay(TortureRandom& r, ReadState& rs, ReadSeg& seg) {
-  if (!T().p.reader_delays) return;
-  const int nr = T().nrealreaders;
+void ReadDelay(const Run& run, TortureRandom& r, ReadState& rs, ReadSeg& seg) {
+  if (!run.p.reader_delays) return;
+  const int nr = run.nrealreaders;
   constexpr int kShortDelayUs = 200;
   constexpr int kLongDelayMs = 300;
   if (!(r() % (static_cast<uint32_t>(nr) * 2000 * kLongDelayMs)) &&
-      T().fwd_cb_nodelay.load(std::memory_order_relaxed) == 0) {
+      run.fwd_cb_nodelay.load(std::memory_order_relaxed) == 0) {
     // A long delay makes grace periods wait, and the FQS scans run. A sleep
     // (not a busy wait) so that two cores are not burnt; readers of every
     // flavour here may be preempted.
@@ -66,8 +69,8 @@ void ReadDelay(TortureRandom& r, ReadState& rs, ReadSeg& seg) {
     seg.delay_us = kShortDelayUs;
   }
   if (!(r() % (static_cast<uint32_t>(nr) * 500))) {
-    if (T().ops->preempt != nullptr) {
-      T().ops->preempt(r);
+    if (run.ops->preempt != nullptr) {
+      run.ops->preempt(r);
     } else {
       sched_yield();
     }
@@ -84,8 +87,7 @@ int NewDepth(TortureRandom& r) {
 }
 
 // rcu_torture_reader_do_mbchk().
-void DoMbchk(int myid, TortureElem* rtp, TortureRandom& r) {
-  TortureState& s = T();
+void DoMbchk(Run& s, int myid, TortureElem* rtp, TortureRandom& r) {
   if (myid < 0) return;
   const int nr = s.nrealreaders;
   int noc = s.online_cpus;
@@ -152,28 +154,27 @@ void DoMbchk(int myid, TortureElem* rtp, TortureRandom& r) {
 }  // namespace
 
 // rcu_torture_one_read(). False when there is no current element yet.
-bool TortureOneRead(TortureRandom& r, int myid) {
-  TortureState& s = T();
+bool TortureOneRead(Run& s, TortureRandom& r, int myid) {
   const TortureOps* ops = s.ops;
   ReadState rs;
   bool checkpolling = !(r() & 0xfff) && ops->get_gp_state != nullptr &&
                       ops->poll_gp_state != nullptr;
 
   rs.nesting = NewDepth(r);
-  Lock(rs.nesting);
+  Lock(ops, rs.nesting);
   uint64_t cookie = checkpolling ? ops->get_gp_state() : 0;
   uint64_t started = ops->get_gp_seq();
   // rcu_dereference(): acquire pairs with the writer's release store;
   // checked against the flavour's read-side critical section.
   TortureElem* p = ReaderDereference(s.current);
   if (p == nullptr) {
-    Unlock(rs.nesting);
+    Unlock(ops, rs.nesting);
     return false;
   }
   if (p->mbtest.load(std::memory_order_relaxed) == 0) {
     s.n_mberror.fetch_add(1, std::memory_order_relaxed);
   }
-  DoMbchk(myid, p, r);
+  DoMbchk(s, myid, p, r);
 
   // rcutorture_loop_extend(): 1..8 transitions.
   uint32_t x = r();
@@ -181,15 +182,15 @@ bool TortureOneRead(TortureRandom& r, int myid) {
   for (int i = 0; i < j && i < kMaxSegs; ++i) {
     ReadSeg& seg = rs.segs[rs.nsegs++];
     int nd = NewDepth(r);
-    Lock(nd);  // new protection first...
-    Unlock(rs.nesting);  // ...then drop the old: no gap
+    Lock(ops, nd);  // new protection first...
+    Unlock(ops, rs.nesting);  // ...then drop the old: no gap
     rs.nesting = nd;
     seg.nesting = nd;
-    seg.cpu = CurCpu();
+    seg.cpu = CurCpu(ops);
     seg.gp_start = ops->get_gp_seq();
-    ReadDelay(r, rs, seg);
+    ReadDelay(s, r, rs, seg);
     seg.gp_end = ops->get_gp_seq();
-    seg.cpu_end = CurCpu();
+    seg.cpu_end = CurCpu(ops);
   }
 
   // rcu_torture_one_read_end().
@@ -213,7 +214,7 @@ bool TortureOneRead(TortureRandom& r, int myid) {
   if (checkpolling && ops->poll_gp_state(cookie)) {
     TortureWarn("rcu_torture_one_read", "Cookie check 2 failed");
   }
-  Unlock(rs.nesting);
+  Unlock(ops, rs.nesting);
   if (pipe_count > 1 || diff > 1) {
     MutexLock l(s.err_mu);
     if (s.err_segs.empty()) {
@@ -224,30 +225,55 @@ bool TortureOneRead(TortureRandom& r, int myid) {
   return true;
 }
 
-void ReaderMain(int id) {
-  TortureState& s = T();
-  const TortureOps* ops = s.ops;
-  TortureRandom r(s.p.seed, Stream::kReader, static_cast<uint64_t>(id));
-  int64_t lastsleep = NowNs();
-  while (!MustStop()) {
-    ApplyShuffle();
-    if (!TortureOneRead(r, id)) {
-      SleepUntilOrStop(NowNs() + 1'000'000'000);  // no element yet
+namespace {
+
+class Readers : public Component {
+ public:
+  explicit Readers(Run& run) : run_(run) {}
+
+  void Start() override {
+    for (int i = 0; i < run_.nrealreaders; ++i) {
+      threads_.push_back(run_.threads.Create("rcu_torture_reader", i,
+                                             i % std::max(1, run_.online_cpus),
+                                             [this, i] { Main(i); }));
     }
-    if (ops->quiescent_state != nullptr) ops->quiescent_state();
-    int64_t now = NowNs();
-    if (now > lastsleep) {
-      TortureSleepUs(500);  // torture_hrtimeout_us(500, 1000)
-      lastsleep = NowNs() + 10'000'000;  // every ~10 jiffies
-    }
-    // Readers whose id exceeds the online vCPU count park, so that reader
-    // load follows (emulated) CPU hotplug.
-    while (!MustStop() && ops->num_online_cpus() < id) {
-      SleepUntilOrStop(NowNs() + 200'000'000);
-    }
-    StutterWait();
   }
-  KthreadStopping("rcu_torture_reader");
-}
+
+  void Stop() override { run_.threads.StopAll(threads_); }
+
+ private:
+  void Main(int id) {
+    Run& s = run_;
+    const TortureOps* ops = s.ops;
+    TortureRandom r(s.p.seed, Stream::kReader, static_cast<uint64_t>(id));
+    int64_t lastsleep = NowNs();
+    while (!MustStop()) {
+      ApplyShuffle();
+      if (!TortureOneRead(s, r, id)) {
+        SleepUntilOrStop(NowNs() + 1'000'000'000);  // no element yet
+      }
+      if (ops->quiescent_state != nullptr) ops->quiescent_state();
+      int64_t now = NowNs();
+      if (now > lastsleep) {
+        TortureSleepUs(500);  // torture_hrtimeout_us(500, 1000)
+        lastsleep = NowNs() + 10'000'000;  // every ~10 jiffies
+      }
+      // Readers whose id exceeds the online vCPU count park, so that reader
+      // load follows (emulated) CPU hotplug.
+      while (!MustStop() && ops->num_online_cpus() < id) {
+        SleepUntilOrStop(NowNs() + 200'000'000);
+      }
+      StutterWait();
+    }
+    KthreadStopping("rcu_torture_reader");
+  }
+
+  Run& run_;
+  std::vector<ThreadCtx*> threads_;
+};
+
+}  // namespace
+
+std::unique_ptr<Component> MakeReaders(Run& run) { return std::make_unique<Readers>(run); }
 
 }  // namespace torture

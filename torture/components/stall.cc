@@ -25,101 +25,110 @@
 // ignored. stall_cpu_irqsoff has no meaning here (no irqs): spinning.
 #include <algorithm>
 
-#include "torture/runtime/torture.h"
+#include "fmt/format.h"
+#include "torture/runtime/run.h"
 
 namespace torture {
 namespace {
 
-// rcu_torture_stall_one(): one episode. True if the stall ran to its end.
-bool StallOne(int rep) {
-  TortureState& s = T();
-  const TortureOps* ops = s.ops;
-  const Params& p = s.p;
-  if (p.stall_cpu_holdoff > 0) {
-    VerboseTorOut("rcu_torture_stall begin holdoff");
-    if (SleepUntilOrStop(NowNs() + int64_t{p.stall_cpu_holdoff} * 1'000'000'000)) {
-      return false;
-    }
-    VerboseTorOut("rcu_torture_stall end holdoff");
-  }
-  if (MustStop()) return false;
-  ApplyShuffle();
-  VerboseTorOut("rcu_torture_stall begin CPU stall");
-  const int64_t stop_at = NowNs() + int64_t{p.stall_cpu} * 1'000'000'000;
-  // RCU CPU stall is expected behavior in following code.
-  ops->readlock();
-  int cpu = ops->current_cpu != nullptr ? ops->current_cpu() : -1;
-  PrintLine(fmt::format("rcu_torture_stall_one start stall episode {} on CPU {}.", rep + 1,
-                        cpu));
-  bool stopped = false;
-  while (NowNs() < stop_at) {
-    // kthread_should_stop() in the kernel; fullstop as well here, so that
-    // cleanup is never held up for a whole episode.
-    if (MustStop()) {
-      stopped = true;
-      break;
-    }
-    if (p.stall_cpu_block) {
-      // Blocked inside the reader: no quiescent state for this thread, and
-      // no offline marking (that would end the critical section for QSBR).
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    } else {
-      UDelay(1000);
-    }
-  }
-  ops->readunlock();
-  return !stopped;
-}
+class Stall : public Component {
+ public:
+  explicit Stall(Run& run) : run_(run) {}
 
-void StallMain() {
-  TortureState& s = T();
-  const TortureOps* ops = s.ops;
-  const Params& p = s.p;
-  int repeat = p.stall_cpu_repeat;
-  if (repeat < 0) {
-    TortureWarn("rcu_torture_stall", "negative stall_cpu_repeat, using 0");
-    repeat = 0;
+  void Start() override {
+    if (run_.p.stall_cpu <= 0 && run_.p.stall_gp_kthread <= 0) return;
+    thread_ = run_.threads.Create("rcu_torture_stall", 0, -1, [this] { Main(); });
   }
-  if (p.stall_gp_kthread > 0) {
-    TorOut(fmt::format("rcu_torture_stall: stall_gp_kthread={} not supported by {}, ignored",
-                       p.stall_gp_kthread, ops->name));
-  }
-  const int timeout_ms = ops->stall_dur_ms != nullptr ? ops->stall_dur_ms() : 0;
-  for (int i = 0; i <= repeat && p.stall_cpu > 0; ++i) {
-    if (MustStop()) break;
-    uint64_t before = ops->stall_warnings != nullptr ? ops->stall_warnings() : 0;
-    bool complete = StallOne(i);
-    if (!complete || ops->stall_warnings == nullptr || timeout_ms <= 0) continue;
-    if (int64_t{p.stall_cpu} * 1000 <= timeout_ms) {
-      TorOut(fmt::format(
-          "rcu_torture_stall: stall_cpu={} s is not longer than the stall timeout ({} ms): "
-          "no warning expected",
-          p.stall_cpu, timeout_ms));
-      continue;
+
+  void Stop() override { run_.threads.Stop(thread_); }
+
+ private:
+  // rcu_torture_stall_one(): one episode. True if the stall ran to its end.
+  bool StallOne(int rep) {
+    const TortureOps* ops = run_.ops;
+    const Params& p = run_.p;
+    if (p.stall_cpu_holdoff > 0) {
+      VerboseTorOut("rcu_torture_stall begin holdoff");
+      if (SleepUntilOrStop(NowNs() + int64_t{p.stall_cpu_holdoff} * 1'000'000'000)) {
+        return false;
+      }
+      VerboseTorOut("rcu_torture_stall end holdoff");
     }
-    uint64_t after = ops->stall_warnings();
-    if (after == before) {
-      TortureError(fmt::format(
-          "rcu_torture_stall: episode {} held a reader for {} s but no RCU CPU stall warning "
-          "was printed (stall timeout {} ms)",
-          i + 1, p.stall_cpu, timeout_ms));
-    } else {
-      TorOut(fmt::format("rcu_torture_stall: episode {}: {} stall warning(s), as expected", i + 1,
-                         after - before));
+    if (MustStop()) return false;
+    ApplyShuffle();
+    VerboseTorOut("rcu_torture_stall begin CPU stall");
+    const int64_t stop_at = NowNs() + int64_t{p.stall_cpu} * 1'000'000'000;
+    // RCU CPU stall is expected behavior in following code.
+    ops->readlock();
+    int cpu = ops->current_cpu != nullptr ? ops->current_cpu() : -1;
+    PrintLine(fmt::format("rcu_torture_stall_one start stall episode {} on CPU {}.", rep + 1,
+                          cpu));
+    bool stopped = false;
+    while (NowNs() < stop_at) {
+      // kthread_should_stop() in the kernel; fullstop as well here, so that
+      // cleanup is never held up for a whole episode.
+      if (MustStop()) {
+        stopped = true;
+        break;
+      }
+      if (p.stall_cpu_block) {
+        // Blocked inside the reader: no quiescent state for this thread, and
+        // no offline marking (that would end the critical section for QSBR).
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      } else {
+        UDelay(1000);
+      }
     }
+    ops->readunlock();
+    return !stopped;
   }
-  PrintLine("rcu_torture_stall end.");
-  KthreadStopping("rcu_torture_stall");
-}
+
+  void Main() {
+    const TortureOps* ops = run_.ops;
+    const Params& p = run_.p;
+    int repeat = p.stall_cpu_repeat;
+    if (repeat < 0) {
+      TortureWarn("rcu_torture_stall", "negative stall_cpu_repeat, using 0");
+      repeat = 0;
+    }
+    if (p.stall_gp_kthread > 0) {
+      TorOut(fmt::format("rcu_torture_stall: stall_gp_kthread={} not supported by {}, ignored",
+                         p.stall_gp_kthread, ops->name));
+    }
+    const int timeout_ms = ops->stall_dur_ms != nullptr ? ops->stall_dur_ms() : 0;
+    for (int i = 0; i <= repeat && p.stall_cpu > 0; ++i) {
+      if (MustStop()) break;
+      uint64_t before = ops->stall_warnings != nullptr ? ops->stall_warnings() : 0;
+      bool complete = StallOne(i);
+      if (!complete || ops->stall_warnings == nullptr || timeout_ms <= 0) continue;
+      if (int64_t{p.stall_cpu} * 1000 <= timeout_ms) {
+        TorOut(fmt::format(
+            "rcu_torture_stall: stall_cpu={} s is not longer than the stall timeout ({} ms): "
+            "no warning expected",
+            p.stall_cpu, timeout_ms));
+        continue;
+      }
+      uint64_t after = ops->stall_warnings();
+      if (after == before) {
+        TortureError(fmt::format(
+            "rcu_torture_stall: episode {} held a reader for {} s but no RCU CPU stall warning "
+            "was printed (stall timeout {} ms)",
+            i + 1, p.stall_cpu, timeout_ms));
+      } else {
+        TorOut(fmt::format("rcu_torture_stall: episode {}: {} stall warning(s), as expected", i + 1,
+                           after - before));
+      }
+    }
+    PrintLine("rcu_torture_stall end.");
+    KthreadStopping("rcu_torture_stall");
+  }
+
+  Run& run_;
+  ThreadCtx* thread_ = nullptr;
+};
 
 }  // namespace
 
-void StallInit() {
-  TortureState& s = T();
-  if (s.p.stall_cpu <= 0 && s.p.stall_gp_kthread <= 0) return;
-  s.stall = CreateTortureThread("rcu_torture_stall", 0, -1, StallMain);
-}
-
-void StallCleanup() { StopTortureThread(T().stall); }
+std::unique_ptr<Component> MakeStall(Run& run) { return std::make_unique<Stall>(run); }
 
 }  // namespace torture

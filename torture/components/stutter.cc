@@ -12,23 +12,44 @@
 //
 // Unlike the kernel's thread, which starts with a pause, this one starts
 // with a run period, so that short runs spend their first seconds loaded.
-#include "torture/runtime/torture.h"
+#include "torture/runtime/run.h"
 
 namespace torture {
+namespace {
 
-void StutterMain() {
-  TortureState& s = T();
-  const int64_t stutter_ns = int64_t{s.p.stutter} * 1'000'000'000;
-  const int64_t gap_ns = stutter_ns;  // run period
-  while (!MustStop()) {
-    if (SleepUntilOrStop(NowNs() + gap_ns)) break;
-    int64_t till = NowNs() + stutter_ns;
-    s.stutter_till_ns.store(till, std::memory_order_relaxed);
-    // Sleep one jiffy less than the pause, as the kernel does.
-    if (SleepUntilOrStop(till - 1'000'000)) break;
+class Stutter : public Component {
+ public:
+  explicit Stutter(Run& run) : run_(run) {}
+
+  void Start() override {
+    if (run_.p.stutter > 0) {
+      thread_ = run_.threads.Create("torture_stutter", 0, -1, [this] { Main(); });
+    }
   }
-  s.stutter_till_ns.store(0, std::memory_order_relaxed);
-  KthreadStopping("torture_stutter");
-}
+
+  void Stop() override { run_.threads.Stop(thread_); }
+
+ private:
+  void Main() {
+    const int64_t stutter_ns = int64_t{run_.p.stutter} * 1'000'000'000;
+    const int64_t gap_ns = stutter_ns;  // run period
+    while (!MustStop()) {
+      if (SleepUntilOrStop(NowNs() + gap_ns)) break;
+      int64_t till = NowNs() + stutter_ns;
+      SetStutterUntil(till);
+      // Sleep one jiffy less than the pause, as the kernel does.
+      if (SleepUntilOrStop(till - 1'000'000)) break;
+    }
+    SetStutterUntil(0);
+    KthreadStopping("torture_stutter");
+  }
+
+  Run& run_;
+  ThreadCtx* thread_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<Component> MakeStutter(Run& run) { return std::make_unique<Stutter>(run); }
 
 }  // namespace torture

@@ -2,7 +2,6 @@
 // Copyright 2026 The rcutorture project authors.
 #include "torture/flavours/ops.h"
 
-#include "torture/runtime/torture.h"
 
 namespace torture {
 
@@ -39,22 +38,5 @@ const TortureOps* FindOps(std::string_view name) {
   }
   return nullptr;
 }
-
-// rcu_torture_cb(): one grace period passed for the element; free it at
-// kPipeLen, else send it round again.
-void TortureCb(TortureHead* h) {
-  TortureElem* rp = reinterpret_cast<TortureElem*>(h);  // head is first
-  if (MustStopIrq()) {
-    // Test is ending, just drop callbacks on the floor.
-    return;
-  }
-  if (T().pool.PipeUpdateOne(rp)) {
-    T().pool.Free(rp);
-  } else {
-    T().ops->deferred_free(rp);
-  }
-}
-
-void CallDeferredFree(TortureElem* e) { T().ops->call(&e->head, TortureCb); }
 
 }  // namespace torture

@@ -160,6 +160,10 @@ struct TortureOps {
   // Cap on callbacks in flight in the forward-progress flood (the kernel's
   // cbflood_max); 0: the harness's default cap (fwd_prog.cc).
   long cbflood_max = 0;
+  // False for the broken flavours: the forward-progress tests would only
+  // measure the breakage (a sync that does nothing, callbacks that never
+  // run), so fwd_prog skips them.
+  bool fwd_progress_capable = true;
 };
 
 // The registry, in --help order.

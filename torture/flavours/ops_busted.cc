@@ -16,8 +16,8 @@
 
 #include <thread>
 
+#include "torture/flavours/ops.h"
 #include "torture/runtime/pool.h"
-#include "torture/runtime/torture.h"
 
 namespace torture {
 namespace {
@@ -62,6 +62,7 @@ const TortureOps kBustedOps = {
     .reader_mode = ModeNone,
     .num_online_cpus = HwCpus,
     .irq_capable = true,
+    .fwd_progress_capable = false,
 };
 
 // busted-hang: the watchdog's negative control. sync never returns, so the
@@ -79,6 +80,7 @@ const TortureOps kBustedHangOps = {
     .get_gp_data = BustedDbg,
     .reader_mode = ModeNone,
     .num_online_cpus = HwCpus,
+    .fwd_progress_capable = false,
 };
 
 }  // namespace torture

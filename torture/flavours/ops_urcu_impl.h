@@ -26,8 +26,9 @@
 #include <cstddef>
 #include <thread>
 
+#include "fmt/format.h"
 #include "torture/flavours/ops.h"
-#include "torture/runtime/torture.h"
+#include "torture/runtime/pool.h"
 
 namespace torture {
 namespace {

@@ -144,7 +144,7 @@ extern "C" __attribute__((visibility("default"))) void torture_module_exit(
   g.poster.join();
   h->unregister_hook(h, g.hook);
   // Then wait for what was posted: rcu_barrier() and srcu_barrier() on
-  // every domain (seed 002), or one of the wrong ways.
+  // every domain (Documentation/RCU/rcubarrier.rst), or one of the wrong ways.
   for (int d = 0; d < h->n_domains; ++d) {
     switch (mode) {
       case torture::kModuleExitBarrier:

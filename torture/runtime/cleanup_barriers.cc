@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The rcutorture project authors.
 //
-// cleanup_barriers.cc: the cleanup's barriers (torture.h), run
-// concurrently when the run used more than one flavour or SRCU domain.
+// cleanup_barriers.cc: the cleanup's barriers, run concurrently when the
+// run used more than one flavour or SRCU domain.
+#include "torture/runtime/cleanup_barriers.h"
+
 #include <mutex>
 #include <thread>
 #include <utility>
 #include <vector>
 
-#include "torture/runtime/torture.h"
+#include "fmt/format.h"
+#include "torture/runtime/output.h"
 
 namespace torture {
 namespace {
@@ -31,8 +34,8 @@ void RegisterCleanupBarrier(std::string name, std::function<void()> fn) {
   Registered().push_back({std::move(name), std::move(fn)});
 }
 
-void RunCleanupBarriers() {
-  const TortureOps* ops = T().ops;
+void RunCleanupBarriers(const TortureOps& flavour) {
+  const TortureOps* ops = &flavour;
   std::vector<CleanupBarrier> all;
   if (ops->cb_barrier != nullptr) all.push_back({ops->cb_barrier_name, ops->cb_barrier});
   {

@@ -5,7 +5,8 @@
 #include <thread>
 
 #include "gtest/gtest.h"
-#include "torture/runtime/torture.h"
+#include "torture/runtime/cleanup_barriers.h"
+#include "torture/runtime/output.h"
 
 namespace torture {
 namespace {
@@ -30,20 +31,19 @@ TEST(CleanupBarriers, SeveralRunConcurrently) {
   TortureOps ops{.name = "test"};
   ops.cb_barrier = WaitForTheOther;
   ops.cb_barrier_name = "test_barrier";
-  T().ops = &ops;
-  T().type = "test";
+  InitOutput("test", 0);
   std::atomic<int> b_ran{0};
   RegisterCleanupBarrier("second_barrier", [&] {
     WaitForTheOther();
     b_ran.fetch_add(1);
   });
-  RunCleanupBarriers();
+  RunCleanupBarriers(ops);
   EXPECT_EQ(b_ran.load(), 1);
   EXPECT_EQ(g_started.load(), 2);
   EXPECT_EQ(g_saw_other.load(), 2) << "the barriers ran one after the other";
   // The registrations are forgotten: a second run calls only cb_barrier.
   g_started = 1;  // the flavour's barrier then finds "the other" at once
-  RunCleanupBarriers();
+  RunCleanupBarriers(ops);
   EXPECT_EQ(b_ran.load(), 1);
 }
 

@@ -14,9 +14,13 @@
 //   rates {reads_per_s, updates_per_s, gps_per_s},
 //   histograms {reader_pipe[11], reader_batch[11],
 //               free_block_circulation[11]},
+//   components {<table name>: {<counter>: n, ...}, ...}  (components that
+//               count something: barrier, onoff, read_exit, ...),
 //   writer_choices [first 64 update types chosen, RTWS names]
+#include "torture/runtime/json.h"
+
 #include "absl/strings/str_join.h"
-#include "torture/runtime/torture.h"
+#include "fmt/format.h"
 
 namespace torture {
 namespace {
@@ -51,8 +55,8 @@ std::string Array(const A& a) {
 
 }  // namespace
 
-std::string JsonSummary(const char* verdict, int exit_code) {
-  TortureState& s = T();
+std::string JsonSummary(Run& s, const std::vector<ComponentRow>& table,
+                        const char* verdict, int exit_code) {
   std::vector<std::string> params;
   for (const ParamInfo& r : ParamTable()) {
     std::string v = GetParam(s.p, r.name);
@@ -60,8 +64,8 @@ std::string JsonSummary(const char* verdict, int exit_code) {
     params.push_back(fmt::format("    {}: {}", Quote(r.name),
                                  type == "string" ? Quote(v) : v));
   }
-  auto pipe = SumPipe();
-  auto batch = SumBatch();
+  auto pipe = s.SumPipe();
+  auto batch = s.SumBatch();
   std::array<long, kPipeLen + 1> wc{};
   for (int k = 0; k <= kPipeLen; ++k) wc[k] = s.pool.wcount[k].load();
   uint64_t reads = 0;
@@ -91,7 +95,7 @@ std::string JsonSummary(const char* verdict, int exit_code) {
       ver, s.pool.n_alloc.load(), s.pool.n_alloc_fail.load(), s.pool.n_free.load(),
       s.pool.FreelistEmpty() ? 1 : 0, s.n_mberror.load(), s.n_mbchk_fail.load(),
       s.n_mbchk_tries.load(), s.n_barrier_error.load(), s.n_timers.load(),
-      s.n_error.load(), s.n_warnings.load(), reads, gps);
+      ErrorCount(), WarningCount(), reads, gps);
   out += "  },\n";
   out += fmt::format(
       "  \"rates\": {{\"reads_per_s\": {:.1f}, \"updates_per_s\": {:.1f}, "
@@ -102,6 +106,18 @@ std::string JsonSummary(const char* verdict, int exit_code) {
   out += fmt::format("    \"reader_batch\": {},\n", Array(batch));
   out += fmt::format("    \"free_block_circulation\": {}\n", Array(wc));
   out += "  },\n";
+  std::vector<std::string> comps;
+  for (size_t i = 0; i < s.components.size() && i < table.size(); ++i) {
+    std::vector<std::string> fields;
+    for (const auto& [name, value] : s.components[i]->JsonCounters()) {
+      fields.push_back(fmt::format("{}: {}", Quote(name), value));
+    }
+    if (fields.empty()) continue;
+    comps.push_back(fmt::format("    {}: {{{}}}", Quote(table[i].name), absl::StrJoin(fields, ", ")));
+  }
+  out += comps.empty() ? "  \"components\": {},\n"
+                       : fmt::format("  \"components\": {{\n{}\n  }},\n",
+                                     absl::StrJoin(comps, ",\n"));
   out += fmt::format("  \"writer_choices\": [{}]\n", absl::StrJoin(choices, ", "));
   out += "}\n";
   return out;

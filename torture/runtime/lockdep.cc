@@ -4,31 +4,28 @@
 
 #include <cstdint>
 
-#include "torture/runtime/torture.h"
+#include "fmt/format.h"
+#include "torture/flavours/ops.h"
+#include "torture/runtime/output.h"
 
 namespace torture {
 namespace {
 // Splats before the run started (another run in the process, or none).
-uint64_t g_splats_at_start = 0;
+[[maybe_unused]] uint64_t g_splats_at_start = 0;
+// The flavour under test, whose read_lock_held() the checks ask.
+const TortureOps* g_ops = nullptr;
 }  // namespace
 
 bool FlavourReadLockHeld() {
-  const TortureOps* ops = T().ops;
+  const TortureOps* ops = g_ops;
   return ops == nullptr || ops->read_lock_held == nullptr || ops->read_lock_held();
 }
 
-void LockdepStart(const Params& p) {
+void LockdepStart(const Params& p, const TortureOps* ops) {
+  g_ops = ops;
 #if defined(TORTURE_HAVE_RCU)
   if (p.lockdep) rcu::lockdep::SetEnabled(true);
-  rcu::lockdep::SetSink([](const std::string& text) {
-    size_t start = 0;
-    while (start < text.size()) {
-      size_t nl = text.find('\n', start);
-      if (nl == std::string::npos) nl = text.size();
-      PrintLine(std::string_view(text).substr(start, nl - start));
-      start = nl + 1;
-    }
-  });
+  rcu::lockdep::SetSink([](const std::string& text) { PrintLines(text); });
   g_splats_at_start = rcu::lockdep::SplatCount();
 #else
   (void)p;
@@ -48,7 +45,7 @@ long LockdepReport() {
   long n = static_cast<long>(rcu::lockdep::SplatCount() - g_splats_at_start);
   if (n > 0) {
     TorErr(fmt::format("lockdep-RCU: {} suspicious RCU usage splat(s)", n));
-    T().n_error.fetch_add(n, std::memory_order_relaxed);
+    CountErrors(n);
   }
   return n;
 #else

@@ -36,6 +36,8 @@
 
 namespace torture {
 
+struct TortureOps;
+
 // ops->read_lock_held(), or true when the flavour cannot tell.
 bool FlavourReadLockHeld();
 
@@ -48,7 +50,7 @@ template <typename T>
 T* ReaderDereference(const std::atomic<T*>& p,
                      rcu::SourceLocation site = rcu::SourceLocation::current()) {
   if (rcu::lockdep::Enabled() && !FlavourReadLockHeld()) [[unlikely]]
-    rcu::lockdep::internal::Splat("suspicious Dereference() usage", site);
+    rcu::lockdep::ReportSuspiciousUse("suspicious Dereference() usage", site);
   return p.load(std::memory_order_acquire);
 }
 // rcu_dereference_protected(p, held).
@@ -87,7 +89,7 @@ void AssignPointer(std::atomic<T*>& p, T* v) {
 
 // Before ops->init: turns lockdep-RCU on if --lockdep asked for it, sends
 // splats to the console and notes the splat count.
-void LockdepStart(const Params& p);
+void LockdepStart(const Params& p, const TortureOps* ops);
 // Whether lockdep-RCU checks are on (false when compiled out).
 bool LockdepEnabled();
 // At cleanup, before the verdict: splats since LockdepStart(), each

@@ -12,7 +12,7 @@
 #include "gtest/gtest.h"
 #include "rcu/lockdep.h"
 #include "torture/runtime/pool.h"
-#include "torture/runtime/torture.h"
+#include "torture/runtime/output.h"
 
 namespace torture {
 namespace {
@@ -28,24 +28,23 @@ TortureElem* ReadCurrent() { return ReaderDereference(g_current); }
 TEST(TortureLockdep, EachSplatIsAnErrorOfTheRun) {
   TortureOps ops{.name = "test"};
   ops.read_lock_held = InReader;
-  T().ops = &ops;
-  T().type = "test";
+  InitOutput("test", 0);
   Params p;
   p.lockdep = true;
-  LockdepStart(p);
-  const long errors_before = T().n_error.load();
+  LockdepStart(p, &ops);
+  const long errors_before = ErrorCount();
 
   g_in_reader = true;
   EXPECT_EQ(ReadCurrent(), &g_elem);  // inside a reader: silent
   EXPECT_EQ(LockdepReport(), 0);
-  EXPECT_EQ(T().n_error.load(), errors_before);
+  EXPECT_EQ(ErrorCount(), errors_before);
 
   g_in_reader = false;
   ReadCurrent();  // outside: one splat
   ReadCurrent();  // the same site again: no second splat
   ReaderDereference(g_current);  // another site: a second splat
   EXPECT_EQ(LockdepReport(), 2);
-  EXPECT_EQ(T().n_error.load(), errors_before + 2);
+  EXPECT_EQ(ErrorCount(), errors_before + 2);
   rcu::lockdep::SetEnabled(false);
 }
 

@@ -4,20 +4,22 @@
 
 #include <algorithm>
 
-#include "torture/runtime/torture.h"
+#include "torture/runtime/thread.h"
 
 namespace torture {
 
-Pool::Pool() { Reset(); }
+Pool::Pool() { Reset(nullptr); }
 
-void Pool::Reset() {
+void Pool::Reset(const TortureOps* ops) {
   MutexLock l(lock_);
+  ops_ = ops;
   freelist_ = nullptr;
   removed_ = nullptr;
   for (TortureElem& e : elems_) {
     e.pipe_count.store(0, std::memory_order_relaxed);
     e.mbtest.store(0, std::memory_order_relaxed);
     e.chkp.store(nullptr, std::memory_order_relaxed);
+    e.owner = this;
     e.next = freelist_;
     e.on_list.store(true, std::memory_order_relaxed);
     freelist_ = &e;
@@ -111,5 +113,23 @@ bool Pool::AllAccountedFor(const TortureElem* current,
   }
   return true;
 }
+
+// rcu_torture_cb(): one grace period passed for the element; free it at
+// kPipeLen, else send it round again.
+void TortureCb(TortureHead* h) {
+  TortureElem* rp = reinterpret_cast<TortureElem*>(h);  // head is first
+  if (MustStopIrq()) {
+    // Test is ending, just drop callbacks on the floor.
+    return;
+  }
+  Pool* pool = rp->owner;
+  if (pool->PipeUpdateOne(rp)) {
+    pool->Free(rp);
+  } else {
+    pool->ops()->deferred_free(rp);
+  }
+}
+
+void CallDeferredFree(TortureElem* e) { e->owner->ops()->call(&e->head, TortureCb); }
 
 }  // namespace torture

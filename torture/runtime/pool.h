@@ -32,7 +32,17 @@ namespace torture {
 inline constexpr int kPipeLen = 10;
 inline constexpr int kPoolSize = 10 * kPipeLen;
 
-struct ReaderCheck;
+// The memory-ordering mailbox of one reader (rcu_torture_reader_check),
+// attached to an element for the rtmbkf check.
+struct alignas(128) ReaderCheck {
+  std::atomic<unsigned long> myloops{0};        // rtc_myloops
+  std::atomic<int> chkrdr{-1};                  // rtc_chkrdr
+  std::atomic<unsigned long> chkloops{0};       // rtc_chkloops
+  std::atomic<int> ready{0};                    // rtc_ready
+  std::atomic<ReaderCheck*> assigner{nullptr};  // rtc_assigner
+};
+
+class Pool;
 
 // One element (the kernel's struct rcu_torture).
 struct TortureElem {
@@ -51,14 +61,19 @@ struct TortureElem {
   // (freelist) or owned by the writer (removed list).
   TortureElem* next = nullptr;
   std::atomic<bool> on_list{false};
+  Pool* owner = nullptr;  // the pool the element belongs to (set once)
 };
 
 class Pool {
  public:
   Pool();
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
   // Puts every element on the freelist with mbtest 0 and zeroes wcount and
-  // the counters (rcu_torture_init()).
-  void Reset();
+  // the counters (rcu_torture_init()); the elements' callbacks go through
+  // `ops` from here on.
+  void Reset(const TortureOps* ops);
+  const TortureOps* ops() const { return ops_; }
 
   // rcu_torture_alloc(): nullptr (and alloc_fail++) when empty.
   TortureElem* Alloc();
@@ -90,6 +105,7 @@ class Pool {
 
  private:
   std::array<TortureElem, kPoolSize> elems_;
+  const TortureOps* ops_ = nullptr;
   Mutex lock_;
   TortureElem* freelist_ ABSL_GUARDED_BY(lock_) = nullptr;
   // Writer-owned: removed, not yet through kPipeLen - 1 grace periods.

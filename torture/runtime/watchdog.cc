@@ -1,34 +1,33 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The rcutorture project authors.
-//
-// watchdog.cc: the hang watchdog (ours; the kernel's scripts rely on the
-// qemu monitor instead).
-//
-// Twice a second, checks that no torture thread has been inside one
-// blocking RCU primitive (sync, exp_sync, cond_sync, a poll loop, the
-// barrier) for more than watchdog_secs, and that cleanup has not taken
-// longer than watchdog_secs. If one did, it prints "!!!" diagnostics (which
-// thread, which primitive, for how long, and the flavour's grace-period
-// state: for `rcu`, the vCPUs and blocked readers holding the grace
-// period) and exits the process with status 2. So a run never hangs.
+#include "torture/runtime/watchdog.h"
+
 #include <unistd.h>
 
 #include <cstdio>
+#include <string>
 
-#include "torture/runtime/torture.h"
+#include "fmt/format.h"
+#include "torture/runtime/run.h"
 
 namespace torture {
-namespace {
 
-[[noreturn]] void Fire(const std::string& what) {
-  TortureState& s = T();
+Watchdog::Watchdog(const Run& run) : run_(run), thread_([this] { Main(); }) {}
+
+void Watchdog::Stop() {
+  done_.store(true, std::memory_order_relaxed);
+  if (thread_.joinable()) thread_.join();
+}
+
+void Watchdog::Fire(const std::string& what) {
+  const Run& s = run_;
   TorErr(fmt::format("Watchdog: {} (bound: watchdog_secs={})", what, s.p.watchdog_secs));
   int ws = s.writer_state.load(std::memory_order_relaxed);
   TorErr(fmt::format("Watchdog: writer state {}({}) ver {}", WriterStateName(ws), ws,
                      s.current_version.load(std::memory_order_relaxed)));
-  if (s.init_done.load(std::memory_order_acquire)) {  // see WatchdogMain()
+  if (s.threads.complete()) {  // see Main()
     int64_t now = NowNs();
-    for (auto& t : s.threads) {
+    for (auto& t : s.threads.all()) {
       int64_t since = t->blocked_since_ns.load(std::memory_order_relaxed);
       if (since == 0) continue;
       TorErr(fmt::format("Watchdog: {}/{} in {} for {} ms", t->name, t->index,
@@ -39,10 +38,10 @@ namespace {
   if (s.ops->gp_kthread_dbg != nullptr) {
     std::string dump = s.ops->gp_kthread_dbg();
     size_t start = 0;
-    while (start < dump.size()) {
+    while (start < dump.size()) {  // each line as an error line
       size_t nl = dump.find('\n', start);
       if (nl == std::string::npos) nl = dump.size();
-      TorErr(dump.substr(start, nl - start));
+      TorErr(std::string_view(dump).substr(start, nl - start));
       start = nl + 1;
     }
   }
@@ -52,18 +51,16 @@ namespace {
   _exit(kExitHang);
 }
 
-}  // namespace
-
-void WatchdogMain(std::atomic<bool>* done) {
-  TortureState& s = T();
+void Watchdog::Main() {
+  const Run& s = run_;
   const int64_t bound_ns = int64_t{s.p.watchdog_secs} * 1'000'000'000;
-  while (!done->load(std::memory_order_relaxed)) {
+  while (!done_.load(std::memory_order_relaxed)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     int64_t now = NowNs();
-    // Acquire: pairs with the release store of init_done in RunTorture(),
-    // so the thread list read below is complete.
-    if (s.init_done.load(std::memory_order_acquire)) {
-      for (auto& t : s.threads) {
+    // complete() is an acquire load (ThreadSet::MarkComplete()), so the
+    // thread list read below is complete.
+    if (s.threads.complete()) {
+      for (auto& t : s.threads.all()) {
         int64_t since = t->blocked_since_ns.load(std::memory_order_relaxed);
         if (since != 0 && now - since > bound_ns) {
           Fire(fmt::format("{}/{} blocked in {} for {} ms", t->name, t->index,
