@@ -68,7 +68,8 @@ thread_local call_rcu_data* tls_thread_crdp[kNumFlavours] = {};
 CallRcuState& StateOf(Flavour f) { return g_states[static_cast<int>(f)]; }
 
 call_rcu_data* NewHandle(unsigned long flags, int cpu_affinity) {
-  auto* crdp = static_cast<call_rcu_data*>(std::calloc(1, sizeof(call_rcu_data)));
+  auto* crdp =
+      static_cast<call_rcu_data*>(std::calloc(1, sizeof(call_rcu_data)));
   if (crdp == nullptr) {
     std::fprintf(stderr, "librcu-urcu: out of memory for a call_rcu_data\n");
     std::abort();
@@ -80,7 +81,8 @@ call_rcu_data* NewHandle(unsigned long flags, int cpu_affinity) {
 
 // The per-CPU table, allocated if need be (under st.mu).
 std::atomic<call_rcu_data*>* PerCpuLocked(CallRcuState& st) {
-  std::atomic<call_rcu_data*>* table = st.per_cpu.load(std::memory_order_relaxed);
+  std::atomic<call_rcu_data*>* table =
+      st.per_cpu.load(std::memory_order_relaxed);
   if (table != nullptr) return table;
   const int n = get_nprocs_conf();
   if (n <= 0) return nullptr;
@@ -147,7 +149,8 @@ void RcuBarrier(Flavour f) {
   rcu.Barrier();  // from a callback: librcu aborts, naming the mistake
 }
 
-call_rcu_data* CreateCallRcuData(Flavour f, unsigned long flags, int cpu_affinity) {
+call_rcu_data* CreateCallRcuData(Flavour f, unsigned long flags,
+                                 int cpu_affinity) {
   (void)f;
   return NewHandle(flags, cpu_affinity);
 }
@@ -176,7 +179,8 @@ call_rcu_data* GetDefaultCallRcuData(Flavour f) {
 
 call_rcu_data* GetCpuCallRcuData(Flavour f, int cpu) {
   CallRcuState& st = StateOf(f);
-  std::atomic<call_rcu_data*>* table = st.per_cpu.load(std::memory_order_acquire);
+  std::atomic<call_rcu_data*>* table =
+      st.per_cpu.load(std::memory_order_acquire);
   if (table == nullptr) return nullptr;
   if (cpu < 0 || cpu >= st.nr_cpus) {
     WarnOnce(st, "get");
@@ -219,7 +223,8 @@ int SetCpuCallRcuData(Flavour f, int cpu, call_rcu_data* crdp) {
     errno = ENOMEM;
     return -ENOMEM;
   }
-  if (crdp != nullptr && table[cpu].load(std::memory_order_relaxed) != nullptr) {
+  if (crdp != nullptr &&
+      table[cpu].load(std::memory_order_relaxed) != nullptr) {
     errno = EEXIST;
     return -EEXIST;
   }
@@ -254,10 +259,12 @@ void FreeAllCpuCallRcuData(Flavour f) {
   std::vector<call_rcu_data*> freed;
   {
     std::lock_guard<std::mutex> l(st.mu);
-    std::atomic<call_rcu_data*>* table = st.per_cpu.load(std::memory_order_relaxed);
+    std::atomic<call_rcu_data*>* table =
+        st.per_cpu.load(std::memory_order_relaxed);
     if (table == nullptr) return;
     for (int cpu = 0; cpu < st.nr_cpus; ++cpu) {
-      if (call_rcu_data* crdp = table[cpu].exchange(nullptr, std::memory_order_acq_rel))
+      if (call_rcu_data* crdp =
+              table[cpu].exchange(nullptr, std::memory_order_acq_rel))
         freed.push_back(crdp);
     }
   }

@@ -63,7 +63,8 @@ class QsbrOffline {
 // ---- call_rcu.cc. ----
 void CallRcu(Flavour f, rcu_head* head, void (*func)(rcu_head*));
 void RcuBarrier(Flavour f);
-call_rcu_data* CreateCallRcuData(Flavour f, unsigned long flags, int cpu_affinity);
+call_rcu_data* CreateCallRcuData(Flavour f, unsigned long flags,
+                                 int cpu_affinity);
 void CallRcuDataFree(Flavour f, call_rcu_data* crdp);
 call_rcu_data* GetDefaultCallRcuData(Flavour f);
 call_rcu_data* GetCpuCallRcuData(Flavour f, int cpu);

@@ -32,12 +32,16 @@ static_assert(sizeof(bool) == sizeof(unsigned char));
 static_assert(std::is_standard_layout_v<ThreadRec>);
 static_assert(offsetof(ThreadRec, watch) == offsetof(urcu_compat_rec, watch) &&
               offsetof(ThreadRec, watch) == 0);
-static_assert(offsetof(ThreadRec, special) == offsetof(urcu_compat_rec, special) &&
+static_assert(offsetof(ThreadRec, special) ==
+                  offsetof(urcu_compat_rec, special) &&
               offsetof(ThreadRec, special) == 8);
-static_assert(offsetof(ThreadRec, fences) == offsetof(urcu_compat_rec, fences) &&
+static_assert(offsetof(ThreadRec, fences) ==
+                  offsetof(urcu_compat_rec, fences) &&
               offsetof(ThreadRec, fences) == 12);
-static_assert(std::is_same_v<decltype(ThreadRec::watch), std::atomic<uint64_t>>);
-static_assert(std::is_same_v<decltype(ThreadRec::special), std::atomic<uint32_t>>);
+static_assert(
+    std::is_same_v<decltype(ThreadRec::watch), std::atomic<uint64_t>>);
+static_assert(
+    std::is_same_v<decltype(ThreadRec::special), std::atomic<uint32_t>>);
 static_assert(std::is_same_v<decltype(ThreadRec::fences), bool>);
 
 // The `watch` encoding and the slot count.

@@ -12,12 +12,12 @@
 // RCU_URCU_BUSTED=1, the negative control of the liburcu test suite, whose
 // synchronize_rcu() (every flavour) returns without waiting.
 #define BUILD_QSBR_LIB 1  // urcu/urcu-qsbr.h: declare the out-of-line read side
+#include <urcu/static/urcu-librcu.h>
 #include <urcu/urcu-bp.h>
 #include <urcu/urcu-mb.h>
 #include <urcu/urcu-memb.h>
 #include <urcu/urcu-qsbr.h>
 #include <urcu/urcu-signal.h>
-#include <urcu/static/urcu-librcu.h>
 
 #include <atomic>
 #include <cstdio>
@@ -26,8 +26,8 @@
 
 #include "absl/status/statusor.h"
 #include "compat/flavour.h"
-#include "rcu/rcu.h"
 #include "rcu/internal/reader.h"
+#include "rcu/rcu.h"
 #include "rcu/tree.h"
 
 #ifndef RCU_URCU_BUSTED
@@ -57,7 +57,8 @@ namespace {
 Rcu* BuildInstance(Flavour f, int* slot) {
   absl::StatusOr<std::unique_ptr<Rcu>> r = Rcu::Create(DefaultConfig());
   if (!r.ok()) {
-    std::fprintf(stderr, "librcu-urcu: cannot build the %s flavour's instance: %s\n",
+    std::fprintf(stderr,
+                 "librcu-urcu: cannot build the %s flavour's instance: %s\n",
                  FlavourName(f), r.status().ToString().c_str());
     std::abort();
   }
@@ -109,8 +110,8 @@ void DefaultUnregister() {
 // ---- qsbr. ----
 
 ThreadRec* QsbrRec() {
-  const int slot =
-      std::atomic_ref<int>(urcu_compat_qsbr_slot).load(std::memory_order_acquire);
+  const int slot = std::atomic_ref<int>(urcu_compat_qsbr_slot)
+                       .load(std::memory_order_acquire);
   return slot < 0 ? nullptr : tls_recs[slot];
 }
 
@@ -170,20 +171,28 @@ void BpRegister() { RecOrRegister(BpInstance()); }
 
 const char* FlavourName(Flavour f) {
   switch (f) {
-    case Flavour::kMemb: return "memb";
-    case Flavour::kMb: return "mb";
-    case Flavour::kSignal: return "signal";
-    case Flavour::kQsbr: return "qsbr";
-    case Flavour::kBp: return "bp";
+    case Flavour::kMemb:
+      return "memb";
+    case Flavour::kMb:
+      return "mb";
+    case Flavour::kSignal:
+      return "signal";
+    case Flavour::kQsbr:
+      return "qsbr";
+    case Flavour::kBp:
+      return "bp";
   }
   return "?";
 }
 
 Rcu& InstanceOf(Flavour f) {
   switch (f) {
-    case Flavour::kQsbr: return QsbrInstance();
-    case Flavour::kBp: return BpInstance();
-    default: return Default();
+    case Flavour::kQsbr:
+      return QsbrInstance();
+    case Flavour::kBp:
+      return BpInstance();
+    default:
+      return Default();
   }
 }
 
@@ -224,14 +233,16 @@ urcu_compat_rec* urcu_compat_bp_register_self(void) {
 }
 
 void urcu_compat_read_unlock_slow(urcu_compat_rec* t, uint64_t w) {
-  rcu::internal::ReadUnlockSlow(reinterpret_cast<rcu::internal::ThreadRec*>(t), w);
+  rcu::internal::ReadUnlockSlow(reinterpret_cast<rcu::internal::ThreadRec*>(t),
+                                w);
 }
 
 void urcu_compat_qsbr_offline_reader(void) {
-  std::fprintf(stderr,
-               "librcu-urcu: rcu_read_lock()/rcu_read_unlock() of the qsbr flavour on "
-               "an offline thread: call rcu_thread_online() first (an offline "
-               "QSBR thread must not read RCU-protected data)\n");
+  std::fprintf(
+      stderr,
+      "librcu-urcu: rcu_read_lock()/rcu_read_unlock() of the qsbr flavour on "
+      "an offline thread: call rcu_thread_online() first (an offline "
+      "QSBR thread must not read RCU-protected data)\n");
   std::abort();
 }
 
@@ -260,8 +271,12 @@ void* rcu_cmpxchg_pointer_sym(void** p, void* old, void* _new) {
 }
 
 void* urcu_bp_dereference_sym(void* p) { return rcu_dereference_sym(p); }
-void* urcu_bp_set_pointer_sym(void** p, void* v) { return rcu_set_pointer_sym(p, v); }
-void* urcu_bp_xchg_pointer_sym(void** p, void* v) { return rcu_xchg_pointer_sym(p, v); }
+void* urcu_bp_set_pointer_sym(void** p, void* v) {
+  return rcu_set_pointer_sym(p, v);
+}
+void* urcu_bp_xchg_pointer_sym(void** p, void* v) {
+  return rcu_xchg_pointer_sym(p, v);
+}
 void* urcu_bp_cmpxchg_pointer_sym(void** p, void* old, void* _new) {
   return rcu_cmpxchg_pointer_sym(p, old, _new);
 }
@@ -273,13 +288,13 @@ void* urcu_bp_cmpxchg_pointer_sym(void** p, void* old, void* _new) {
 static void urcu_compat_no_op(void) {}
 
 // memb, mb and signal: the same functions under three prefixes.
-#define RCU_URCU_DEFAULT_FLAVOUR(f)                                            \
-  void urcu_##f##_read_lock(void) { compat::DefaultReadLock(); }               \
-  void urcu_##f##_read_unlock(void) { compat::DefaultReadUnlock(); }           \
-  int urcu_##f##_read_ongoing(void) { return compat::DefaultReadOngoing(); }   \
-  void urcu_##f##_register_thread(void) { compat::DefaultRegister(); }         \
-  void urcu_##f##_unregister_thread(void) { compat::DefaultUnregister(); }     \
-  void urcu_##f##_init(void) { (void)rcu::Default(); }                          \
+#define RCU_URCU_DEFAULT_FLAVOUR(f)                                          \
+  void urcu_##f##_read_lock(void) { compat::DefaultReadLock(); }             \
+  void urcu_##f##_read_unlock(void) { compat::DefaultReadUnlock(); }         \
+  int urcu_##f##_read_ongoing(void) { return compat::DefaultReadOngoing(); } \
+  void urcu_##f##_register_thread(void) { compat::DefaultRegister(); }       \
+  void urcu_##f##_unregister_thread(void) { compat::DefaultUnregister(); }   \
+  void urcu_##f##_init(void) { (void)rcu::Default(); }                       \
   void urcu_##f##_exit(void) {}
 
 RCU_URCU_DEFAULT_FLAVOUR(memb)
@@ -288,7 +303,9 @@ RCU_URCU_DEFAULT_FLAVOUR(signal)
 
 void urcu_qsbr_read_lock(void) { compat::QsbrCheckOnline(); }
 void urcu_qsbr_read_unlock(void) { compat::QsbrCheckOnline(); }
-int urcu_qsbr_read_ongoing(void) { return rcu::internal::InReader(compat::QsbrRec()); }
+int urcu_qsbr_read_ongoing(void) {
+  return rcu::internal::InReader(compat::QsbrRec());
+}
 void urcu_qsbr_quiescent_state(void) { compat::QsbrQuiescentState(); }
 void urcu_qsbr_thread_offline(void) { compat::QsbrOfflineNow(); }
 void urcu_qsbr_thread_online(void) { compat::QsbrOnlineNow(); }
@@ -309,66 +326,67 @@ void urcu_bp_after_fork_child(void) {}
 
 // ---- Every flavour: grace periods, callbacks, defer, flavor struct. ----
 
-#define RCU_URCU_FLAVOUR_COMMON(f, F)                                                  \
-  void urcu_##f##_synchronize_rcu(void) { compat::SynchronizeRcu(F); }          \
-  void urcu_##f##_call_rcu(struct rcu_head* head, void (*func)(struct rcu_head*)) { \
-    compat::CallRcu(F, head, func);                                              \
-  }                                                                              \
-  void urcu_##f##_barrier(void) { compat::RcuBarrier(F); }                       \
-  struct call_rcu_data* urcu_##f##_create_call_rcu_data(unsigned long flags,     \
-                                                        int cpu_affinity) {      \
-    return compat::CreateCallRcuData(F, flags, cpu_affinity);                    \
-  }                                                                              \
-  void urcu_##f##_call_rcu_data_free(struct call_rcu_data* crdp) {               \
-    compat::CallRcuDataFree(F, crdp);                                            \
-  }                                                                              \
-  struct call_rcu_data* urcu_##f##_get_default_call_rcu_data(void) {             \
-    return compat::GetDefaultCallRcuData(F);                                     \
-  }                                                                              \
-  struct call_rcu_data* urcu_##f##_get_cpu_call_rcu_data(int cpu) {              \
-    return compat::GetCpuCallRcuData(F, cpu);                                    \
-  }                                                                              \
-  struct call_rcu_data* urcu_##f##_get_thread_call_rcu_data(void) {              \
-    return compat::GetThreadCallRcuData(F);                                      \
-  }                                                                              \
-  struct call_rcu_data* urcu_##f##_get_call_rcu_data(void) {                     \
-    return compat::GetCallRcuData(F);                                            \
-  }                                                                              \
-  pthread_t urcu_##f##_get_call_rcu_thread(struct call_rcu_data*) {              \
-    return pthread_t{};                                                          \
-  }                                                                              \
-  void urcu_##f##_set_thread_call_rcu_data(struct call_rcu_data* crdp) {         \
-    compat::SetThreadCallRcuData(F, crdp);                                       \
-  }                                                                              \
-  int urcu_##f##_set_cpu_call_rcu_data(int cpu, struct call_rcu_data* crdp) {    \
-    return compat::SetCpuCallRcuData(F, cpu, crdp);                              \
-  }                                                                              \
-  int urcu_##f##_create_all_cpu_call_rcu_data(unsigned long flags) {             \
-    return compat::CreateAllCpuCallRcuData(F, flags);                            \
-  }                                                                              \
-  void urcu_##f##_free_all_cpu_call_rcu_data(void) {                             \
-    compat::FreeAllCpuCallRcuData(F);                                            \
-  }                                                                              \
-  void urcu_##f##_call_rcu_before_fork(void) { compat::CallRcuBeforeFork(F); }  \
-  void urcu_##f##_call_rcu_after_fork_parent(void) {                             \
-    compat::CallRcuAfterForkParent(F);                                           \
-  }                                                                              \
-  void urcu_##f##_call_rcu_after_fork_child(void) {                              \
-    compat::CallRcuAfterForkChild(F);                                            \
-  }                                                                              \
-  void urcu_##f##_defer_rcu(void (*fct)(void* p), void* p) {                     \
-    compat::DeferRcu(F, fct, p);                                                 \
-  }                                                                              \
-  int urcu_##f##_defer_register_thread(void) { return 0; }                       \
-  void urcu_##f##_defer_unregister_thread(void) { compat::DeferBarrier(F); }     \
-  void urcu_##f##_defer_barrier(void) { compat::DeferBarrier(F); }               \
-  void urcu_##f##_defer_barrier_thread(void) { compat::DeferBarrier(F); }        \
-  void urcu_##f##_defer_exit(void) {}                                            \
-  void urcu_##f##_register_rculfhash_atfork(struct urcu_atfork* atfork) {        \
-    compat::RegisterRculfhashAtfork(F, atfork);                                  \
-  }                                                                              \
-  void urcu_##f##_unregister_rculfhash_atfork(struct urcu_atfork* atfork) {      \
-    compat::UnregisterRculfhashAtfork(F, atfork);                                \
+#define RCU_URCU_FLAVOUR_COMMON(f, F)                                          \
+  void urcu_##f##_synchronize_rcu(void) { compat::SynchronizeRcu(F); }         \
+  void urcu_##f##_call_rcu(struct rcu_head* head,                              \
+                           void (*func)(struct rcu_head*)) {                   \
+    compat::CallRcu(F, head, func);                                            \
+  }                                                                            \
+  void urcu_##f##_barrier(void) { compat::RcuBarrier(F); }                     \
+  struct call_rcu_data* urcu_##f##_create_call_rcu_data(unsigned long flags,   \
+                                                        int cpu_affinity) {    \
+    return compat::CreateCallRcuData(F, flags, cpu_affinity);                  \
+  }                                                                            \
+  void urcu_##f##_call_rcu_data_free(struct call_rcu_data* crdp) {             \
+    compat::CallRcuDataFree(F, crdp);                                          \
+  }                                                                            \
+  struct call_rcu_data* urcu_##f##_get_default_call_rcu_data(void) {           \
+    return compat::GetDefaultCallRcuData(F);                                   \
+  }                                                                            \
+  struct call_rcu_data* urcu_##f##_get_cpu_call_rcu_data(int cpu) {            \
+    return compat::GetCpuCallRcuData(F, cpu);                                  \
+  }                                                                            \
+  struct call_rcu_data* urcu_##f##_get_thread_call_rcu_data(void) {            \
+    return compat::GetThreadCallRcuData(F);                                    \
+  }                                                                            \
+  struct call_rcu_data* urcu_##f##_get_call_rcu_data(void) {                   \
+    return compat::GetCallRcuData(F);                                          \
+  }                                                                            \
+  pthread_t urcu_##f##_get_call_rcu_thread(struct call_rcu_data*) {            \
+    return pthread_t{};                                                        \
+  }                                                                            \
+  void urcu_##f##_set_thread_call_rcu_data(struct call_rcu_data* crdp) {       \
+    compat::SetThreadCallRcuData(F, crdp);                                     \
+  }                                                                            \
+  int urcu_##f##_set_cpu_call_rcu_data(int cpu, struct call_rcu_data* crdp) {  \
+    return compat::SetCpuCallRcuData(F, cpu, crdp);                            \
+  }                                                                            \
+  int urcu_##f##_create_all_cpu_call_rcu_data(unsigned long flags) {           \
+    return compat::CreateAllCpuCallRcuData(F, flags);                          \
+  }                                                                            \
+  void urcu_##f##_free_all_cpu_call_rcu_data(void) {                           \
+    compat::FreeAllCpuCallRcuData(F);                                          \
+  }                                                                            \
+  void urcu_##f##_call_rcu_before_fork(void) { compat::CallRcuBeforeFork(F); } \
+  void urcu_##f##_call_rcu_after_fork_parent(void) {                           \
+    compat::CallRcuAfterForkParent(F);                                         \
+  }                                                                            \
+  void urcu_##f##_call_rcu_after_fork_child(void) {                            \
+    compat::CallRcuAfterForkChild(F);                                          \
+  }                                                                            \
+  void urcu_##f##_defer_rcu(void (*fct)(void* p), void* p) {                   \
+    compat::DeferRcu(F, fct, p);                                               \
+  }                                                                            \
+  int urcu_##f##_defer_register_thread(void) { return 0; }                     \
+  void urcu_##f##_defer_unregister_thread(void) { compat::DeferBarrier(F); }   \
+  void urcu_##f##_defer_barrier(void) { compat::DeferBarrier(F); }             \
+  void urcu_##f##_defer_barrier_thread(void) { compat::DeferBarrier(F); }      \
+  void urcu_##f##_defer_exit(void) {}                                          \
+  void urcu_##f##_register_rculfhash_atfork(struct urcu_atfork* atfork) {      \
+    compat::RegisterRculfhashAtfork(F, atfork);                                \
+  }                                                                            \
+  void urcu_##f##_unregister_rculfhash_atfork(struct urcu_atfork* atfork) {    \
+    compat::UnregisterRculfhashAtfork(F, atfork);                              \
   }
 
 RCU_URCU_FLAVOUR_COMMON(memb, Flavour::kMemb)
@@ -382,34 +400,36 @@ RCU_URCU_FLAVOUR_COMMON(bp, Flavour::kBp)
 // The flavor structs (urcu/flavor.h), for cds_lfht and other code generic
 // over flavours. An extern "C" declaration each, so that the const objects
 // have external linkage.
-#define RCU_URCU_FLAVOR_STRUCT(f, quiescent_state, offline, online, unregister) \
-  extern "C" const struct rcu_flavor_struct urcu_##f##_flavor;                  \
-  const struct rcu_flavor_struct urcu_##f##_flavor = {                          \
-      .read_lock = urcu_##f##_read_lock,                                        \
-      .read_unlock = urcu_##f##_read_unlock,                                    \
-      .read_ongoing = urcu_##f##_read_ongoing,                                  \
-      .read_quiescent_state = quiescent_state,                                  \
-      .update_call_rcu = urcu_##f##_call_rcu,                                   \
-      .update_synchronize_rcu = urcu_##f##_synchronize_rcu,                     \
-      .update_defer_rcu = urcu_##f##_defer_rcu,                                 \
-      .thread_offline = offline,                                                \
-      .thread_online = online,                                                  \
-      .register_thread = urcu_##f##_register_thread,                            \
-      .unregister_thread = unregister,                                          \
-      .barrier = urcu_##f##_barrier,                                            \
-      .register_rculfhash_atfork = urcu_##f##_register_rculfhash_atfork,        \
-      .unregister_rculfhash_atfork = urcu_##f##_unregister_rculfhash_atfork,    \
+#define RCU_URCU_FLAVOR_STRUCT(f, quiescent_state, offline, online,          \
+                               unregister)                                   \
+  extern "C" const struct rcu_flavor_struct urcu_##f##_flavor;               \
+  const struct rcu_flavor_struct urcu_##f##_flavor = {                       \
+      .read_lock = urcu_##f##_read_lock,                                     \
+      .read_unlock = urcu_##f##_read_unlock,                                 \
+      .read_ongoing = urcu_##f##_read_ongoing,                               \
+      .read_quiescent_state = quiescent_state,                               \
+      .update_call_rcu = urcu_##f##_call_rcu,                                \
+      .update_synchronize_rcu = urcu_##f##_synchronize_rcu,                  \
+      .update_defer_rcu = urcu_##f##_defer_rcu,                              \
+      .thread_offline = offline,                                             \
+      .thread_online = online,                                               \
+      .register_thread = urcu_##f##_register_thread,                         \
+      .unregister_thread = unregister,                                       \
+      .barrier = urcu_##f##_barrier,                                         \
+      .register_rculfhash_atfork = urcu_##f##_register_rculfhash_atfork,     \
+      .unregister_rculfhash_atfork = urcu_##f##_unregister_rculfhash_atfork, \
   };
 
-RCU_URCU_FLAVOR_STRUCT(memb, urcu_compat_no_op, urcu_compat_no_op, urcu_compat_no_op,
-                       urcu_memb_unregister_thread)
-RCU_URCU_FLAVOR_STRUCT(mb, urcu_compat_no_op, urcu_compat_no_op, urcu_compat_no_op,
-                       urcu_mb_unregister_thread)
+RCU_URCU_FLAVOR_STRUCT(memb, urcu_compat_no_op, urcu_compat_no_op,
+                       urcu_compat_no_op, urcu_memb_unregister_thread)
+RCU_URCU_FLAVOR_STRUCT(mb, urcu_compat_no_op, urcu_compat_no_op,
+                       urcu_compat_no_op, urcu_mb_unregister_thread)
 RCU_URCU_FLAVOR_STRUCT(signal, urcu_compat_no_op, urcu_compat_no_op,
                        urcu_compat_no_op, urcu_signal_unregister_thread)
-RCU_URCU_FLAVOR_STRUCT(qsbr, urcu_qsbr_quiescent_state, urcu_qsbr_thread_offline,
-                       urcu_qsbr_thread_online, urcu_qsbr_unregister_thread)
-RCU_URCU_FLAVOR_STRUCT(bp, urcu_compat_no_op, urcu_compat_no_op, urcu_compat_no_op,
-                       urcu_compat_no_op)
+RCU_URCU_FLAVOR_STRUCT(qsbr, urcu_qsbr_quiescent_state,
+                       urcu_qsbr_thread_offline, urcu_qsbr_thread_online,
+                       urcu_qsbr_unregister_thread)
+RCU_URCU_FLAVOR_STRUCT(bp, urcu_compat_no_op, urcu_compat_no_op,
+                       urcu_compat_no_op, urcu_compat_no_op)
 
 #pragma GCC visibility pop

@@ -18,8 +18,8 @@
 namespace rcu {
 
 void Rcu::BarrierCallback(RcuHead* head) {
-  RcuData* rdp = reinterpret_cast<RcuData*>(
-      reinterpret_cast<char*>(head) - offsetof(RcuData, barrier_head));
+  RcuData* rdp = reinterpret_cast<RcuData*>(reinterpret_cast<char*>(head) -
+                                            offsetof(RcuData, barrier_head));
   Rcu* self = rdp->owner;
   // acq_rel: the callbacks this one ran after happen before the waiter's
   // return (the last decrement pairs with the waiter through barrier_done_mu_).
@@ -112,10 +112,9 @@ void Rcu::Barrier() {
     BarrierComplete();
   {
     PlainMutexLock l(barrier_done_mu_);
-    barrier_done_cv_.Wait(barrier_done_mu_, [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(
-                                                barrier_done_mu_) {
-      return barrier_done_;
-    });
+    barrier_done_cv_.Wait(barrier_done_mu_,
+                          [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(
+                              barrier_done_mu_) { return barrier_done_; });
   }
   const uint64_t end = SeqEndVal(gseq);
   {

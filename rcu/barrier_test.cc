@@ -152,8 +152,9 @@ TEST(Barrier, BarrierReturnsEarlyWithoutBiasBug) {
   unblock.Set();
   // The blocking callback and, after it, vCPU 0's barrier callback have
   // run: vCPU 0's list is empty.
-  ASSERT_TRUE(Eventually(
-      [&] { return r->RdpForTesting(0).n_cbs_invoked.load() == invoked0 + 1; }));
+  ASSERT_TRUE(Eventually([&] {
+    return r->RdpForTesting(0).n_cbs_invoked.load() == invoked0 + 1;
+  }));
   ASSERT_TRUE(Eventually([&] {
     PlainMutexLock l(r->RdpForTesting(0).local);
     return r->RdpForTesting(0).cblist.len() == 0;
@@ -235,7 +236,8 @@ TEST(Barrier, UnregisteredPostersThenBarrier) {
     std::atomic<bool> stop{false};
     std::thread d([&] {
       for (uint64_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
-        r.Call(&(new SlowCountCb{{}, &d_done, i % 8 == 0})->head, SlowCountCb::Run);
+        r.Call(&(new SlowCountCb{{}, &d_done, i % 8 == 0})->head,
+               SlowCountCb::Run);
         d_posted.fetch_add(1, std::memory_order_relaxed);
         if (i % 4 == 0) std::this_thread::sleep_for(50us);
       }
@@ -257,7 +259,8 @@ TEST(Barrier, UnregisteredPostersThenBarrier) {
         posters.emplace_back([&r, round_done, p, round] {
           for (int i = 0; i < kPerPoster; ++i) {
             const bool slow = (i + p + round) % 8 == 0;
-            r.Call(&(new SlowCountCb{{}, round_done, slow})->head, SlowCountCb::Run);
+            r.Call(&(new SlowCountCb{{}, round_done, slow})->head,
+                   SlowCountCb::Run);
           }
         });
       }

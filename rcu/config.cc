@@ -46,11 +46,14 @@ absl::StatusOr<std::vector<bool>> ParseCpuList(const std::string& list, int n) {
 absl::Status Config::Validate() const {
   const Config r = Resolved();
   if (nr_cpu_ids < 0 || nr_cpu_ids > 65536)
-    return Bad("nr_cpu_ids", nr_cpu_ids, "must be 0 (hardware threads) or 1..65536");
-  if (online_at_start < -1 || online_at_start == 0 || online_at_start > r.nr_cpu_ids)
+    return Bad("nr_cpu_ids", nr_cpu_ids,
+               "must be 0 (hardware threads) or 1..65536");
+  if (online_at_start < -1 || online_at_start == 0 ||
+      online_at_start > r.nr_cpu_ids)
     return Bad("online_at_start", online_at_start,
                "must be -1 (all) or 1..nr_cpu_ids");
-  if (fanout < 2 || fanout > 64) return Bad("fanout", fanout, "must be in 2..64");
+  if (fanout < 2 || fanout > 64)
+    return Bad("fanout", fanout, "must be in 2..64");
   if (fanout_leaf < 2 || fanout_leaf > 64)
     return Bad("fanout_leaf", fanout_leaf, "must be in 2..64");
   if (hz < 1 || hz > 10000) return Bad("hz", hz, "must be in 1..10000");
@@ -68,7 +71,8 @@ absl::Status Config::Validate() const {
   if (gp_cleanup_delay < 0 || gp_cleanup_delay > 10 * hz)
     return Bad("gp_cleanup_delay", gp_cleanup_delay, "must be in 0..10*hz");
   if (blimit < 1) return Bad("blimit", blimit, "must be at least 1");
-  if (absl::StatusOr<std::vector<bool>> m = ParseCpuList(rcu_nocbs, r.nr_cpu_ids);
+  if (absl::StatusOr<std::vector<bool>> m =
+          ParseCpuList(rcu_nocbs, r.nr_cpu_ids);
       !m.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("Config.rcu_nocbs: ", m.status().message()));

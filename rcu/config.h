@@ -36,9 +36,10 @@ enum class ReaderMode {
 // The name of each ReaderMode, indexed by its value: the one spelling of
 // the modes, in configuration text (ParseReaderMode) and in output
 // (ReaderModeName).
-inline constexpr std::array<const char*, 3> kReaderModeNames = {"auto", "membarrier",
-                                                                 "fences"};
-static_assert(static_cast<size_t>(ReaderMode::kFences) + 1 == kReaderModeNames.size(),
+inline constexpr std::array<const char*, 3> kReaderModeNames = {
+    "auto", "membarrier", "fences"};
+static_assert(static_cast<size_t>(ReaderMode::kFences) + 1 ==
+                  kReaderModeNames.size(),
               "kReaderModeNames names every ReaderMode");
 
 // "auto", "membarrier" or "fences".
@@ -106,7 +107,8 @@ struct RCU_EXPORT Config {
 
 // Parses a kernel cpulist ("0,2-5", "all", "") for `n` vCPUs.
 // InvalidArgument names the bad part.
-RCU_EXPORT absl::StatusOr<std::vector<bool>> ParseCpuList(const std::string& list, int n);
+RCU_EXPORT absl::StatusOr<std::vector<bool>> ParseCpuList(
+    const std::string& list, int n);
 
 }  // namespace rcu
 

@@ -50,7 +50,8 @@ TEST(Config, ErrorsNameTheField) {
 }
 
 TEST(Config, ReaderModeNamesRoundTrip) {
-  for (ReaderMode m : {ReaderMode::kAuto, ReaderMode::kMembarrier, ReaderMode::kFences}) {
+  for (ReaderMode m :
+       {ReaderMode::kAuto, ReaderMode::kMembarrier, ReaderMode::kFences}) {
     EXPECT_EQ(ParseReaderMode(ReaderModeName(m)), m) << ReaderModeName(m);
   }
   EXPECT_STREQ(ReaderModeName(ReaderMode::kAuto), "auto");

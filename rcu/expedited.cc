@@ -98,9 +98,10 @@ void Rcu::SynchronizeExpedited() {
   // ThreadRecs are never freed before the instance, so waiting on one whose
   // thread unregistered meanwhile is safe (its nesting is then zero).
   const auto start = std::chrono::steady_clock::now();
-  const auto timeout = config_.exp_stall_timeout_ms > 0
-                           ? std::chrono::milliseconds(config_.exp_stall_timeout_ms)
-                           : std::chrono::milliseconds(std::chrono::hours(1));
+  const auto timeout =
+      config_.exp_stall_timeout_ms > 0
+          ? std::chrono::milliseconds(config_.exp_stall_timeout_ms)
+          : std::chrono::milliseconds(std::chrono::hours(1));
   auto warn_at = start + timeout;
   for (size_t i = 0; i < busy.size(); ++i) {
     while (!WaitForReader(busy[i].first, busy[i].second, warn_at)) {

@@ -39,15 +39,16 @@
 // section while another thread waits for an expedited grace period or a
 // barrier that needs it (step 1 would wait for that thread, which waits for
 // the caller), and a callback must not call fork().
+#include "rcu/internal/fork.h"
+
+#include <pthread.h>
+
 #include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
-#include <pthread.h>
-
 #include "rcu/check.h"
-#include "rcu/internal/fork.h"
 #include "rcu/tree.h"
 
 namespace rcu {
@@ -124,9 +125,8 @@ void Rcu::ParkForFork() {
   PlainMutexLock l(fork_mu_);
   ++fork_parked_;
   fork_cv_.NotifyAll();
-  fork_cv_.Wait(fork_mu_, [this] {
-    return !fork_park_.load(std::memory_order_relaxed);
-  });
+  fork_cv_.Wait(fork_mu_,
+                [this] { return !fork_park_.load(std::memory_order_relaxed); });
   --fork_parked_;
 }
 
@@ -139,12 +139,15 @@ void ForkHandler::WaitParked(Rcu* r) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   // all have parked (a thread started meanwhile parks at its first wait).
   for (;;) {
     r->WakeGpThread();
-    for (int cpu = 0; cpu < r->config_.nr_cpu_ids; ++cpu) r->WakeRcuc(&r->rdps_[cpu]);
+    for (int cpu = 0; cpu < r->config_.nr_cpu_ids; ++cpu)
+      r->WakeRcuc(&r->rdps_[cpu]);
     PlainMutexLock l(r->fork_mu_);
     if (r->fork_cv_.WaitFor(r->fork_mu_, std::chrono::milliseconds(1),
-                              [r]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(r->fork_mu_) {
-          return r->fork_parked_ == r->n_threads_.load(std::memory_order_relaxed);
-        }))
+                            [r]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(r->fork_mu_) {
+                              return r->fork_parked_ ==
+                                     r->n_threads_.load(
+                                         std::memory_order_relaxed);
+                            }))
       return;
   }
 }
@@ -224,7 +227,8 @@ void ForkHandler::ChildRestart(Rcu* r) ABSL_NO_THREAD_SAFETY_ANALYSIS {
     std::construct_at(&rdp.wake_cv);
     rdp.rcuc_started = false;
     rdp.wake_pending = false;
-    RCU_CHECK(rdp.in_flight == 0, "fork: a callback thread parked with callbacks in hand");
+    RCU_CHECK(rdp.in_flight == 0,
+              "fork: a callback thread parked with callbacks in hand");
   }
   // Every registered thread but this one is gone: end its reader, if it
   // was in one, and free its record.
@@ -232,7 +236,8 @@ void ForkHandler::ChildRestart(Rcu* r) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   {
     PlainMutexLock l(r->reg_mu_);
     for (const auto& t : r->recs_)
-      if (t->registered && t.get() != internal::tls_recs[r->slot_]) gone.push_back(t.get());
+      if (t->registered && t.get() != internal::tls_recs[r->slot_])
+        gone.push_back(t.get());
   }
   for (internal::ThreadRec* t : gone) r->UnregisterRec(t, /*thread_gone=*/true);
   // Threads start on first use (MaybeRestartAfterFork()).

@@ -4,9 +4,8 @@
 // Tests of librcu in real programs' hands: callbacks that read, threads
 // that read without registering, fork() under load, and process exit with
 // work in flight. Each test is named after the failure it pins.
-#include <gtest/gtest.h>
-
 #include <dirent.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -57,7 +56,8 @@ void ReadingCallback(RcuHead* h) {
   {
     ReadGuard g;
     Node* n = Dereference(g_ptr);
-    if (n != nullptr && n->value == 42) g_reads_in_cb.fetch_add(1, std::memory_order_relaxed);
+    if (n != nullptr && n->value == 42)
+      g_reads_in_cb.fetch_add(1, std::memory_order_relaxed);
   }
   Call(&(new Node)->head, Chained);
   delete reinterpret_cast<Node*>(h);
@@ -147,11 +147,13 @@ TEST(Registration, UnregisteredReaderSegfaulted) {
     synced.Set();
   });
   std::this_thread::sleep_for(50ms);
-  EXPECT_FALSE(synced.IsSet()) << "a grace period ended under an on-the-fly reader";
+  EXPECT_FALSE(synced.IsSet())
+      << "a grace period ended under an on-the-fly reader";
   release.Set();
   a.join();
   b.join();
-  EXPECT_TRUE(Eventually([&] { return r->GetStats().registered_threads == 0; }));
+  EXPECT_TRUE(
+      Eventually([&] { return r->GetStats().registered_threads == 0; }));
 }
 
 // The same through the default instance and ReadGuard, with an
@@ -357,14 +359,16 @@ TEST(Fork, ForkChildHadNoGracePeriods) {
     quiet = true;
     ASSERT_TRUE(Eventually([&] { return quiet_acks.load() == 2; }));
   }
-  EXPECT_EQ(RunInChild([&] {
-              // TSan's runtime cannot fork again from such a child.
-              if (!kChildMayStartThreads) return true;
-              if (!ChildWorks(other.get(), srcu.get())) return false;
-              return RunInChild([&] { return ChildWorks(other.get(), srcu.get()); }) ==
-                     "exit 0";
-            },
-                       [&] { quiet = false; }),
+  EXPECT_EQ(RunInChild(
+                [&] {
+                  // TSan's runtime cannot fork again from such a child.
+                  if (!kChildMayStartThreads) return true;
+                  if (!ChildWorks(other.get(), srcu.get())) return false;
+                  return RunInChild([&] {
+                           return ChildWorks(other.get(), srcu.get());
+                         }) == "exit 0";
+                },
+                [&] { quiet = false; }),
             "exit 0");
   // The parent goes on: its updaters still make progress.
   const long before = c_rounds.load();

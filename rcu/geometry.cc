@@ -29,7 +29,8 @@ absl::StatusOr<Geometry> Geometry::Build(int nr_cpu_ids, int fanout,
 
   // capacity[i]: vCPUs a tree of i+1 levels can hold.
   std::vector<int64_t> capacity{fanout_leaf};
-  while (nr_cpu_ids > capacity.back()) capacity.push_back(capacity.back() * fanout);
+  while (nr_cpu_ids > capacity.back())
+    capacity.push_back(capacity.back() * fanout);
   const int levels = static_cast<int>(capacity.size());
   for (int i = 0; i < levels; ++i) {
     int64_t cap = capacity[levels - 1 - i];

@@ -23,9 +23,9 @@ namespace rcu {
 
 struct GeometryNode {
   int level = 0;
-  int grplo = 0;   // first vCPU covered
-  int grphi = 0;   // last vCPU covered (inclusive)
-  int grpnum = 0;  // index among the parent's children
+  int grplo = 0;         // first vCPU covered
+  int grphi = 0;         // last vCPU covered (inclusive)
+  int grpnum = 0;        // index among the parent's children
   uint64_t grpmask = 0;  // 1 << grpnum, 0 for the root
   int parent = -1;       // index into nodes, -1 for the root
 };
@@ -35,11 +35,11 @@ struct RCU_EXPORT Geometry {
   int fanout = 0;
   int fanout_leaf = 0;
   bool fanout_exact = false;
-  std::vector<int> num_lvl;       // nodes per level, root first
-  std::vector<int> levelspread;   // children per node at each level
-  std::vector<int> level_start;   // index of each level's first node
+  std::vector<int> num_lvl;      // nodes per level, root first
+  std::vector<int> levelspread;  // children per node at each level
+  std::vector<int> level_start;  // index of each level's first node
   std::vector<GeometryNode> nodes;
-  std::vector<int> cpu_leaf;      // leaf node index of each vCPU
+  std::vector<int> cpu_leaf;  // leaf node index of each vCPU
 
   int num_levels() const { return static_cast<int>(num_lvl.size()); }
   int num_nodes() const { return static_cast<int>(nodes.size()); }

@@ -37,8 +37,9 @@ TEST(Geometry, SixteenCpusLeafFour) {
     EXPECT_EQ(g.cpu_mask(c), uint64_t{1} << (c % 4));
   }
   Geometry g2 = MustBuild(16, 2, 4);
-  EXPECT_EQ(g2.Dump(),
-            "0:15 ^0  \n0:7 ^0  8:15 ^1  \n0:3 ^0  4:7 ^1  8:11 ^0  12:15 ^1  \n");
+  EXPECT_EQ(
+      g2.Dump(),
+      "0:15 ^0  \n0:7 ^0  8:15 ^1  \n0:3 ^0  4:7 ^1  8:11 ^0  12:15 ^1  \n");
 }
 
 TEST(Geometry, BalancedVersusExactLeaves) {
@@ -62,7 +63,8 @@ TEST(Geometry, ThousandCpusFanoutTwoHasNoLevelCap) {
 
 // Structural invariants for a grid of shapes: levels partition the vCPUs,
 // each node covers exactly its children's range, masks fit in 64 bits.
-class GeometryGrid : public ::testing::TestWithParam<std::tuple<int, int, bool>> {};
+class GeometryGrid
+    : public ::testing::TestWithParam<std::tuple<int, int, bool>> {};
 
 TEST_P(GeometryGrid, Invariants) {
   const auto [n, fanout, exact] = GetParam();
@@ -99,10 +101,10 @@ TEST_P(GeometryGrid, Invariants) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Shapes, GeometryGrid,
-    ::testing::Combine(::testing::Values(1, 7, 64, 1024),
-                       ::testing::Values(2, 3, 16, 64), ::testing::Bool()));
+INSTANTIATE_TEST_SUITE_P(Shapes, GeometryGrid,
+                         ::testing::Combine(::testing::Values(1, 7, 64, 1024),
+                                            ::testing::Values(2, 3, 16, 64),
+                                            ::testing::Bool()));
 
 TEST(Geometry, RejectsBadParameters) {
   auto g = Geometry::Build(0, 64, 16, false);

@@ -63,8 +63,9 @@ void LockTwoDrained(RcuData* src, RcuData* dst) ABSL_NO_THREAD_SAFETY_ANALYSIS {
 absl::Status Rcu::OfflineCpu(int cpu) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   MaybeRestartAfterFork();
   if (cpu < 0 || cpu >= config_.nr_cpu_ids)
-    return absl::InvalidArgumentError(absl::StrCat(
-        "OfflineCpu(", cpu, "): no such vCPU (nr_cpu_ids ", config_.nr_cpu_ids, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("OfflineCpu(", cpu, "): no such vCPU (nr_cpu_ids ",
+                     config_.nr_cpu_ids, ")"));
   PlainMutexLock hl(hotplug_mu_);
   RcuData* rdp = &rdps_[cpu];
   if (!CpuOnline(cpu))
@@ -84,14 +85,16 @@ absl::Status Rcu::OfflineCpu(int cpu) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   while (ThreadRec* t = rdp->attached) {
     const uint64_t w = t->watch.load(internal::kWatchLoadOrder);
     if ((w & internal::kNestMask) != 0 &&
-        !(t->special.load(std::memory_order_acquire) & internal::kSpecialBlocked)) {
+        !(t->special.load(std::memory_order_acquire) &
+          internal::kSpecialBlocked)) {
       auto* e = new internal::BlkdEntry;
       e->t = t;
       e->watch = w;
       e->proxy = true;
       PlainMutexLock nl(rnp->lock);
-      EnqueueBlkdLocked(rnp, e,
-                        (rnp->qsmask.load(std::memory_order_relaxed) & rdp->grpmask) != 0);
+      EnqueueBlkdLocked(
+          rnp, e,
+          (rnp->qsmask.load(std::memory_order_relaxed) & rdp->grpmask) != 0);
       CheckBlkdLocked(rnp);
     }
     DetachLocked(t, rdp);
@@ -105,7 +108,8 @@ absl::Status Rcu::OfflineCpu(int cpu) ABSL_NO_THREAD_SAFETY_ANALYSIS {
     PlainMutexLock ofl(ofl_mu_);
     rnp->lock.Lock();
     if (rnp->qsmask.load(std::memory_order_relaxed) & rdp->grpmask) {
-      ReportQsRnp(rdp->grpmask, rnp, rnp->gp_seq.load(std::memory_order_relaxed));
+      ReportQsRnp(rdp->grpmask, rnp,
+                  rnp->gp_seq.load(std::memory_order_relaxed));
       rnp->lock.Lock();
     }
     rnp->qsmaskinitnext &= ~rdp->grpmask;
@@ -155,7 +159,8 @@ void Rcu::MigrateCallbacksLocked(RcuData* rdp, RcuData* trdp, bool* needwake) {
     }
     {
       PlainMutexLock nl(trdp->mynode->lock);
-      trdp->cblist.Advance(trdp->mynode->gp_seq.load(std::memory_order_relaxed));
+      trdp->cblist.Advance(
+          trdp->mynode->gp_seq.load(std::memory_order_relaxed));
     }
     trdp->cblist.Merge(&rdp->cblist);
   }
@@ -163,11 +168,13 @@ void Rcu::MigrateCallbacksLocked(RcuData* rdp, RcuData* trdp, bool* needwake) {
   AccelerateLocked(trdp, needwake);
 }
 
-absl::Status Rcu::SetOffloaded(int cpu, bool offloaded) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+absl::Status Rcu::SetOffloaded(int cpu,
+                               bool offloaded) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   MaybeRestartAfterFork();
   if (cpu < 0 || cpu >= config_.nr_cpu_ids)
-    return absl::InvalidArgumentError(absl::StrCat(
-        "SetOffloaded(", cpu, "): no such vCPU (nr_cpu_ids ", config_.nr_cpu_ids, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("SetOffloaded(", cpu, "): no such vCPU (nr_cpu_ids ",
+                     config_.nr_cpu_ids, ")"));
   PlainMutexLock hl(hotplug_mu_);
   if (CpuOnline(cpu))
     return absl::FailedPreconditionError(absl::StrCat(
@@ -195,8 +202,9 @@ absl::Status Rcu::SetOffloaded(int cpu, bool offloaded) ABSL_NO_THREAD_SAFETY_AN
 absl::Status Rcu::OnlineCpu(int cpu) {
   MaybeRestartAfterFork();
   if (cpu < 0 || cpu >= config_.nr_cpu_ids)
-    return absl::InvalidArgumentError(absl::StrCat(
-        "OnlineCpu(", cpu, "): no such vCPU (nr_cpu_ids ", config_.nr_cpu_ids, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("OnlineCpu(", cpu, "): no such vCPU (nr_cpu_ids ",
+                     config_.nr_cpu_ids, ")"));
   PlainMutexLock hl(hotplug_mu_);
   RcuData* rdp = &rdps_[cpu];
   if (CpuOnline(cpu))

@@ -115,7 +115,8 @@ TEST(Hotplug, ReaderEvictedByOfflineHoldsGracePeriodBug) {
     const uint64_t cookie = r->StartPoll();
     ASSERT_TRUE(Eventually([&] {
       const uint64_t g = r->GpSeq();
-      return SeqState(g) != 0 && r->RdpForTesting(1).mynode->gp_seq.load() == g &&
+      return SeqState(g) != 0 &&
+             r->RdpForTesting(1).mynode->gp_seq.load() == g &&
              r->RdpForTesting(2).mynode->gp_seq.load() == g &&
              (!target_reported || !CpuOwesQs(*r, 2));
     }));
@@ -125,7 +126,8 @@ TEST(Hotplug, ReaderEvictedByOfflineHoldsGracePeriodBug) {
         << "grace period ended while an evicted reader was inside\n"
         << r->DumpGpState();
     a.Release();
-    EXPECT_TRUE(Eventually([&] { return r->PollState(cookie); })) << r->DumpGpState();
+    EXPECT_TRUE(Eventually([&] { return r->PollState(cookie); }))
+        << r->DumpGpState();
     EXPECT_TRUE(unlocking.load());
     EXPECT_EQ(r->GetStats().fqs_offline_fixups, 0u);
   }
@@ -156,12 +158,15 @@ TEST(Hotplug, OfflineReportsQuiescentStateBug) {
 struct CountCb {
   RcuHead head;
   std::atomic<long>* ran;
-  static void Run(RcuHead* h) { reinterpret_cast<CountCb*>(h)->ran->fetch_add(1); }
+  static void Run(RcuHead* h) {
+    reinterpret_cast<CountCb*>(h)->ran->fetch_add(1);
+  }
 };
 
 // From a thread registered on vCPU `cpu`, queues every callback in `cbs`
 // (counting into `ran`), then unregisters; returns after that thread ended.
-void PostFromCpu(Rcu& r, int cpu, std::vector<CountCb>& cbs, std::atomic<long>& ran) {
+void PostFromCpu(Rcu& r, int cpu, std::vector<CountCb>& cbs,
+                 std::atomic<long>& ran) {
   std::thread t([&] {
     r.RegisterThread(cpu);
     for (auto& cb : cbs) {
@@ -379,7 +384,8 @@ TEST(Hotplug, LastCpuOfLeafOfflineWithBlockedReaderBug) {
   r->Synchronize();
   r->Synchronize();
   PlainMutexLock l(parent.lock);
-  EXPECT_FALSE(parent.qsmaskinit & leaf.grpmask) << "empty leaf kept in its parent";
+  EXPECT_FALSE(parent.qsmaskinit & leaf.grpmask)
+      << "empty leaf kept in its parent";
 }
 
 // Regression test for "Lies that firmware tells RCU": 16 possible vCPUs,
@@ -415,7 +421,10 @@ TEST(Nocb, NeverOnlineOffloadedCpusBarrierHangBug) {
   });
   const bool returned = done.WaitFor(10000ms);
   EXPECT_TRUE(returned) << "Barrier() hung\n" << r->DumpGpState();
-  if (!returned) b.detach(); else b.join();
+  if (!returned)
+    b.detach();
+  else
+    b.join();
   if (!returned) std::_Exit(1);  // cannot destroy an instance mid-barrier
   EXPECT_EQ(ran.load(), 6 * 2000);
   for (int cpu = 8; cpu < 16; ++cpu) {
@@ -447,8 +456,10 @@ TEST(Nocb, OfflineOffloadedCpuKeepsAndInvokesCallbacks) {
 
 TEST(Nocb, OffloadOnlyWhileOfflineAndDeoffloadMigrates) {
   auto r = Make(4, 64, 16);
-  EXPECT_EQ(r->SetOffloaded(2, true).code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(r->SetOffloaded(9, true).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(r->SetOffloaded(2, true).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(r->SetOffloaded(9, true).code(),
+            absl::StatusCode::kInvalidArgument);
   ASSERT_TRUE(r->OfflineCpu(2).ok());
   ASSERT_TRUE(r->SetOffloaded(2, true).ok());
   ASSERT_TRUE(r->OnlineCpu(2).ok());

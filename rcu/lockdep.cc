@@ -30,9 +30,12 @@ namespace rcu::lockdep {
 
 const char* KindName(Kind kind) {
   switch (kind) {
-    case Kind::kMutex: return "mutex";
-    case Kind::kRcuReader: return "rcu reader";
-    case Kind::kSrcuReader: return "srcu reader";
+    case Kind::kMutex:
+      return "mutex";
+    case Kind::kRcuReader:
+      return "rcu reader";
+    case Kind::kSrcuReader:
+      return "srcu reader";
   }
   return "?";
 }
@@ -153,8 +156,9 @@ std::string NestingLine() {
     // Owner-only stores: the calling thread reads its own word.
     int nest = static_cast<int>(t->watch.load(std::memory_order_relaxed) &
                                 rcu::internal::kNestMask);
-    std::string who = slot == 0 ? std::string("default")
-                                : fmt::format("{}#{}", t->owner->config().name, slot);
+    std::string who = slot == 0
+                          ? std::string("default")
+                          : fmt::format("{}#{}", t->owner->config().name, slot);
     out += fmt::format("{} {} {}", any ? "," : "", who, nest);
     any = true;
   }
@@ -200,7 +204,8 @@ std::string Backtrace() {
   return out;
 }
 
-void Deliver(const std::string& text) ABSL_EXCLUSIVE_LOCKS_REQUIRED(g_splat_mu) {
+void Deliver(const std::string& text)
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(g_splat_mu) {
   if (g_sink != nullptr && *g_sink) {
     (*g_sink)(text);
   } else {
@@ -274,7 +279,8 @@ void Splat(std::string_view message, SourceLocation site, int slot) {
 
 void IllegalWaitInReader(const char* what, const SourceLocation& site,
                          const char* section) {
-  std::string msg = fmt::format("Illegal {} in {} read-side critical section", what, section);
+  std::string msg =
+      fmt::format("Illegal {} in {} read-side critical section", what, section);
   if (Enabled()) Splat(msg, site, -1);
   // Waiting for a grace period from inside one never returns.
   rcu::CheckFailed(site.file_name(), static_cast<int>(site.line()),
@@ -322,7 +328,8 @@ uint32_t Acquire(const void* lock, const char* name, Kind kind,
 
 namespace {
 void ReleaseImpl(const void* lock, uint32_t id) {
-  if (ThreadLocks* t = tls_locks; t != nullptr && RemoveFrom(t, lock, id)) return;
+  if (ThreadLocks* t = tls_locks; t != nullptr && RemoveFrom(t, lock, id))
+    return;
   // Released by another thread than the one that took it (SRCU).
   PlainMutexLock l(g_registry_mu);
   for (ThreadLocks* t = g_registry; t != nullptr; t = t->next) {

@@ -109,10 +109,10 @@ using SourceLocation = std::source_location;
 #else
 class SourceLocation {
  public:
-  static constexpr SourceLocation current(const char* file = __builtin_FILE(),
-                                          unsigned line = __builtin_LINE(),
-                                          unsigned column = __builtin_COLUMN(),
-                                          const char* function = __builtin_FUNCTION()) noexcept {
+  static constexpr SourceLocation current(
+      const char* file = __builtin_FILE(), unsigned line = __builtin_LINE(),
+      unsigned column = __builtin_COLUMN(),
+      const char* function = __builtin_FUNCTION()) noexcept {
     SourceLocation s;
     s.file_ = file;
     s.line_ = line;
@@ -164,10 +164,10 @@ extern RCU_EXPORT std::atomic<bool> g_enabled;
 // splatted. `slot` >= 0 names the rcu instance whose reader was expected,
 // so the splat can say the thread is not registered with it.
 RCU_EXPORT void Splat(std::string_view message, SourceLocation site,
-           int slot = -1);
+                      int slot = -1);
 // The splat's text (without the once-per-site filter); for tests.
-std::string FormatSplat(std::string_view message,
-                        const SourceLocation& site, int slot);
+std::string FormatSplat(std::string_view message, const SourceLocation& site,
+                        int slot);
 // "Illegal <what> in <section> read-side critical section": splats (when
 // enabled), then aborts: the caller would wait for itself forever.
 [[noreturn]] void IllegalWaitInReader(const char* what,
@@ -210,7 +210,8 @@ inline namespace RCU_LOCKDEP_NS {
 // splats "<file>:<line> <message>!" once per call site.
 inline void Check(bool ok, const char* message,
                   SourceLocation site = SourceLocation::current()) {
-  if (Enabled() && !ok) [[unlikely]] internal::Splat(message, site);
+  if (Enabled() && !ok) [[unlikely]]
+    internal::Splat(message, site);
 }
 }  // namespace RCU_LOCKDEP_NS
 
@@ -241,7 +242,7 @@ inline void Check(bool ok, const char* message,
 // and wrap, so two entries alive at once share one only after kMaxEntryId
 // Acquire()s in between.
 RCU_EXPORT uint32_t Acquire(const void* lock, const char* name, Kind kind,
-                 SourceLocation site = SourceLocation::current());
+                            SourceLocation site = SourceLocation::current());
 inline constexpr uint32_t kMaxEntryId = (1u << 30) - 1;
 // Removes the newest entry for `lock`: the calling thread's, or else any
 // thread's (see the file comment). Safe to call when the Acquire was

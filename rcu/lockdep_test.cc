@@ -24,10 +24,10 @@
 namespace rcu {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::Not;
 using testing::Flag;
+using ::testing::HasSubstr;
 using testing::MakeRcu;
+using ::testing::Not;
 
 // Lockdep on, splats captured (test_util.h).
 using Lockdep = testing::LockdepTest;
@@ -88,8 +88,9 @@ TEST_F(Lockdep, CfqExitQueueSplatsOnceWithHeldLocks) {
   ASSERT_EQ(Splats(), 1u);
   const std::string s = Last();
   EXPECT_THAT(s, HasSubstr("WARNING: suspicious RCU usage\n"));
-  EXPECT_THAT(s, HasSubstr(fmt::format("{}:{} suspicious Dereference() usage!\n",
-                                       __FILE__, kBuggyLine)));
+  EXPECT_THAT(s,
+              HasSubstr(fmt::format("{}:{} suspicious Dereference() usage!\n",
+                                    __FILE__, kBuggyLine)));
   EXPECT_THAT(s, HasSubstr("rcu reader nesting: default 0\n"));
   EXPECT_THAT(s, HasSubstr("2 locks held by "));
   EXPECT_THAT(s, HasSubstr(fmt::format(" (&q->queue_lock){{mutex}}, at: {}:{} ",
@@ -107,7 +108,8 @@ TEST_F(Lockdep, CfqExitQueueFixesAreSilent) {
   IoContext ioc;
   CfqIoContext cic;
   ioc.ioc_data.store(&cic);
-  CfqExitQueue(&q, [&] { EXPECT_TRUE(CfqExitSingleProtected(&q, &ioc, &cic)); });
+  CfqExitQueue(&q,
+               [&] { EXPECT_TRUE(CfqExitSingleProtected(&q, &ioc, &cic)); });
   CfqExitQueue(&q, [&] { EXPECT_TRUE(CfqExitSingleReader(&ioc, &cic)); });
   CfqExitQueue(&q, [&] { EXPECT_TRUE(CfqExitSingleAccess(&ioc, &cic)); });
   EXPECT_EQ(Splats(), 0u) << Last();
@@ -153,8 +155,9 @@ TEST_F(Lockdep, ReaderOfOneInstanceDoesNotCoverAnother) {
   EXPECT_EQ(Splats(), 0u);
   EXPECT_EQ(Dereference(p, *b), &v);
   EXPECT_EQ(Splats(), 1u);
-  EXPECT_THAT(Last(), HasSubstr(fmt::format("rcu reader nesting: rcu#{} 1, rcu#{} 0\n",
-                                            a->slot(), b->slot())));
+  EXPECT_THAT(Last(),
+              HasSubstr(fmt::format("rcu reader nesting: rcu#{} 1, rcu#{} 0\n",
+                                    a->slot(), b->slot())));
   EXPECT_EQ(Dereference(p), &v);  // nor the default instance
   EXPECT_EQ(Splats(), 2u);
   EXPECT_EQ(DereferenceCheck(p, *a, false), &v);
@@ -182,8 +185,9 @@ TEST_F(Lockdep, DereferenceOnUnregisteredThread) {
   std::atomic<int*> p{&v};
   EXPECT_EQ(Dereference(p, *a), &v);
   ASSERT_EQ(Splats(), 1u);
-  EXPECT_THAT(Last(), HasSubstr("RCU used illegally from a thread not registered "
-                                "with the instance!\n"));
+  EXPECT_THAT(Last(),
+              HasSubstr("RCU used illegally from a thread not registered "
+                        "with the instance!\n"));
 }
 
 TEST_F(Lockdep, DereferenceCheck) {
@@ -278,8 +282,9 @@ TEST_F(Lockdep, ReportSuspiciousUse) {
     lockdep::ReportSuspiciousUse("suspicious MyDeref() usage", site);
   EXPECT_EQ(Splats(), 1u);
   EXPECT_THAT(Last(), HasSubstr("WARNING: suspicious RCU usage\n"));
-  EXPECT_THAT(Last(), HasSubstr(fmt::format("{}:{} suspicious MyDeref() usage!\n",
-                                            site.file_name(), site.line())));
+  EXPECT_THAT(Last(),
+              HasSubstr(fmt::format("{}:{} suspicious MyDeref() usage!\n",
+                                    site.file_name(), site.line())));
   EXPECT_THAT(Last(), HasSubstr("stack backtrace:\n"));
   EXPECT_THAT(Last(), Not(HasSubstr("lockdep::ReportSuspiciousUse")));
 }
@@ -293,7 +298,8 @@ TEST_F(Lockdep, OncePerCallSite) {
   EXPECT_EQ(Splats(), 1u);
   Dereference(p);  // another site
   EXPECT_EQ(Splats(), 2u);
-  Dereference(p); Dereference(p);  // same line, two columns: two sites
+  Dereference(p);
+  Dereference(p);  // same line, two columns: two sites
   EXPECT_EQ(Splats(), 4u);
 }
 
@@ -321,10 +327,10 @@ TEST_F(Lockdep, RuntimeSwitch) {
   EXPECT_EQ(Splats(), 0u);
   Mutex mu;
   mu.Lock();
-  EXPECT_TRUE(mu.IsHeld());               // works with lockdep off
-  EXPECT_FALSE(lockdep::IsHeld(&mu));     // but is not on the list
+  EXPECT_TRUE(mu.IsHeld());            // works with lockdep off
+  EXPECT_FALSE(lockdep::IsHeld(&mu));  // but is not on the list
   lockdep::SetEnabled(true);
-  mu.Unlock();                            // switched on while held: fine
+  mu.Unlock();  // switched on while held: fine
   EXPECT_EQ(lockdep::HeldCount(), 0);
   Dereference(p);
   EXPECT_EQ(Splats(), 1u);
@@ -404,8 +410,9 @@ TEST_F(Lockdep, UnregisterInsideReaderSplats) {
   a->ReadLock();
   a->UnregisterThread();
   ASSERT_EQ(Splats(), 1u);
-  EXPECT_THAT(Last(), HasSubstr("Thread unregistered (or exited) inside RCU "
-                                "read-side critical section of rcu, nesting 2"));
+  EXPECT_THAT(Last(),
+              HasSubstr("Thread unregistered (or exited) inside RCU "
+                        "read-side critical section of rcu, nesting 2"));
   // The reader was ended: grace periods do not wait for it.
   a->SynchronizeExpedited();
   a->Synchronize();
@@ -469,7 +476,9 @@ TEST_F(LockdepDeathTest, WaitsInsideReaderSplatThenAbort) {
 // and the backtrace's frames (at least one frame is required). No
 // std::regex: g++ 12 warns inside <regex> under ASan.
 std::string Mask(const std::string& in) {
-  auto is_hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
+  auto is_hex = [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+  };
   std::string s;
   for (size_t i = 0; i < in.size();) {
     if (in.compare(i, 2, "0x") == 0 && i + 2 < in.size() && is_hex(in[i + 2])) {
@@ -485,7 +494,8 @@ std::string Mask(const std::string& in) {
   bool in_trace = false;
   int frames = 0;
   bool bad = false;
-  for (size_t i = 0; i + 1 < lines.size() || (i < lines.size() && !lines[i].empty()); ++i) {
+  for (size_t i = 0;
+       i + 1 < lines.size() || (i < lines.size() && !lines[i].empty()); ++i) {
     std::string l = lines[i];
     if (in_trace) {
       if (absl::StartsWith(l, " [<ADDR>] ") && l.size() > 10) {
@@ -495,7 +505,8 @@ std::string Mask(const std::string& in) {
       }
       continue;
     }
-    if (absl::StartsWith(l, "librcu ") && absl::EndsWith(l, " Not tainted")) l = "BUILD Not tainted";
+    if (absl::StartsWith(l, "librcu ") && absl::EndsWith(l, " Not tainted"))
+      l = "BUILD Not tainted";
     if (size_t h = l.find("held by "); h != std::string::npos) {
       if (size_t slash = l.find('/', h); slash != std::string::npos) {
         size_t e = slash + 1;
@@ -517,7 +528,8 @@ TEST_F(Lockdep, GoldenSplatShape) {
   SourceLocation lock_site = SourceLocation::current();
   mu.Lock(lock_site);
   SourceLocation site = SourceLocation::current();
-  std::string s = lockdep::internal::FormatSplat("suspicious Dereference() usage", site, 0);
+  std::string s =
+      lockdep::internal::FormatSplat("suspicious Dereference() usage", site, 0);
   mu.Unlock();
   const std::string expected = fmt::format(
       "=============================\n"
@@ -528,7 +540,8 @@ TEST_F(Lockdep, GoldenSplatShape) {
       "\n"
       "other info that might help us debug this:\n"
       "\n"
-      "rcu_scheduler_active = 2, debug_locks = 1, rcu reader nesting: default 0\n"
+      "rcu_scheduler_active = 2, debug_locks = 1, rcu reader nesting: default "
+      "0\n"
       "1 lock held by golden/TID:\n"
       " #0: ADDR (golden_lock){{mutex}}, at: {0}:{2} {3}\n"
       "\n"
@@ -544,12 +557,14 @@ TEST_F(Lockdep, GoldenNoLocksUnregistered) {
     pthread_setname_np(pthread_self(), "bare");
     SourceLocation site = SourceLocation::current();
     std::string s = lockdep::internal::FormatSplat("msg", site, -1);
-    EXPECT_THAT(Mask(s), HasSubstr(fmt::format(
-                             "{}:{} msg!\n\nother info that might help us debug this:\n\n"
-                             "rcu_scheduler_active = 2, debug_locks = 1, rcu reader "
-                             "nesting: unregistered\nno locks held by bare/TID.\n\n"
-                             "stack backtrace:\nFRAMES\n",
-                             __FILE__, site.line())));
+    EXPECT_THAT(
+        Mask(s),
+        HasSubstr(fmt::format(
+            "{}:{} msg!\n\nother info that might help us debug this:\n\n"
+            "rcu_scheduler_active = 2, debug_locks = 1, rcu reader "
+            "nesting: unregistered\nno locks held by bare/TID.\n\n"
+            "stack backtrace:\nFRAMES\n",
+            __FILE__, site.line())));
   });
   t.join();
 }

@@ -105,7 +105,8 @@ class ABSL_LOCKABLE Mutex {
   // True iff the calling thread holds this lock (the kernel's
   // lockdep_is_held()). Only the holder ever reads its own token here.
   bool IsHeld() const {
-    return owner_.load(std::memory_order_relaxed) == internal::ThisThreadToken();
+    return owner_.load(std::memory_order_relaxed) ==
+           internal::ThisThreadToken();
   }
   // Tells the thread-safety analysis the caller holds the lock.
   void AssertHeld() const ABSL_ASSERT_EXCLUSIVE_LOCK() {}
@@ -134,8 +135,7 @@ class ABSL_LOCKABLE Mutex {
 
 class ABSL_SCOPED_LOCKABLE MutexLock {
  public:
-  explicit MutexLock(Mutex& mu,
-                     SourceLocation site = SourceLocation::current())
+  explicit MutexLock(Mutex& mu, SourceLocation site = SourceLocation::current())
       ABSL_EXCLUSIVE_LOCK_FUNCTION(mu)
       : mu_(mu) {
     mu_.Lock(site);

@@ -206,8 +206,8 @@ bool Rcu::MigrateSelf(int cpu) {
   {
     // The kernel's rcu_note_context_switch(): a reader leaving its vCPU is
     // tracked by the leaf from now on, and the vCPU may report.
-    if (internal::InReader(t) &&
-        !(t->special.load(std::memory_order_relaxed) & internal::kSpecialBlocked))
+    if (internal::InReader(t) && !(t->special.load(std::memory_order_relaxed) &
+                                   internal::kSpecialBlocked))
       QueueBlockedLocked(t, old);
     DetachLocked(t, old);
     TryReportCpuQsLocked(old, &qs_rcuc_);
@@ -240,7 +240,8 @@ void Rcu::CheckBlkdLocked(RcuNode* rnp) {
       ++proxies;
     } else {
       RCU_CHECK(e == &e->t->blkd, "blkd list: foreign self entry");
-      RCU_CHECK(e->t->blocked_node == rnp, "blkd list: reader queued on another node");
+      RCU_CHECK(e->t->blocked_node == rnp,
+                "blkd list: reader queued on another node");
       RCU_CHECK(e->t->special.load() & internal::kSpecialBlocked,
                 "blkd list: queued reader not marked BLOCKED");
     }
@@ -252,13 +253,15 @@ void Rcu::CheckBlkdLocked(RcuNode* rnp) {
   RCU_CHECK(n == rnp->n_blkd, "blkd list: count mismatch");
   RCU_CHECK(proxies == rnp->n_proxies, "blkd list: proxy count mismatch");
   RCU_CHECK(seen_gp_tasks, "blkd list: gp_tasks not on the list");
-  RCU_CHECK(rnp->is_leaf || n == 0, "blkd list: readers queued on an interior node");
+  RCU_CHECK(rnp->is_leaf || n == 0,
+            "blkd list: readers queued on an interior node");
 #else
   (void)rnp;
 #endif
 }
 
-void Rcu::EnqueueBlkdLocked(RcuNode* rnp, internal::BlkdEntry* e, bool blocks_gp) {
+void Rcu::EnqueueBlkdLocked(RcuNode* rnp, internal::BlkdEntry* e,
+                            bool blocks_gp) {
   if (blocks_gp) {
     e->prev = rnp->blkd_tail;
     e->next = nullptr;
@@ -311,8 +314,9 @@ void Rcu::QueueBlockedLocked(ThreadRec* t, RcuData* rdp) {
   t->special.fetch_or(internal::kSpecialBlocked, std::memory_order_release);
   t->blocked_node = rnp;
   // The reader blocks the current GP iff this vCPU still owes it a QS.
-  EnqueueBlkdLocked(rnp, &t->blkd,
-                    (rnp->qsmask.load(std::memory_order_relaxed) & rdp->grpmask) != 0);
+  EnqueueBlkdLocked(
+      rnp, &t->blkd,
+      (rnp->qsmask.load(std::memory_order_relaxed) & rdp->grpmask) != 0);
   CheckBlkdLocked(rnp);
 }
 

@@ -170,9 +170,8 @@ TEST(BlockedReaders, ListOrderAndGpTasks) {
   t1_in.Wait();
   t2_in.Wait();
   uint64_t cookie = r->StartPoll();
-  ASSERT_TRUE(Eventually([&] {
-    return GpInitializedFor(*r, 4) && !CpuOwesQs(*r, 2);
-  }));
+  ASSERT_TRUE(
+      Eventually([&] { return GpInitializedFor(*r, 4) && !CpuOwesQs(*r, 2); }));
   go1.Set();
   done1.Wait();
   go2.Set();

@@ -30,8 +30,8 @@
 #include "absl/status/status.h"
 #include "rcu/config.h"
 #include "rcu/export.h"
-#include "rcu/lockdep.h"
 #include "rcu/internal/reader.h"
+#include "rcu/lockdep.h"
 #include "rcu/segcblist.h"
 #include "rcu/tree.h"
 
@@ -68,8 +68,12 @@ inline void SynchronizeExpedited() { Default().SynchronizeExpedited(); }
 inline uint64_t GetState() { return Default().GetState(); }
 inline uint64_t StartPoll() { return Default().StartPoll(); }
 inline bool PollState(uint64_t cookie) { return Default().PollState(cookie); }
-inline void CondSynchronize(uint64_t cookie) { Default().CondSynchronize(cookie); }
-inline void Call(RcuHead* head, RcuCallback func) { Default().Call(head, func); }
+inline void CondSynchronize(uint64_t cookie) {
+  Default().CondSynchronize(cookie);
+}
+inline void Call(RcuHead* head, RcuCallback func) {
+  Default().Call(head, func);
+}
 inline void Barrier() { Default().Barrier(); }
 
 // RAII read-side critical section, on the default instance or on `rcu`.
@@ -90,8 +94,12 @@ class ReadGuard {
 // RAII thread registration.
 class ScopedThread {
  public:
-  explicit ScopedThread(int cpu = -1) : rcu_(Default()) { rcu_.RegisterThread(cpu); }
-  explicit ScopedThread(Rcu& rcu, int cpu = -1) : rcu_(rcu) { rcu_.RegisterThread(cpu); }
+  explicit ScopedThread(int cpu = -1) : rcu_(Default()) {
+    rcu_.RegisterThread(cpu);
+  }
+  explicit ScopedThread(Rcu& rcu, int cpu = -1) : rcu_(rcu) {
+    rcu_.RegisterThread(cpu);
+  }
   ~ScopedThread() { rcu_.UnregisterThread(); }
   ScopedThread(const ScopedThread&) = delete;
   ScopedThread& operator=(const ScopedThread&) = delete;
@@ -113,8 +121,8 @@ namespace internal {
 // The accessors' path when lockdep is enabled, out of line so that the
 // disabled path stays a flag test and the load.
 template <typename T>
-[[gnu::noinline, gnu::cold]] T* CheckedLoadSlow(const std::atomic<T*>& p, bool ok,
-                                                const char* what,
+[[gnu::noinline, gnu::cold]] T* CheckedLoadSlow(const std::atomic<T*>& p,
+                                                bool ok, const char* what,
                                                 SourceLocation site, int slot,
                                                 std::memory_order order) {
   if (!ok) lockdep::internal::Splat(what, site, slot);
@@ -131,9 +139,9 @@ template <typename T>
 T* Dereference(const std::atomic<T*>& p,
                SourceLocation site = SourceLocation::current()) {
   if (lockdep::Enabled()) [[unlikely]]
-    return internal::CheckedLoadSlow(
-        p, ReadLockHeld(), "suspicious Dereference() usage",
-        site, 0, std::memory_order_acquire);
+    return internal::CheckedLoadSlow(p, ReadLockHeld(),
+                                     "suspicious Dereference() usage", site, 0,
+                                     std::memory_order_acquire);
   return p.load(std::memory_order_acquire);
 }
 // The same for a read-side critical section of `rcu`. A reader of another
@@ -142,9 +150,9 @@ template <typename T>
 T* Dereference(const std::atomic<T*>& p, const Rcu& rcu,
                SourceLocation site = SourceLocation::current()) {
   if (lockdep::Enabled()) [[unlikely]]
-    return internal::CheckedLoadSlow(
-        p, rcu.ReadLockHeld(), "suspicious Dereference() usage",
-        site, rcu.slot(), std::memory_order_acquire);
+    return internal::CheckedLoadSlow(p, rcu.ReadLockHeld(),
+                                     "suspicious Dereference() usage", site,
+                                     rcu.slot(), std::memory_order_acquire);
   return p.load(std::memory_order_acquire);
 }
 // As Dereference(), legal also when `cond` holds (the kernel's
@@ -154,9 +162,9 @@ template <typename T>
 T* DereferenceCheck(const std::atomic<T*>& p, bool cond,
                     SourceLocation site = SourceLocation::current()) {
   if (lockdep::Enabled()) [[unlikely]]
-    return internal::CheckedLoadSlow(
-        p, cond || ReadLockHeld(), "suspicious DereferenceCheck() usage",
-        site, 0, std::memory_order_acquire);
+    return internal::CheckedLoadSlow(p, cond || ReadLockHeld(),
+                                     "suspicious DereferenceCheck() usage",
+                                     site, 0, std::memory_order_acquire);
   return p.load(std::memory_order_acquire);
 }
 template <typename T>
@@ -176,9 +184,9 @@ template <typename T>
 T* DereferenceProtected(const std::atomic<T*>& p, bool cond,
                         SourceLocation site = SourceLocation::current()) {
   if (lockdep::Enabled()) [[unlikely]]
-    return internal::CheckedLoadSlow(
-        p, cond, "suspicious DereferenceProtected() usage",
-        site, -1, std::memory_order_relaxed);
+    return internal::CheckedLoadSlow(p, cond,
+                                     "suspicious DereferenceProtected() usage",
+                                     site, -1, std::memory_order_relaxed);
   return p.load(std::memory_order_relaxed);
 }
 // Replaces `p` by `v` on the update side and returns the old value

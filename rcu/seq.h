@@ -30,9 +30,7 @@ inline constexpr uint64_t kInitialGpSeq = (uint64_t{0} - 300) << kSeqCtrShift;
 inline constexpr uint64_t kGetStateCompleted = 0x1;
 
 // Modular comparisons: a >= b when a is at most half the space ahead.
-constexpr bool SeqGe(uint64_t a, uint64_t b) {
-  return UINT64_MAX / 2 >= a - b;
-}
+constexpr bool SeqGe(uint64_t a, uint64_t b) { return UINT64_MAX / 2 >= a - b; }
 constexpr bool SeqLt(uint64_t a, uint64_t b) { return UINT64_MAX / 2 < a - b; }
 
 constexpr uint64_t SeqCtr(uint64_t s) { return s >> kSeqCtrShift; }

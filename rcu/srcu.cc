@@ -22,13 +22,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "fmt/format.h"
-#include "rcu/geometry.h"
 #include "rcu/check.h"
+#include "rcu/geometry.h"
 #include "rcu/internal/fork.h"
+#include "rcu/internal/reader.h"
 #include "rcu/lockdep.h"
 #include "rcu/plain_mutex.h"
 #include "rcu/rcu.h"
-#include "rcu/internal/reader.h"
 #include "rcu/seq.h"
 #include "rcu/tree.h"
 
@@ -132,9 +132,13 @@ void UnregisterState(SrcuState* s);
 struct SrcuState {
   ~SrcuState() { UnregisterState(this); }
   SrcuState(const Config& c, Geometry g)
-      : config(c), geo(std::move(g)), nr(geo.nr_cpu_ids),
-        sdp(new SrcuData[nr]), nodes(new SrcuNode[geo.num_nodes()]),
-        gp_seq(c.initial_gp_seq), barrier_seq(c.initial_gp_seq) {
+      : config(c),
+        geo(std::move(g)),
+        nr(geo.nr_cpu_ids),
+        sdp(new SrcuData[nr]),
+        nodes(new SrcuNode[geo.num_nodes()]),
+        gp_seq(c.initial_gp_seq),
+        barrier_seq(c.initial_gp_seq) {
     gp_seq_needed = c.initial_gp_seq;
     gp_seq_needed_exp.store(c.initial_gp_seq, std::memory_order_relaxed);
     for (int i = 0; i < geo.num_nodes(); ++i) {
@@ -217,11 +221,14 @@ class GpWorker {
   void Detach(SrcuState* s) {
     PlainMutexLock l(mu_);
     due_.erase(s);
-    idle_cv_.Wait(mu_, [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return running_ != s; });
+    idle_cv_.Wait(mu_, [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return running_ != s;
+    });
   }
 
  private:
-  void AddLocked(SrcuState* s, int64_t when) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  void AddLocked(SrcuState* s, int64_t when)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     auto [it, inserted] = due_.try_emplace(s, when);
     if (!inserted && when < it->second) it->second = when;
   }
@@ -254,17 +261,20 @@ class GpWorker {
 int ReaderCpuOf(const SrcuState* st) {
   const ThreadRec* t = tls_recs[0];
   if (t != nullptr) {
-    int c = t->cpu.load(std::memory_order_relaxed);  // a hint; any vCPU is correct
+    int c =
+        t->cpu.load(std::memory_order_relaxed);  // a hint; any vCPU is correct
     if (c >= 0) return c < st->nr ? c : c % st->nr;
   }
   if (tls_reader_slot < 0)
-    tls_reader_slot = g_next_reader_slot.fetch_add(1, std::memory_order_relaxed) & 0x3fffffff;
+    tls_reader_slot =
+        g_next_reader_slot.fetch_add(1, std::memory_order_relaxed) & 0x3fffffff;
   return tls_reader_slot % st->nr;
 }
 
 int LockOn(SrcuState* st) {
   SrcuData& d = st->sdp[ReaderCpuOf(st)];
-  const int idx = static_cast<int>(st->srcu_idx.load(std::memory_order_relaxed) & 1);
+  const int idx =
+      static_cast<int>(st->srcu_idx.load(std::memory_order_relaxed) & 1);
   d.locks[idx].fetch_add(1, std::memory_order_relaxed);
   // B: orders the lock increment before the critical section's accesses;
   // pairs with A in the drain check (store buffering: either the check
@@ -297,7 +307,8 @@ bool ReadersDrained(SrcuState* st, int idx) {
   // A: orders the unlock sums before the lock sums, so a counted unlock's
   // lock is counted too; pairs with B and C.
   std::atomic_thread_fence(std::memory_order_seq_cst);
-  for (int c = 0; c < st->nr; ++c) locks += st->sdp[c].locks[idx].load(kSumLoadOrder);
+  for (int c = 0; c < st->nr; ++c)
+    locks += st->sdp[c].locks[idx].load(kSumLoadOrder);
   RCU_WARN_ON(static_cast<int64_t>(locks - unlocks) < 0);
   return locks == unlocks;
 }
@@ -315,7 +326,8 @@ void Flip(SrcuState* st) {
 }
 
 bool ExpWanted(SrcuState* st, uint64_t g) {
-  return SeqGe(st->gp_seq_needed_exp.load(std::memory_order_relaxed), SeqEndVal(g));
+  return SeqGe(st->gp_seq_needed_exp.load(std::memory_order_relaxed),
+               SeqEndVal(g));
 }
 
 // try_check_zero(): a few quick checks (readers are usually short).
@@ -396,7 +408,8 @@ void GpEnd(SrcuState* st) {
 // delay before it must run again, or -1 when it has nothing left to do.
 int64_t Process(SrcuState* st) {
   for (;;) {
-    const uint64_t g = st->gp_seq.load(std::memory_order_relaxed);  // only writer
+    const uint64_t g =
+        st->gp_seq.load(std::memory_order_relaxed);  // only writer
     const uint64_t state = SeqState(g);
     RCU_WARN_ON(state > kStateScan2);
     if (state == kStateIdle) {
@@ -411,7 +424,8 @@ int64_t Process(SrcuState* st) {
     const bool exp = ExpWanted(st, g);
     // Both scans check the index readers are not now using: before the
     // flip, late readers of the previous flip; after it, the old index.
-    const int idx = static_cast<int>((st->srcu_idx.load(std::memory_order_relaxed) & 1) ^ 1);
+    const int idx = static_cast<int>(
+        (st->srcu_idx.load(std::memory_order_relaxed) & 1) ^ 1);
     if (!TryDrain(st, idx, exp)) return RetryDelayNs(st, exp);
     if (state == kStateScan1) {
       Flip(st);
@@ -429,7 +443,8 @@ void GpWorker::Main() {
     if (park_.load(std::memory_order_relaxed)) {
       parked_ = true;
       park_cv_.NotifyAll();
-      park_cv_.Wait(mu_, [&] { return !park_.load(std::memory_order_relaxed); });
+      park_cv_.Wait(mu_,
+                    [&] { return !park_.load(std::memory_order_relaxed); });
       parked_ = false;
       continue;
     }
@@ -448,7 +463,8 @@ void GpWorker::Main() {
       const uint64_t kicks = kicks_;
       cv_.WaitFor(mu_, std::chrono::nanoseconds(first->second - now),
                   [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-                    return kicks_ != kicks || park_.load(std::memory_order_relaxed);
+                    return kicks_ != kicks ||
+                           park_.load(std::memory_order_relaxed);
                   });
       continue;
     }
@@ -492,7 +508,8 @@ void Funnel(SrcuState* st, SrcuData& d, uint64_t s, bool exp) {
       st->gp_seq_needed = s;
       kick = true;
     }
-    if (exp && SeqLt(st->gp_seq_needed_exp.load(std::memory_order_relaxed), s)) {
+    if (exp &&
+        SeqLt(st->gp_seq_needed_exp.load(std::memory_order_relaxed), s)) {
       st->gp_seq_needed_exp.store(s, std::memory_order_relaxed);
       kick = true;
     }
@@ -561,10 +578,12 @@ std::string Outstanding(SrcuState* st, uint64_t* readers_out = nullptr) {
   long cbs = 0;
   for (int idx = 0; idx < 2; ++idx) {
     uint64_t u = 0, k = 0;
-    for (int c = 0; c < st->nr; ++c) u += st->sdp[c].unlocks[idx].load(kSumLoadOrder);
+    for (int c = 0; c < st->nr; ++c)
+      u += st->sdp[c].unlocks[idx].load(kSumLoadOrder);
     // Orders the unlock sums before the lock sums (as fence A).
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    for (int c = 0; c < st->nr; ++c) k += st->sdp[c].locks[idx].load(kSumLoadOrder);
+    for (int c = 0; c < st->nr; ++c)
+      k += st->sdp[c].locks[idx].load(kSumLoadOrder);
     readers += k - u;
   }
   if (readers_out != nullptr) *readers_out = readers;
@@ -576,9 +595,14 @@ std::string Outstanding(SrcuState* st, uint64_t* readers_out = nullptr) {
     gp_pending = SeqState(g) != kStateIdle || SeqLt(g, st->gp_seq_needed);
   }
   std::string out;
-  auto add = [&out](const std::string& s) { absl::StrAppend(&out, out.empty() ? "" : ", ", s); };
-  if (readers != 0) add(fmt::format("{} reader(s) inside a read-side critical section", readers));
-  if (cbs != 0) add(fmt::format("{} callback(s) queued (Barrier() first)", cbs));
+  auto add = [&out](const std::string& s) {
+    absl::StrAppend(&out, out.empty() ? "" : ", ", s);
+  };
+  if (readers != 0)
+    add(fmt::format("{} reader(s) inside a read-side critical section",
+                    readers));
+  if (cbs != 0)
+    add(fmt::format("{} callback(s) queued (Barrier() first)", cbs));
   if (gp_pending) add("a grace period in progress or requested");
   return out;
 }
@@ -621,14 +645,20 @@ void UnregisterState(SrcuState* s) {
   g_states->erase(s);
 }
 
-void SrcuForkRegistryLock() ABSL_NO_THREAD_SAFETY_ANALYSIS { g_states_mu.lock(); }
-void SrcuForkRegistryUnlock() ABSL_NO_THREAD_SAFETY_ANALYSIS { g_states_mu.unlock(); }
+void SrcuForkRegistryLock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  g_states_mu.lock();
+}
+void SrcuForkRegistryUnlock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  g_states_mu.unlock();
+}
 
 void SrcuForkOuterLocks(std::vector<PlainMutex*>* v) {
   for (SrcuState* s : *g_states) v->push_back(&s->barrier_mu);
 }
 
-void SrcuForkRequestPark() { GpWorker::Get().park_.store(true, std::memory_order_relaxed); }
+void SrcuForkRequestPark() {
+  GpWorker::Get().park_.store(true, std::memory_order_relaxed);
+}
 
 void SrcuForkWaitParked() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   GpWorker& w = GpWorker::Get();
@@ -636,8 +666,9 @@ void SrcuForkWaitParked() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   if (!w.started_) return;
   while (!w.parked_) {
     w.cv_.NotifyAll();
-    w.park_cv_.WaitFor(w.mu_, std::chrono::milliseconds(1),
-                       [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(w.mu_) { return w.parked_; });
+    w.park_cv_.WaitFor(
+        w.mu_, std::chrono::milliseconds(1),
+        [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(w.mu_) { return w.parked_; });
   }
 }
 
@@ -645,7 +676,8 @@ void SrcuForkInnerLocks(std::vector<PlainMutex*>* v) {
   v->push_back(&GpWorker::Get().mu_);
   for (SrcuState* s : *g_states) {
     v->push_back(&s->gp_lock);
-    for (int i = s->geo.num_nodes() - 1; i >= 0; --i) v->push_back(&s->nodes[i].lock);
+    for (int i = s->geo.num_nodes() - 1; i >= 0; --i)
+      v->push_back(&s->nodes[i].lock);
     for (int cpu = 0; cpu < s->nr; ++cpu) v->push_back(&s->sdp[cpu].lock);
     v->push_back(&s->barrier_done_mu);
   }
@@ -695,7 +727,8 @@ void SrcuForkChild() ABSL_NO_THREAD_SAFETY_ANALYSIS {
 
 void SrcuMaybeRestartAfterFork() {
   // Acquire: pairs with the release below.
-  if (!g_srcu_restart.load(std::memory_order_acquire)) [[likely]] return;
+  if (!g_srcu_restart.load(std::memory_order_acquire)) [[likely]]
+    return;
   GpWorker& w = GpWorker::Get();
   std::lock_guard<std::mutex> sl(g_states_mu);
   PlainMutexLock l(w.mu_);
@@ -717,14 +750,15 @@ void SrcuMaybeRestartAfterFork() {
 using internal::SrcuData;
 using internal::SrcuState;
 
-absl::StatusOr<std::unique_ptr<SrcuDomain>> SrcuDomain::Create(const Config& config,
-                                                               std::string_view name) {
+absl::StatusOr<std::unique_ptr<SrcuDomain>> SrcuDomain::Create(
+    const Config& config, std::string_view name) {
   if (absl::Status s = config.Validate(); !s.ok()) return s;
   Config c = config.Resolved();
   absl::StatusOr<Geometry> g =
       Geometry::Build(c.nr_cpu_ids, c.fanout, c.fanout_leaf, c.fanout_exact);
   if (!g.ok()) return g.status();
-  std::unique_ptr<SrcuDomain> d(new SrcuDomain(std::make_unique<SrcuState>(c, *std::move(g))));
+  std::unique_ptr<SrcuDomain> d(
+      new SrcuDomain(std::make_unique<SrcuState>(c, *std::move(g))));
   d->config_ = std::make_unique<Config>(c);
   d->config_->name = std::string(name);  // validated above; names nothing else
   d->name_ = d->config_->name.c_str();
@@ -742,7 +776,9 @@ SrcuDomain::~SrcuDomain() {
   std::string out = CheckOutstanding(st, SourceLocation::current());
   if (!out.empty()) {
     // Readers or callbacks may still touch it: leak it, never free it.
-    std::fprintf(stderr, "srcu: domain destroyed with %s; its state is leaked\n", out.c_str());
+    std::fprintf(stderr,
+                 "srcu: domain destroyed with %s; its state is leaked\n",
+                 out.c_str());
     // Its readers' held-locks entries name it and can never be released.
     lockdep::ForgetLock(this);
     return;
@@ -782,14 +818,16 @@ SrcuState* SrcuDomain::BuildState() {
 
 int SrcuDomain::ReadLock(SourceLocation site) {
   SrcuState* st = State();
-  if (lockdep::Enabled()) [[unlikely]] return ReadLockRecorded(st, site);
+  if (lockdep::Enabled()) [[unlikely]]
+    return ReadLockRecorded(st, site);
   return internal::LockOn(st);
 }
 
-[[gnu::noinline, gnu::cold]] int SrcuDomain::ReadLockRecorded(SrcuState* st,
-                                                             SourceLocation site) {
+[[gnu::noinline, gnu::cold]] int SrcuDomain::ReadLockRecorded(
+    SrcuState* st, SourceLocation site) {
   const int idx = internal::LockOn(st);
-  const uint32_t id = lockdep::Acquire(this, name_, lockdep::Kind::kSrcuReader, site);
+  const uint32_t id =
+      lockdep::Acquire(this, name_, lockdep::Kind::kSrcuReader, site);
   return idx | static_cast<int>(id << 1);
 }
 
@@ -799,11 +837,13 @@ void SrcuDomain::ReadUnlock(int idx) {
   RCU_DCHECK(idx >= 0, "SrcuDomain::ReadUnlock: bad index");
   // An id above the index: lockdep recorded this reader (whether or not it
   // is still enabled).
-  if (idx > 1) [[unlikely]] return ReadUnlockRecorded(st, idx);
+  if (idx > 1) [[unlikely]]
+    return ReadUnlockRecorded(st, idx);
   internal::UnlockOn(st, idx);
 }
 
-[[gnu::noinline, gnu::cold]] void SrcuDomain::ReadUnlockRecorded(SrcuState* st, int idx) {
+[[gnu::noinline, gnu::cold]] void SrcuDomain::ReadUnlockRecorded(SrcuState* st,
+                                                                 int idx) {
   // That very entry goes, on whichever thread's list it is.
   lockdep::Release(this, static_cast<uint32_t>(idx) >> 1);
   internal::UnlockOn(st, idx & 1);
@@ -814,7 +854,8 @@ bool SrcuDomain::ReadLockHeld() const {
   return lockdep::IsHeld(this);
 }
 
-void SrcuDomain::CheckWaitAllowed(const char* what, const SourceLocation& site) const {
+void SrcuDomain::CheckWaitAllowed(const char* what,
+                                  const SourceLocation& site) const {
   if (!lockdep::Enabled()) return;
   // It would wait for a grace period that waits for the caller.
   if (lockdep::IsHeld(this))
@@ -823,11 +864,13 @@ void SrcuDomain::CheckWaitAllowed(const char* what, const SourceLocation& site) 
   // wait inside an rcu reader holds up the rcu instance's grace periods.
   if (rcu::ReadLockHeld()) {
     lockdep::internal::Splat(
-        absl::StrCat("Illegal ", what, " in RCU read-side critical section"), site);
+        absl::StrCat("Illegal ", what, " in RCU read-side critical section"),
+        site);
   }
 }
 
-std::string SrcuDomain::CheckOutstanding(SrcuState* st, const SourceLocation& site) const {
+std::string SrcuDomain::CheckOutstanding(SrcuState* st,
+                                         const SourceLocation& site) const {
   uint64_t readers = 0;
   std::string out = internal::Outstanding(st, &readers);
   if (readers != 0 && lockdep::Enabled()) {
@@ -853,7 +896,8 @@ void SyncImpl(SrcuState* st, bool exp) {
   internal::Enqueue(st, &w.head, exp);
   {
     PlainMutexLock l(w.mu);
-    w.cv.Wait(w.mu, [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(w.mu) { return w.done; });
+    w.cv.Wait(w.mu,
+              [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(w.mu) { return w.done; });
   }
   // The caller may have taken no part in the grace period: order its later
   // accesses after it (the kernel's smp_mb() after the wait).
@@ -878,15 +922,17 @@ void SrcuDomain::Barrier(SourceLocation site) {
   SrcuState* st = State();
   // Orders the caller's earlier Call()s before the snapshot.
   std::atomic_thread_fence(std::memory_order_seq_cst);
-  const uint64_t snap = SeqSnap(st->barrier_seq.load(std::memory_order_acquire));
+  const uint64_t snap =
+      SeqSnap(st->barrier_seq.load(std::memory_order_acquire));
   PlainMutexLock bl(st->barrier_mu);
   if (SeqDone(st->barrier_seq.load(std::memory_order_acquire), snap)) {
     // A pass that started after our snapshot did our work.
     std::atomic_thread_fence(std::memory_order_seq_cst);
     return;
   }
-  st->barrier_seq.store(SeqStartVal(st->barrier_seq.load(std::memory_order_relaxed)),
-                        std::memory_order_relaxed);
+  st->barrier_seq.store(
+      SeqStartVal(st->barrier_seq.load(std::memory_order_relaxed)),
+      std::memory_order_relaxed);
   {
     PlainMutexLock l(st->barrier_done_mu);
     st->barrier_done = false;
@@ -912,14 +958,16 @@ void SrcuDomain::Barrier(SourceLocation site) {
   }
   {
     PlainMutexLock l(st->barrier_done_mu);
-    st->barrier_done_cv.Wait(st->barrier_done_mu,
-                             [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(st->barrier_done_mu) {
-                               return st->barrier_done;
-                             });
+    st->barrier_done_cv.Wait(
+        st->barrier_done_mu,
+        [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(st->barrier_done_mu) {
+          return st->barrier_done;
+        });
   }
   // Release: a later caller whose snapshot this pass reached may return.
-  st->barrier_seq.store(SeqEndVal(st->barrier_seq.load(std::memory_order_relaxed)),
-                        std::memory_order_release);
+  st->barrier_seq.store(
+      SeqEndVal(st->barrier_seq.load(std::memory_order_relaxed)),
+      std::memory_order_release);
   std::atomic_thread_fence(std::memory_order_seq_cst);
 }
 
@@ -942,7 +990,8 @@ uint64_t SrcuDomain::StartPoll() {
 bool SrcuDomain::PollState(uint64_t cookie) {
   SrcuState* st = State();
   // Acquire: pairs with GpEnd()'s release.
-  const bool done = SeqDoneExact(st->gp_seq.load(std::memory_order_acquire), cookie);
+  const bool done =
+      SeqDoneExact(st->gp_seq.load(std::memory_order_acquire), cookie);
   // Orders the caller's later accesses after the check.
   std::atomic_thread_fence(std::memory_order_seq_cst);
   return done;
@@ -995,12 +1044,15 @@ SrcuStats SrcuDomain::GetStats() {
 }
 
 int SrcuDomain::nr_cpu_ids() { return State()->nr; }
-uint64_t SrcuDomain::GpSeq() { return State()->gp_seq.load(std::memory_order_acquire); }
+uint64_t SrcuDomain::GpSeq() {
+  return State()->gp_seq.load(std::memory_order_acquire);
+}
 int SrcuDomain::ReaderCpu() { return internal::ReaderCpuOf(State()); }
 
 std::string SrcuDomain::TortureStats() {
   SrcuState* st = State();
-  const int idx = static_cast<int>(st->srcu_idx.load(std::memory_order_relaxed) & 1);
+  const int idx =
+      static_cast<int>(st->srcu_idx.load(std::memory_order_relaxed) & 1);
   std::string out = fmt::format(
       "Tree SRCU g{} state 8 (SRCU_SIZE_BIG) per-CPU(idx={}):",
       static_cast<int64_t>(st->gp_seq.load(std::memory_order_relaxed)), idx);

@@ -173,14 +173,14 @@ void LateReaderForTesting(SrcuState* st, int idx);
 
 // Counters of one domain, for stats lines and tests.
 struct SrcuStats {
-  uint64_t gp_seq = 0;        // current gp_seq
+  uint64_t gp_seq = 0;  // current gp_seq
   uint64_t gps_completed = 0;
   uint64_t flips = 0;
   uint64_t cbs_queued = 0;
-  uint64_t cbs_invoked = 0;   // Barrier() callbacks not counted
-  uint64_t barriers = 0;      // Barrier() passes that entrained
+  uint64_t cbs_invoked = 0;     // Barrier() callbacks not counted
+  uint64_t barriers = 0;        // Barrier() passes that entrained
   uint64_t readers_active = 0;  // locks - unlocks, both indexes, now
-  long cbs_pending = 0;       // queued or being invoked
+  long cbs_pending = 0;         // queued or being invoked
   int nr_cpu_ids = 0;
   int num_nodes = 0;
 };
@@ -197,8 +197,8 @@ class RCU_EXPORT SrcuDomain {
   // fanout_leaf, fanout_exact; initial_gp_seq; its name names nothing),
   // named `name` (copied) in lockdep-RCU splats. InvalidArgument names the
   // bad field, as Config::Validate().
-  static absl::StatusOr<std::unique_ptr<SrcuDomain>> Create(const Config& config,
-                                                            std::string_view name = "srcu");
+  static absl::StatusOr<std::unique_ptr<SrcuDomain>> Create(
+      const Config& config, std::string_view name = "srcu");
   // See the file comment.
   ~SrcuDomain();
   SrcuDomain(const SrcuDomain&) = delete;
@@ -295,9 +295,9 @@ template <typename T>
 T* SrcuDereference(const std::atomic<T*>& p, const SrcuDomain& domain,
                    SourceLocation site = SourceLocation::current()) {
   if (lockdep::Enabled()) [[unlikely]]
-    return internal::CheckedLoadSlow(
-        p, domain.ReadLockHeld(), "suspicious SrcuDereference() usage",
-        site, -1, std::memory_order_acquire);
+    return internal::CheckedLoadSlow(p, domain.ReadLockHeld(),
+                                     "suspicious SrcuDereference() usage", site,
+                                     -1, std::memory_order_acquire);
   return p.load(std::memory_order_acquire);
 }
 // As SrcuDereference(), legal also when `cond` holds (the kernel's
@@ -307,10 +307,9 @@ T* SrcuDereferenceCheck(const std::atomic<T*>& p, const SrcuDomain& domain,
                         bool cond,
                         SourceLocation site = SourceLocation::current()) {
   if (lockdep::Enabled()) [[unlikely]]
-    return internal::CheckedLoadSlow(
-        p, cond || domain.ReadLockHeld(),
-        "suspicious SrcuDereferenceCheck() usage", site, -1,
-        std::memory_order_acquire);
+    return internal::CheckedLoadSlow(p, cond || domain.ReadLockHeld(),
+                                     "suspicious SrcuDereferenceCheck() usage",
+                                     site, -1, std::memory_order_acquire);
   return p.load(std::memory_order_acquire);
 }
 

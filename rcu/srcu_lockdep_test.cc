@@ -29,9 +29,9 @@
 namespace rcu {
 namespace {
 
+using testing::Flag;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing::Flag;
 
 // Lockdep on, splats captured (test_util.h).
 using SrcuLockdep = testing::LockdepTest;
@@ -69,8 +69,9 @@ TEST_F(SrcuLockdep, SrcuDereferenceOutsideReaderSplats) {
   const int line = __LINE__ + 1;
   EXPECT_EQ(SrcuDereference(p, *d), &v);
   ASSERT_EQ(Splats(), 1u);
-  EXPECT_THAT(Last(), HasSubstr(fmt::format("{}:{} suspicious SrcuDereference() usage!",
-                                            __FILE__, line)));
+  EXPECT_THAT(Last(),
+              HasSubstr(fmt::format("{}:{} suspicious SrcuDereference() usage!",
+                                    __FILE__, line)));
   EXPECT_THAT(Last(), HasSubstr("no locks held by "));
 }
 
@@ -149,12 +150,14 @@ TEST_F(SrcuLockdep, NestedReadersAreSeparateEntries) {
   ASSERT_EQ(Splats(), 1u);
   const std::string s = Last();
   EXPECT_THAT(s, HasSubstr("2 locks held by "));
-  EXPECT_THAT(s, HasSubstr(fmt::format(" #0: {} (dom_a){{srcu reader}}, at: {}:{} ",
-                                       static_cast<const void*>(d.get()), __FILE__,
-                                       outer_site.line())));
-  EXPECT_THAT(s, HasSubstr(fmt::format(" #1: {} (dom_a){{srcu reader}}, at: {}:{} ",
-                                       static_cast<const void*>(d.get()), __FILE__,
-                                       inner_site.line())));
+  EXPECT_THAT(
+      s, HasSubstr(fmt::format(" #0: {} (dom_a){{srcu reader}}, at: {}:{} ",
+                               static_cast<const void*>(d.get()), __FILE__,
+                               outer_site.line())));
+  EXPECT_THAT(
+      s, HasSubstr(fmt::format(" #1: {} (dom_a){{srcu reader}}, at: {}:{} ",
+                               static_cast<const void*>(d.get()), __FILE__,
+                               inner_site.line())));
 }
 
 // The site a reader was taken at defaults to ReadLock()'s caller.
@@ -164,8 +167,9 @@ TEST_F(SrcuLockdep, DefaultSiteIsTheCaller) {
   lockdep::Check(false, "static domain reader");
   g_static_domain.ReadUnlock(idx);
   ASSERT_EQ(Splats(), 1u);
-  EXPECT_THAT(Last(), HasSubstr(fmt::format("(srcu_static){{srcu reader}}, at: {}:{} ",
-                                            __FILE__, line)));
+  EXPECT_THAT(Last(),
+              HasSubstr(fmt::format("(srcu_static){{srcu reader}}, at: {}:{} ",
+                                    __FILE__, line)));
 }
 
 // Thread A enters a reader of `d` and hands its index to thread B, which
@@ -253,10 +257,11 @@ TEST_F(SrcuLockdep, SynchronizeInsideOtherReaders) {
     const int line = __LINE__ + 1;
     b->Synchronize();
     ASSERT_EQ(Splats(), 1u);
-    EXPECT_THAT(Last(), HasSubstr(fmt::format(
-                            "{}:{} Illegal SrcuDomain::Synchronize() in RCU read-side "
-                            "critical section!",
-                            __FILE__, line)));
+    EXPECT_THAT(Last(),
+                HasSubstr(fmt::format(
+                    "{}:{} Illegal SrcuDomain::Synchronize() in RCU read-side "
+                    "critical section!",
+                    __FILE__, line)));
     EXPECT_THAT(Last(), HasSubstr("rcu reader nesting: default 1"));
   }
 }
@@ -268,9 +273,10 @@ TEST_F(SrcuLockdep, CleanupWithReadersActiveSplats) {
   absl::Status st = d->Cleanup();
   EXPECT_FALSE(st.ok());
   ASSERT_EQ(Splats(), 1u);
-  EXPECT_THAT(Last(), HasSubstr(fmt::format(
-                          "{}:{} SrcuDomain dom_a cleaned up with 1 reader(s) active!",
-                          __FILE__, line)));
+  EXPECT_THAT(Last(),
+              HasSubstr(fmt::format(
+                  "{}:{} SrcuDomain dom_a cleaned up with 1 reader(s) active!",
+                  __FILE__, line)));
   EXPECT_THAT(Last(), HasSubstr(" (dom_a){srcu reader}, at: "));
   d->ReadUnlock(idx);
   EXPECT_TRUE(d->Cleanup().ok());
@@ -292,7 +298,9 @@ TEST_F(SrcuLockdep, DestroyedWithReaderInsideForgetsItsEntriesBug) {
   }
   d.reset();
   ASSERT_EQ(Splats(), 1u);
-  EXPECT_THAT(Last(), HasSubstr("SrcuDomain dom_leaked cleaned up with 1 reader(s) active!"));
+  EXPECT_THAT(
+      Last(),
+      HasSubstr("SrcuDomain dom_leaked cleaned up with 1 reader(s) active!"));
   EXPECT_THAT(Last(), HasSubstr(" (dom_leaked){srcu reader}, at: "));
   EXPECT_EQ(lockdep::HeldCount(), 0);
   lockdep::Check(false, "after the domain is gone");
@@ -324,7 +332,8 @@ using SrcuLockdepDeathTest = SrcuLockdep;
 TEST_F(SrcuLockdepDeathTest, WaitsInsideOwnReaderSplatThenAbort) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   const char* kSplat =
-      "WARNING: suspicious RCU usage(.|\n)*srcu_lockdep_test\\.cc:[0-9]+ Illegal "
+      "WARNING: suspicious RCU usage(.|\n)*srcu_lockdep_test\\.cc:[0-9]+ "
+      "Illegal "
       "SrcuDomain::Synchronize\\(\\) in same-domain SRCU read-side critical "
       "section!(.|\n)*1 lock held by .*:\n #0: 0x[0-9a-f]+ "
       "\\(dom_a\\)\\{srcu reader\\}, at: .*srcu_lockdep_test\\.cc:[0-9]+ ";
@@ -343,7 +352,8 @@ TEST_F(SrcuLockdepDeathTest, WaitsInsideOwnReaderSplatThenAbort) {
         (void)d->ReadLock();
         d->SynchronizeExpedited();
       },
-      "Illegal SrcuDomain::SynchronizeExpedited\\(\\) in same-domain SRCU read-side "
+      "Illegal SrcuDomain::SynchronizeExpedited\\(\\) in same-domain SRCU "
+      "read-side "
       "critical section!");
   EXPECT_DEATH(
       {
@@ -351,7 +361,8 @@ TEST_F(SrcuLockdepDeathTest, WaitsInsideOwnReaderSplatThenAbort) {
         (void)g_static_domain.ReadLock();
         g_static_domain.Barrier();
       },
-      "Illegal SrcuDomain::Barrier\\(\\) in same-domain SRCU read-side critical "
+      "Illegal SrcuDomain::Barrier\\(\\) in same-domain SRCU read-side "
+      "critical "
       "section!(.|\n)*\\(srcu_static\\)\\{srcu reader\\}");
 }
 

@@ -2,9 +2,8 @@
 // Copyright 2026 The rcutorture project authors.
 #include "rcu/srcu.h"
 
-#include <gtest/gtest.h>
-
 #include <dirent.h>
+#include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
@@ -31,7 +30,8 @@ using namespace std::chrono_literals;
 // A static domain, constant-initialized, built at first use.
 SrcuDomain g_static_srcu;
 
-std::unique_ptr<SrcuDomain> MakeDomain(int nr_cpu_ids, int fanout = 64, int fanout_leaf = 16) {
+std::unique_ptr<SrcuDomain> MakeDomain(int nr_cpu_ids, int fanout = 64,
+                                       int fanout_leaf = 16) {
   Config c;
   c.nr_cpu_ids = nr_cpu_ids;
   c.fanout = fanout;
@@ -119,12 +119,14 @@ TEST(SrcuTest, CreateRejectsBadGeometry) {
   auto d = SrcuDomain::Create(c);
   ASSERT_FALSE(d.ok());
   EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(d.status().message().find("fanout"), std::string::npos) << d.status();
+  EXPECT_NE(d.status().message().find("fanout"), std::string::npos)
+      << d.status();
   c = Config();
   c.nr_cpu_ids = -3;
   d = SrcuDomain::Create(c);
   ASSERT_FALSE(d.ok());
-  EXPECT_NE(d.status().message().find("nr_cpu_ids"), std::string::npos) << d.status();
+  EXPECT_NE(d.status().message().find("nr_cpu_ids"), std::string::npos)
+      << d.status();
 }
 
 TEST(SrcuTest, TreeHasRcuGeometry) {
@@ -140,7 +142,8 @@ TEST(SrcuTest, SynchronizeWaitsForSleepingReader) {
   auto d = MakeDomain(4);
   SrcuHeldReader reader(*d);
   // The reader sleeps inside for 50 ms.
-  ExpectWaitOutlastsReader([&] { d->Synchronize(); }, 50ms, [&] { reader.Release(); });
+  ExpectWaitOutlastsReader([&] { d->Synchronize(); }, 50ms,
+                           [&] { reader.Release(); });
 }
 
 // Thread A holds a reader on index i. Thread B (the grace-period thread)
@@ -163,12 +166,15 @@ TEST(SrcuTest, DrainCheckSumsUnlocksFirstBug) {
   SrcuHeldReader reader(*d);
   g_late_idx = reader.index();
   internal::SetDrainCheckHookForTesting(InjectLateReader);
-  ExpectWaitOutlastsReader([&] { d->Synchronize(); }, 50ms, [&] {
-    // A late reader in every check would keep i from ever draining.
-    internal::SetDrainCheckHookForTesting(nullptr);
-    reader.Release();
-  });
-  EXPECT_GT(g_late_readers.load(), 0) << "the check never ran on the reader's index";
+  ExpectWaitOutlastsReader([&] { d->Synchronize(); }, 50ms,
+                           [&] {
+                             // A late reader in every check would keep i from
+                             // ever draining.
+                             internal::SetDrainCheckHookForTesting(nullptr);
+                             reader.Release();
+                           });
+  EXPECT_GT(g_late_readers.load(), 0)
+      << "the check never ran on the reader's index";
   EXPECT_EQ(d->GetStats().readers_active, 0u);
 }
 
@@ -223,7 +229,8 @@ TEST(SrcuTest, GracePeriodGuaranteeWithSleepingAndHandedOffReaders) {
       while (!stop.load(std::memory_order_relaxed)) {
         int idx = d->ReadLock();
         Obj* o = Dereference(gp);
-        if (rng() % 16 == 0) std::this_thread::sleep_for(std::chrono::microseconds(rng() % 500));
+        if (rng() % 16 == 0)
+          std::this_thread::sleep_for(std::chrono::microseconds(rng() % 500));
         if (o->alive.load(std::memory_order_relaxed) != 1) errors.fetch_add(1);
         reads.fetch_add(1, std::memory_order_relaxed);
         if (rng() % 4 == 0) {
@@ -254,7 +261,8 @@ TEST(SrcuTest, GracePeriodGuaranteeWithSleepingAndHandedOffReaders) {
         std::this_thread::sleep_for(20us);
         continue;
       }
-      if (e.first->alive.load(std::memory_order_relaxed) != 1) errors.fetch_add(1);
+      if (e.first->alive.load(std::memory_order_relaxed) != 1)
+        errors.fetch_add(1);
       d->ReadUnlock(e.second);
     }
   });
@@ -327,7 +335,8 @@ TEST(SrcuTest, CallbacksNotEarlyNotLostInOrder) {
   ASSERT_EQ(g_order.size(), static_cast<size_t>(kN));
   for (int i = 0; i < kN; ++i) ASSERT_EQ(g_order[i], i);
   // The invoker adds a batch to the statistics after running it.
-  EXPECT_TRUE(Eventually([&] { return d->GetStats().cbs_invoked == static_cast<uint64_t>(kN); }));
+  EXPECT_TRUE(Eventually(
+      [&] { return d->GetStats().cbs_invoked == static_cast<uint64_t>(kN); }));
 }
 
 // Threads P1..P4 post callbacks (on different vCPUs) and, after each batch,
@@ -349,14 +358,16 @@ TEST(SrcuTest, BarrierWaitsForEveryEarlierCall) {
         for (auto& c : v) {
           c.ran = &ran;
           d->Call(&c.rh, [](RcuHead* h) {
-            reinterpret_cast<Counted*>(h)->ran->fetch_add(1, std::memory_order_relaxed);
+            reinterpret_cast<Counted*>(h)->ran->fetch_add(
+                1, std::memory_order_relaxed);
           });
         }
         d->Barrier();
         if (ran.load() != 50 * (round + 1)) {
           bad.fetch_add(1);
           ADD_FAILURE() << "round " << round << ": " << ran.load() << " of "
-                        << 50 * (round + 1) << " callbacks ran before Barrier() returned";
+                        << 50 * (round + 1)
+                        << " callbacks ran before Barrier() returned";
         }
       }
     });
@@ -431,8 +442,10 @@ TEST(SrcuTest, BarrierCountStartsAboveZeroBug) {
     auto t = std::make_unique<TaskThread>();
     int cpu = -1;
     t->Run([&] { cpu = d->ReaderCpu(); });
-    if (cpu == 0 && e == nullptr) e = std::move(t);
-    else if (cpu == kNr - 1 && l == nullptr) l = std::move(t);
+    if (cpu == 0 && e == nullptr)
+      e = std::move(t);
+    else if (cpu == kNr - 1 && l == nullptr)
+      l = std::move(t);
   }
   ASSERT_TRUE(e != nullptr && l != nullptr);
   for (int round = 0; round < 40; ++round) {
@@ -446,7 +459,8 @@ TEST(SrcuTest, BarrierCountStartsAboveZeroBug) {
         while (!g_barrier_started.load()) std::this_thread::yield();
         // Return once Barrier() entrained behind this callback (the
         // pending count grows from 2 to 3).
-        for (int i = 0; i < 100000 && g_count_domain->GetStats().cbs_pending < 3; ++i)
+        for (int i = 0;
+             i < 100000 && g_count_domain->GetStats().cbs_pending < 3; ++i)
           std::this_thread::yield();
       });
     });
@@ -458,8 +472,9 @@ TEST(SrcuTest, BarrierCountStartsAboveZeroBug) {
       g_barrier_started = true;
       d->Barrier();
       barrier_done.Set();
-      EXPECT_TRUE(g_late_ran.load()) << "round " << round
-                                     << ": Barrier() returned before an earlier Call() ran";
+      EXPECT_TRUE(g_late_ran.load())
+          << "round " << round
+          << ": Barrier() returned before an earlier Call() ran";
     });
     barrier_done.WaitFor(20ms);
     EXPECT_FALSE(barrier_done.IsSet()) << "round " << round;
@@ -523,7 +538,8 @@ TEST(SrcuTest, StaticDomainsWork) {
   static SrcuDomain local_static;
   for (SrcuDomain* d : {&g_static_srcu, &local_static}) {
     int idx = d->ReadLock();
-    ExpectWaitOutlastsReader([&] { d->Synchronize(); }, 20ms, [&] { d->ReadUnlock(idx); });
+    ExpectWaitOutlastsReader([&] { d->Synchronize(); }, 20ms,
+                             [&] { d->ReadUnlock(idx); });
     d->Barrier();
   }
 }
@@ -552,7 +568,8 @@ TEST(SrcuTest, SurvivesGpSeqWrap) {
   EXPECT_TRUE(d->PollState(cookie));
   EXPECT_GE(d->GetStats().gps_completed, 320u);
   SrcuHeldReader reader(*d);
-  ExpectWaitOutlastsReader([&] { d->Synchronize(); }, 20ms, [&] { reader.Release(); });
+  ExpectWaitOutlastsReader([&] { d->Synchronize(); }, 20ms,
+                           [&] { reader.Release(); });
 }
 
 // Thread A, registered with the default rcu instance, counts on its vCPU
@@ -572,7 +589,8 @@ TEST(SrcuTest, ReaderCpuFollowsDefaultRcuAttachment) {
       // grace period waits for the unlock on the other vCPU.
       int idx = d->ReadLock();
       ASSERT_TRUE(Default().MigrateSelf(0));
-      ExpectWaitOutlastsReader([&] { d->Synchronize(); }, 20ms, [&] { d->ReadUnlock(idx); });
+      ExpectWaitOutlastsReader([&] { d->Synchronize(); }, 20ms,
+                               [&] { d->ReadUnlock(idx); });
     }
   }).join();
   EXPECT_EQ(d->GetStats().readers_active, 0u);
@@ -582,7 +600,10 @@ TEST(SrcuTest, ReaderCpuFollowsDefaultRcuAttachment) {
 // Dynamic domains own no thread: creating and destroying many leaves the
 // thread count where one domain left it.
 TEST(SrcuTest, DynamicDomainsLeakNoThreads) {
-  { auto d = MakeDomain(2); d->Synchronize(); }
+  {
+    auto d = MakeDomain(2);
+    d->Synchronize();
+  }
   const int before = CountThreads();
   for (int i = 0; i < 50; ++i) {
     auto d = MakeDomain(2);
@@ -626,7 +647,8 @@ TEST(SrcuDeathTest, StaticDomainBusyAtExitIsLeakedNotFreed) {
         std::exit(0);
       },
       ::testing::ExitedWithCode(0),
-      "srcu: domain destroyed with 1 reader\\(s\\) inside a read-side critical section, "
+      "srcu: domain destroyed with 1 reader\\(s\\) inside a read-side critical "
+      "section, "
       "1 callback\\(s\\) queued .*; its state is leaked");
 }
 
@@ -635,7 +657,8 @@ TEST(SrcuTest, TortureStatsLineShape) {
   int idx = d->ReadLock();
   std::string s = d->TortureStats();
   EXPECT_TRUE(s.starts_with("Tree SRCU g")) << s;
-  EXPECT_NE(s.find(" state 8 (SRCU_SIZE_BIG) per-CPU(idx="), std::string::npos) << s;
+  EXPECT_NE(s.find(" state 8 (SRCU_SIZE_BIG) per-CPU(idx="), std::string::npos)
+      << s;
   EXPECT_NE(s.find(" T(0,1)"), std::string::npos) << s;
   d->ReadUnlock(idx);
   EXPECT_NE(d->TortureStats().find(" T(0,0)"), std::string::npos);

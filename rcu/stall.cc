@@ -118,7 +118,8 @@ void Rcu::CheckGpStall() {
     }
   }
   long queued = 0;
-  for (int cpu = 0; cpu < config_.nr_cpu_ids; ++cpu) queued += CbLen(&rdps_[cpu]);
+  for (int cpu = 0; cpu < config_.nr_cpu_ids; ++cpu)
+    queued += CbLen(&rdps_[cpu]);
   if (holders == 0) {
     fmt::format_to(std::back_inserter(out),
                    "rcu: All QSes seen, last {} kthread activity, "

@@ -61,7 +61,8 @@ TEST(Stall, NormalGracePeriodStallNamesTheReader) {
   EXPECT_LE(reports.size(), 6u) << "more than once per timeout";
   const std::string& rep = reports[0];
   EXPECT_NE(rep.find("rcu: INFO: rcu_st detected stalls on CPUs/tasks:"),
-            std::string::npos) << rep;
+            std::string::npos)
+      << rep;
   EXPECT_NE(rep.find("5-OoN:"), std::string::npos) << rep;
   EXPECT_NE(rep.find("staller/"), std::string::npos) << rep;
   EXPECT_NE(rep.find("(detected by rcu_st_gp, t="), std::string::npos) << rep;
@@ -95,7 +96,8 @@ TEST(Stall, BlockedReaderIsReported) {
   a.join();
   const std::string rep = sink.Get()[0];
   EXPECT_NE(rep.find("Tasks blocked on level-2 rcu_node (CPUs 0-1): P"),
-            std::string::npos) << rep;
+            std::string::npos)
+      << rep;
   EXPECT_NE(rep.find("/migrant"), std::string::npos) << rep;
 }
 
@@ -106,12 +108,14 @@ TEST(Stall, ExpeditedStallNamesTheReader) {
   auto r = MakeStallRcu(sink, 100);
   HeldReader a(*r, 3, nullptr, "expstall");
   std::thread b([&] { r->SynchronizeExpedited(); });
-  ASSERT_TRUE(Eventually([&] { return r->GetStats().exp_stalls >= 1; }, 2000ms));
+  ASSERT_TRUE(
+      Eventually([&] { return r->GetStats().exp_stalls >= 1; }, 2000ms));
   a.Release();
   b.join();
   bool found = false;
   for (const auto& rep : sink.Get()) {
-    if (rep.find("detected expedited stalls on CPUs/tasks: { P") != std::string::npos &&
+    if (rep.find("detected expedited stalls on CPUs/tasks: { P") !=
+            std::string::npos &&
         rep.find("/expstall } ") != std::string::npos)
       found = true;
   }

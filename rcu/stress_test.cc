@@ -77,10 +77,12 @@ TEST_P(Stress, ReadersNeverSeeRetiredElements) {
         const bool nest = rng() % 4 == 0;
         if (nest) r->ReadLock();
         Elem* e = current.load(std::memory_order_acquire);
-        if (e->magic.load(std::memory_order_relaxed) != kAlive) bad.fetch_add(1);
+        if (e->magic.load(std::memory_order_relaxed) != kAlive)
+          bad.fetch_add(1);
         if (rng() % 16 == 0) r->MigrateSelf(static_cast<int>(rng() % p.cpus));
         if (rng() % 64 == 0) std::this_thread::yield();
-        if (e->magic.load(std::memory_order_relaxed) != kAlive) bad.fetch_add(1);
+        if (e->magic.load(std::memory_order_relaxed) != kAlive)
+          bad.fetch_add(1);
         if (nest) r->ReadUnlock();
         r->ReadUnlock();
         reads.fetch_add(1, std::memory_order_relaxed);

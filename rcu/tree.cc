@@ -17,8 +17,8 @@
 #include "fmt/format.h"
 #include "rcu/check.h"
 #include "rcu/internal/fork.h"
-#include "rcu/lockdep.h"
 #include "rcu/internal/membarrier.h"
+#include "rcu/lockdep.h"
 #include "rcu/rcu.h"
 
 namespace rcu {
@@ -120,15 +120,24 @@ ThreadRec* RegisterSelf(int slot) {
 
 const char* GpStateName(GpState s) {
   switch (s) {
-    case GpState::kIdle: return "RCU_GP_IDLE";
-    case GpState::kWaitGps: return "RCU_GP_WAIT_GPS";
-    case GpState::kDoneGps: return "RCU_GP_DONE_GPS";
-    case GpState::kOnOff: return "RCU_GP_ONOFF";
-    case GpState::kInit: return "RCU_GP_INIT";
-    case GpState::kWaitFqs: return "RCU_GP_WAIT_FQS";
-    case GpState::kDoingFqs: return "RCU_GP_DOING_FQS";
-    case GpState::kCleanup: return "RCU_GP_CLEANUP";
-    case GpState::kCleaned: return "RCU_GP_CLEANED";
+    case GpState::kIdle:
+      return "RCU_GP_IDLE";
+    case GpState::kWaitGps:
+      return "RCU_GP_WAIT_GPS";
+    case GpState::kDoneGps:
+      return "RCU_GP_DONE_GPS";
+    case GpState::kOnOff:
+      return "RCU_GP_ONOFF";
+    case GpState::kInit:
+      return "RCU_GP_INIT";
+    case GpState::kWaitFqs:
+      return "RCU_GP_WAIT_FQS";
+    case GpState::kDoingFqs:
+      return "RCU_GP_DOING_FQS";
+    case GpState::kCleanup:
+      return "RCU_GP_CLEANUP";
+    case GpState::kCleaned:
+      return "RCU_GP_CLEANED";
   }
   return "?";
 }
@@ -140,8 +149,8 @@ absl::StatusOr<std::unique_ptr<Rcu>> Rcu::CreateInSlot(const Config& config,
                                                        bool default_slot) {
   if (absl::Status s = config.Validate(); !s.ok()) return s;
   Config c = config.Resolved();
-  absl::StatusOr<Geometry> g = Geometry::Build(c.nr_cpu_ids, c.fanout,
-                                               c.fanout_leaf, c.fanout_exact);
+  absl::StatusOr<Geometry> g =
+      Geometry::Build(c.nr_cpu_ids, c.fanout, c.fanout_leaf, c.fanout_exact);
   if (!g.ok()) return g.status();
   ReaderMode mode = c.reader_mode;
   if (mode == ReaderMode::kAuto) {
@@ -226,7 +235,8 @@ Rcu::Rcu(const Config& config, Geometry geometry, int slot, ReaderMode mode)
   }
   // vCPUs 0..online_at_start-1 come online: their leaf bits, and each
   // non-empty node's bit in its ancestors (the first GP applies them).
-  const std::vector<bool> nocb = *ParseCpuList(config.rcu_nocbs, config.nr_cpu_ids);
+  const std::vector<bool> nocb =
+      *ParseCpuList(config.rcu_nocbs, config.nr_cpu_ids);
   for (int cpu = 0; cpu < config.nr_cpu_ids; ++cpu)
     rdps_[cpu].offloaded.store(nocb[cpu], std::memory_order_relaxed);
   for (int cpu = 0; cpu < config.online_at_start; ++cpu) {
@@ -308,7 +318,8 @@ void Rcu::WaitForCallbacks() {
   for (int round = 0;; ++round) {
     Barrier();
     long left = 0;
-    for (int cpu = 0; cpu < config_.nr_cpu_ids; ++cpu) left += CbLen(&rdps_[cpu]);
+    for (int cpu = 0; cpu < config_.nr_cpu_ids; ++cpu)
+      left += CbLen(&rdps_[cpu]);
     if (left == 0) return;
     RCU_CHECK(round < 100000, "~Rcu: callbacks keep queueing callbacks");
   }
@@ -368,7 +379,8 @@ bool Rcu::StartThisGp(uint64_t req) {
   root->gp_seq_needed = req;
   // A GP in progress: its cleanup sees gp_seq_needed and starts the next.
   if (SeqState(gp_seq_.load(std::memory_order_relaxed)) != 0) return false;
-  gp_flags_.fetch_or(kGpFlagInit, std::memory_order_relaxed);  // under root lock
+  gp_flags_.fetch_or(kGpFlagInit,
+                     std::memory_order_relaxed);  // under root lock
   return true;
 }
 
@@ -444,7 +456,8 @@ bool Rcu::GpInit() {
       // readers can also appear on a leaf with no online vCPU left when a
       // vCPU came online and went offline again between two GPs.)
       const bool wait = rnp->qsmaskinitnext == 0 && rnp->n_blkd > 0;
-      if (rnp->qsmaskinit == rnp->qsmaskinitnext && rnp->wait_blkd_tasks == wait)
+      if (rnp->qsmaskinit == rnp->qsmaskinitnext &&
+          rnp->wait_blkd_tasks == wait)
         continue;
       const bool was_in = rnp->qsmaskinit != 0 || rnp->wait_blkd_tasks;
       rnp->qsmaskinit = rnp->qsmaskinitnext;
@@ -473,8 +486,8 @@ bool Rcu::GpInit() {
     // Release: a reporter that sees the new gp_seq under the lock also sees
     // M1's effects (it takes the same lock).
     rnp->gp_seq.store(gps, std::memory_order_release);
-    uint64_t mask = rnp->qsmask.load(std::memory_order_relaxed) &
-                    ~rnp->qsmaskinitnext;
+    uint64_t mask =
+        rnp->qsmask.load(std::memory_order_relaxed) & ~rnp->qsmaskinitnext;
     if (rnp->is_leaf && (mask || rnp->wait_blkd_tasks)) {
       // vCPUs that went offline since the ONOFF pass.
       ReportQsRnp(mask, rnp, gps);
@@ -530,7 +543,8 @@ void Rcu::GpFqsLoop() {
   // their readers end.
   gp_state_.store(GpState::kDoingFqs, std::memory_order_relaxed);
   ForceQuiescentStates();
-  std::chrono::nanoseconds j = jiffy_ * std::max(1, config_.jiffies_till_first_fqs);
+  std::chrono::nanoseconds j =
+      jiffy_ * std::max(1, config_.jiffies_till_first_fqs);
   for (;;) {
     if (RootGpDone()) return;
     gp_state_.store(GpState::kWaitFqs, std::memory_order_relaxed);
@@ -686,8 +700,8 @@ bool Rcu::TryReportCpuQsLocked(RcuData* rdp, std::atomic<uint64_t>* counter) {
 
 // Walks up the tree hand over hand (child lock released before the
 // parent's is taken), which the thread-safety analysis cannot follow.
-void Rcu::ReportQsRnp(uint64_t mask, RcuNode* rnp, uint64_t gps)
-    ABSL_NO_THREAD_SAFETY_ANALYSIS {
+void Rcu::ReportQsRnp(uint64_t mask, RcuNode* rnp,
+                      uint64_t gps) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   uint64_t oldmask = 0;
   for (;;) {
     uint64_t q = rnp->qsmask.load(std::memory_order_relaxed);
@@ -758,7 +772,8 @@ void Rcu::AccelerateLocked(RcuData* rdp, bool* needwake) {
 int Rcu::PickCpu() {
   const int n = config_.nr_cpu_ids;
   for (int tries = 0; tries < 2 * n; ++tries) {
-    int cpu = static_cast<int>(rr_cpu_.fetch_add(1, std::memory_order_relaxed) % n);
+    int cpu =
+        static_cast<int>(rr_cpu_.fetch_add(1, std::memory_order_relaxed) % n);
     if (CpuOnline(cpu)) return cpu;
   }
   return 0;
@@ -806,9 +821,9 @@ void Rcu::WakeRcuc(RcuData* rdp) {
 
 void Rcu::RcucMain(RcuData* rdp) {
   // "rcuo/N" for an offloaded vCPU's thread, "rcuc/N" otherwise.
-  SetThreadName(absl::StrCat(config_.name,
-                             rdp->offloaded.load(std::memory_order_relaxed) ? "o/" : "c/",
-                             rdp->cpu));
+  SetThreadName(absl::StrCat(
+      config_.name,
+      rdp->offloaded.load(std::memory_order_relaxed) ? "o/" : "c/", rdp->cpu));
   // Callbacks run here: they may read (registering this thread on the fly,
   // as one of the instance's own), but must not wait for a grace period.
   internal::tls_in_callback = this;
@@ -1012,8 +1027,9 @@ std::string Rcu::DumpGpState() const {
     if (!rnp->is_leaf) continue;
     for (uint64_t m = q; m != 0; m &= m - 1) {
       RcuData* rdp = &rdps_[rnp->grplo + std::countr_zero(m)];
-      fmt::format_to(std::back_inserter(out), "    vCPU {} holds the GP{}:",
-                     rdp->cpu, rdp->online.load() ? "" : " (offline)");
+      fmt::format_to(std::back_inserter(out),
+                     "    vCPU {} holds the GP{}:", rdp->cpu,
+                     rdp->online.load() ? "" : " (offline)");
       // Racy read of the attached list is avoided: take the local lock
       // only if free, this is a diagnostic.
       if (rdp->local.TryLock()) {

@@ -191,13 +191,13 @@ struct RcuStats {
   uint64_t cbs_queued = 0;
   uint64_t cbs_invoked = 0;
   uint64_t barriers = 0;
-  uint64_t qs_rcuc = 0;     // QS reported by rcuc threads
-  uint64_t qs_unlock = 0;   // QS reported from a reader's unlock slow path
-  uint64_t qs_fqs = 0;      // vCPU QS found by the FQS scan
+  uint64_t qs_rcuc = 0;          // QS reported by rcuc threads
+  uint64_t qs_unlock = 0;        // QS reported from a reader's unlock slow path
+  uint64_t qs_fqs = 0;           // vCPU QS found by the FQS scan
   uint64_t blocked_readers = 0;  // queued on blkd lists, cumulative
-  uint64_t stalls = 0;      // normal GP stall warnings printed
-  uint64_t exp_stalls = 0;  // expedited GP stall warnings printed
-  uint64_t hotplug_ops = 0;  // successful OfflineCpu()/OnlineCpu() calls
+  uint64_t stalls = 0;           // normal GP stall warnings printed
+  uint64_t exp_stalls = 0;       // expedited GP stall warnings printed
+  uint64_t hotplug_ops = 0;      // successful OfflineCpu()/OnlineCpu() calls
   uint64_t fqs_offline_fixups = 0;  // offline vCPUs FQS had to report for
   int online_cpus = 0;
   int registered_threads = 0;
@@ -249,7 +249,9 @@ class RCU_EXPORT Rcu {
   void ReadUnlock() { internal::ReaderUnlock(internal::RecForUnlock(slot_)); }
   // True when the calling thread is inside a read-side critical section of
   // this instance.
-  bool ReadLockHeld() const { return internal::InReader(internal::tls_recs[slot_]); }
+  bool ReadLockHeld() const {
+    return internal::InReader(internal::tls_recs[slot_]);
+  }
   // Announces a quiescent state (the kernel's cond_resched() role): outside
   // a reader it is always one; this also answers a pending NEED_QS request.
   void QuiescentState();
@@ -340,7 +342,7 @@ class RCU_EXPORT Rcu {
   void RegisterThreadImpl(int cpu, bool internal_thread, bool on_the_fly);
   friend class DefaultBuilder;
   static absl::StatusOr<std::unique_ptr<Rcu>> CreateInSlot(const Config& config,
-                                                          bool default_slot);
+                                                           bool default_slot);
   Rcu(const Config& config, Geometry geometry, int slot, ReaderMode mode);
   void Start();
 
@@ -355,7 +357,8 @@ class RCU_EXPORT Rcu {
   bool StartThisGp(uint64_t gp_seq_req);
   void WakeGpThread();
   bool RootGpDone();
-  void InitNewRnpLocked(RcuNode* leaf) ABSL_EXCLUSIVE_LOCKS_REQUIRED(leaf->lock);
+  void InitNewRnpLocked(RcuNode* leaf)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(leaf->lock);
   void CleanupDeadRnpLocked(RcuNode* leaf)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(leaf->lock);
   long CbLen(RcuData* rdp) const;
@@ -411,8 +414,9 @@ class RCU_EXPORT Rcu {
   std::chrono::nanoseconds TimeToStallCheck() const;
   void CheckGpStall();
   void ReportStall(const std::string& text);
-  std::string FormatExpStall(const std::vector<const internal::ThreadRec*>& holders,
-                             std::chrono::nanoseconds waited) const;
+  std::string FormatExpStall(
+      const std::vector<const internal::ThreadRec*>& holders,
+      std::chrono::nanoseconds waited) const;
 
   // barrier.cc.
   static void BarrierCallback(RcuHead* head);
@@ -445,9 +449,9 @@ class RCU_EXPORT Rcu {
   std::thread gp_thread_;
   PlainMutex gp_wq_mu_;  // GP thread's wait queue
   PlainCondVar gp_wq_cv_;
-  PlainMutex done_mu_;   // Synchronize() waiters
+  PlainMutex done_mu_;  // Synchronize() waiters
   PlainCondVar done_cv_;
-  PlainMutex ofl_mu_;    // excludes hotplug from GP init's ONOFF pass
+  PlainMutex ofl_mu_;      // excludes hotplug from GP init's ONOFF pass
   PlainMutex hotplug_mu_;  // one OfflineCpu()/OnlineCpu() at a time
   std::atomic<uint64_t> hotplug_ops_{0};
   // FQS found an offline vCPU still owing a QS (its offline path should
@@ -473,7 +477,8 @@ class RCU_EXPORT Rcu {
 
   // ---- Thread registry. ----
   mutable PlainMutex reg_mu_;
-  std::vector<std::unique_ptr<internal::ThreadRec>> recs_ ABSL_GUARDED_BY(reg_mu_);
+  std::vector<std::unique_ptr<internal::ThreadRec>> recs_
+      ABSL_GUARDED_BY(reg_mu_);
   internal::ThreadRec* free_recs_ ABSL_GUARDED_BY(reg_mu_) = nullptr;
   int n_registered_ ABSL_GUARDED_BY(reg_mu_) = 0;  // user threads
   int n_internal_ ABSL_GUARDED_BY(reg_mu_) = 0;    // rcuc threads that read

@@ -85,7 +85,8 @@ struct Shape {
 };
 
 class GracePeriodGuarantee
-    : public ::testing::TestWithParam<std::tuple<SyncKind, Shape, ReaderMode>> {};
+    : public ::testing::TestWithParam<std::tuple<SyncKind, Shape, ReaderMode>> {
+};
 
 // Thread A enters a read-side critical section and holds it. Thread B then
 // waits for a grace period, which must not end while A is still inside: A
@@ -121,11 +122,11 @@ TEST_P(GracePeriodGuarantee, PreexistingReaderHoldsGracePeriod) {
 
 INSTANTIATE_TEST_SUITE_P(
     All, GracePeriodGuarantee,
-    ::testing::Combine(::testing::Values(SyncKind::kNormal, SyncKind::kExpedited,
-                                         SyncKind::kCond, SyncKind::kPoll),
-                       ::testing::Values(Shape{1, 64, 16}, Shape{8, 2, 2},
-                                         Shape{16, 64, 4}),
-                       ::testing::Values(ReaderMode::kAuto, ReaderMode::kFences)));
+    ::testing::Combine(
+        ::testing::Values(SyncKind::kNormal, SyncKind::kExpedited,
+                          SyncKind::kCond, SyncKind::kPoll),
+        ::testing::Values(Shape{1, 64, 16}, Shape{8, 2, 2}, Shape{16, 64, 4}),
+        ::testing::Values(ReaderMode::kAuto, ReaderMode::kFences)));
 
 // Thread R holds a reader, so the grace period it started cannot end.
 // Eight threads call Synchronize() meanwhile; when R leaves, the one R held
@@ -148,7 +149,8 @@ TEST(Rcu, ConcurrentSynchronizeCallersShareGracePeriods) {
   std::this_thread::sleep_for(100ms);
   reader.Release();
   for (auto& t : ts) t.join();
-  EXPECT_LE(r->GetStats().gps_completed - before, 3u) << "8 callers, no sharing";
+  EXPECT_LE(r->GetStats().gps_completed - before, 3u)
+      << "8 callers, no sharing";
 }
 
 TEST(Rcu, PolledCookiesAcrossTheWrap) {
@@ -287,7 +289,8 @@ TEST(Rcu, UnregisteredThreadMayCallAndSynchronize) {
   std::vector<Cb> cbs(100);
   for (auto& c : cbs) {
     c.ran = &ran;
-    r->Call(&c.head, [](RcuHead* h) { reinterpret_cast<Cb*>(h)->ran->fetch_add(1); });
+    r->Call(&c.head,
+            [](RcuHead* h) { reinterpret_cast<Cb*>(h)->ran->fetch_add(1); });
   }
   r->Synchronize();
   r->SynchronizeExpedited();

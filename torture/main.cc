@@ -29,7 +29,8 @@ void WriteFailure(const char* data) {
   if (data == nullptr) return;
   if (!g_bug_printed) {
     g_bug_printed = true;
-    static const char kBug[] = "BUG: rcutorture: fatal signal, backtrace follows\n";
+    static const char kBug[] =
+        "BUG: rcutorture: fatal signal, backtrace follows\n";
     (void)!write(STDERR_FILENO, kBug, sizeof(kBug) - 1);
   }
   (void)!write(STDERR_FILENO, data, strlen(data));
@@ -46,7 +47,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   absl::StatusOr<torture::Params> p = torture::ParseCommandLine(args);
   if (!p.ok()) {
-    std::fprintf(stderr, "rcutorture: %s\n", std::string(p.status().message()).c_str());
+    std::fprintf(stderr, "rcutorture: %s\n",
+                 std::string(p.status().message()).c_str());
     return torture::kExitUsage;
   }
   if (p->help) {
@@ -54,7 +56,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (torture::FindOps(p->torture_type) == nullptr) {
-    std::fprintf(stderr, "rcutorture: invalid torture type: \"%s\" (valid: %s)\n",
+    std::fprintf(stderr,
+                 "rcutorture: invalid torture type: \"%s\" (valid: %s)\n",
                  p->torture_type.c_str(),
                  absl::StrJoin(torture::OpsNames(), " ").c_str());
     return torture::kExitUsage;

@@ -8,7 +8,8 @@
 //   BM_ReadPair/librcu     rcu::ReadLock(); rcu::ReadUnlock(); on the
 //                          default instance, inlined from the installed
 //                          headers; the thread's record is read from
-//                          librcu.so's TLS (initial-exec, rcu/internal/reader.h).
+//                          librcu.so's TLS (initial-exec,
+//                          rcu/internal/reader.h).
 //   BM_ReadPair/urcu_memb  urcu_memb_read_lock(); urcu_memb_read_unlock();
 //                          inlined in C (_LGPL_SOURCE, urcu_memb.c).
 //
@@ -61,8 +62,10 @@ void BM_ReadPair(benchmark::State& state, Impl impl) {
       UrcuMembReadPairs(kPairs);
     }
   }
-  std::chrono::duration<double, std::nano> ns = std::chrono::steady_clock::now() - start;
-  state.counters["ns_per_pair"] = ns.count() / (static_cast<double>(state.iterations()) * kPairs);
+  std::chrono::duration<double, std::nano> ns =
+      std::chrono::steady_clock::now() - start;
+  state.counters["ns_per_pair"] =
+      ns.count() / (static_cast<double>(state.iterations()) * kPairs);
   state.SetItemsProcessed(state.iterations() * kPairs);
   if (impl == Impl::kLibrcu) {
     rcu::UnregisterThread();
@@ -76,7 +79,8 @@ BENCHMARK_CAPTURE(BM_ReadPair, urcu_memb, Impl::kUrcuMemb);
 // The file librcu's code was loaded from.
 std::string LibrcuFile() {
   Dl_info info;
-  if (dladdr(reinterpret_cast<void*>(&rcu::Default), &info) == 0 || info.dli_fname == nullptr) {
+  if (dladdr(reinterpret_cast<void*>(&rcu::Default), &info) == 0 ||
+      info.dli_fname == nullptr) {
     return "?";
   }
   return info.dli_fname;
@@ -98,7 +102,8 @@ int main(int argc, char** argv) {
     if (std::strncmp(argv[i], "--pairs=", 8) == 0) {
       pairs = std::atol(argv[i] + 8);
       if (pairs <= 0) {
-        std::fprintf(stderr, "read_pair_bench: bad value '%s' for --pairs\n", argv[i] + 8);
+        std::fprintf(stderr, "read_pair_bench: bad value '%s' for --pairs\n",
+                     argv[i] + 8);
         return 64;
       }
     } else {
@@ -113,8 +118,8 @@ int main(int argc, char** argv) {
     for (long i = 0; i < pairs; ++i) UrcuMembReadPairOnce();
     UrcuMembUnregister();
     rcu::UnregisterThread();
-    std::printf("read_pair_bench: %ld pairs each (librcu %s, reader mode %s)\n", pairs,
-                LibrcuFile().c_str(), mode);
+    std::printf("read_pair_bench: %ld pairs each (librcu %s, reader mode %s)\n",
+                pairs, LibrcuFile().c_str(), mode);
     return 0;
   }
   benchmark::AddCustomContext("librcu", LibrcuFile());

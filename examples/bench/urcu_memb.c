@@ -4,9 +4,9 @@
  * urcu_memb.c: liburcu's urcu-memb read side, inlined (_LGPL_SOURCE) in a C
  * translation unit; see urcu_memb.h. */
 #define _LGPL_SOURCE
-#include <urcu/urcu-memb.h>
-
 #include "urcu_memb.h"
+
+#include <urcu/urcu-memb.h>
 
 void UrcuMembRegister(void) { urcu_memb_register_thread(); }
 

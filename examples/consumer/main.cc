@@ -82,7 +82,8 @@ int main() {
   long synchronized = 0;
   for (long seq = 1; seq <= kUpdates; ++seq) {
     // The only updater: the old version is ours to retire.
-    Version* old = rcu::ReplacePointer(g_current, NewVersion(seq), /*cond=*/true);
+    Version* old =
+        rcu::ReplacePointer(g_current, NewVersion(seq), /*cond=*/true);
     if (seq % 4 == 0) {
       rcu::Synchronize();
       Free(old);
@@ -95,18 +96,22 @@ int main() {
   g_stop.store(true, std::memory_order_relaxed);
   r0.join();
   r1.join();
-  rcu::Call(&rcu::ReplacePointer(g_current, static_cast<Version*>(nullptr), true)->rh,
-            FreeCallback);
+  rcu::Call(
+      &rcu::ReplacePointer(g_current, static_cast<Version*>(nullptr), true)->rh,
+      FreeCallback);
   ++called;
   rcu::Barrier();
 
   long callbacks = g_callbacks.load(std::memory_order_relaxed);
   long bad = g_bad.load(std::memory_order_relaxed);
   if (callbacks != called || bad != 0 || synchronized != kUpdates / 4) {
-    std::printf("consumer: FAILED callbacks=%ld (want %ld) bad_reads=%ld synchronized=%ld\n",
-                callbacks, called, bad, synchronized);
+    std::printf(
+        "consumer: FAILED callbacks=%ld (want %ld) bad_reads=%ld "
+        "synchronized=%ld\n",
+        callbacks, called, bad, synchronized);
     return 1;
   }
-  std::printf("consumer: ok reads=%ld callbacks=%ld\n", reads[0] + reads[1], callbacks);
+  std::printf("consumer: ok reads=%ld callbacks=%ld\n", reads[0] + reads[1],
+              callbacks);
   return 0;
 }

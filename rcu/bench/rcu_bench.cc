@@ -8,10 +8,11 @@
 //   BM_ReadPair/<impl>        ns per empty read-side critical section
 //                             (lock, compiler barrier, unlock), 1 thread, no
 //                             writer; loops of 1000 pairs. <impl>:
-//                               rcu_default          rcu::ReadLock()/ReadUnlock()
+//                               rcu_default rcu::ReadLock()/ReadUnlock()
 //                                                    (default instance, slot 0)
 //                               rcu_instance         Rcu::ReadLock() on an
-//                                                    explicit kMembarrier instance
+//                                                    explicit kMembarrier
+//                                                    instance
 //                               rcu_instance_fences  ... on a kFences instance
 //                               urcu_memb            liburcu inlined, C++ TU
 //                               urcu_memb_c          liburcu inlined, C TU
@@ -60,7 +61,8 @@
 //       --toggle-collect=RcuDefaultReadPairOnce
 //       build/release/rcu/bench/rcu_bench --icount=rcu_default --pairs=1000000
 //   (one command line)
-//   (--icount= rcu_default | rcu_instance | rcu_instance_fences | urcu_memb | srcu |
+//   (--icount= rcu_default | rcu_instance | rcu_instance_fences | urcu_memb |
+//   srcu |
 //    urcu_memb_c | call_rcu | call_urcu; the function to collect is printed
 //    by the binary and listed in README.md.)
 #include <benchmark/benchmark.h>
@@ -109,7 +111,9 @@ bool g_default_fences = false;
 
 inline void CompilerBarrier() { asm volatile("" ::: "memory"); }
 
-double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+double Seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 void PinSelf(int cpu) {
   const int n = static_cast<int>(std::thread::hardware_concurrency());
@@ -139,10 +143,14 @@ enum class Impl {
 
 rcu::Rcu* InstanceFor(Impl impl) {
   switch (impl) {
-    case Impl::kRcuDefault: return &rcu::Default();
-    case Impl::kRcuInstance: return g_inst_membarrier;
-    case Impl::kRcuInstanceFences: return g_inst_fences;
-    default: return nullptr;
+    case Impl::kRcuDefault:
+      return &rcu::Default();
+    case Impl::kRcuInstance:
+      return g_inst_membarrier;
+    case Impl::kRcuInstanceFences:
+      return g_inst_fences;
+    default:
+      return nullptr;
   }
 }
 
@@ -182,11 +190,21 @@ __attribute__((noinline)) void RcuInstanceReadPairs(rcu::Rcu* r, long n) {
 
 void ReadPairs(Impl impl, long n) {
   switch (impl) {
-    case Impl::kRcuDefault: RcuDefaultReadPairs(n); break;
-    case Impl::kRcuInstance: RcuInstanceReadPairs(g_inst_membarrier, n); break;
-    case Impl::kRcuInstanceFences: RcuInstanceReadPairs(g_inst_fences, n); break;
-    case Impl::kUrcuMemb: UrcuMembReadPairs(n); break;
-    case Impl::kUrcuMembC: UrcuMembReadPairsC(n); break;
+    case Impl::kRcuDefault:
+      RcuDefaultReadPairs(n);
+      break;
+    case Impl::kRcuInstance:
+      RcuInstanceReadPairs(g_inst_membarrier, n);
+      break;
+    case Impl::kRcuInstanceFences:
+      RcuInstanceReadPairs(g_inst_fences, n);
+      break;
+    case Impl::kUrcuMemb:
+      UrcuMembReadPairs(n);
+      break;
+    case Impl::kUrcuMembC:
+      UrcuMembReadPairsC(n);
+      break;
   }
 }
 
@@ -253,19 +271,30 @@ enum class Sync { kRcuSync, kRcuExp, kRcuExpFences, kUrcuMemb };
 Impl ReaderImplFor(Sync s) {
   switch (s) {
     case Sync::kRcuSync:
-    case Sync::kRcuExp: return Impl::kRcuDefault;
-    case Sync::kRcuExpFences: return Impl::kRcuInstanceFences;
-    case Sync::kUrcuMemb: return Impl::kUrcuMemb;
+    case Sync::kRcuExp:
+      return Impl::kRcuDefault;
+    case Sync::kRcuExpFences:
+      return Impl::kRcuInstanceFences;
+    case Sync::kUrcuMemb:
+      return Impl::kUrcuMemb;
   }
   return Impl::kRcuDefault;
 }
 
 void DoSync(Sync s) {
   switch (s) {
-    case Sync::kRcuSync: rcu::Synchronize(); break;
-    case Sync::kRcuExp: rcu::SynchronizeExpedited(); break;
-    case Sync::kRcuExpFences: g_inst_fences->SynchronizeExpedited(); break;
-    case Sync::kUrcuMemb: UrcuMembSynchronize(); break;
+    case Sync::kRcuSync:
+      rcu::Synchronize();
+      break;
+    case Sync::kRcuExp:
+      rcu::SynchronizeExpedited();
+      break;
+    case Sync::kRcuExpFences:
+      g_inst_fences->SynchronizeExpedited();
+      break;
+    case Sync::kUrcuMemb:
+      UrcuMembSynchronize();
+      break;
   }
 }
 
@@ -306,7 +335,8 @@ void BM_SyncLatency(benchmark::State& state, Sync s) {
   }
   state.counters["median_us"] = Percentile(us, 0.5);
   state.counters["p99_us"] = Percentile(us, 0.99);
-  state.counters["max_us"] = us.empty() ? 0 : *std::max_element(us.begin(), us.end());
+  state.counters["max_us"] =
+      us.empty() ? 0 : *std::max_element(us.begin(), us.end());
 }
 
 // ---------------------------------------------------------------------------
@@ -326,17 +356,21 @@ void RcuCallPrepare(long n) {
   g_rcu_nheads = n;
 }
 
-
 struct Caller {
   bool urcu;
-  void Prepare(long n) const { urcu ? UrcuMembCallPrepare(n) : RcuCallPrepare(n); }
+  void Prepare(long n) const {
+    urcu ? UrcuMembCallPrepare(n) : RcuCallPrepare(n);
+  }
   void Post(long n) const { urcu ? UrcuMembCallBatch(n) : RcuCallBatch(n); }
   long Invoked() const {
-    return urcu ? UrcuMembInvoked() : g_rcu_invoked.load(std::memory_order_relaxed);
+    return urcu ? UrcuMembInvoked()
+                : g_rcu_invoked.load(std::memory_order_relaxed);
   }
   void Barrier() const { urcu ? UrcuMembBarrier() : rcu::Barrier(); }
   void Register() const { urcu ? UrcuMembRegister() : rcu::RegisterThread(); }
-  void Unregister() const { urcu ? UrcuMembUnregister() : rcu::UnregisterThread(); }
+  void Unregister() const {
+    urcu ? UrcuMembUnregister() : rcu::UnregisterThread();
+  }
 };
 
 void BM_CallRcu(benchmark::State& state, bool urcu) {
@@ -368,7 +402,8 @@ void BM_CallRcu(benchmark::State& state, bool urcu) {
     }
   }
   c.Unregister();
-  const double n = static_cast<double>(std::max<int64_t>(state.iterations(), 1));
+  const double n =
+      static_cast<double>(std::max<int64_t>(state.iterations(), 1));
   state.counters["posted_Mps"] = posted / n;
   state.counters["invoked_Mps"] = invoked / n;
   state.counters["e2e_Mps"] = e2e / n;
@@ -390,7 +425,8 @@ class Holder {
       urcu_ ? UrcuMembRegister() : rcu::RegisterThread();
       urcu_ ? UrcuMembReadLock() : rcu::ReadLock();
       locked_.store(true);
-      while (!release_.load()) std::this_thread::sleep_for(std::chrono::microseconds(50));
+      while (!release_.load())
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
       urcu_ ? UrcuMembReadUnlock() : rcu::ReadUnlock();
       urcu_ ? UrcuMembUnregister() : rcu::UnregisterThread();
     });
@@ -445,21 +481,27 @@ void BM_Barrier(benchmark::State& state, bool urcu) {
   c.Unregister();
   state.counters["median_ms"] = Percentile(ms, 0.5);
   state.counters["post_median_ms"] = Percentile(post_ms, 0.5);
-  state.counters["max_ms"] = ms.empty() ? 0 : *std::max_element(ms.begin(), ms.end());
+  state.counters["max_ms"] =
+      ms.empty() ? 0 : *std::max_element(ms.begin(), ms.end());
 }
 
 // ---------------------------------------------------------------------------
 // Registration.
 
-double Min(const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }
-double Max(const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); }
+double Min(const std::vector<double>& v) {
+  return *std::min_element(v.begin(), v.end());
+}
+double Max(const std::vector<double>& v) {
+  return *std::max_element(v.begin(), v.end());
+}
 
 benchmark::internal::Benchmark* WithStats(benchmark::internal::Benchmark* b) {
   return b->ComputeStatistics("min", Min)->ComputeStatistics("max", Max);
 }
 
 void RegisterAll() {
-  const std::string def = g_default_fences ? "rcu_default_fences" : "rcu_default";
+  const std::string def =
+      g_default_fences ? "rcu_default_fences" : "rcu_default";
   const std::pair<std::string, Impl> readers[] = {
       {def, Impl::kRcuDefault},
       {"rcu_instance", Impl::kRcuInstance},
@@ -472,8 +514,9 @@ void RegisterAll() {
                                            BM_ReadPair, impl))
         ->MinTime(0.5);
   }
-  const std::pair<std::string, Deref> derefs[] = {
-      {"plain", Deref::kPlain}, {"lockdep_off", Deref::kOff}, {"lockdep_on", Deref::kOn}};
+  const std::pair<std::string, Deref> derefs[] = {{"plain", Deref::kPlain},
+                                                  {"lockdep_off", Deref::kOff},
+                                                  {"lockdep_on", Deref::kOn}};
   for (const auto& [name, d] : derefs) {
     WithStats(benchmark::RegisterBenchmark(("BM_DerefInReader/" + name).c_str(),
                                            BM_DerefInReader, d))
@@ -546,7 +589,8 @@ int RunIcount(const std::string& what, long pairs) {
        [] { RcuDefaultReadPairOnce(); }},
       {"rcu_instance", Impl::kRcuInstance, "RcuInstanceReadPairOnce",
        [] { RcuInstanceReadPairOnce(g_inst_membarrier); }},
-      {"rcu_instance_fences", Impl::kRcuInstanceFences, "RcuInstanceReadPairOnce",
+      {"rcu_instance_fences", Impl::kRcuInstanceFences,
+       "RcuInstanceReadPairOnce",
        [] { RcuInstanceReadPairOnce(g_inst_fences); }},
       {"urcu_memb", Impl::kUrcuMemb, "UrcuMembReadPairOnce()",
        [] { UrcuMembReadPairOnce(); }},
@@ -576,7 +620,8 @@ int RunIcount(const std::string& what, long pairs) {
     rcu::lockdep::SetEnabled(what == "deref_on");
     rcu::ReadLock();
     const bool plain = what == "deref_plain";
-    for (long i = 0; i < pairs; ++i) plain ? PlainDerefOnce(&p) : RcuDerefOnce(&p);
+    for (long i = 0; i < pairs; ++i)
+      plain ? PlainDerefOnce(&p) : RcuDerefOnce(&p);
     rcu::ReadUnlock();
     rcu::UnregisterThread();
     const char* fn = plain ? "PlainDerefOnce" : "RcuDerefOnce";
@@ -591,8 +636,10 @@ int RunIcount(const std::string& what, long pairs) {
     rcu::lockdep::SetEnabled(false);
     for (long i = 0; i < pairs; ++i) SrcuReadPairOnce(&domain);
     rcu::UnregisterThread();
-    std::printf("icount srcu: %ld calls of SrcuReadPairOnce (use "
-                "--toggle-collect='SrcuReadPairOnce')\n", pairs);
+    std::printf(
+        "icount srcu: %ld calls of SrcuReadPairOnce (use "
+        "--toggle-collect='SrcuReadPairOnce')\n",
+        pairs);
     return 0;
   }
   for (const Mode& m : modes) {
@@ -600,8 +647,8 @@ int RunIcount(const std::string& what, long pairs) {
     Register(m.impl);
     for (long i = 0; i < pairs; ++i) m.once();
     Unregister(m.impl);
-    std::printf("icount %s: %ld calls of %s (use --toggle-collect='%s')\n", m.name,
-                pairs, m.fn, m.fn);
+    std::printf("icount %s: %ld calls of %s (use --toggle-collect='%s')\n",
+                m.name, pairs, m.fn, m.fn);
     return 0;
   }
   std::fprintf(stderr, "unknown --icount=%s\n", what.c_str());
@@ -614,7 +661,8 @@ std::unique_ptr<rcu::Rcu> MakeInstance(rcu::ReaderMode mode, const char* name) {
   c.name = name;
   absl::StatusOr<std::unique_ptr<rcu::Rcu>> r = rcu::Rcu::Create(c);
   if (!r.ok()) {
-    std::fprintf(stderr, "Rcu::Create(%s): %s\n", name, r.status().ToString().c_str());
+    std::fprintf(stderr, "Rcu::Create(%s): %s\n", name,
+                 r.status().ToString().c_str());
     std::exit(1);
   }
   return *std::move(r);
@@ -633,11 +681,13 @@ extern "C" __attribute__((noinline)) void RcuDefaultReadPairOnce() {
   rcu::ReadUnlock();
 }
 
-extern "C" __attribute__((noinline)) int* RcuDerefOnce(const std::atomic<int*>* p) {
+extern "C" __attribute__((noinline)) int* RcuDerefOnce(
+    const std::atomic<int*>* p) {
   return rcu::Dereference(*p);
 }
 
-extern "C" __attribute__((noinline)) int* PlainDerefOnce(const std::atomic<int*>* p) {
+extern "C" __attribute__((noinline)) int* PlainDerefOnce(
+    const std::atomic<int*>* p) {
   return p->load(std::memory_order_acquire);
 }
 
@@ -675,13 +725,16 @@ int main(int argc, char** argv) {
   argc = out;
 
   rcu::Config dc = rcu::DefaultConfig();
-  dc.reader_mode = g_default_fences ? rcu::ReaderMode::kFences : rcu::ReaderMode::kMembarrier;
+  dc.reader_mode = g_default_fences ? rcu::ReaderMode::kFences
+                                    : rcu::ReaderMode::kMembarrier;
   if (absl::Status s = rcu::InitDefault(dc); !s.ok()) {
     std::fprintf(stderr, "rcu::InitDefault: %s\n", s.ToString().c_str());
     return 1;
   }
-  std::unique_ptr<rcu::Rcu> inst_mb = MakeInstance(rcu::ReaderMode::kMembarrier, "rcu_mb");
-  std::unique_ptr<rcu::Rcu> inst_fences = MakeInstance(rcu::ReaderMode::kFences, "rcu_fe");
+  std::unique_ptr<rcu::Rcu> inst_mb =
+      MakeInstance(rcu::ReaderMode::kMembarrier, "rcu_mb");
+  std::unique_ptr<rcu::Rcu> inst_fences =
+      MakeInstance(rcu::ReaderMode::kFences, "rcu_fe");
   g_inst_membarrier = inst_mb.get();
   g_inst_fences = inst_fences.get();
 

@@ -30,7 +30,9 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+double Seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 double Median(std::vector<double> v) {
   if (v.empty()) return 0;
@@ -66,7 +68,8 @@ void BM_SrcuReadPair(benchmark::State& state) {
   for (auto _ : state) SrcuReadPairs(g_bench_srcu, kPairs);
   const double ns = Seconds(Clock::now() - t0) * 1e9;
   if (registered) rcu::UnregisterThread();
-  state.counters["ns_per_pair"] = ns / (static_cast<double>(state.iterations()) * kPairs);
+  state.counters["ns_per_pair"] =
+      ns / (static_cast<double>(state.iterations()) * kPairs);
   state.SetItemsProcessed(state.iterations() * kPairs);
 }
 BENCHMARK(BM_SrcuReadPair)->ArgName("registered")->Arg(0)->Arg(1)->MinTime(0.5);
@@ -82,7 +85,8 @@ void BM_SrcuSyncLatency(benchmark::State& state) {
   for (int i = 0; i < readers; ++i) {
     threads.emplace_back([&] {
       ready.fetch_add(1);
-      while (!stop.load(std::memory_order_relaxed)) SrcuReadPairs(g_bench_srcu, 1000);
+      while (!stop.load(std::memory_order_relaxed))
+        SrcuReadPairs(g_bench_srcu, 1000);
     });
   }
   while (ready.load() < readers) std::this_thread::yield();
@@ -115,7 +119,8 @@ BENCHMARK(BM_SrcuSyncLatency)
 void BM_SrcuSyncOtherDomainHeld(benchmark::State& state) {
   static rcu::SrcuDomain held_domain;
   const int idx = held_domain.ReadLock();
-  std::thread waiter([] { held_domain.Synchronize(); });  // retried until release
+  std::thread waiter(
+      [] { held_domain.Synchronize(); });  // retried until release
   std::vector<double> us;
   for (auto _ : state) {
     const Clock::time_point t0 = Clock::now();
@@ -129,10 +134,15 @@ void BM_SrcuSyncOtherDomainHeld(benchmark::State& state) {
   state.counters["median_us"] = Median(us);
   state.counters["p99_us"] = P99(us);
 }
-BENCHMARK(BM_SrcuSyncOtherDomainHeld)->UseManualTime()->MinTime(0.5)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SrcuSyncOtherDomainHeld)
+    ->UseManualTime()
+    ->MinTime(0.5)
+    ->Unit(benchmark::kMicrosecond);
 
 std::atomic<long> g_srcu_invoked{0};
-void SrcuCount(rcu::RcuHead*) { g_srcu_invoked.fetch_add(1, std::memory_order_relaxed); }
+void SrcuCount(rcu::RcuHead*) {
+  g_srcu_invoked.fetch_add(1, std::memory_order_relaxed);
+}
 
 // Posts 1M callbacks from one thread, then Barrier(): posting rate and
 // end-to-end rate (posted and invoked).
@@ -155,11 +165,15 @@ void BM_SrcuCall(benchmark::State& state) {
       break;
     }
   }
-  const double n = static_cast<double>(std::max<int64_t>(state.iterations(), 1));
+  const double n =
+      static_cast<double>(std::max<int64_t>(state.iterations(), 1));
   state.counters["posted_Mps"] = posted / n;
   state.counters["e2e_Mps"] = e2e / n;
 }
-BENCHMARK(BM_SrcuCall)->UseManualTime()->Iterations(3)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SrcuCall)
+    ->UseManualTime()
+    ->Iterations(3)
+    ->Unit(benchmark::kMillisecond);
 
 // state.range(0) callbacks queued, then Barrier(); state.range(1): 1 if a
 // reader held the grace period while they were posted and left just before

@@ -113,7 +113,7 @@ struct alignas(128) ThreadRec {
   // the old and the new vCPU held (by the owner, or by OfflineCpu()
   // evicting it); relaxed loads elsewhere, verified under the lock.
   alignas(64) std::atomic<int> cpu{-1};
-  ThreadRec* cpu_next = nullptr;   // intrusive list of the vCPU's threads
+  ThreadRec* cpu_next = nullptr;  // intrusive list of the vCPU's threads
   ThreadRec* cpu_prev = nullptr;
   // Scanner sample: generation and GP it was taken for. Written and read
   // only under the local lock of the vCPU the thread is attached to.
@@ -148,7 +148,8 @@ struct alignas(128) ThreadRec {
 // (under 1 KiB) lives in the static TLS block, so the library must be
 // loaded at program start (linked, not dlopen()ed later, unless glibc's
 // static TLS surplus still has room for it).
-[[gnu::tls_model("initial-exec")]] extern RCU_EXPORT thread_local constinit ThreadRec*
+[[gnu::tls_model(
+    "initial-exec")]] extern RCU_EXPORT thread_local constinit ThreadRec*
     tls_recs[kMaxInstances];
 
 // The outermost unlock when `special` is non-zero; `w` is the watch value

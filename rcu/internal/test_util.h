@@ -6,7 +6,6 @@
 #define RCU_INTERNAL_TEST_UTIL_H_
 
 #include <gtest/gtest.h>
-
 #include <pthread.h>
 
 #include <atomic>
@@ -97,7 +96,8 @@ class Flag {
 
 // Waits up to `d` for pred(); returns pred().
 template <typename Pred>
-bool Eventually(Pred pred, std::chrono::milliseconds d = std::chrono::seconds(10)) {
+bool Eventually(Pred pred,
+                std::chrono::milliseconds d = std::chrono::seconds(10)) {
   auto end = std::chrono::steady_clock::now() + d;
   while (!pred()) {
     if (std::chrono::steady_clock::now() > end) return pred();

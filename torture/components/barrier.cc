@@ -45,15 +45,18 @@ struct BarrierState {
 // The callbacks' way to the state: a callback gets only its head.
 BarrierState* g_barrier = nullptr;
 
-void BarrierCbf(TortureHead*) { g_barrier->invoked.fetch_add(1, std::memory_order_relaxed); }
+void BarrierCbf(TortureHead*) {
+  g_barrier->invoked.fetch_add(1, std::memory_order_relaxed);
+}
 
 // Waits, with bounded sleeps so that a stop request is seen, until `done`.
 template <typename Pred>
-void WaitOrStop(BarrierState& b, Pred done) ABSL_EXCLUSIVE_LOCKS_REQUIRED(b.mu) {
+void WaitOrStop(BarrierState& b, Pred done)
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(b.mu) {
   while (!done() && !MustStop()) {
-    b.cv.WaitFor(b.mu, std::chrono::milliseconds(50), [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
-      return done() || MustStop();
-    });
+    b.cv.WaitFor(
+        b.mu, std::chrono::milliseconds(50),
+        [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return done() || MustStop(); });
   }
 }
 
@@ -70,14 +73,16 @@ class Barrier : public Component {
       TorOut("RCU barrier testing omitted from run.");
       return;
     }
-    g_barrier = new BarrierState;  // lives for the process (callbacks may run late)
+    g_barrier =
+        new BarrierState;  // lives for the process (callbacks may run late)
     g_barrier->heads = std::make_unique<TortureHead[]>(n);
     const int online = std::max(1, run_.online_cpus);
     for (int i = 0; i < n; ++i) {
-      cbs_.push_back(run_.threads.Create("rcu_torture_barrier_cbs", i, i % online,
-                                         [this, i] { CbsMain(i); }));
+      cbs_.push_back(run_.threads.Create(
+          "rcu_torture_barrier_cbs", i, i % online, [this, i] { CbsMain(i); }));
     }
-    thread_ = run_.threads.Create("rcu_torture_barrier", 0, -1, [this] { Main(); });
+    thread_ =
+        run_.threads.Create("rcu_torture_barrier", 0, -1, [this] { Main(); });
   }
 
   // The coordinator first, then the callback threads.
@@ -88,8 +93,8 @@ class Barrier : public Component {
 
   // " barrier: successes/attempts:errors".
   std::string StatsFragment() const override {
-    return fmt::format(" barrier: {}/{}:{}", n_successes_.load(), n_attempts_.load(),
-                       run_.n_barrier_error.load());
+    return fmt::format(" barrier: {}/{}:{}", n_successes_.load(),
+                       n_attempts_.load(), run_.n_barrier_error.load());
   }
   std::vector<std::pair<std::string, long>> JsonCounters() const override {
     return {{"attempts", n_attempts_.load()},
@@ -109,7 +114,9 @@ class Barrier : public Component {
       {
         if (ops->thread_offline != nullptr) ops->thread_offline();
         MutexLock l(b.mu);
-        WaitOrStop(b, [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return b.phase != lastphase; });
+        WaitOrStop(b, [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+          return b.phase != lastphase;
+        });
         lastphase = b.phase;
       }
       if (ops->thread_online != nullptr) ops->thread_online();
@@ -145,7 +152,8 @@ class Barrier : public Component {
         b.phase = !b.phase;  // the lock orders the two stores above before it
         b.cv.NotifyAll();
         if (ops->thread_offline != nullptr) ops->thread_offline();
-        WaitOrStop(b, [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return b.count == 0; });
+        WaitOrStop(
+            b, [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return b.count == 0; });
       }
       if (ops->thread_online != nullptr) ops->thread_online();
       if (MustStop()) break;
@@ -157,12 +165,15 @@ class Barrier : public Component {
       int got = b.invoked.load(std::memory_order_relaxed);
       if (got != n) {
         run_.n_barrier_error.fetch_add(1, std::memory_order_relaxed);
-        TorErr(fmt::format("barrier_cbs_invoked = {}, n_barrier_cbs = {}", got, n));
-        TortureWarn("rcu_torture_barrier", "barrier_cbs_invoked != n_barrier_cbs");
+        TorErr(fmt::format("barrier_cbs_invoked = {}, n_barrier_cbs = {}", got,
+                           n));
+        TortureWarn("rcu_torture_barrier",
+                    "barrier_cbs_invoked != n_barrier_cbs");
         // Wait manually for the remaining callbacks.
         int i = 0;
         do {
-          if (i++ == 1000) TortureWarn("rcu_torture_barrier", "still waiting for callbacks");
+          if (i++ == 1000)
+            TortureWarn("rcu_torture_barrier", "still waiting for callbacks");
           TortureSleepUs(1000);
           GpWaitScope w("cb_barrier");
           ops->cb_barrier();
@@ -189,6 +200,8 @@ class Barrier : public Component {
 
 }  // namespace
 
-std::unique_ptr<Component> MakeBarrier(Run& run) { return std::make_unique<Barrier>(run); }
+std::unique_ptr<Component> MakeBarrier(Run& run) {
+  return std::make_unique<Barrier>(run);
+}
 
 }  // namespace torture

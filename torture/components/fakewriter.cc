@@ -18,8 +18,8 @@ class FakeWriters : public Component {
 
   void Start() override {
     for (int i = 0; i < run_.nrealfakewriters; ++i) {
-      threads_.push_back(
-          run_.threads.Create("rcu_torture_fakewriter", i, -1, [this, i] { Main(i); }));
+      threads_.push_back(run_.threads.Create("rcu_torture_fakewriter", i, -1,
+                                             [this, i] { Main(i); }));
     }
   }
 
@@ -58,7 +58,8 @@ class FakeWriters : public Component {
           case RTWS_COND_GET:
           case RTWS_COND_GET_EXP: {
             bool exp = st == RTWS_COND_GET_EXP;
-            uint64_t gp_snap = exp ? ops->get_gp_state_exp() : ops->get_gp_state();
+            uint64_t gp_snap =
+                exp ? ops->get_gp_state_exp() : ops->get_gp_state();
             TortureSleepUs((r() % 16) * 1000);
             GpWaitScope w(exp ? "cond_sync_exp" : "cond_sync");
             (exp ? ops->cond_sync_exp : ops->cond_sync)(gp_snap);
@@ -67,9 +68,11 @@ class FakeWriters : public Component {
           case RTWS_POLL_GET:
           case RTWS_POLL_GET_EXP: {
             bool exp = st == RTWS_POLL_GET_EXP;
-            uint64_t gp_snap = exp ? ops->start_gp_poll_exp() : ops->start_gp_poll();
+            uint64_t gp_snap =
+                exp ? ops->start_gp_poll_exp() : ops->start_gp_poll();
             GpWaitScope w(exp ? "poll_gp_state_exp" : "poll_gp_state");
-            while (!(exp ? ops->poll_gp_state_exp : ops->poll_gp_state)(gp_snap)) {
+            while (
+                !(exp ? ops->poll_gp_state_exp : ops->poll_gp_state)(gp_snap)) {
               TortureSleepUs((r() % 16) * 1000);
               if (ops->quiescent_state != nullptr) ops->quiescent_state();
             }
@@ -95,6 +98,8 @@ class FakeWriters : public Component {
 
 }  // namespace
 
-std::unique_ptr<Component> MakeFakeWriters(Run& run) { return std::make_unique<FakeWriters>(run); }
+std::unique_ptr<Component> MakeFakeWriters(Run& run) {
+  return std::make_unique<FakeWriters>(run);
+}
 
 }  // namespace torture

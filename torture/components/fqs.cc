@@ -31,7 +31,8 @@ class Fqs : public Component {
       return;
     }
     if (p_.fqs_duration > 0 && p_.fqs_holdoff > 0) {
-      thread_ = run_.threads.Create("rcu_torture_fqs", 0, -1, [this] { Main(); });
+      thread_ =
+          run_.threads.Create("rcu_torture_fqs", 0, -1, [this] { Main(); });
     }
   }
 
@@ -42,7 +43,8 @@ class Fqs : public Component {
     const TortureOps* ops = run_.ops;
     do {
       // The kernel waits fqs_stutter seconds in HZ/20 steps.
-      if (SleepUntilOrStop(NowNs() + int64_t{p_.fqs_stutter} * 1'000'000'000)) break;
+      if (SleepUntilOrStop(NowNs() + int64_t{p_.fqs_stutter} * 1'000'000'000))
+        break;
       ApplyShuffle();
       int remaining = p_.fqs_duration;
       while (remaining > 0 && !MustStop()) {
@@ -63,6 +65,8 @@ class Fqs : public Component {
 
 }  // namespace
 
-std::unique_ptr<Component> MakeFqs(Run& run) { return std::make_unique<Fqs>(run); }
+std::unique_ptr<Component> MakeFqs(Run& run) {
+  return std::make_unique<Fqs>(run);
+}
 
 }  // namespace torture

@@ -57,11 +57,12 @@ namespace torture {
 namespace {
 
 constexpr int64_t kMaxFwdCbNs = 8'000'000'000;  // MAX_FWD_CB_JIFFIES
-constexpr int kMinFwdCbLaunders = 3;             // MIN_FWD_CB_LAUNDERS
-constexpr int kMinFwdCbsLaundered = 100;         // MIN_FWD_CBS_LAUNDERED
-constexpr int kFwdCbsHistDiv = 10;               // FWD_CBS_HIST_DIV
+constexpr int kMinFwdCbLaunders = 3;            // MIN_FWD_CB_LAUNDERS
+constexpr int kMinFwdCbsLaundered = 100;        // MIN_FWD_CBS_LAUNDERED
+constexpr int kFwdCbsHistDiv = 10;              // FWD_CBS_HIST_DIV
 constexpr int64_t kHistBucketNs = 1'000'000'000 / kFwdCbsHistDiv;
-constexpr int kNLaundersHist = static_cast<int>(2 * kMaxFwdCbNs / kHistBucketNs);
+constexpr int kNLaundersHist =
+    static_cast<int>(2 * kMaxFwdCbNs / kHistBucketNs);
 constexpr long kDefaultCbFloodMax = 100000;
 
 struct RcuFwd;
@@ -100,11 +101,13 @@ struct RcuFwd {
   Run* run = nullptr;  // the callbacks' way to the run
 };
 
-Mutex g_fwd_mutex;                       // serializes histogram prints
+Mutex g_fwd_mutex;                        // serializes histogram prints
 std::atomic<unsigned long> g_fwd_seq{0};  // rounds started by thread 0
 std::atomic<long> g_fwd_max_cbs{0};
 
-int64_t Jiffies(const Run& run, int64_t ns) { return ns * run.p.hz / 1'000'000'000; }
+int64_t Jiffies(const Run& run, int64_t ns) {
+  return ns * run.p.hz / 1'000'000'000;
+}
 
 // shutdown_time_arrived(), with the guard scaled for short runs.
 bool ShutdownTimeArrived(const Run& s) {
@@ -160,7 +163,8 @@ void FwdCbCr(TortureHead* h) {
   // acquire loads) sees the stores to rfcp->next and rfcp->gps above.
   rfcpp->store(rfcp, std::memory_order_release);
   rfp->n_launders_cb.fetch_add(1, std::memory_order_relaxed);
-  int64_t i = (NowNs() - rfp->startat_ns.load(std::memory_order_relaxed)) / kHistBucketNs;
+  int64_t i = (NowNs() - rfp->startat_ns.load(std::memory_order_relaxed)) /
+              kHistBucketNs;
   if (i >= kNLaundersHist) i = kNLaundersHist - 1;
   if (i < 0) i = 0;
   rfp->hist[i].n_launders++;
@@ -175,13 +179,18 @@ void FwdCbHist(RcuFwd* rfp) ABSL_EXCLUSIVE_LOCKS_REQUIRED(g_fwd_mutex) {
     if (rfp->hist[i].n_launders > 0) break;
   }
   std::string line = fmt::format(
-      "rcu_torture_fwd_cb_hist: Callback-invocation histogram {} (duration {} jiffies):",
-      rfp->id, Jiffies(*rfp->run, NowNs() - rfp->startat_ns.load(std::memory_order_relaxed)));
+      "rcu_torture_fwd_cb_hist: Callback-invocation histogram {} (duration {} "
+      "jiffies):",
+      rfp->id,
+      Jiffies(*rfp->run,
+              NowNs() - rfp->startat_ns.load(std::memory_order_relaxed)));
   uint64_t gps_old = rfp->launder_gp_seq_start;
   for (int j = 0; j <= i; ++j) {
     // An empty bucket has no sample of its own: no grace periods in it.
-    uint64_t gps = rfp->hist[j].n_launders > 0 ? rfp->hist[j].launder_gp_seq : gps_old;
-    line += fmt::format(" {}s/{}: {}:{}", j + 1, kFwdCbsHistDiv, rfp->hist[j].n_launders,
+    uint64_t gps =
+        rfp->hist[j].n_launders > 0 ? rfp->hist[j].launder_gp_seq : gps_old;
+    line += fmt::format(" {}s/{}: {}:{}", j + 1, kFwdCbsHistDiv,
+                        rfp->hist[j].n_launders,
                         rfp->run->ops->gp_diff(gps, gps_old));
     gps_old = gps;
   }
@@ -212,7 +221,8 @@ void FwdProgNr(RcuFwd* rfp, TortureRandom& r, int* tested, int* tested_tries) {
   Run& s = *rfp->run;
   const TortureOps* ops = s.ops;
   const Params& p = s.p;
-  PrintLine(fmt::format("rcu_torture_fwd_prog_nr: Starting forward-progress test {}", rfp->id));
+  PrintLine(fmt::format(
+      "rcu_torture_fwd_prog_nr: Starting forward-progress test {}", rfp->id));
   if (ops->sync == nullptr) return;
   const bool selfpropcb = ops->call != nullptr && ops->cb_barrier != nullptr;
   FwdCbState fcs;
@@ -247,14 +257,16 @@ void FwdProgNr(RcuFwd* rfp, TortureRandom& r, int* tested, int* tested_tries) {
     cver = s.current_version.load(std::memory_order_relaxed) - cver;
     gps = ops->gp_diff(ops->get_gp_seq(), gps);
     if (cver == 0 && gps < 2) {
-      TortureError(fmt::format(
-          "rcu_torture_fwd_prog_nr: no progress under a tight reader loop: cver {} gps {} in {} "
-          "ms",
-          cver, gps, dur_ms));
+      TortureError(
+          fmt::format("rcu_torture_fwd_prog_nr: no progress under a tight "
+                      "reader loop: cver {} gps {} in {} "
+                      "ms",
+                      cver, gps, dur_ms));
       if (ops->gp_kthread_dbg != nullptr) PrintLine(ops->gp_kthread_dbg());
     }
-    PrintLine(fmt::format("rcu_torture_fwd_prog_nr: {} Duration {} cver {} gps {}", rfp->id,
-                          Jiffies(s, dur_ms * 1'000'000), cver, gps));
+    PrintLine(
+        fmt::format("rcu_torture_fwd_prog_nr: {} Duration {} cver {} gps {}",
+                    rfp->id, Jiffies(s, dur_ms * 1'000'000), cver, gps));
   }
   if (selfpropcb) {
     fcs.stop.store(1, std::memory_order_relaxed);
@@ -263,9 +275,10 @@ void FwdProgNr(RcuFwd* rfp, TortureRandom& r, int* tested, int* tested_tries) {
                           ops->cb_barrier_name, rfp->id));
     CbBarrier(ops);  // Wait for queued callbacks.
     if (fcs.stop.load(std::memory_order_relaxed) != 2) {
-      TortureError(fmt::format(
-          "rcu_torture_fwd_prog_nr: self-propagating callback did not stop (stop {})",
-          fcs.stop.load(std::memory_order_relaxed)));
+      TortureError(
+          fmt::format("rcu_torture_fwd_prog_nr: self-propagating callback did "
+                      "not stop (stop {})",
+                      fcs.stop.load(std::memory_order_relaxed)));
     }
   }
   TortureSleepUs(100'000);  // Let kthreads recover.
@@ -276,13 +289,17 @@ void FwdProgNr(RcuFwd* rfp, TortureRandom& r, int* tested, int* tested_tries) {
 void FwdProgCr(RcuFwd* rfp) {
   Run& s = *rfp->run;
   const TortureOps* ops = s.ops;
-  PrintLine(fmt::format("rcu_torture_fwd_prog_cr: Starting forward-progress test {}", rfp->id));
-  if (ops->call == nullptr) return;  // Can't do call_rcu() fwd prog without ->call.
-  const long cbflood_max = ops->cbflood_max > 0 ? ops->cbflood_max : kDefaultCbFloodMax;
+  PrintLine(fmt::format(
+      "rcu_torture_fwd_prog_cr: Starting forward-progress test {}", rfp->id));
+  if (ops->call == nullptr)
+    return;  // Can't do call_rcu() fwd prog without ->call.
+  const long cbflood_max =
+      ops->cbflood_max > 0 ? ops->cbflood_max : kDefaultCbFloodMax;
 
   // Loop continuously posting RCU callbacks.
   s.fwd_cb_nodelay.fetch_add(1, std::memory_order_relaxed);
-  if (ops->sync != nullptr) Sync(ops, "sync");  // Later readers see above write.
+  if (ops->sync != nullptr)
+    Sync(ops, "sync");  // Later readers see above write.
   const int64_t startat = NowNs();
   rfp->startat_ns.store(startat, std::memory_order_relaxed);
   const int64_t stopat = startat + kMaxFwdCbNs;
@@ -302,9 +319,11 @@ void FwdProgCr(RcuFwd* rfp) {
     // Acquire (both): pair with the invoking callback's release store that
     // linked the element in, so its gps and next are seen as it left them.
     RcuFwdCb* rfcp = rfp->cb_head.load(std::memory_order_acquire);
-    RcuFwdCb* rfcpn = rfcp != nullptr ? rfcp->next.load(std::memory_order_acquire) : nullptr;
+    RcuFwdCb* rfcpn =
+        rfcp != nullptr ? rfcp->next.load(std::memory_order_acquire) : nullptr;
     if (rfcpn != nullptr) {
-      if (rfcp->gps >= kMinFwdCbLaunders && ++n_max_gps >= kMinFwdCbsLaundered) break;
+      if (rfcp->gps >= kMinFwdCbLaunders && ++n_max_gps >= kMinFwdCbsLaundered)
+        break;
       // Two or more on the list: callbacks only append, so the head is ours.
       rfp->cb_head.store(rfcpn, std::memory_order_relaxed);
       ++n_launders;
@@ -326,28 +345,34 @@ void FwdProgCr(RcuFwd* rfp) {
     }
   }
   const int64_t stoppedat = NowNs();
-  const long n_launders_cb_snap = rfp->n_launders_cb.load(std::memory_order_relaxed);
+  const long n_launders_cb_snap =
+      rfp->n_launders_cb.load(std::memory_order_relaxed);
   cver = s.current_version.load(std::memory_order_relaxed) - cver;
   gps = ops->gp_diff(ops->get_gp_seq(), gps);
   PrintLine(fmt::format("rcu_torture_fwd_prog_cr: Waiting for CBs: {}() {}",
                         ops->cb_barrier_name, rfp->id));
-  if (ops->cb_barrier != nullptr) CbBarrier(ops);  // Wait for callbacks to be invoked.
+  if (ops->cb_barrier != nullptr)
+    CbBarrier(ops);  // Wait for callbacks to be invoked.
   (void)FwdProgCbFree(rfp);
 
   if (!MustStop() && !ShutdownTimeArrived(s)) {
     if (n_max_gps < kMinFwdCbsLaundered) {
-      TortureError(fmt::format(
-          "rcu_torture_fwd_prog_cr: grace periods did not advance under the callback flood: "
-          "n_max_gps {} < {} in {} ms (gps {})",
-          n_max_gps, kMinFwdCbsLaundered, (stoppedat - startat) / 1'000'000, gps));
+      TortureError(
+          fmt::format("rcu_torture_fwd_prog_cr: grace periods did not advance "
+                      "under the callback flood: "
+                      "n_max_gps {} < {} in {} ms (gps {})",
+                      n_max_gps, kMinFwdCbsLaundered,
+                      (stoppedat - startat) / 1'000'000, gps));
       if (ops->gp_kthread_dbg != nullptr) PrintLine(ops->gp_kthread_dbg());
     }
     PrintLine(fmt::format(
-        "rcu_torture_fwd_prog_cr Duration {} barrier: {} pending {} n_launders: {} "
-        "n_launders_sa: {} n_max_gps: {} n_max_cbs: {} cver {} gps {} #online {}",
+        "rcu_torture_fwd_prog_cr Duration {} barrier: {} pending {} "
+        "n_launders: {} "
+        "n_launders_sa: {} n_max_gps: {} n_max_cbs: {} cver {} gps {} #online "
+        "{}",
         Jiffies(s, stoppedat - startat), Jiffies(s, NowNs() - stoppedat),
-        n_launders + n_max_cbs - n_launders_cb_snap, n_launders, n_launders_sa, n_max_gps,
-        n_max_cbs, cver, gps, ops->num_online_cpus()));
+        n_launders + n_max_cbs - n_launders_cb_snap, n_launders, n_launders_sa,
+        n_max_gps, n_max_cbs, cver, gps, ops->num_online_cpus()));
     g_fwd_max_cbs.fetch_add(n_max_cbs, std::memory_order_relaxed);
     MutexLock l(g_fwd_mutex);  // Serialize histograms.
     FwdCbHist(rfp);
@@ -368,23 +393,30 @@ class FwdProg : public Component {
     if (n == 0) return;  // Not requested, so don't do it.
     const int ncpus = std::max(1, s.online_cpus);
     if (n >= ncpus) {
-      VerboseTorOut("rcu_torture_fwd_prog_init: Limiting fwd_progress to # CPUs.");
+      VerboseTorOut(
+          "rcu_torture_fwd_prog_init: Limiting fwd_progress to # CPUs.");
       n = ncpus;
     } else if (n < 0) {
       n = ncpus;
     }
-    const bool has_stall_dur = ops->stall_dur_ms != nullptr && ops->stall_dur_ms() > 0;
+    const bool has_stall_dur =
+        ops->stall_dur_ms != nullptr && ops->stall_dur_ms() > 0;
     if ((ops->sync == nullptr && ops->call == nullptr) ||
-        (ops->cbflood_max == 0 && !has_stall_dur) || !ops->fwd_progress_capable) {
-      VerboseTorOut("rcu_torture_fwd_prog_init: Disabled, unsupported by RCU flavor under test");
+        (ops->cbflood_max == 0 && !has_stall_dur) ||
+        !ops->fwd_progress_capable) {
+      VerboseTorOut(
+          "rcu_torture_fwd_prog_init: Disabled, unsupported by RCU flavor "
+          "under test");
       return;
     }
     if (s.p.stall_cpu > 0) {
       VerboseTorOut(
-          "rcu_torture_fwd_prog_init: Disabled, conflicts with CPU-stall and/or preemption "
+          "rcu_torture_fwd_prog_init: Disabled, conflicts with CPU-stall "
+          "and/or preemption "
           "testing");
       // Make sure scripting notices the conflict (the kernel's WARN_ON(1)).
-      TortureWarn("rcu_torture_fwd_prog_init", "fwd_progress conflicts with stall_cpu");
+      TortureWarn("rcu_torture_fwd_prog_init",
+                  "fwd_progress conflicts with stall_cpu");
       return;
     }
     fwds_ = std::make_unique<RcuFwd[]>(n);
@@ -393,7 +425,8 @@ class FwdProg : public Component {
       fwds_[i].run = &run_;
     }
     for (int i = 0; i < n; ++i) {
-      threads_.push_back(run_.threads.Create("rcu_torture_fwd_prog", i, -1, [this, i] { Main(i); }));
+      threads_.push_back(run_.threads.Create("rcu_torture_fwd_prog", i, -1,
+                                             [this, i] { Main(i); }));
     }
   }
 
@@ -418,7 +451,9 @@ class FwdProg : public Component {
     int tested_tries = 0;
     do {
       if (id == 0) {
-        if (SleepUntilOrStop(NowNs() + int64_t{p.fwd_progress_holdoff} * 1'000'000'000)) break;
+        if (SleepUntilOrStop(NowNs() +
+                             int64_t{p.fwd_progress_holdoff} * 1'000'000'000))
+          break;
         if (!firsttime) {
           long max_cbs = g_fwd_max_cbs.exchange(0, std::memory_order_relaxed);
           PrintLine(fmt::format("rcu_torture_fwd_prog n_max_cbs: {}", max_cbs));
@@ -426,16 +461,19 @@ class FwdProg : public Component {
         firsttime = false;
         g_fwd_seq.fetch_add(1, std::memory_order_relaxed);
       } else {
-        while (g_fwd_seq.load(std::memory_order_relaxed) == oldseq && !MustStop()) {
+        while (g_fwd_seq.load(std::memory_order_relaxed) == oldseq &&
+               !MustStop()) {
           SleepUntilOrStop(NowNs() + 50'000'000);  // HZ / 20
         }
         oldseq = g_fwd_seq.load(std::memory_order_relaxed);
       }
       if (MustStop()) break;
       ApplyShuffle();
-      PrintLine(fmt::format("rcu_torture_fwd_prog: Starting forward-progress test {}", id));
+      PrintLine(fmt::format(
+          "rcu_torture_fwd_prog: Starting forward-progress test {}", id));
       if (ops->num_online_cpus() > id) FwdProgCr(rfp);
-      if (ops->stall_dur_ms != nullptr && ops->stall_dur_ms() > 0 && !MustStop()) {
+      if (ops->stall_dur_ms != nullptr && ops->stall_dur_ms() > 0 &&
+          !MustStop()) {
         FwdProgNr(rfp, r, &tested, &tested_tries);
       }
       // Avoid slow periods, better to test when busy.
@@ -444,10 +482,11 @@ class FwdProg : public Component {
     // Short runs might not contain a valid forward-progress attempt.
     if (id == 0) {
       if (!tested && tested_tries >= 5) {
-        TortureWarn("rcu_torture_fwd_prog", "no need_resched test ran to its end in 5 tries");
+        TortureWarn("rcu_torture_fwd_prog",
+                    "no need_resched test ran to its end in 5 tries");
       }
-      PrintLine(fmt::format("rcu_torture_fwd_prog: tested {} tested_tries {}", tested,
-                            tested_tries));
+      PrintLine(fmt::format("rcu_torture_fwd_prog: tested {} tested_tries {}",
+                            tested, tested_tries));
     }
     KthreadStopping("rcu_torture_fwd_prog");
   }
@@ -459,6 +498,8 @@ class FwdProg : public Component {
 
 }  // namespace
 
-std::unique_ptr<Component> MakeFwdProg(Run& run) { return std::make_unique<FwdProg>(run); }
+std::unique_ptr<Component> MakeFwdProg(Run& run) {
+  return std::make_unique<FwdProg>(run);
+}
 
 }  // namespace torture

@@ -30,8 +30,9 @@ class GpState : public Component {
     int flags = 0;
     uint64_t seq = 0;
     ops->get_gp_data(&flags, &seq);
-    std::string line = fmt::format("{}:  {}-test grace-period state: g{} f{:#x}", ops->name,
-                                   when, static_cast<int64_t>(seq), flags);
+    std::string line =
+        fmt::format("{}:  {}-test grace-period state: g{} f{:#x}", ops->name,
+                    when, static_cast<int64_t>(seq), flags);
     if (when == "End" && ops->total_gps != nullptr) {
       line += fmt::format(" total-gps={}", ops->total_gps() - run_.start_gps);
     }
@@ -43,6 +44,8 @@ class GpState : public Component {
 
 }  // namespace
 
-std::unique_ptr<Component> MakeGpState(Run& run) { return std::make_unique<GpState>(run); }
+std::unique_ptr<Component> MakeGpState(Run& run) {
+  return std::make_unique<GpState>(run);
+}
 
 }  // namespace torture

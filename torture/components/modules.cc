@@ -7,8 +7,8 @@
 //
 // The problem ("RCU and unloadable modules", LWN, 2007; the kernel's
 // Documentation/RCU/rcubarrier.rst): a callback whose function lives in a
-// module must not run after the module is gone. The module's exit must first stop
-// every new post ("unregister"), then Barrier() every domain its callbacks
+// module must not run after the module is gone. The module's exit must first
+// stop every new post ("unregister"), then Barrier() every domain its callbacks
 // can reach (our rcu and each secondary domain, the kernel's rcu_barrier()
 // and srcu_barrier() on each srcu_struct), and only then may it be unmapped
 // ("unallocate"). Synchronize() is not enough: it waits for a grace
@@ -30,7 +30,8 @@
 // instance the callback was posted for (resolved at post time, when the
 // poster is loaded, since a later dlopen() may map another copy at the
 // same address). Otherwise it prints
-//   <type>-torture:!!! callback into unloaded module NAME (fn 0xADDR, posted on DOMAIN)
+//   <type>-torture:!!! callback into unloaded module NAME (fn 0xADDR, posted on
+//   DOMAIN)
 // and skips the call. An unloaded span is then reserved PROT_NONE (best
 // effort, the last kReservedSpans spans), so that with --module_check=0 a
 // late callback jumps into unmapped memory and dies of SIGSEGV, which the
@@ -61,12 +62,12 @@
 #include <system_error>
 #include <vector>
 
+#include "fmt/format.h"
 #include "fmt/ranges.h"
 #include "rcu/check.h"
 #include "torture/modules/module_abi.h"
-#include "torture/runtime/mutex.h"
-#include "fmt/format.h"
 #include "torture/runtime/cleanup_barriers.h"
+#include "torture/runtime/mutex.h"
 #include "torture/runtime/run.h"
 
 #if defined(TORTURE_HAVE_RCU)
@@ -88,7 +89,6 @@ struct CallbackDomain {
   void (*synchronize)(void* ctx) = nullptr;
 };
 
-
 // ---- Secondary domains. ----
 //
 // Each secondary domain is one library object with Call(RcuHead*,
@@ -100,7 +100,8 @@ struct CallbackDomain {
 using SecondaryDomain = rcu::SrcuDomain;
 constexpr char kSecondaryKind[] = "srcu";  // domain names: srcu1, srcu2, ...
 
-absl::StatusOr<std::unique_ptr<SecondaryDomain>> CreateSecondary(const std::string& name) {
+absl::StatusOr<std::unique_ptr<SecondaryDomain>> CreateSecondary(
+    const std::string& name) {
   rcu::Config c;
   c.nr_cpu_ids = 2;  // two callback queues per domain
   return rcu::SrcuDomain::Create(c, name);
@@ -138,8 +139,12 @@ CallbackDomain FlavourDomain(const TortureOps* ops, const std::string& type) {
   dom.call = [](void* ctx, TortureHead* h, void (*func)(TortureHead*)) {
     static_cast<const TortureOps*>(ctx)->call(h, func);
   };
-  dom.barrier = [](void* ctx) { static_cast<const TortureOps*>(ctx)->cb_barrier(); };
-  dom.synchronize = [](void* ctx) { static_cast<const TortureOps*>(ctx)->sync(); };
+  dom.barrier = [](void* ctx) {
+    static_cast<const TortureOps*>(ctx)->cb_barrier();
+  };
+  dom.synchronize = [](void* ctx) {
+    static_cast<const TortureOps*>(ctx)->sync();
+  };
   return dom;
 }
 
@@ -182,7 +187,8 @@ struct CbHead {
   ModuleHook hook_fn = nullptr;        // hook: hook_fn(hook_arg)
   void* hook_arg = nullptr;
 };
-static_assert(sizeof(CbHead) <= sizeof(ModuleHead::opaque), "CbHead must fit in ModuleHead");
+static_assert(sizeof(CbHead) <= sizeof(ModuleHead::opaque),
+              "CbHead must fit in ModuleHead");
 static_assert(alignof(CbHead) <= alignof(ModuleHead), "ModuleHead alignment");
 
 // A hook a module registered.
@@ -204,16 +210,16 @@ struct ModulesState {
   bool on = false;
   bool check = true;
   int exit_mode = kModuleExitBarrier;
-  std::filesystem::path dir;                // per-slot copies live here
+  std::filesystem::path dir;  // per-slot copies live here
   std::vector<std::string> slot_paths;
 #if defined(TORTURE_HAVE_RCU)
   std::vector<std::unique_ptr<SecondaryDomain>> secondaries;
 #endif
-  std::vector<CallbackDomain> domains;      // fixed while modules run
+  std::vector<CallbackDomain> domains;  // fixed while modules run
   std::vector<const char*> domain_names;
   // Loader (or cleanup, after the loader is joined) only.
   std::deque<std::unique_ptr<Instance>> all;
-  std::vector<Instance*> loaded;            // per slot; nullptr: empty
+  std::vector<Instance*> loaded;  // per slot; nullptr: empty
   std::deque<std::pair<uintptr_t, uintptr_t>> reserved;
   Run* run = nullptr;  // set before the first thread or callback
   ThreadCtx* loader = nullptr;
@@ -273,7 +279,8 @@ void ReportLate(const std::string& what) {
     TortureError(what);
   } else {
     CountErrors(1);
-    if (n == kMaxReports + 1) TorErr("modules: further late-callback reports suppressed");
+    if (n == kMaxReports + 1)
+      TorErr("modules: further late-callback reports suppressed");
   }
 }
 
@@ -310,12 +317,16 @@ void ModuleCbTrampoline(TortureHead* th) {
       inst->last_domain = cb->domain->name.c_str();
     } else {
       const Instance* gone = inst->state != InstState::kLoaded ? inst : at;
-      late = gone != nullptr
-                 ? fmt::format("callback into unloaded module {} (fn {:#x}, posted on {})",
-                               gone->name, fn, cb->domain->name)
-                 : fmt::format("callback into unloaded module: fn {:#x} in no module image "
-                               "(posted by {} on {})",
-                               fn, inst->name, cb->domain->name);
+      late =
+          gone != nullptr
+              ? fmt::format(
+                    "callback into unloaded module {} (fn {:#x}, posted on {})",
+                    gone->name, fn, cb->domain->name)
+              : fmt::format(
+                    "callback into unloaded module: fn {:#x} in no module "
+                    "image "
+                    "(posted by {} on {})",
+                    fn, inst->name, cb->domain->name);
       if (cb->module_fn != nullptr) {
         M().quarantine.push_back(cb);
       } else {
@@ -336,28 +347,35 @@ void ModuleCbTrampoline(TortureHead* th) {
 
 // ---- The host interface (module_abi.h). ----
 
-Instance* Inst(const ModuleHost* h) { return static_cast<Instance*>(h->harness_ctx); }
+Instance* Inst(const ModuleHost* h) {
+  return static_cast<Instance*>(h->harness_ctx);
+}
 
-bool InImage(const Instance* inst, uintptr_t a) { return a >= inst->lo && a < inst->hi; }
+bool InImage(const Instance* inst, uintptr_t a) {
+  return a >= inst->lo && a < inst->hi;
+}
 
 bool ValidDomain(const ModuleHost* h, int d, const char* what) {
   if (d >= 0 && d < static_cast<int>(M().domains.size())) return true;
-  TortureError(fmt::format("{}: {} on domain {}: no such domain", h->name, what, d));
+  TortureError(
+      fmt::format("{}: {} on domain {}: no such domain", h->name, what, d));
   return false;
 }
 
-void HostCall(const ModuleHost* h, int d, ModuleHead* head, ModuleCallback func) {
+void HostCall(const ModuleHost* h, int d, ModuleHead* head,
+              ModuleCallback func) {
   Instance* inst = Inst(h);
   if (!ValidDomain(h, d, "call")) return;
   if (InImage(inst, reinterpret_cast<uintptr_t>(head))) {
     // The domain would hold a pointer into memory dlclose() unmaps.
-    TortureError(fmt::format("{}: callback head {} inside the module image (use the heap)",
-                             h->name, fmt::ptr(head)));
+    TortureError(fmt::format(
+        "{}: callback head {} inside the module image (use the heap)", h->name,
+        fmt::ptr(head)));
     return;
   }
   if (!InImage(inst, reinterpret_cast<uintptr_t>(func))) {
-    TortureError(fmt::format("{}: callback fn {:#x} outside the module image", h->name,
-                             reinterpret_cast<uintptr_t>(func)));
+    TortureError(fmt::format("{}: callback fn {:#x} outside the module image",
+                             h->name, reinterpret_cast<uintptr_t>(func)));
   }
   CbHead* cb = new (head->opaque) CbHead;
   cb->owner = inst;
@@ -381,8 +399,8 @@ void HostSynchronize(const ModuleHost* h, int d) {
 int HostRegisterHook(const ModuleHost* h, int d, ModuleHook hook, void* arg) {
   if (!ValidDomain(h, d, "register_hook")) return -1;
   if (!InImage(Inst(h), reinterpret_cast<uintptr_t>(hook))) {
-    TortureError(fmt::format("{}: hook fn {:#x} outside the module image", h->name,
-                             reinterpret_cast<uintptr_t>(hook)));
+    TortureError(fmt::format("{}: hook fn {:#x} outside the module image",
+                             h->name, reinterpret_cast<uintptr_t>(hook)));
     return -1;
   }
   MutexLock l(g_mu);
@@ -393,7 +411,8 @@ int HostRegisterHook(const ModuleHost* h, int d, ModuleHook hook, void* arg) {
 
 void HostUnregisterHook(const ModuleHost*, int handle) {
   MutexLock l(g_mu);
-  std::erase_if(M().hooks, [handle](const HookReg& r) { return r.handle == handle; });
+  std::erase_if(M().hooks,
+                [handle](const HookReg& r) { return r.handle == handle; });
 }
 
 void HostThreadInit(const ModuleHost*) { M().run->ops->thread_init(-1); }
@@ -437,8 +456,9 @@ int FindSpan(dl_phdr_info* info, size_t, void* data) {
 // mapping may already have taken part of it.
 void ReserveSpan(uintptr_t lo, uintptr_t hi) {
   void* want = reinterpret_cast<void*>(lo);
-  void* p = mmap(want, hi - lo, PROT_NONE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+  void* p = mmap(
+      want, hi - lo, PROT_NONE,
+      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
   if (p == MAP_FAILED) return;
   if (p != want) {  // a kernel without MAP_FIXED_NOREPLACE placed it elsewhere
     munmap(p, hi - lo);
@@ -472,11 +492,14 @@ void Load(int slot) {
     q.lm = lm;
     dl_iterate_phdr(FindSpan, &q);
   }
-  auto init = reinterpret_cast<TortureModuleInitFn>(dlsym(inst->handle, kTortureModuleInit));
-  inst->exit_fn = reinterpret_cast<TortureModuleExitFn>(dlsym(inst->handle, kTortureModuleExit));
+  auto init = reinterpret_cast<TortureModuleInitFn>(
+      dlsym(inst->handle, kTortureModuleInit));
+  inst->exit_fn = reinterpret_cast<TortureModuleExitFn>(
+      dlsym(inst->handle, kTortureModuleExit));
   if (q.hi == 0 || init == nullptr || inst->exit_fn == nullptr) {
-    TortureError(fmt::format("modules: {}: no image span or no {}/{} entry point", path,
-                             kTortureModuleInit, kTortureModuleExit));
+    TortureError(
+        fmt::format("modules: {}: no image span or no {}/{} entry point", path,
+                    kTortureModuleInit, kTortureModuleExit));
     dlclose(inst->handle);
     return;
   }
@@ -505,7 +528,8 @@ void Load(int slot) {
     AddSpanLocked(inst);
   }
   if (init(&inst->host) != 0) {
-    TortureError(fmt::format("modules: {}: torture_module_init failed", inst->name));
+    TortureError(
+        fmt::format("modules: {}: torture_module_init failed", inst->name));
     // Nothing was posted; no barrier needed.
     {
       MutexLock l(g_mu);
@@ -517,7 +541,8 @@ void Load(int slot) {
   m.loaded[slot] = inst;
   m.loads.fetch_add(1, std::memory_order_relaxed);
   if (M().run->p.verbose >= 2) {
-    TorOut(fmt::format("modules: loaded {} at [{:#x}, {:#x})", inst->name, inst->lo, inst->hi));
+    TorOut(fmt::format("modules: loaded {} at [{:#x}, {:#x})", inst->name,
+                       inst->lo, inst->hi));
   }
 }
 
@@ -535,19 +560,23 @@ void Unload(int slot, int mode) {
     if (m.check && inst->in_flight > 0) {
       // Its exit returned with a callback still running in its code.
       running = fmt::format(
-          "callback into module {} still running at unload (fn {:#x}, posted on {})", inst->name,
-          inst->last_fn, inst->last_domain);
+          "callback into module {} still running at unload (fn {:#x}, posted "
+          "on {})",
+          inst->name, inst->last_fn, inst->last_domain);
     }
   }
   if (!running.empty()) {
     ReportLate(running);
     // Let it return before unmapping (with checking off it would crash).
     MutexLock l(g_mu);
-    g_cv.Wait(g_mu, [inst]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(g_mu) { return inst->in_flight == 0; });
+    g_cv.Wait(g_mu, [inst]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(g_mu) {
+      return inst->in_flight == 0;
+    });
   }
   if (m.check) {
     MutexLock l(g_mu);
-    RCU_DCHECK(inst->in_flight == 0, "unmapping a module with a callback running in it");
+    RCU_DCHECK(inst->in_flight == 0,
+               "unmapping a module with a callback running in it");
   }
   const std::string& path = m.slot_paths[slot];
   if (dlclose(inst->handle) != 0) {
@@ -556,7 +585,8 @@ void Unload(int slot, int mode) {
   // The image must really be gone (a STB_GNU_UNIQUE symbol or a
   // thread_local with a destructor would pin it).
   if (void* again = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD)) {
-    TortureError(fmt::format("modules: {} still mapped after dlclose", inst->name));
+    TortureError(
+        fmt::format("modules: {} still mapped after dlclose", inst->name));
     dlclose(again);
   } else {
     ReserveSpan(inst->lo, inst->hi);
@@ -566,7 +596,8 @@ void Unload(int slot, int mode) {
     inst->state = InstState::kUnloaded;
   }
   m.unloads.fetch_add(1, std::memory_order_relaxed);
-  if (M().run->p.verbose >= 2) TorOut(fmt::format("modules: unloaded {}", inst->name));
+  if (M().run->p.verbose >= 2)
+    TorOut(fmt::format("modules: unloaded {}", inst->name));
 }
 
 int ExitMode(const std::string& s) {
@@ -585,10 +616,12 @@ int ExitMode(const std::string& s) {
 std::filesystem::path ModuleFile(const Params& p) {
   if (!p.module_path.empty()) return p.module_path;
   std::error_code ec;
-  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  std::filesystem::path exe =
+      std::filesystem::read_symlink("/proc/self/exe", ec);
   std::filesystem::path beside = exe.parent_path() / "torture_module.so";
-  std::filesystem::path installed = exe.parent_path().parent_path() / TORTURE_INSTALL_LIBDIR /
-                                    "rcutorture" / "torture_module.so";
+  std::filesystem::path installed = exe.parent_path().parent_path() /
+                                    TORTURE_INSTALL_LIBDIR / "rcutorture" /
+                                    "torture_module.so";
   if (!std::filesystem::exists(beside) && std::filesystem::exists(installed)) {
     return installed.lexically_normal();
   }
@@ -603,7 +636,8 @@ void LoaderMain() {
   for (int i = 0; i < p.n_modules && !MustStop(); ++i) Load(i);
   int next = 0;
   while (!MustStop()) {
-    if (SleepUntilOrStop(NowNs() + int64_t{p.module_interval_ms} * 1'000'000)) break;
+    if (SleepUntilOrStop(NowNs() + int64_t{p.module_interval_ms} * 1'000'000))
+      break;
     Unload(next, m.exit_mode);
     Load(next);
     next = (next + 1) % p.n_modules;
@@ -632,30 +666,33 @@ void HookPosterMain() {
   KthreadStopping("rcu_torture_module_hooks");
 }
 
-
-
 // Before the Start line: the flavour must have call and cb_barrier (and
 // sync for --module_exit=synchronize), and the module file must exist.
 // The error is printed as one line and the run exits 64.
 absl::Status ModulesValidate(const Params& p, const TortureOps& ops) {
   if (!p.modules) return absl::OkStatus();
   if (ops.call == nullptr || ops.cb_barrier == nullptr) {
-    return absl::InvalidArgumentError(fmt::format(
-        "modules: torture_type {} has no call/cb_barrier to post module callbacks on", ops.name));
+    return absl::InvalidArgumentError(
+        fmt::format("modules: torture_type {} has no call/cb_barrier to post "
+                    "module callbacks on",
+                    ops.name));
   }
   if (p.module_exit == "synchronize" && ops.sync == nullptr) {
-    return absl::InvalidArgumentError(
-        fmt::format("modules: torture_type {} has no sync for module_exit=synchronize", ops.name));
+    return absl::InvalidArgumentError(fmt::format(
+        "modules: torture_type {} has no sync for module_exit=synchronize",
+        ops.name));
   }
 #if !defined(TORTURE_HAVE_RCU)
   if (p.module_domains > 0) {
     return absl::InvalidArgumentError(
-        "modules: module_domains > 0 needs the rcu library (built with TORTURE_RCU_FLAVOUR=OFF)");
+        "modules: module_domains > 0 needs the rcu library (built with "
+        "TORTURE_RCU_FLAVOUR=OFF)");
   }
 #endif
   std::filesystem::path f = ModuleFile(p);
   if (access(f.c_str(), R_OK) != 0) {
-    return absl::NotFoundError(fmt::format("modules: cannot read module file '{}'", f.string()));
+    return absl::NotFoundError(
+        fmt::format("modules: cannot read module file '{}'", f.string()));
   }
   return absl::OkStatus();
 }
@@ -685,14 +722,17 @@ void ModulesInit(Run& run) {
     m.domains.push_back(LibraryDomain(name, m.secondaries.back().get()));
   }
 #endif
-  for (const CallbackDomain& d : m.domains) m.domain_names.push_back(d.name.c_str());
+  for (const CallbackDomain& d : m.domains)
+    m.domain_names.push_back(d.name.c_str());
   // One copy of the module per slot: dlopen() of one path returns the
   // handle already loaded, so each slot needs a file of its own.
   std::filesystem::path src = ModuleFile(p);
   std::string tmpl =
-      (std::filesystem::temp_directory_path() / "rcutorture-modules.XXXXXX").string();
+      (std::filesystem::temp_directory_path() / "rcutorture-modules.XXXXXX")
+          .string();
   if (mkdtemp(tmpl.data()) == nullptr) {
-    TortureError(fmt::format("modules: mkdtemp {}: {}", tmpl, std::strerror(errno)));
+    TortureError(
+        fmt::format("modules: mkdtemp {}: {}", tmpl, std::strerror(errno)));
     return;
   }
   m.dir = tmpl;
@@ -701,20 +741,22 @@ void ModulesInit(Run& run) {
     std::error_code ec;
     std::filesystem::copy_file(src, dst, ec);
     if (ec) {
-      TortureError(fmt::format("modules: copy {} to {}: {}", src.string(), dst.string(),
-                               ec.message()));
+      TortureError(fmt::format("modules: copy {} to {}: {}", src.string(),
+                               dst.string(), ec.message()));
       return;
     }
     m.slot_paths.push_back(dst.string());
   }
   m.loaded.assign(p.n_modules, nullptr);
   std::vector<std::string> names(m.domain_names.begin(), m.domain_names.end());
-  TorOut(fmt::format(
-      "modules: n_modules={} module_interval_ms={} domains={} module_exit={} module_check={} "
-      "module={}",
-      p.n_modules, p.module_interval_ms, fmt::join(names, ","), p.module_exit,
-      p.module_check ? 1 : 0, src.string()));
-  m.hooker = m.run->threads.Create("rcu_torture_module_hooks", 0, -1, HookPosterMain);
+  TorOut(
+      fmt::format("modules: n_modules={} module_interval_ms={} domains={} "
+                  "module_exit={} module_check={} "
+                  "module={}",
+                  p.n_modules, p.module_interval_ms, fmt::join(names, ","),
+                  p.module_exit, p.module_check ? 1 : 0, src.string()));
+  m.hooker =
+      m.run->threads.Create("rcu_torture_module_hooks", 0, -1, HookPosterMain);
   m.loader = m.run->threads.Create("rcu_torture_modules", 0, -1, LoaderMain);
 }
 
@@ -731,12 +773,14 @@ void ModulesCleanup() {
   // Each remaining module the correct way: its exit with Barrier() on
   // every domain, then dlclose().
   if (!m.slot_paths.empty()) {
-    VerboseTorOut(fmt::format("modules: unloading {} modules (barrier on {} domains)",
-                              std::count_if(m.loaded.begin(), m.loaded.end(),
-                                            [](Instance* i) { return i != nullptr; }),
-                              m.domains.size()));
+    VerboseTorOut(
+        fmt::format("modules: unloading {} modules (barrier on {} domains)",
+                    std::count_if(m.loaded.begin(), m.loaded.end(),
+                                  [](Instance* i) { return i != nullptr; }),
+                    m.domains.size()));
   }
-  for (size_t i = 0; i < m.loaded.size(); ++i) Unload(static_cast<int>(i), kModuleExitBarrier);
+  for (size_t i = 0; i < m.loaded.size(); ++i)
+    Unload(static_cast<int>(i), kModuleExitBarrier);
   std::error_code ec;
   std::filesystem::remove_all(m.dir, ec);
   // Late callbacks of wrongly unloaded modules may still be queued on a
@@ -745,7 +789,8 @@ void ModulesCleanup() {
 #if defined(TORTURE_HAVE_RCU)
   for (std::unique_ptr<SecondaryDomain>& d : m.secondaries) {
     SecondaryDomain* dp = d.get();
-    RegisterCleanupBarrier(fmt::format("srcu_barrier({})", dp->name()), [dp] { dp->Barrier(); });
+    RegisterCleanupBarrier(fmt::format("srcu_barrier({})", dp->name()),
+                           [dp] { dp->Barrier(); });
   }
 #endif
 }
@@ -760,19 +805,22 @@ void ModulesDestroyDomains() {
   // cleanup_srcu_struct() on each secondary domain: after its barrier, so
   // a refusal (a callback or reader still outstanding) is an error of the
   // run, and the refused domain is leaked rather than freed under it.
-  for (std::unique_ptr<SecondaryDomain>& d : m.secondaries) CleanupSrcuDomain(d, "modules: ");
+  for (std::unique_ptr<SecondaryDomain>& d : m.secondaries)
+    CleanupSrcuDomain(d, "modules: ");
   m.secondaries.clear();
 #endif
   long late = m.late.load(std::memory_order_relaxed);
   if (late > 0) {
-    TorErr(fmt::format("modules: {} late callbacks into unloaded modules", late));
+    TorErr(
+        fmt::format("modules: {} late callbacks into unloaded modules", late));
   }
 }
 
 std::string ModulesStats() {
   ModulesState& m = M();
   if (!m.on) return "";
-  return fmt::format(" modules: {}/{}:{}", m.loads.load(std::memory_order_relaxed),
+  return fmt::format(" modules: {}/{}:{}",
+                     m.loads.load(std::memory_order_relaxed),
                      m.unloads.load(std::memory_order_relaxed),
                      m.late.load(std::memory_order_relaxed));
 }
@@ -792,7 +840,9 @@ class Modules : public Component {
   std::vector<std::pair<std::string, long>> JsonCounters() const override {
     ModulesState& m = M();
     if (!m.on) return {};
-    return {{"loads", m.loads.load()}, {"unloads", m.unloads.load()}, {"late", m.late.load()}};
+    return {{"loads", m.loads.load()},
+            {"unloads", m.unloads.load()},
+            {"late", m.late.load()}};
   }
 
  private:
@@ -801,7 +851,9 @@ class Modules : public Component {
 
 }  // namespace
 
-std::unique_ptr<Component> MakeModules(Run& run) { return std::make_unique<Modules>(run); }
+std::unique_ptr<Component> MakeModules(Run& run) {
+  return std::make_unique<Modules>(run);
+}
 
 absl::Status ValidateModules(const Params& p, const TortureOps& ops) {
   return ModulesValidate(p, ops);

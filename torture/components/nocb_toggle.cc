@@ -23,11 +23,13 @@ class NocbToggle : public Component {
   void Start() override {
     if (run_.p.nocbs_nthreads <= 0) return;
     if (run_.ops->set_offloaded == nullptr) {
-      TorOut("rcu_torture_init: nocbs_nthreads without primitives, no toggling");
+      TorOut(
+          "rcu_torture_init: nocbs_nthreads without primitives, no toggling");
       return;
     }
     for (int i = 0; i < run_.p.nocbs_nthreads; ++i) {
-      threads_.push_back(run_.threads.Create("rcu_nocb_toggle", i, -1, [this, i] { Main(i); }));
+      threads_.push_back(run_.threads.Create("rcu_nocb_toggle", i, -1,
+                                             [this, i] { Main(i); }));
     }
   }
 
@@ -35,10 +37,12 @@ class NocbToggle : public Component {
 
   // Offloads and de-offloads done.
   std::string StatsFragment() const override {
-    return fmt::format(" nocb-toggles: {}:{}", n_offload_.load(), n_deoffload_.load());
+    return fmt::format(" nocb-toggles: {}:{}", n_offload_.load(),
+                       n_deoffload_.load());
   }
   std::vector<std::pair<std::string, long>> JsonCounters() const override {
-    return {{"offloads", n_offload_.load()}, {"deoffloads", n_deoffload_.load()}};
+    return {{"offloads", n_offload_.load()},
+            {"deoffloads", n_deoffload_.load()}};
   }
 
  private:
@@ -60,11 +64,15 @@ class NocbToggle : public Component {
               .fetch_add(1, std::memory_order_relaxed);
           if (s.p.verbose > 1) {
             VerboseTorOut(fmt::format("rcu_nocb_toggle: {} {}",
-                                      offload ? "offloaded" : "de-offloaded", cpu));
+                                      offload ? "offloaded" : "de-offloaded",
+                                      cpu));
           }
         }
       }
-      const int64_t fuzz = toggle_ns > 0 ? static_cast<int64_t>(r() % static_cast<uint64_t>(toggle_ns)) : 0;
+      const int64_t fuzz =
+          toggle_ns > 0
+              ? static_cast<int64_t>(r() % static_cast<uint64_t>(toggle_ns))
+              : 0;
       if (SleepUntilOrStop(NowNs() + toggle_ns + fuzz)) break;
     }
     KthreadStopping("rcu_nocb_toggle");
@@ -77,6 +85,8 @@ class NocbToggle : public Component {
 
 }  // namespace
 
-std::unique_ptr<Component> MakeNocbToggle(Run& run) { return std::make_unique<NocbToggle>(run); }
+std::unique_ptr<Component> MakeNocbToggle(Run& run) {
+  return std::make_unique<NocbToggle>(run);
+}
 
 }  // namespace torture

@@ -35,7 +35,8 @@ class ReadExit : public Component {
 
   void Start() override {
     if (run_.p.read_exit_burst <= 0) return;
-    thread_ = run_.threads.Create("rcu_torture_read_exit", 0, -1, [this] { Main(); });
+    thread_ =
+        run_.threads.Create("rcu_torture_read_exit", 0, -1, [this] { Main(); });
   }
 
   // The kernel sets read_exit_child_stop and waits for the parent to finish
@@ -85,7 +86,8 @@ class ReadExit : public Component {
         ops->cb_barrier();
       }
       if (ops->quiescent_state != nullptr) ops->quiescent_state();
-      if (SleepUntilOrStop(NowNs() + int64_t{std::max(p.read_exit_delay, 0)} * 1'000'000'000)) {
+      if (SleepUntilOrStop(NowNs() + int64_t{std::max(p.read_exit_delay, 0)} *
+                                         1'000'000'000)) {
         break;
       }
       ApplyShuffle();
@@ -100,6 +102,8 @@ class ReadExit : public Component {
 
 }  // namespace
 
-std::unique_ptr<Component> MakeReadExit(Run& run) { return std::make_unique<ReadExit>(run); }
+std::unique_ptr<Component> MakeReadExit(Run& run) {
+  return std::make_unique<ReadExit>(run);
+}
 
 }  // namespace torture

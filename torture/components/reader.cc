@@ -111,8 +111,8 @@ void DoMbchk(Run& s, int myid, TortureElem* rtp, TortureRandom& r) {
                           std::memory_order_relaxed);
     rtrcp->chkrdr.store(rdrchked, std::memory_order_relaxed);
     ReaderCheck* expected = nullptr;
-    if (!rtrcp_chker->assigner.compare_exchange_strong(expected, rtrcp,
-                                                       std::memory_order_relaxed)) {
+    if (!rtrcp_chker->assigner.compare_exchange_strong(
+            expected, rtrcp, std::memory_order_relaxed)) {
       rtrcp->chkrdr.store(-1, std::memory_order_relaxed);
     } else {
       expected = nullptr;
@@ -120,8 +120,8 @@ void DoMbchk(Run& s, int myid, TortureElem* rtp, TortureRandom& r) {
                                              std::memory_order_relaxed)) {
         // Back out.
         ReaderCheck* me = rtrcp;
-        rtrcp_chker->assigner.compare_exchange_strong(me, nullptr,
-                                                      std::memory_order_relaxed);
+        rtrcp_chker->assigner.compare_exchange_strong(
+            me, nullptr, std::memory_order_relaxed);
         rtrcp->chkrdr.store(-1, std::memory_order_relaxed);
       }
     }
@@ -140,10 +140,12 @@ void DoMbchk(Run& s, int myid, TortureElem* rtp, TortureRandom& r) {
   rtrcp_chked = &s.mbchk[rdrchked];
   unsigned long loops = rtrcp_chked->myloops.load(std::memory_order_relaxed);
   s.n_mbchk_tries.fetch_add(1, std::memory_order_relaxed);
-  if (static_cast<long>(loops - rtrcp_assigner->chkloops.load(std::memory_order_relaxed)) < 0) {
+  if (static_cast<long>(loops - rtrcp_assigner->chkloops.load(
+                                    std::memory_order_relaxed)) < 0) {
     s.n_mbchk_fail.fetch_add(1, std::memory_order_relaxed);
   }
-  rtrcp_assigner->chkloops.store(loops + ULONG_MAX / 2, std::memory_order_relaxed);
+  rtrcp_assigner->chkloops.store(loops + ULONG_MAX / 2,
+                                 std::memory_order_relaxed);
   rtrcp_assigner->ready.store(0, std::memory_order_relaxed);
   // Release: our reads of the assigner's mailbox are done before either of
   // us reuses it (pairs with the acquire loads above).
@@ -182,7 +184,7 @@ bool TortureOneRead(Run& s, TortureRandom& r, int myid) {
   for (int i = 0; i < j && i < kMaxSegs; ++i) {
     ReadSeg& seg = rs.segs[rs.nsegs++];
     int nd = NewDepth(r);
-    Lock(ops, nd);  // new protection first...
+    Lock(ops, nd);            // new protection first...
     Unlock(ops, rs.nesting);  // ...then drop the old: no gap
     rs.nesting = nd;
     seg.nesting = nd;
@@ -201,8 +203,9 @@ bool TortureOneRead(Run& s, TortureRandom& r, int myid) {
   if (diff > kPipeLen) diff = kPipeLen;
   if (myid >= 0) {
     ReaderHist& h = s.hist[myid];
-    h.pipe[pipe_count].store(h.pipe[pipe_count].load(std::memory_order_relaxed) + 1,
-                             std::memory_order_relaxed);
+    h.pipe[pipe_count].store(
+        h.pipe[pipe_count].load(std::memory_order_relaxed) + 1,
+        std::memory_order_relaxed);
     h.batch[diff].store(h.batch[diff].load(std::memory_order_relaxed) + 1,
                         std::memory_order_relaxed);
   } else {
@@ -255,7 +258,7 @@ class Readers : public Component {
       if (ops->quiescent_state != nullptr) ops->quiescent_state();
       int64_t now = NowNs();
       if (now > lastsleep) {
-        TortureSleepUs(500);  // torture_hrtimeout_us(500, 1000)
+        TortureSleepUs(500);               // torture_hrtimeout_us(500, 1000)
         lastsleep = NowNs() + 10'000'000;  // every ~10 jiffies
       }
       // Readers whose id exceeds the online vCPU count park, so that reader
@@ -274,6 +277,8 @@ class Readers : public Component {
 
 }  // namespace
 
-std::unique_ptr<Component> MakeReaders(Run& run) { return std::make_unique<Readers>(run); }
+std::unique_ptr<Component> MakeReaders(Run& run) {
+  return std::make_unique<Readers>(run);
+}
 
 }  // namespace torture

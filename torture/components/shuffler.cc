@@ -27,7 +27,8 @@ class Shuffler : public Component {
   // complete from here.
   void Start() override {
     if (run_.p.test_no_idle_hz && run_.p.shuffle_interval > 0) {
-      thread_ = run_.threads.Create("torture_shuffle", 0, -1, [this] { Main(); });
+      thread_ =
+          run_.threads.Create("torture_shuffle", 0, -1, [this] { Main(); });
     }
   }
 
@@ -45,8 +46,8 @@ class Shuffler : public Component {
     for (int c = 0; c < CPU_SETSIZE; ++c) {
       if (CPU_ISSET(c, &all)) cpus.push_back(c);
     }
-    int idle = -1;     // index into cpus; -1: none idle this round
-    int vidle = -1;    // idle vCPU
+    int idle = -1;   // index into cpus; -1: none idle this round
+    int vidle = -1;  // idle vCPU
     const int64_t interval_ns = int64_t{s.p.shuffle_interval} * 1'000'000'000;
     while (!SleepUntilOrStop(NowNs() + interval_ns)) {
       // Real CPUs.
@@ -80,7 +81,8 @@ class Shuffler : public Component {
     }
     // Let every thread run anywhere again.
     for (auto& t : s.threads.all()) {
-      if (t.get() != CurrentThread()) pthread_setaffinity_np(t->handle, sizeof(all), &all);
+      if (t.get() != CurrentThread())
+        pthread_setaffinity_np(t->handle, sizeof(all), &all);
     }
     KthreadStopping("torture_shuffle");
   }
@@ -91,6 +93,8 @@ class Shuffler : public Component {
 
 }  // namespace
 
-std::unique_ptr<Component> MakeShuffler(Run& run) { return std::make_unique<Shuffler>(run); }
+std::unique_ptr<Component> MakeShuffler(Run& run) {
+  return std::make_unique<Shuffler>(run);
+}
 
 }  // namespace torture

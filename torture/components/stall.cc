@@ -37,7 +37,8 @@ class Stall : public Component {
 
   void Start() override {
     if (run_.p.stall_cpu <= 0 && run_.p.stall_gp_kthread <= 0) return;
-    thread_ = run_.threads.Create("rcu_torture_stall", 0, -1, [this] { Main(); });
+    thread_ =
+        run_.threads.Create("rcu_torture_stall", 0, -1, [this] { Main(); });
   }
 
   void Stop() override { run_.threads.Stop(thread_); }
@@ -49,7 +50,8 @@ class Stall : public Component {
     const Params& p = run_.p;
     if (p.stall_cpu_holdoff > 0) {
       VerboseTorOut("rcu_torture_stall begin holdoff");
-      if (SleepUntilOrStop(NowNs() + int64_t{p.stall_cpu_holdoff} * 1'000'000'000)) {
+      if (SleepUntilOrStop(NowNs() +
+                           int64_t{p.stall_cpu_holdoff} * 1'000'000'000)) {
         return false;
       }
       VerboseTorOut("rcu_torture_stall end holdoff");
@@ -61,8 +63,9 @@ class Stall : public Component {
     // RCU CPU stall is expected behavior in following code.
     ops->readlock();
     int cpu = ops->current_cpu != nullptr ? ops->current_cpu() : -1;
-    PrintLine(fmt::format("rcu_torture_stall_one start stall episode {} on CPU {}.", rep + 1,
-                          cpu));
+    PrintLine(
+        fmt::format("rcu_torture_stall_one start stall episode {} on CPU {}.",
+                    rep + 1, cpu));
     bool stopped = false;
     while (NowNs() < stop_at) {
       // kthread_should_stop() in the kernel; fullstop as well here, so that
@@ -92,31 +95,38 @@ class Stall : public Component {
       repeat = 0;
     }
     if (p.stall_gp_kthread > 0) {
-      TorOut(fmt::format("rcu_torture_stall: stall_gp_kthread={} not supported by {}, ignored",
-                         p.stall_gp_kthread, ops->name));
+      TorOut(fmt::format(
+          "rcu_torture_stall: stall_gp_kthread={} not supported by {}, ignored",
+          p.stall_gp_kthread, ops->name));
     }
-    const int timeout_ms = ops->stall_dur_ms != nullptr ? ops->stall_dur_ms() : 0;
+    const int timeout_ms =
+        ops->stall_dur_ms != nullptr ? ops->stall_dur_ms() : 0;
     for (int i = 0; i <= repeat && p.stall_cpu > 0; ++i) {
       if (MustStop()) break;
-      uint64_t before = ops->stall_warnings != nullptr ? ops->stall_warnings() : 0;
+      uint64_t before =
+          ops->stall_warnings != nullptr ? ops->stall_warnings() : 0;
       bool complete = StallOne(i);
-      if (!complete || ops->stall_warnings == nullptr || timeout_ms <= 0) continue;
+      if (!complete || ops->stall_warnings == nullptr || timeout_ms <= 0)
+        continue;
       if (int64_t{p.stall_cpu} * 1000 <= timeout_ms) {
-        TorOut(fmt::format(
-            "rcu_torture_stall: stall_cpu={} s is not longer than the stall timeout ({} ms): "
-            "no warning expected",
-            p.stall_cpu, timeout_ms));
+        TorOut(
+            fmt::format("rcu_torture_stall: stall_cpu={} s is not longer than "
+                        "the stall timeout ({} ms): "
+                        "no warning expected",
+                        p.stall_cpu, timeout_ms));
         continue;
       }
       uint64_t after = ops->stall_warnings();
       if (after == before) {
-        TortureError(fmt::format(
-            "rcu_torture_stall: episode {} held a reader for {} s but no RCU CPU stall warning "
-            "was printed (stall timeout {} ms)",
-            i + 1, p.stall_cpu, timeout_ms));
+        TortureError(
+            fmt::format("rcu_torture_stall: episode {} held a reader for {} s "
+                        "but no RCU CPU stall warning "
+                        "was printed (stall timeout {} ms)",
+                        i + 1, p.stall_cpu, timeout_ms));
       } else {
-        TorOut(fmt::format("rcu_torture_stall: episode {}: {} stall warning(s), as expected", i + 1,
-                           after - before));
+        TorOut(fmt::format(
+            "rcu_torture_stall: episode {}: {} stall warning(s), as expected",
+            i + 1, after - before));
       }
     }
     PrintLine("rcu_torture_stall end.");
@@ -129,6 +139,8 @@ class Stall : public Component {
 
 }  // namespace
 
-std::unique_ptr<Component> MakeStall(Run& run) { return std::make_unique<Stall>(run); }
+std::unique_ptr<Component> MakeStall(Run& run) {
+  return std::make_unique<Stall>(run);
+}
 
 }  // namespace torture

@@ -48,7 +48,8 @@ class Stats : public Component {
 
   void Start() override {
     if (run_.p.stat_interval > 0) {
-      thread_ = run_.threads.Create("rcu_torture_stats", 0, -1, [this] { Main(); });
+      thread_ =
+          run_.threads.Create("rcu_torture_stats", 0, -1, [this] { Main(); });
     }
   }
 
@@ -63,7 +64,9 @@ class Stats : public Component {
  private:
   void Main() {
     do {
-      if (SleepUntilOrStop(NowNs() + int64_t{run_.p.stat_interval} * 1'000'000'000)) break;
+      if (SleepUntilOrStop(NowNs() +
+                           int64_t{run_.p.stat_interval} * 1'000'000'000))
+        break;
       Print();
     } while (!MustStop());
     KthreadStopping("rcu_torture_stats");
@@ -81,34 +84,40 @@ class Stats : public Component {
     }
     TortureElem* rtc = AccessPointer(s.current);  // printed only
     unsigned long ver = s.current_version.load(std::memory_order_relaxed);
-    std::string rtcs = rtc == nullptr ? "(null)" : fmt::format("{}", fmt::ptr(rtc));
+    std::string rtcs =
+        rtc == nullptr ? "(null)" : fmt::format("{}", fmt::ptr(rtc));
     std::string fragments;
     for (const auto& c : s.components) fragments += c->StatsFragment();
     PrintLine(fmt::format(
         "{}-torture: rtc: {} {}: {} tfle: {} rta: {} rtaf: {} rtf: {} "
         "rtmbe: {} rtmbkf: {}/{} rtbe: {} rtbke: {} rtbf: {} rtb: {} nt: {}{}",
-        s.type, rtcs, rtc == nullptr ? "VER" : "ver", ver, s.pool.FreelistEmpty() ? 1 : 0,
-        s.pool.n_alloc.load(), s.pool.n_alloc_fail.load(), s.pool.n_free.load(),
-        s.n_mberror.load(), s.n_mbchk_fail.load(), s.n_mbchk_tries.load(),
-        s.n_barrier_error.load(), 0, 0, 0, s.n_timers.load(), fragments));
+        s.type, rtcs, rtc == nullptr ? "VER" : "ver", ver,
+        s.pool.FreelistEmpty() ? 1 : 0, s.pool.n_alloc.load(),
+        s.pool.n_alloc_fail.load(), s.pool.n_free.load(), s.n_mberror.load(),
+        s.n_mbchk_fail.load(), s.n_mbchk_tries.load(), s.n_barrier_error.load(),
+        0, 0, 0, s.n_timers.load(), fragments));
     bool error = s.n_mberror.load() != 0 || s.n_mbchk_fail.load() != 0 ||
                  s.n_barrier_error.load() != 0 || i > 1;
     if (error) CountErrors(1);
-    PrintLine(fmt::format("{}-torture: {}Reader Pipe: {}", s.type, error ? "!!! " : "",
-                          Join(pipesummary)));
-    PrintLine(fmt::format("{}-torture: Reader Batch: {}", s.type, Join(batchsummary)));
+    PrintLine(fmt::format("{}-torture: {}Reader Pipe: {}", s.type,
+                          error ? "!!! " : "", Join(pipesummary)));
+    PrintLine(fmt::format("{}-torture: Reader Batch: {}", s.type,
+                          Join(batchsummary)));
     std::array<long, kPipeLen + 1> wc{};
-    for (int k = 0; k <= kPipeLen; ++k) wc[k] = s.pool.wcount[k].load(std::memory_order_relaxed);
-    PrintLine(fmt::format("{}-torture: Free-Block Circulation: {}", s.type, Join(wc)));
+    for (int k = 0; k <= kPipeLen; ++k)
+      wc[k] = s.pool.wcount[k].load(std::memory_order_relaxed);
+    PrintLine(fmt::format("{}-torture: Free-Block Circulation: {}", s.type,
+                          Join(wc)));
     if (ops->stats != nullptr) TorOut(ops->stats());
     if (rtcv_snap_ == ver && rtc != nullptr) {
       uint64_t g = ops->get_gp_seq();
       int flags = 0;
       if (ops->get_gp_data != nullptr) ops->get_gp_data(&flags, &g);
       int ws = s.writer_state.load(std::memory_order_relaxed);
-      TorOut(fmt::format("??? Writer stall state {}({}) g{} f{:#x} ->state {:#x} cpu {}",
-                         WriterStateName(ws), ws, static_cast<int64_t>(g), flags, 0,
-                         s.writer_cpu.load(std::memory_order_relaxed)));
+      TorOut(fmt::format(
+          "??? Writer stall state {}({}) g{} f{:#x} ->state {:#x} cpu {}",
+          WriterStateName(ws), ws, static_cast<int64_t>(g), flags, 0,
+          s.writer_cpu.load(std::memory_order_relaxed)));
       if (ops->gp_kthread_dbg != nullptr) PrintLine(ops->gp_kthread_dbg());
     }
     rtcv_snap_ = ver;
@@ -145,6 +154,8 @@ class Stats : public Component {
 
 }  // namespace
 
-std::unique_ptr<Component> MakeStats(Run& run) { return std::make_unique<Stats>(run); }
+std::unique_ptr<Component> MakeStats(Run& run) {
+  return std::make_unique<Stats>(run);
+}
 
 }  // namespace torture

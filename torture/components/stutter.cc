@@ -23,7 +23,8 @@ class Stutter : public Component {
 
   void Start() override {
     if (run_.p.stutter > 0) {
-      thread_ = run_.threads.Create("torture_stutter", 0, -1, [this] { Main(); });
+      thread_ =
+          run_.threads.Create("torture_stutter", 0, -1, [this] { Main(); });
     }
   }
 
@@ -50,6 +51,8 @@ class Stutter : public Component {
 
 }  // namespace
 
-std::unique_ptr<Component> MakeStutter(Run& run) { return std::make_unique<Stutter>(run); }
+std::unique_ptr<Component> MakeStutter(Run& run) {
+  return std::make_unique<Stutter>(run);
+}
 
 }  // namespace torture

@@ -12,8 +12,8 @@
 // grace-period state). Between the Stop() and the Finish() walks, the run
 // waits for every callback (cleanup_barriers.h). `finish` orders the
 // Finish() calls (0: none). Ranks go in tens, so that a new row fits
-// between two others without renumbering. The stats line carries the components'
-// fragments in row order.
+// between two others without renumbering. The stats line carries the
+// components' fragments in row order.
 //
 // A new kind of thread: one file in this folder defining MakeX(), one row
 // here (and its declaration above the table), and its test in
@@ -40,7 +40,7 @@ std::unique_ptr<Component> MakeReadExit(Run& run);     // read_exit.cc
 std::unique_ptr<Component> MakeNocbToggle(Run& run);   // nocb_toggle.cc
 std::unique_ptr<Component> MakeModules(Run& run);      // modules.cc
 absl::Status ValidateModules(const Params& p, const TortureOps& ops);
-std::unique_ptr<Component> MakeShuffler(Run& run);     // shuffler.cc
+std::unique_ptr<Component> MakeShuffler(Run& run);  // shuffler.cc
 
 const std::vector<ComponentRow>& ComponentTable() {
   // clang-format off

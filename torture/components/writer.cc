@@ -35,14 +35,16 @@ void AddType(const char* param, bool wanted, bool have, int rtws,
     out.push_back(rtws);
     VerboseTorOut(fmt::format("rcu_torture_write_types: Testing {}.", param));
   } else {
-    TorOut(fmt::format("rcu_torture_write_types: {} without primitives.", param));
+    TorOut(
+        fmt::format("rcu_torture_write_types: {} without primitives.", param));
   }
 }
 
 // do_rtws_sync(): with probability 1/4 takes a polled cookie first and
 // checks that it is complete once the grace period is over (for exp_sync,
 // only if the flavour's expedited grace periods complete such cookies).
-void DoRtwsSync(const TortureOps* ops, TortureRandom& r, void (*sync)(), const char* what) {
+void DoRtwsSync(const TortureOps* ops, TortureRandom& r, void (*sync)(),
+                const char* what) {
   bool dopoll = ops->get_gp_state != nullptr && ops->poll_gp_state != nullptr &&
                 !(r() & 0x3);
   if (sync == ops->exp_sync && !ops->exp_completes_gp_state) dopoll = false;
@@ -56,7 +58,6 @@ void DoRtwsSync(const TortureOps* ops, TortureRandom& r, void (*sync)(), const c
     TortureWarn("do_rtws_sync", "Cookie check 3 failed");
   }
 }
-
 
 // rcu_torture_write_types(): fills run.synctypes; prints the kernel's lines.
 void ChooseWriteTypes(Run& run) {
@@ -79,26 +80,32 @@ void ChooseWriteTypes(Run& run) {
   }
   bool explicit_full = p.gp_cond_full || p.gp_cond_exp_full || p.gp_poll_full ||
                        p.gp_poll_exp_full;
-  AddType("gp_cond", gp_cond1, ops->get_gp_state && ops->cond_sync, RTWS_COND_GET, st);
-  AddType("gp_cond_exp", gp_cond_exp1, ops->get_gp_state_exp && ops->cond_sync_exp,
-          RTWS_COND_GET_EXP, st);
+  AddType("gp_cond", gp_cond1, ops->get_gp_state && ops->cond_sync,
+          RTWS_COND_GET, st);
+  AddType("gp_cond_exp", gp_cond_exp1,
+          ops->get_gp_state_exp && ops->cond_sync_exp, RTWS_COND_GET_EXP, st);
   // Full-state cookies: no flavour here has them. Only say so if asked.
   if (explicit_full) {
     AddType("gp_cond_full", p.gp_cond_full, false, RTWS_COND_GET_FULL, st);
-    AddType("gp_cond_exp_full", p.gp_cond_exp_full, false, RTWS_COND_GET_EXP_FULL, st);
+    AddType("gp_cond_exp_full", p.gp_cond_exp_full, false,
+            RTWS_COND_GET_EXP_FULL, st);
   }
   AddType("gp_exp", gp_exp1, ops->exp_sync != nullptr, RTWS_EXP_SYNC, st);
-  AddType("gp_normal", gp_normal1, ops->deferred_free != nullptr, RTWS_DEF_FREE, st);
+  AddType("gp_normal", gp_normal1, ops->deferred_free != nullptr, RTWS_DEF_FREE,
+          st);
   AddType("gp_poll", gp_poll1, ops->start_gp_poll && ops->poll_gp_state,
           RTWS_POLL_GET, st);
   AddType("gp_poll_exp", gp_poll_exp1,
-          ops->start_gp_poll_exp && ops->poll_gp_state_exp, RTWS_POLL_GET_EXP, st);
+          ops->start_gp_poll_exp && ops->poll_gp_state_exp, RTWS_POLL_GET_EXP,
+          st);
   if (explicit_full) {
     AddType("gp_poll_full", p.gp_poll_full, false, RTWS_POLL_GET_FULL, st);
-    AddType("gp_poll_exp_full", p.gp_poll_exp_full, false, RTWS_POLL_GET_EXP_FULL, st);
+    AddType("gp_poll_exp_full", p.gp_poll_exp_full, false,
+            RTWS_POLL_GET_EXP_FULL, st);
   }
   AddType("gp_sync", gp_sync1, ops->sync != nullptr, RTWS_SYNC, st);
-  TorOut(fmt::format("rcu_torture_write_types: Testing {} update types.", st.size()));
+  TorOut(fmt::format("rcu_torture_write_types: Testing {} update types.",
+                     st.size()));
   TorOut(fmt::format(
       "rcu_torture_write_types: gp_cond_wi {} gp_cond_wi_exp {} gp_poll_wi {} "
       "gp_poll_wi_exp {}",
@@ -117,12 +124,14 @@ class Writer : public Component {
     // applies this to every run (stall_cpu_holdoff defaults to 10); here
     // only to runs with a stall test, so that other runs keep the check.
     if (p.stall_cpu > 0 || p.stall_gp_kthread > 0) {
-      run_.stallsdone_ns = run_.start_ns + (int64_t{p.stall_cpu_holdoff} + p.stall_gp_kthread +
-                                            p.stall_cpu + 60) *
-                                               (int64_t{std::max(p.stall_cpu_repeat, 0)} + 1) *
-                                               1'000'000'000;
+      run_.stallsdone_ns =
+          run_.start_ns + (int64_t{p.stall_cpu_holdoff} + p.stall_gp_kthread +
+                           p.stall_cpu + 60) *
+                              (int64_t{std::max(p.stall_cpu_repeat, 0)} + 1) *
+                              1'000'000'000;
     }
-    thread_ = run_.threads.Create("rcu_torture_writer", 0, -1, [this] { Main(); });
+    thread_ =
+        run_.threads.Create("rcu_torture_writer", 0, -1, [this] { Main(); });
   }
 
   void Stop() override { run_.threads.Stop(thread_); }
@@ -137,7 +146,9 @@ class Writer : public Component {
     // how the timing-dependent draws (delays, poll loops) went.
     TortureRandom choice(p.seed, Stream::kWriterChoice, 0);
     TortureRandom r(p.seed, Stream::kWriterDelay, 0);
-    auto set_state = [&s](int st) { s.writer_state.store(st, std::memory_order_relaxed); };
+    auto set_state = [&s](int st) {
+      s.writer_state.store(st, std::memory_order_relaxed);
+    };
     if (s.synctypes.empty()) {
       TortureWarn("rcu_torture_writer", "No update-side primitives");
       set_state(RTWS_STOPPING);
@@ -187,7 +198,8 @@ class Writer : public Component {
         }
 
         int st = s.synctypes[choice() % nsynctypes];
-        if (s.writer_choices.size() < kChoicesKept) s.writer_choices.push_back(st);
+        if (s.writer_choices.size() < kChoicesKept)
+          s.writer_choices.push_back(st);
         switch (st) {
           case RTWS_DEF_FREE:
             set_state(RTWS_DEF_FREE);
@@ -207,7 +219,8 @@ class Writer : public Component {
           case RTWS_COND_GET_EXP: {
             bool exp = st == RTWS_COND_GET_EXP;
             set_state(st);
-            uint64_t gp_snap = exp ? ops->get_gp_state_exp() : ops->get_gp_state();
+            uint64_t gp_snap =
+                exp ? ops->get_gp_state_exp() : ops->get_gp_state();
             TortureSleepUs(r() % (exp ? p.gp_cond_wi_exp : p.gp_cond_wi));
             set_state(exp ? RTWS_COND_SYNC_EXP : RTWS_COND_SYNC);
             {
@@ -221,11 +234,13 @@ class Writer : public Component {
           case RTWS_POLL_GET_EXP: {
             bool exp = st == RTWS_POLL_GET_EXP;
             set_state(st);
-            uint64_t gp_snap = exp ? ops->start_gp_poll_exp() : ops->start_gp_poll();
+            uint64_t gp_snap =
+                exp ? ops->start_gp_poll_exp() : ops->start_gp_poll();
             set_state(exp ? RTWS_POLL_WAIT_EXP : RTWS_POLL_WAIT);
             {
               GpWaitScope w(exp ? "poll_gp_state_exp" : "poll_gp_state");
-              while (!(exp ? ops->poll_gp_state_exp : ops->poll_gp_state)(gp_snap)) {
+              while (!(exp ? ops->poll_gp_state_exp
+                           : ops->poll_gp_state)(gp_snap)) {
                 TortureSleepUs(r() % (exp ? p.gp_poll_wi_exp : p.gp_poll_wi));
                 if (ops->quiescent_state != nullptr) ops->quiescent_state();
               }
@@ -234,7 +249,8 @@ class Writer : public Component {
             break;
           }
           default:
-            TortureWarn("rcu_torture_writer", fmt::format("Invalid synctype {}", st));
+            TortureWarn("rcu_torture_writer",
+                        fmt::format("Invalid synctype {}", st));
             break;
         }
       }
@@ -242,16 +258,19 @@ class Writer : public Component {
       set_state(RTWS_STUTTER);
       bool waited = StutterWait();
       if (waited && !ops->slow_gps && !MustStop() &&
-          s.fwd_cb_nodelay.load(std::memory_order_relaxed) == 0 && NowNs() >= s.stallsdone_ns) {
+          s.fwd_cb_nodelay.load(std::memory_order_relaxed) == 0 &&
+          NowNs() >= s.stallsdone_ns) {
         // After a pause in which every load thread slept, every callback
         // chain should have drained (unless a forward-progress test floods
         // callbacks or a stall test holds grace periods).
         const TortureElem* stuck = nullptr;
         if (!pool.AllAccountedFor(AccessPointer(s.current), &stuck)) {
-          std::string dbg = ops->gp_kthread_dbg != nullptr ? ops->gp_kthread_dbg() : "";
-          TortureWarn("rcu_torture_writer",
-                      fmt::format("rtort_pipe_count: {}",
-                                  stuck->pipe_count.load(std::memory_order_relaxed)));
+          std::string dbg =
+              ops->gp_kthread_dbg != nullptr ? ops->gp_kthread_dbg() : "";
+          TortureWarn(
+              "rcu_torture_writer",
+              fmt::format("rtort_pipe_count: {}",
+                          stuck->pipe_count.load(std::memory_order_relaxed)));
           if (!dbg.empty()) PrintLine(dbg);
         }
       }
@@ -268,6 +287,8 @@ class Writer : public Component {
 
 }  // namespace
 
-std::unique_ptr<Component> MakeWriter(Run& run) { return std::make_unique<Writer>(run); }
+std::unique_ptr<Component> MakeWriter(Run& run) {
+  return std::make_unique<Writer>(run);
+}
 
 }  // namespace torture

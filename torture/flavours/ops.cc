@@ -2,26 +2,22 @@
 // Copyright 2026 The rcutorture project authors.
 #include "torture/flavours/ops.h"
 
-
 namespace torture {
 
 const std::vector<const TortureOps*>& AllOps() {
-  static const std::vector<const TortureOps*>* all = new std::vector<const TortureOps*>{
+  static const std::vector<const TortureOps*>* all =
+      new std::vector<const TortureOps*> {
 #if defined(TORTURE_HAVE_RCU)
-      &kRcuOps,
-      &kBustedNestingOps,
-      &kBustedBarrierOps,
+    &kRcuOps, &kBustedNestingOps, &kBustedBarrierOps,
 #if !defined(RCU_LOCKDEP) || RCU_LOCKDEP
-      // Its splats are the point: not offered when lockdep-RCU is compiled
-      // out (RCU_LOCKDEP=OFF).
-      &kBustedLockdepOps,
+        // Its splats are the point: not offered when lockdep-RCU is compiled
+        // out (RCU_LOCKDEP=OFF).
+        &kBustedLockdepOps,
 #endif
-      &kSrcuOps,
-      &kSrcudOps,
-      &kSrcuBustedOps,
+        &kSrcuOps, &kSrcudOps, &kSrcuBustedOps,
 #endif
-      &kBustedOps,   &kBustedHangOps, &kUrcuMembOps, &kUrcuMbOps,
-      &kUrcuQsbrOps, &kUrcuBpOps,     &kUrcuSignalOps,
+        &kBustedOps, &kBustedHangOps, &kUrcuMembOps, &kUrcuMbOps, &kUrcuQsbrOps,
+        &kUrcuBpOps, &kUrcuSignalOps,
   };
   return *all;
 }

@@ -59,11 +59,11 @@ struct TortureHead {
 // One segment of a reader's critical section, recorded for the
 // "Failure/close-call rcutorture reader segments:" dump.
 struct ReadSeg {
-  int nesting = 0;       // read-lock depth held during the segment
-  int cpu = -1;          // vCPU at segment start (-1: flavour has none)
-  int cpu_end = -1;      // vCPU at segment end
-  int delay_us = 0;      // short delay taken in the segment
-  int delay_ms = 0;      // long delay taken in the segment
+  int nesting = 0;   // read-lock depth held during the segment
+  int cpu = -1;      // vCPU at segment start (-1: flavour has none)
+  int cpu_end = -1;  // vCPU at segment end
+  int delay_us = 0;  // short delay taken in the segment
+  int delay_ms = 0;  // long delay taken in the segment
   bool preempted = false;
   uint64_t gp_start = 0, gp_end = 0;
 };
@@ -198,7 +198,8 @@ void CallDeferredFree(TortureElem* e);
 // verdict and after its barrier: a refusal (readers or callbacks still
 // outstanding) is an error of the run, printed after `what`, and the
 // domain is then leaked, not freed under them. Resets `d` otherwise.
-void CleanupSrcuDomain(std::unique_ptr<rcu::SrcuDomain>& d, std::string_view what);
+void CleanupSrcuDomain(std::unique_ptr<rcu::SrcuDomain>& d,
+                       std::string_view what);
 #endif
 
 }  // namespace torture

@@ -42,7 +42,9 @@ const char* ModeNone() { return "none"; }
 void HangForever() {
   for (;;) std::this_thread::sleep_for(std::chrono::milliseconds(100));
 }
-std::string HangDbg() { return "busted-hang: synchronize() never returns, by design"; }
+std::string HangDbg() {
+  return "busted-hang: synchronize() never returns, by design";
+}
 
 }  // namespace
 

@@ -51,8 +51,8 @@ absl::Status RcuInit(const Params& p) {
   if (!c.ok()) return c.status();
   absl::StatusOr<std::unique_ptr<rcu::Rcu>> r = rcu::Rcu::Create(*c);
   if (!r.ok()) {
-    return absl::InvalidArgumentError(
-        fmt::format("bad rcutree configuration: {}", std::string(r.status().message())));
+    return absl::InvalidArgumentError(fmt::format(
+        "bad rcutree configuration: {}", std::string(r.status().message())));
   }
   g_owner = std::move(*r);
   g_rcu = g_owner.get();
@@ -134,11 +134,13 @@ uint64_t RcuStallWarnings() { return g_rcu->GetStats().stalls; }
 std::string RcuStats() {
   rcu::RcuStats st = g_rcu->GetStats();
   return fmt::format(
-      "rcu: g{} gps: {} exp: {} fqs: {} cbs queued/invoked: {}/{} barriers: {} qs rcuc/unlock/fqs: "
+      "rcu: g{} gps: {} exp: {} fqs: {} cbs queued/invoked: {}/{} barriers: {} "
+      "qs rcuc/unlock/fqs: "
       "{}/{}/{} blkd: {} threads: {} gp_state: {}",
-      static_cast<int64_t>(st.gp_seq), st.gps_completed, st.exp_completed, st.fqs_scans,
-      st.cbs_queued, st.cbs_invoked, st.barriers, st.qs_rcuc, st.qs_unlock, st.qs_fqs,
-      st.blocked_readers, st.registered_threads, rcu::GpStateName(st.gp_state));
+      static_cast<int64_t>(st.gp_seq), st.gps_completed, st.exp_completed,
+      st.fqs_scans, st.cbs_queued, st.cbs_invoked, st.barriers, st.qs_rcuc,
+      st.qs_unlock, st.qs_fqs, st.blocked_readers, st.registered_threads,
+      rcu::GpStateName(st.gp_state));
 }
 std::string RcuDbg() { return g_rcu->DumpGpState(); }
 void RcuGpData(int* flags, uint64_t* seq) {
@@ -231,7 +233,6 @@ const TortureOps kRcuOps = {
     .exp_completes_gp_state = false,
     .irq_capable = true,
 };
-
 
 // See BustedNestLock(). Must end in FAILURE.
 const TortureOps kBustedNestingOps = [] {

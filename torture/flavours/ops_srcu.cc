@@ -83,8 +83,8 @@ absl::Status InitVcpus(const Params& p) {
   // Nothing builds the default instance before the flavour's init(): it
   // is built here, from every rcutree.* parameter, or the run stops.
   if (absl::Status st = rcu::InitDefault(*c); !st.ok()) {
-    return absl::InvalidArgumentError(
-        fmt::format("bad rcutree configuration: {}", std::string(st.message())));
+    return absl::InvalidArgumentError(fmt::format(
+        "bad rcutree configuration: {}", std::string(st.message())));
   }
   RegisterCleanupBarrier("rcu_barrier", [] { rcu::Barrier(); });
   return absl::OkStatus();
@@ -92,15 +92,15 @@ absl::Status InitVcpus(const Params& p) {
 
 // `name`: the domain's name in lockdep-RCU splats.
 absl::StatusOr<std::unique_ptr<rcu::SrcuDomain>> MakeDomain(const Params& p,
-                                                             const char* name) {
+                                                            const char* name) {
   absl::StatusOr<rcu::Config> c = RcuConfigFromParams(p);
   if (!c.ok()) return c.status();
   c->online_at_start = -1;
   c->name = "srcu";
   auto d = rcu::SrcuDomain::Create(*c, name);
   if (!d.ok()) {
-    return absl::InvalidArgumentError(
-        fmt::format("bad SRCU configuration: {}", std::string(d.status().message())));
+    return absl::InvalidArgumentError(fmt::format(
+        "bad SRCU configuration: {}", std::string(d.status().message())));
   }
   return d;
 }
@@ -132,7 +132,8 @@ absl::Status BustedInit(const Params& p) {
   if (!d.ok()) return d.status();
   g_srcu_busted_readers = *std::move(d);
   g_read = g_srcu_busted_readers.get();
-  RegisterCleanupBarrier("srcu_barrier(readers' domain)", [] { g_read->Barrier(); });
+  RegisterCleanupBarrier("srcu_barrier(readers' domain)",
+                         [] { g_read->Barrier(); });
   return absl::OkStatus();
 }
 
@@ -147,10 +148,11 @@ void SrcudCleanup() {
 // describe line gives it, with the rest of its configuration.
 std::string Describe() {
   rcu::Rcu& r = rcu::Default();
-  return fmt::format("{}: srcu_node tree of {} vCPUs ({} online), {} nodes; vCPUs: {}",
-                     TortureType(), g_upd->nr_cpu_ids(), r.num_online_cpus(),
-                     g_upd->GetStats().num_nodes,
-                     DescribeRcu(r, /*tunables=*/true, /*max_tree_chars=*/200));
+  return fmt::format(
+      "{}: srcu_node tree of {} vCPUs ({} online), {} nodes; vCPUs: {}",
+      TortureType(), g_upd->nr_cpu_ids(), r.num_online_cpus(),
+      g_upd->GetStats().num_nodes,
+      DescribeRcu(r, /*tunables=*/true, /*max_tree_chars=*/200));
 }
 
 void ThreadInit(int cpu) {
@@ -221,14 +223,18 @@ void Barrier() { g_upd->Barrier(); }
 
 std::string Stats() {
   std::string s = g_upd->TortureStats();
-  if (g_read != g_upd) s += "\n" + TortureType() + "-torture: readers' domain: " + g_read->TortureStats();
+  if (g_read != g_upd)
+    s += "\n" + TortureType() +
+         "-torture: readers' domain: " + g_read->TortureStats();
   return s;
 }
 std::string Dbg() {
   rcu::SrcuStats st = g_upd->GetStats();
-  return fmt::format("srcu: g{} gps {} flips {} cbs queued/invoked/pending {}/{}/{} readers {}",
-                     static_cast<int64_t>(st.gp_seq), st.gps_completed, st.flips, st.cbs_queued,
-                     st.cbs_invoked, st.cbs_pending, st.readers_active);
+  return fmt::format(
+      "srcu: g{} gps {} flips {} cbs queued/invoked/pending {}/{}/{} readers "
+      "{}",
+      static_cast<int64_t>(st.gp_seq), st.gps_completed, st.flips,
+      st.cbs_queued, st.cbs_invoked, st.cbs_pending, st.readers_active);
 }
 void GpData(int* flags, uint64_t* seq) {
   *flags = 0;
@@ -255,7 +261,8 @@ bool OfflineCpu(int cpu, std::string* err) {
   return StatusToBool(rcu::Default().OfflineCpu(cpu), err);
 }
 
-TortureOps MakeOps(const char* name, absl::Status (*init)(const Params&), void (*cleanup)()) {
+TortureOps MakeOps(const char* name, absl::Status (*init)(const Params&),
+                   void (*cleanup)()) {
   return TortureOps{
       .name = name,
       .init = init,
@@ -300,7 +307,8 @@ TortureOps MakeOps(const char* name, absl::Status (*init)(const Params&), void (
 // The dynamic domains' cleanup_srcu_struct() (the static one stays). A
 // polled grace period the writer started and nobody waited for may still
 // be pending after the barriers; Synchronize() lets it end first.
-void CleanupSrcuDomain(std::unique_ptr<rcu::SrcuDomain>& d, std::string_view what) {
+void CleanupSrcuDomain(std::unique_ptr<rcu::SrcuDomain>& d,
+                       std::string_view what) {
   if (d == nullptr) return;
   d->Synchronize();
   if (absl::Status st = d->Cleanup(); !st.ok()) {
@@ -314,6 +322,7 @@ void CleanupSrcuDomain(std::unique_ptr<rcu::SrcuDomain>& d, std::string_view wha
 
 const TortureOps kSrcuOps = MakeOps("srcu", SrcuInit, SrcuCleanup);
 const TortureOps kSrcudOps = MakeOps("srcud", SrcudInit, SrcudCleanup);
-const TortureOps kSrcuBustedOps = MakeOps("srcu-busted", BustedInit, SrcudCleanup);
+const TortureOps kSrcuBustedOps =
+    MakeOps("srcu-busted", BustedInit, SrcudCleanup);
 
 }  // namespace torture

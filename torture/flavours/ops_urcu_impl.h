@@ -74,8 +74,9 @@ int UrcuCpus() {
   return n > 0 ? n : 1;
 }
 std::string UrcuDescribe() {
-  return fmt::format("{}: liburcu 0.13 flavour, inline read side (_LGPL_SOURCE)",
-                     TORTURE_URCU_NAME);
+  return fmt::format(
+      "{}: liburcu 0.13 flavour, inline read side (_LGPL_SOURCE)",
+      TORTURE_URCU_NAME);
 }
 
 }  // namespace

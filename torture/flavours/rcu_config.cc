@@ -30,7 +30,8 @@ std::string OffloadedCpuList(const rcu::Rcu& r) {
 
 std::string ModeNames() {
   const auto& n = rcu::kReaderModeNames;
-  return fmt::format("{} or {}", absl::StrJoin(n.begin(), n.end() - 1, ", "), n.back());
+  return fmt::format("{} or {}", absl::StrJoin(n.begin(), n.end() - 1, ", "),
+                     n.back());
 }
 
 }  // namespace
@@ -38,8 +39,9 @@ std::string ModeNames() {
 absl::StatusOr<rcu::Config> RcuConfigFromParams(const Params& p) {
   std::optional<rcu::ReaderMode> mode = rcu::ParseReaderMode(p.reader_mode);
   if (!mode.has_value()) {
-    return absl::InvalidArgumentError(fmt::format(
-        "bad value '{}' for reader_mode: expected {}", p.reader_mode, ModeNames()));
+    return absl::InvalidArgumentError(
+        fmt::format("bad value '{}' for reader_mode: expected {}",
+                    p.reader_mode, ModeNames()));
   }
   rcu::Config c;
   c.nr_cpu_ids = p.nr_cpus;
@@ -72,23 +74,28 @@ void ConsoleLineSink(const std::string& text) {
   }
 }
 
-std::string DescribeRcu(const rcu::Rcu& r, bool tunables, size_t max_tree_chars) {
+std::string DescribeRcu(const rcu::Rcu& r, bool tunables,
+                        size_t max_tree_chars) {
   const rcu::Config& c = r.config();
   std::string tree = absl::StrReplaceAll(r.DumpTree(), {{"\n", " "}});
   std::string more;
   if (tunables) {
     more = fmt::format(
-        "jiffies_till_first_fqs={} jiffies_till_next_fqs={} gp_preinit_delay={} "
-        "gp_init_delay={} gp_cleanup_delay={} blimit={} rcu_cpu_stall_timeout={} "
+        "jiffies_till_first_fqs={} jiffies_till_next_fqs={} "
+        "gp_preinit_delay={} "
+        "gp_init_delay={} gp_cleanup_delay={} blimit={} "
+        "rcu_cpu_stall_timeout={} "
         "rcu_nocbs={} ",
-        c.jiffies_till_first_fqs, c.jiffies_till_next_fqs, c.gp_preinit_delay, c.gp_init_delay,
-        c.gp_cleanup_delay, c.blimit, c.stall_timeout_ms / 1000, OffloadedCpuList(r));
+        c.jiffies_till_first_fqs, c.jiffies_till_next_fqs, c.gp_preinit_delay,
+        c.gp_init_delay, c.gp_cleanup_delay, c.blimit,
+        c.stall_timeout_ms / 1000, OffloadedCpuList(r));
   }
   return fmt::format(
       "rcu: nr_cpu_ids={} online={} fanout={} fanout_leaf={} fanout_exact={} "
       "hz={} reader_mode={} {}tree: {}",
-      r.nr_cpu_ids(), r.num_online_cpus(), c.fanout, c.fanout_leaf, c.fanout_exact ? 1 : 0, c.hz,
-      rcu::ReaderModeName(r.reader_mode()), more, tree.substr(0, max_tree_chars));
+      r.nr_cpu_ids(), r.num_online_cpus(), c.fanout, c.fanout_leaf,
+      c.fanout_exact ? 1 : 0, c.hz, rcu::ReaderModeName(r.reader_mode()), more,
+      tree.substr(0, max_tree_chars));
 }
 
 }  // namespace torture

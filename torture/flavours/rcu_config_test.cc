@@ -25,25 +25,35 @@ struct TreeCase {
 
 std::vector<TreeCase> TreeCases() {
   return {
-      {"nr_cpus", "12", [](const rcu::Config& c) { EXPECT_EQ(c.nr_cpu_ids, 12); }},
-      {"maxcpus", "5", [](const rcu::Config& c) { EXPECT_EQ(c.online_at_start, 5); }},
+      {"nr_cpus", "12",
+       [](const rcu::Config& c) { EXPECT_EQ(c.nr_cpu_ids, 12); }},
+      {"maxcpus", "5",
+       [](const rcu::Config& c) { EXPECT_EQ(c.online_at_start, 5); }},
       {"rcu_fanout", "3", [](const rcu::Config& c) { EXPECT_EQ(c.fanout, 3); }},
-      {"rcu_fanout_leaf", "4", [](const rcu::Config& c) { EXPECT_EQ(c.fanout_leaf, 4); }},
-      {"rcu_fanout_exact", "1", [](const rcu::Config& c) { EXPECT_TRUE(c.fanout_exact); }},
+      {"rcu_fanout_leaf", "4",
+       [](const rcu::Config& c) { EXPECT_EQ(c.fanout_leaf, 4); }},
+      {"rcu_fanout_exact", "1",
+       [](const rcu::Config& c) { EXPECT_TRUE(c.fanout_exact); }},
       {"hz", "250", [](const rcu::Config& c) { EXPECT_EQ(c.hz, 250); }},
       {"jiffies_till_first_fqs", "7",
        [](const rcu::Config& c) { EXPECT_EQ(c.jiffies_till_first_fqs, 7); }},
       {"jiffies_till_next_fqs", "9",
        [](const rcu::Config& c) { EXPECT_EQ(c.jiffies_till_next_fqs, 9); }},
-      {"gp_preinit_delay", "2", [](const rcu::Config& c) { EXPECT_EQ(c.gp_preinit_delay, 2); }},
-      {"gp_init_delay", "3", [](const rcu::Config& c) { EXPECT_EQ(c.gp_init_delay, 3); }},
-      {"gp_cleanup_delay", "4", [](const rcu::Config& c) { EXPECT_EQ(c.gp_cleanup_delay, 4); }},
+      {"gp_preinit_delay", "2",
+       [](const rcu::Config& c) { EXPECT_EQ(c.gp_preinit_delay, 2); }},
+      {"gp_init_delay", "3",
+       [](const rcu::Config& c) { EXPECT_EQ(c.gp_init_delay, 3); }},
+      {"gp_cleanup_delay", "4",
+       [](const rcu::Config& c) { EXPECT_EQ(c.gp_cleanup_delay, 4); }},
       {"blimit", "17", [](const rcu::Config& c) { EXPECT_EQ(c.blimit, 17); }},
       {"rcu_cpu_stall_timeout", "5",
        [](const rcu::Config& c) { EXPECT_EQ(c.stall_timeout_ms, 5000); }},
       {"reader_mode", "fences",
-       [](const rcu::Config& c) { EXPECT_EQ(c.reader_mode, rcu::ReaderMode::kFences); }},
-      {"rcu_nocbs", "0-1,4", [](const rcu::Config& c) { EXPECT_EQ(c.rcu_nocbs, "0-1,4"); }},
+       [](const rcu::Config& c) {
+         EXPECT_EQ(c.reader_mode, rcu::ReaderMode::kFences);
+       }},
+      {"rcu_nocbs", "0-1,4",
+       [](const rcu::Config& c) { EXPECT_EQ(c.rcu_nocbs, "0-1,4"); }},
   };
 }
 
@@ -55,7 +65,8 @@ TEST(RcuConfigFromParams, MapsEveryTreeParameter) {
   std::set<std::string> covered;
   for (const TreeCase& t : TreeCases()) {
     SCOPED_TRACE(t.name);
-    ASSERT_NE(GetParam(defaults, t.name), t.value) << "not a change from the default";
+    ASSERT_NE(GetParam(defaults, t.name), t.value)
+        << "not a change from the default";
     Params p;
     ASSERT_TRUE(SetParam(p, t.name, t.value).ok());
     ASSERT_TRUE(SetParam(all, t.name, t.value).ok());
@@ -115,7 +126,8 @@ TEST(RcuConfigFromParams, EveryReaderModeName) {
   absl::StatusOr<rcu::Config> c = RcuConfigFromParams(p);
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().message(),
-            "bad value 'sometimes' for reader_mode: expected auto, membarrier or fences");
+            "bad value 'sometimes' for reader_mode: expected auto, membarrier "
+            "or fences");
 }
 
 TEST(ConsoleLineSink, OneConsoleLinePerLine) {
@@ -131,9 +143,12 @@ TEST(ConsoleLineSink, OneConsoleLinePerLine) {
 // of the instance's configuration, as the instance has it.
 TEST(DescribeRcu, ShowsTheInstance) {
   Params p;
-  for (auto [name, value] : {std::pair{"nr_cpus", "4"}, {"rcu_fanout_leaf", "2"},
-                             {"gp_init_delay", "3"}, {"rcu_nocbs", "0-1"},
-                             {"rcu_cpu_stall_timeout", "7"}, {"reader_mode", "fences"},
+  for (auto [name, value] : {std::pair{"nr_cpus", "4"},
+                             {"rcu_fanout_leaf", "2"},
+                             {"gp_init_delay", "3"},
+                             {"rcu_nocbs", "0-1"},
+                             {"rcu_cpu_stall_timeout", "7"},
+                             {"reader_mode", "fences"},
                              {"jiffies_till_first_fqs", "2"}}) {
     ASSERT_TRUE(SetParam(p, name, value).ok()) << name;
   }
@@ -142,13 +157,16 @@ TEST(DescribeRcu, ShowsTheInstance) {
   absl::StatusOr<std::unique_ptr<rcu::Rcu>> r = rcu::Rcu::Create(*c);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(DescribeRcu(**r),
-            "rcu: nr_cpu_ids=4 online=4 fanout=64 fanout_leaf=2 fanout_exact=0 hz=1000 "
+            "rcu: nr_cpu_ids=4 online=4 fanout=64 fanout_leaf=2 fanout_exact=0 "
+            "hz=1000 "
             "reader_mode=fences tree: 0:3 ^0   0:1 ^0  2:3 ^1   ");
-  EXPECT_EQ(DescribeRcu(**r, /*tunables=*/true, /*max_tree_chars=*/4),
-            "rcu: nr_cpu_ids=4 online=4 fanout=64 fanout_leaf=2 fanout_exact=0 hz=1000 "
-            "reader_mode=fences jiffies_till_first_fqs=2 jiffies_till_next_fqs=3 "
-            "gp_preinit_delay=0 gp_init_delay=3 gp_cleanup_delay=0 blimit=1000 "
-            "rcu_cpu_stall_timeout=7 rcu_nocbs=0-1 tree: 0:3 ");
+  EXPECT_EQ(
+      DescribeRcu(**r, /*tunables=*/true, /*max_tree_chars=*/4),
+      "rcu: nr_cpu_ids=4 online=4 fanout=64 fanout_leaf=2 fanout_exact=0 "
+      "hz=1000 "
+      "reader_mode=fences jiffies_till_first_fqs=2 jiffies_till_next_fqs=3 "
+      "gp_preinit_delay=0 gp_init_delay=3 gp_cleanup_delay=0 blimit=1000 "
+      "rcu_cpu_stall_timeout=7 rcu_nocbs=0-1 tree: 0:3 ");
 }
 
 }  // namespace

@@ -69,12 +69,13 @@ struct ModuleHost {
   const char* name;  // "torture_module.2#15": slot 2, load 15
   int n_domains;
   const char* const* domain_names;
-  uint64_t seed;  // for the module's own random choices
+  uint64_t seed;      // for the module's own random choices
   void* harness_ctx;  // the harness's own; a module leaves it alone
 
   // call_rcu() on domain `d`: func(head) runs after a grace period of `d`,
   // through the harness's checking trampoline.
-  void (*call)(const ModuleHost* h, int d, ModuleHead* head, ModuleCallback func);
+  void (*call)(const ModuleHost* h, int d, ModuleHead* head,
+               ModuleCallback func);
   // rcu_barrier() / synchronize_rcu() on domain `d` (not from a callback).
   void (*barrier)(const ModuleHost* h, int d);
   void (*synchronize)(const ModuleHost* h, int d);

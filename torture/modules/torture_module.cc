@@ -39,7 +39,7 @@ using torture::ModuleHead;
 using torture::ModuleHost;
 
 constexpr uint32_t kItemMagic = 0x6d6f6431;
-constexpr long kMaxPending = 512;    // posted but not yet invoked
+constexpr long kMaxPending = 512;  // posted but not yet invoked
 constexpr int kPostsPerRound = 4;
 constexpr int64_t kRoundUs = 1000;
 constexpr uint64_t kSlowOneIn = 16;  // callbacks that sleep in the module
@@ -80,7 +80,8 @@ uint64_t NextRandom() {
 
 void ItemCb(ModuleHead* head) {
   Item* it = reinterpret_cast<Item*>(head);
-  if (it->magic != kItemMagic) g.host->error(g.host, "callback on a corrupted item");
+  if (it->magic != kItemMagic)
+    g.host->error(g.host, "callback on a corrupted item");
   const int d = it->domain;
   const bool slow = it->slow;
   it->magic = 0;
@@ -98,7 +99,8 @@ void ItemCb(ModuleHead* head) {
 }
 
 void Hook(void* arg) {
-  static_cast<ModuleState*>(arg)->hook_calls.fetch_add(1, std::memory_order_relaxed);
+  static_cast<ModuleState*>(arg)->hook_calls.fetch_add(
+      1, std::memory_order_relaxed);
 }
 
 void PosterMain() {
@@ -172,12 +174,13 @@ extern "C" __attribute__((visibility("default"))) void torture_module_exit(
     posted += p;
     invoked += i;
     if (mode == torture::kModuleExitBarrier && p != i) {
-      std::snprintf(msg, sizeof(msg), "%ld callbacks on %s still pending after its Barrier()",
+      std::snprintf(msg, sizeof(msg),
+                    "%ld callbacks on %s still pending after its Barrier()",
                     p - i, h->domain_names[d]);
       h->error(h, msg);
     }
   }
-  std::snprintf(msg, sizeof(msg), "exit: posted %ld invoked %ld hook calls %ld", posted, invoked,
-                g.hook_calls.load(std::memory_order_relaxed));
+  std::snprintf(msg, sizeof(msg), "exit: posted %ld invoked %ld hook calls %ld",
+                posted, invoked, g.hook_calls.load(std::memory_order_relaxed));
   h->log(h, msg);
 }

@@ -37,7 +37,8 @@ void RegisterCleanupBarrier(std::string name, std::function<void()> fn) {
 void RunCleanupBarriers(const TortureOps& flavour) {
   const TortureOps* ops = &flavour;
   std::vector<CleanupBarrier> all;
-  if (ops->cb_barrier != nullptr) all.push_back({ops->cb_barrier_name, ops->cb_barrier});
+  if (ops->cb_barrier != nullptr)
+    all.push_back({ops->cb_barrier_name, ops->cb_barrier});
   {
     std::lock_guard<std::mutex> l(g_mu);
     for (CleanupBarrier& b : Registered()) all.push_back(std::move(b));
@@ -54,7 +55,8 @@ void RunCleanupBarriers(const TortureOps& flavour) {
   ts.reserve(all.size());
   for (const CleanupBarrier& b : all) ts.emplace_back(b.fn);
   for (std::thread& t : ts) t.join();
-  VerboseTorOut(fmt::format("rcu_torture_cleanup: {} barriers ran concurrently", all.size()));
+  VerboseTorOut(fmt::format("rcu_torture_cleanup: {} barriers ran concurrently",
+                            all.size()));
 }
 
 }  // namespace torture

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The rcutorture project authors.
+#include "torture/runtime/cleanup_barriers.h"
+
 #include <atomic>
 #include <chrono>
 #include <thread>
 
 #include "gtest/gtest.h"
-#include "torture/runtime/cleanup_barriers.h"
 #include "torture/runtime/output.h"
 
 namespace torture {

@@ -15,10 +15,10 @@
 
 #include <memory>
 #include <string>
-
-#include "absl/status/status.h"
 #include <utility>
 #include <vector>
+
+#include "absl/status/status.h"
 
 namespace torture {
 
@@ -45,7 +45,9 @@ class Component {
   // the fixed fields (" barrier: 3/3:0"), or "".
   virtual std::string StatsFragment() const { return ""; }
   // Counters for the JSON summary's "components" object: name and value.
-  virtual std::vector<std::pair<std::string, long>> JsonCounters() const { return {}; }
+  virtual std::vector<std::pair<std::string, long>> JsonCounters() const {
+    return {};
+  }
   // True when the component saw an error that makes the verdict FAILURE
   // without having counted it through TortureError().
   virtual bool Failed() const { return false; }

@@ -30,10 +30,18 @@ std::string Quote(std::string_view s) {
   out.push_back('"');
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           out += fmt::format("\\u{:04x}", c);
@@ -71,7 +79,8 @@ std::string JsonSummary(Run& s, const std::vector<ComponentRow>& table,
   uint64_t reads = 0;
   for (uint64_t v : pipe) reads += v;
   uint64_t gps = s.end_gps - s.start_gps;
-  double secs = static_cast<double>((s.stop_ns ? s.stop_ns : NowNs()) - s.start_ns) / 1e9;
+  double secs =
+      static_cast<double>((s.stop_ns ? s.stop_ns : NowNs()) - s.start_ns) / 1e9;
   if (secs <= 0) secs = 1e-9;
   unsigned long ver = s.current_version.load();
   std::vector<std::string> choices;
@@ -86,16 +95,19 @@ std::string JsonSummary(Run& s, const std::vector<ComponentRow>& table,
   out += fmt::format("  \"seed\": {},\n", s.p.seed);
   out += fmt::format("  \"reader_mode\": {},\n", Quote(s.reader_mode));
   out += fmt::format("  \"duration_s\": {:.3f},\n", secs);
-  out += fmt::format("  \"params\": {{\n{}\n  }},\n", absl::StrJoin(params, ",\n"));
+  out += fmt::format("  \"params\": {{\n{}\n  }},\n",
+                     absl::StrJoin(params, ",\n"));
   out += "  \"counters\": {\n";
   out += fmt::format(
       "    \"ver\": {}, \"rta\": {}, \"rtaf\": {}, \"rtf\": {}, \"tfle\": {},\n"
-      "    \"rtmbe\": {}, \"rtmbkf_fail\": {}, \"rtmbkf_tries\": {}, \"rtbe\": {},\n"
-      "    \"nt\": {}, \"n_error\": {}, \"warnings\": {}, \"reads\": {}, \"gps\": {}\n",
-      ver, s.pool.n_alloc.load(), s.pool.n_alloc_fail.load(), s.pool.n_free.load(),
-      s.pool.FreelistEmpty() ? 1 : 0, s.n_mberror.load(), s.n_mbchk_fail.load(),
-      s.n_mbchk_tries.load(), s.n_barrier_error.load(), s.n_timers.load(),
-      ErrorCount(), WarningCount(), reads, gps);
+      "    \"rtmbe\": {}, \"rtmbkf_fail\": {}, \"rtmbkf_tries\": {}, \"rtbe\": "
+      "{},\n"
+      "    \"nt\": {}, \"n_error\": {}, \"warnings\": {}, \"reads\": {}, "
+      "\"gps\": {}\n",
+      ver, s.pool.n_alloc.load(), s.pool.n_alloc_fail.load(),
+      s.pool.n_free.load(), s.pool.FreelistEmpty() ? 1 : 0, s.n_mberror.load(),
+      s.n_mbchk_fail.load(), s.n_mbchk_tries.load(), s.n_barrier_error.load(),
+      s.n_timers.load(), ErrorCount(), WarningCount(), reads, gps);
   out += "  },\n";
   out += fmt::format(
       "  \"rates\": {{\"reads_per_s\": {:.1f}, \"updates_per_s\": {:.1f}, "
@@ -113,12 +125,14 @@ std::string JsonSummary(Run& s, const std::vector<ComponentRow>& table,
       fields.push_back(fmt::format("{}: {}", Quote(name), value));
     }
     if (fields.empty()) continue;
-    comps.push_back(fmt::format("    {}: {{{}}}", Quote(table[i].name), absl::StrJoin(fields, ", ")));
+    comps.push_back(fmt::format("    {}: {{{}}}", Quote(table[i].name),
+                                absl::StrJoin(fields, ", ")));
   }
   out += comps.empty() ? "  \"components\": {},\n"
                        : fmt::format("  \"components\": {{\n{}\n  }},\n",
                                      absl::StrJoin(comps, ",\n"));
-  out += fmt::format("  \"writer_choices\": [{}]\n", absl::StrJoin(choices, ", "));
+  out +=
+      fmt::format("  \"writer_choices\": [{}]\n", absl::StrJoin(choices, ", "));
   out += "}\n";
   return out;
 }

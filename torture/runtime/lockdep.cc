@@ -18,7 +18,8 @@ const TortureOps* g_ops = nullptr;
 
 bool FlavourReadLockHeld() {
   const TortureOps* ops = g_ops;
-  return ops == nullptr || ops->read_lock_held == nullptr || ops->read_lock_held();
+  return ops == nullptr || ops->read_lock_held == nullptr ||
+         ops->read_lock_held();
 }
 
 void LockdepStart(const Params& p, const TortureOps* ops) {

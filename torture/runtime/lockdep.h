@@ -47,16 +47,18 @@ using UpdateLock = rcu::MutexLock;
 
 // rcu_dereference() against the flavour under test.
 template <typename T>
-T* ReaderDereference(const std::atomic<T*>& p,
-                     rcu::SourceLocation site = rcu::SourceLocation::current()) {
+T* ReaderDereference(
+    const std::atomic<T*>& p,
+    rcu::SourceLocation site = rcu::SourceLocation::current()) {
   if (rcu::lockdep::Enabled() && !FlavourReadLockHeld()) [[unlikely]]
     rcu::lockdep::ReportSuspiciousUse("suspicious Dereference() usage", site);
   return p.load(std::memory_order_acquire);
 }
 // rcu_dereference_protected(p, held).
 template <typename T>
-T* UpdateDereference(const std::atomic<T*>& p, bool held,
-                     rcu::SourceLocation site = rcu::SourceLocation::current()) {
+T* UpdateDereference(
+    const std::atomic<T*>& p, bool held,
+    rcu::SourceLocation site = rcu::SourceLocation::current()) {
   return rcu::DereferenceProtected(p, held, site);
 }
 using rcu::AccessPointer;

@@ -5,14 +5,13 @@
 // of a run is an error of the run, whatever else the run saw. (The
 // busted-lockdep ctest cannot show this alone: its readers' missing read
 // lock also fails the Reader Pipe check.)
-#include "torture/runtime/lockdep.h"
-
 #include <atomic>
 
 #include "gtest/gtest.h"
 #include "rcu/lockdep.h"
-#include "torture/runtime/pool.h"
+#include "torture/runtime/lockdep.h"
 #include "torture/runtime/output.h"
+#include "torture/runtime/pool.h"
 
 namespace torture {
 namespace {
@@ -40,8 +39,8 @@ TEST(TortureLockdep, EachSplatIsAnErrorOfTheRun) {
   EXPECT_EQ(ErrorCount(), errors_before);
 
   g_in_reader = false;
-  ReadCurrent();  // outside: one splat
-  ReadCurrent();  // the same site again: no second splat
+  ReadCurrent();                 // outside: one splat
+  ReadCurrent();                 // the same site again: no second splat
   ReaderDereference(g_current);  // another site: a second splat
   EXPECT_EQ(LockdepReport(), 2);
   EXPECT_EQ(ErrorCount(), errors_before + 2);

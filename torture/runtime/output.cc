@@ -54,13 +54,17 @@ void PrintLines(std::string_view text) {
   }
 }
 
-void TorOut(std::string_view s) { PrintLine(fmt::format("{}-torture: {}", Type(), s)); }
+void TorOut(std::string_view s) {
+  PrintLine(fmt::format("{}-torture: {}", Type(), s));
+}
 
 void VerboseTorOut(std::string_view s) {
   if (Verbosity() != 0) TorOut(s);
 }
 
-void TorErr(std::string_view s) { PrintLine(fmt::format("{}-torture:!!! {}", Type(), s)); }
+void TorErr(std::string_view s) {
+  PrintLine(fmt::format("{}-torture:!!! {}", Type(), s));
+}
 
 void TortureError(std::string_view what) {
   CountErrors(1);

@@ -5,8 +5,8 @@
 // warnings it printed.
 //
 // Every line is written whole and flushed under one lock, so that lines of
-// concurrent threads never interleave. The kernel's prefixes: "<type>-torture: "
-// for information, "<type>-torture:!!! " for errors, "WARNING: " for
+// concurrent threads never interleave. The kernel's prefixes: "<type>-torture:
+// " for information, "<type>-torture:!!! " for errors, "WARNING: " for
 // warnings. The errors counted here make the verdict FAILURE.
 #ifndef TORTURE_RUNTIME_OUTPUT_H_
 #define TORTURE_RUNTIME_OUTPUT_H_
@@ -22,11 +22,11 @@ void InitOutput(std::string_view type, int verbose);
 const std::string& TortureType();
 int Verbosity();
 
-void PrintLine(std::string_view line);      // raw, whole line, flushed
-void PrintLines(std::string_view text);     // each '\n'-separated line
-void TorOut(std::string_view s);            // "<type>-torture: s"
-void VerboseTorOut(std::string_view s);     // same, if verbose
-void TorErr(std::string_view s);            // "<type>-torture:!!! s"
+void PrintLine(std::string_view line);   // raw, whole line, flushed
+void PrintLines(std::string_view text);  // each '\n'-separated line
+void TorOut(std::string_view s);         // "<type>-torture: s"
+void VerboseTorOut(std::string_view s);  // same, if verbose
+void TorErr(std::string_view s);         // "<type>-torture:!!! s"
 
 // Counts an error that makes the verdict FAILURE (n_rcu_torture_error) and
 // prints it as a "<type>-torture:!!! " line.

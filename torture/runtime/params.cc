@@ -23,7 +23,9 @@ namespace torture {
 namespace {
 
 // Debian's Abseil has its own string_view; convert at the boundary.
-absl::string_view A(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+absl::string_view A(std::string_view s) {
+  return absl::string_view(s.data(), s.size());
+}
 
 // Per-type parsing and printing.
 absl::Status ParseValue(std::string_view name, std::string_view v, int* out) {
@@ -33,7 +35,8 @@ absl::Status ParseValue(std::string_view name, std::string_view v, int* out) {
   }
   return absl::OkStatus();
 }
-absl::Status ParseValue(std::string_view name, std::string_view v, uint64_t* out) {
+absl::Status ParseValue(std::string_view name, std::string_view v,
+                        uint64_t* out) {
   if (!absl::SimpleAtoi(A(v), out)) {
     return absl::InvalidArgumentError(fmt::format(
         "bad value '{}' for {}: expected an unsigned integer", v, name));
@@ -52,7 +55,8 @@ absl::Status ParseValue(std::string_view name, std::string_view v, bool* out) {
   }
   return absl::OkStatus();
 }
-absl::Status ParseValue(std::string_view, std::string_view v, std::string* out) {
+absl::Status ParseValue(std::string_view, std::string_view v,
+                        std::string* out) {
   *out = std::string(v);
   return absl::OkStatus();
 }
@@ -66,13 +70,14 @@ std::string RangeText(ParamRange r) {
 
 // Parses `v` into *out; an integer must also lie in `range`.
 template <typename T>
-absl::Status SetValue(std::string_view name, std::string_view v, ParamRange range, T* out) {
+absl::Status SetValue(std::string_view name, std::string_view v,
+                      ParamRange range, T* out) {
   T value;
   if (absl::Status s = ParseValue(name, v, &value); !s.ok()) return s;
   if constexpr (std::is_same_v<T, int>) {
     if (value < range.min || value > range.max) {
-      return absl::InvalidArgumentError(
-          fmt::format("bad value '{}' for {}: expected {}", v, name, RangeText(range)));
+      return absl::InvalidArgumentError(fmt::format(
+          "bad value '{}' for {}: expected {}", v, name, RangeText(range)));
     }
   }
   *out = std::move(value);
@@ -83,7 +88,8 @@ absl::Status SetValue(std::string_view name, std::string_view v, ParamRange rang
 // spells them.
 std::string ReaderModeChoices() {
   const auto& n = rcu::kReaderModeNames;
-  return fmt::format("{} or {}", absl::StrJoin(n.begin(), n.end() - 1, ", "), n.back());
+  return fmt::format("{} or {}", absl::StrJoin(n.begin(), n.end() - 1, ", "),
+                     n.back());
 }
 
 std::string Show(int v) { return std::to_string(v); }
@@ -94,13 +100,21 @@ std::string Show(const std::string& v) { return v; }
 template <typename T>
 const char* TypeName();
 template <>
-const char* TypeName<int>() { return "int"; }
+const char* TypeName<int>() {
+  return "int";
+}
 template <>
-const char* TypeName<bool>() { return "bool"; }
+const char* TypeName<bool>() {
+  return "bool";
+}
 template <>
-const char* TypeName<uint64_t>() { return "uint64"; }
+const char* TypeName<uint64_t>() {
+  return "uint64";
+}
 template <>
-const char* TypeName<std::string>() { return "string"; }
+const char* TypeName<std::string>() {
+  return "string";
+}
 
 std::vector<ParamInfo> BuildTable() {
   std::vector<ParamInfo> t;
@@ -161,17 +175,19 @@ absl::Status Sanitize(Params& p) {
   // The one spelling of the modes is the library's (inline: no need to
   // link librcu, which a build without the rcu flavours does not).
   if (!rcu::ParseReaderMode(p.reader_mode).has_value()) {
-    return absl::InvalidArgumentError(fmt::format("bad value '{}' for reader_mode: expected {}",
-                                                  p.reader_mode, ReaderModeChoices()));
+    return absl::InvalidArgumentError(
+        fmt::format("bad value '{}' for reader_mode: expected {}",
+                    p.reader_mode, ReaderModeChoices()));
   }
   // Module-unload torture (modules.h).
   if (p.module_exit != "barrier" && p.module_exit != "synchronize" &&
       p.module_exit != "one-barrier" && p.module_exit != "none" &&
       p.module_exit != "counter") {
-    return absl::InvalidArgumentError(fmt::format(
-        "bad value '{}' for module_exit: expected barrier, synchronize, one-barrier, none or "
-        "counter",
-        p.module_exit));
+    return absl::InvalidArgumentError(
+        fmt::format("bad value '{}' for module_exit: expected barrier, "
+                    "synchronize, one-barrier, none or "
+                    "counter",
+                    p.module_exit));
   }
   if (p.module_exit == "one-barrier" && p.module_domains < 2) {
     return absl::InvalidArgumentError(
@@ -195,7 +211,8 @@ absl::Status Sanitize(Params& p) {
 std::vector<std::filesystem::path> ScenarioDirs() {
   std::vector<std::filesystem::path> dirs;
   std::error_code ec;
-  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  std::filesystem::path exe =
+      std::filesystem::read_symlink("/proc/self/exe", ec);
   if (!ec) {
     dirs.push_back(exe.parent_path().parent_path() / TORTURE_INSTALL_DATADIR /
                    "rcutorture" / "configs");
@@ -212,35 +229,41 @@ absl::StatusOr<std::filesystem::path> FindScenario(const std::string& config) {
   std::filesystem::path cfg(config);
   std::error_code ec;  // unreadable: not a directory here, "cannot read" later
   if (std::filesystem::is_directory(cfg, ec)) {
-    return absl::InvalidArgumentError(fmt::format("--config={}: is a directory", config));
+    return absl::InvalidArgumentError(
+        fmt::format("--config={}: is a directory", config));
   }
   if (std::filesystem::exists(cfg)) return cfg;
   if (config.find('/') != std::string::npos) {
-    return absl::NotFoundError(fmt::format("cannot read scenario file '{}'", config));
+    return absl::NotFoundError(
+        fmt::format("cannot read scenario file '{}'", config));
   }
   std::vector<std::string> tried;
   for (const std::filesystem::path& dir : ScenarioDirs()) {
     std::filesystem::path f = dir / config;
     if (std::filesystem::is_directory(f, ec)) {
-      return absl::InvalidArgumentError(fmt::format("--config={}: {} is a directory", config,
-                                                    f.lexically_normal().string()));
+      return absl::InvalidArgumentError(
+          fmt::format("--config={}: {} is a directory", config,
+                      f.lexically_normal().string()));
     }
     if (std::filesystem::exists(f)) return f.lexically_normal();
     tried.push_back(dir.lexically_normal().string());
   }
-  return absl::NotFoundError(fmt::format(
-      "cannot read scenario file '{}' (not in the working directory, nor in {})", config,
-      absl::StrJoin(tried, ", nor in ")));
+  return absl::NotFoundError(
+      fmt::format("cannot read scenario file '{}' (not in the working "
+                  "directory, nor in {})",
+                  config, absl::StrJoin(tried, ", nor in ")));
 }
 
 }  // namespace
 
 const std::vector<ParamInfo>& ParamTable() {
-  static const std::vector<ParamInfo>* t = new std::vector<ParamInfo>(BuildTable());
+  static const std::vector<ParamInfo>* t =
+      new std::vector<ParamInfo>(BuildTable());
   return *t;
 }
 
-absl::Status SetParam(Params& p, std::string_view raw_name, std::string_view value) {
+absl::Status SetParam(Params& p, std::string_view raw_name,
+                      std::string_view value) {
   std::string_view name = Canonical(raw_name);
   if (name == "duration") {
     absl::StatusOr<int> secs = ParseDurationSecs(value);
@@ -273,11 +296,24 @@ absl::StatusOr<int> ParseDurationSecs(std::string_view s) {
   int mult = 1;
   std::string_view num = s;
   switch (s.back()) {
-    case 's': mult = 1; num.remove_suffix(1); break;
-    case 'm': mult = 60; num.remove_suffix(1); break;
-    case 'h': mult = 3600; num.remove_suffix(1); break;
-    case 'd': mult = 86400; num.remove_suffix(1); break;
-    default: break;
+    case 's':
+      mult = 1;
+      num.remove_suffix(1);
+      break;
+    case 'm':
+      mult = 60;
+      num.remove_suffix(1);
+      break;
+    case 'h':
+      mult = 3600;
+      num.remove_suffix(1);
+      break;
+    case 'd':
+      mult = 86400;
+      num.remove_suffix(1);
+      break;
+    default:
+      break;
   }
   int n = 0;
   if (!absl::SimpleAtoi(A(num), &n) || n < 0 || n > INT32_MAX / mult) {
@@ -287,10 +323,12 @@ absl::StatusOr<int> ParseDurationSecs(std::string_view s) {
   return n * mult;
 }
 
-absl::Status ApplyToken(Params& p, std::string_view token, std::string_view where) {
+absl::Status ApplyToken(Params& p, std::string_view token,
+                        std::string_view where) {
   auto err = [&](const absl::Status& s) {
-    return absl::Status(s.code(), absl::StrCat(A(where), where.empty() ? "" : ": ",
-                                               s.message()));
+    return absl::Status(
+        s.code(),
+        absl::StrCat(A(where), where.empty() ? "" : ": ", s.message()));
   };
   std::string_view t = token;
   bool flag = false;
@@ -302,8 +340,10 @@ absl::Status ApplyToken(Params& p, std::string_view token, std::string_view wher
   std::string flag_tok;
   if (flag && t.substr(0, t.find('=')).find('-') != std::string_view::npos) {
     flag_tok = std::string(t);
-    std::replace(flag_tok.begin(), flag_tok.begin() + std::min(flag_tok.find('='), flag_tok.size()),
-                 '-', '_');
+    std::replace(
+        flag_tok.begin(),
+        flag_tok.begin() + std::min(flag_tok.find('='), flag_tok.size()), '-',
+        '_');
     t = flag_tok;
   }
   std::string_view key = t, value;
@@ -361,8 +401,8 @@ absl::Status ApplyToken(Params& p, std::string_view token, std::string_view wher
   const ParamInfo* r = Find(Canonical(name));
   if (name == "duration") r = Find("duration");
   if (r == nullptr || (!flag && r->group != want)) {
-    return err(absl::InvalidArgumentError(
-        fmt::format("unknown parameter '{}'", key)));
+    return err(
+        absl::InvalidArgumentError(fmt::format("unknown parameter '{}'", key)));
   }
   absl::Status s = SetParam(p, name, value);
   if (!s.ok()) return err(s);
@@ -390,8 +430,9 @@ absl::Status ApplyScenarioFile(Params& p, const std::string& path) {
     std::string tok;
     while (ls >> tok) {
       if (tok.starts_with("--config") || tok == "--help") {
-        return absl::InvalidArgumentError(fmt::format(
-            "{}:{}: '{}' is not allowed in a scenario file", path, lineno, tok));
+        return absl::InvalidArgumentError(
+            fmt::format("{}:{}: '{}' is not allowed in a scenario file", path,
+                        lineno, tok));
       }
       absl::Status s = ApplyToken(p, tok, fmt::format("{}:{}", path, lineno));
       if (!s.ok()) return s;
@@ -406,7 +447,8 @@ absl::StatusOr<Params> ParseCommandLine(const std::vector<std::string>& args) {
   std::string config;
   for (const std::string& a : args) {
     if (a == "--config=") {
-      return absl::InvalidArgumentError("missing value for '--config' (use --config=FILE)");
+      return absl::InvalidArgumentError(
+          "missing value for '--config' (use --config=FILE)");
     }
     if (a.starts_with("--config=")) config = a.substr(9);
     if (a == "--help" || a == "-h" || a == "--help=1") {
@@ -415,7 +457,8 @@ absl::StatusOr<Params> ParseCommandLine(const std::vector<std::string>& args) {
     }
   }
   if (std::find(args.begin(), args.end(), "--config") != args.end()) {
-    return absl::InvalidArgumentError("missing value for '--config' (use --config=FILE)");
+    return absl::InvalidArgumentError(
+        "missing value for '--config' (use --config=FILE)");
   }
   if (!config.empty()) {
     absl::StatusOr<std::filesystem::path> found = FindScenario(config);
@@ -443,16 +486,22 @@ absl::StatusOr<Params> ParseCommandLine(const std::vector<std::string>& args) {
 std::string HelpText(const std::vector<std::string>& flavour_names) {
   std::string out;
   out +=
-      "Usage: rcutorture [--config=SCENARIO] [--NAME=VALUE | rcutorture.NAME=VALUE |\n"
+      "Usage: rcutorture [--config=SCENARIO] [--NAME=VALUE | "
+      "rcutorture.NAME=VALUE |\n"
       "                   rcutree.NAME=VALUE | nr_cpus=N | maxcpus=N]...\n"
       "\n"
-      "A userspace port of the Linux kernel's rcutorture. Runs writer, reader,\n"
-      "fake-writer, stats, shuffler and stutter threads (and, as asked, barrier,\n"
-      "forward-progress, fqs, stall and read-exit threads) against an RCU flavour,\n"
-      "then prints '<type>-torture:--- End of test: SUCCESS' (exit 0) or FAILURE\n"
+      "A userspace port of the Linux kernel's rcutorture. Runs writer, "
+      "reader,\n"
+      "fake-writer, stats, shuffler and stutter threads (and, as asked, "
+      "barrier,\n"
+      "forward-progress, fqs, stall and read-exit threads) against an RCU "
+      "flavour,\n"
+      "then prints '<type>-torture:--- End of test: SUCCESS' (exit 0) or "
+      "FAILURE\n"
       "(exit 1). Exit 2: the watchdog saw a hang; exit 64: bad usage.\n"
       "\n";
-  out += "Flavours (torture_type): " + absl::StrJoin(flavour_names, ", ") + "\n";
+  out +=
+      "Flavours (torture_type): " + absl::StrJoin(flavour_names, ", ") + "\n";
   auto group = [&](ParamGroup g, const char* title) {
     out += fmt::format("\n{}\n", title);
     for (const ParamInfo& r : ParamTable()) {
@@ -463,10 +512,12 @@ std::string HelpText(const std::vector<std::string>& flavour_names) {
                          range.empty() ? "" : fmt::format(" [{}]", range));
     }
   };
-  group(ParamGroup::kRcutorture, "rcutorture.* parameters (also --NAME=VALUE):");
-  group(ParamGroup::kRcutree,
-        "rcutree.* parameters, the tree under test (also --NAME=VALUE; nr_cpus= "
-        "and maxcpus= bare):");
+  group(ParamGroup::kRcutorture,
+        "rcutorture.* parameters (also --NAME=VALUE):");
+  group(
+      ParamGroup::kRcutree,
+      "rcutree.* parameters, the tree under test (also --NAME=VALUE; nr_cpus= "
+      "and maxcpus= bare):");
   group(ParamGroup::kHarness, "Harness parameters (--NAME=VALUE only):");
   return out;
 }
@@ -488,8 +539,9 @@ std::string ScenarioText(const Params& p) {
   std::string out;
   for (const ParamInfo& r : ParamTable()) {
     if (r.group == ParamGroup::kHarness) continue;
-    absl::StrAppend(&out, r.group == ParamGroup::kRcutree ? "rcutree." : "rcutorture.",
-                    r.name, "=", GetParam(p, r.name), "\n");
+    absl::StrAppend(
+        &out, r.group == ParamGroup::kRcutree ? "rcutree." : "rcutorture.",
+        r.name, "=", GetParam(p, r.name), "\n");
   }
   absl::StrAppend(&out, "--reader_delays=", p.reader_delays ? 1 : 0, "\n");
   absl::StrAppend(&out, "--watchdog_secs=", p.watchdog_secs, "\n");

@@ -130,6 +130,8 @@ void TortureCb(TortureHead* h) {
   }
 }
 
-void CallDeferredFree(TortureElem* e) { e->owner->ops()->call(&e->head, TortureCb); }
+void CallDeferredFree(TortureElem* e) {
+  e->owner->ops()->call(&e->head, TortureCb);
+}
 
 }  // namespace torture

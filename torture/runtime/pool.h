@@ -24,8 +24,8 @@
 #include <cstdint>
 
 #include "absl/base/thread_annotations.h"
-#include "torture/runtime/mutex.h"
 #include "torture/flavours/ops.h"
+#include "torture/runtime/mutex.h"
 
 namespace torture {
 
@@ -92,7 +92,8 @@ class Pool {
 
   // True when every element is free, on the removed list, or `current`.
   // Otherwise *stuck is the first other element (the post-stutter check).
-  bool AllAccountedFor(const TortureElem* current, const TortureElem** stuck) const;
+  bool AllAccountedFor(const TortureElem* current,
+                       const TortureElem** stuck) const;
 
   TortureElem& elem(int i) { return elems_[i]; }
   const TortureElem* elems() const { return elems_.data(); }

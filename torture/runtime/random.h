@@ -47,8 +47,8 @@ class TortureRandom {
  public:
   TortureRandom() : TortureRandom(1, Stream::kStats, 0) {}
   TortureRandom(uint64_t seed, Stream stream, uint64_t index)
-      : state_(SplitMix64(seed ^ SplitMix64((static_cast<uint64_t>(stream) << 32) ^
-                                            index))) {
+      : state_(SplitMix64(
+            seed ^ SplitMix64((static_cast<uint64_t>(stream) << 32) ^ index))) {
     if (state_ == 0) state_ = 0x2545f4914f6cdd1dULL;
   }
 

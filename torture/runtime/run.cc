@@ -33,7 +33,8 @@ int ResolveCount(int n, int online) {
 }
 
 void PrintModuleParms(const Run& run, std::string_view tag) {
-  PrintLine(fmt::format("{}-torture:--- {}: {}", run.type, tag, ParamLine(run.p)));
+  PrintLine(
+      fmt::format("{}-torture:--- {}: {}", run.type, tag, ParamLine(run.p)));
 }
 
 // The rows of the table in the order of `rank` (ascending), skipping 0.
@@ -43,8 +44,9 @@ std::vector<size_t> RowsByRank(const std::vector<ComponentRow>& table,
   for (size_t i = 0; i < table.size(); ++i) {
     if (table[i].*rank != 0) rows.push_back(i);
   }
-  std::stable_sort(rows.begin(), rows.end(),
-                   [&](size_t a, size_t b) { return table[a].*rank < table[b].*rank; });
+  std::stable_sort(rows.begin(), rows.end(), [&](size_t a, size_t b) {
+    return table[a].*rank < table[b].*rank;
+  });
   return rows;
 }
 
@@ -75,7 +77,8 @@ Run::Run(const Params& params, const TortureOps* flavour, int online)
 std::array<uint64_t, kPipeLen + 1> Run::SumPipe() const {
   std::array<uint64_t, kPipeLen + 1> s{};
   for (int r = 0; r <= nrealreaders; ++r) {  // + the shared slot
-    for (int i = 0; i <= kPipeLen; ++i) s[i] += hist[r].pipe[i].load(std::memory_order_relaxed);
+    for (int i = 0; i <= kPipeLen; ++i)
+      s[i] += hist[r].pipe[i].load(std::memory_order_relaxed);
   }
   return s;
 }
@@ -83,7 +86,8 @@ std::array<uint64_t, kPipeLen + 1> Run::SumPipe() const {
 std::array<uint64_t, kPipeLen + 1> Run::SumBatch() const {
   std::array<uint64_t, kPipeLen + 1> s{};
   for (int r = 0; r <= nrealreaders; ++r) {  // + the shared slot
-    for (int i = 0; i <= kPipeLen; ++i) s[i] += hist[r].batch[i].load(std::memory_order_relaxed);
+    for (int i = 0; i <= kPipeLen; ++i)
+      s[i] += hist[r].batch[i].load(std::memory_order_relaxed);
   }
   return s;
 }
@@ -91,8 +95,9 @@ std::array<uint64_t, kPipeLen + 1> Run::SumBatch() const {
 int RunTorture(const Params& params) {
   const TortureOps* ops = FindOps(params.torture_type);
   if (ops == nullptr) {
-    std::fprintf(stderr, "rcu-torture: invalid torture type: \"%s\" (valid: %s)\n",
-                 params.torture_type.c_str(), absl::StrJoin(OpsNames(), " ").c_str());
+    std::fprintf(
+        stderr, "rcu-torture: invalid torture type: \"%s\" (valid: %s)\n",
+        params.torture_type.c_str(), absl::StrJoin(OpsNames(), " ").c_str());
     return kExitUsage;
   }
   InitOutput(params.torture_type, params.verbose);
@@ -101,7 +106,8 @@ int RunTorture(const Params& params) {
   for (const ComponentRow& row : table) {
     if (row.validate == nullptr) continue;
     if (absl::Status ms = row.validate(params, *ops); !ms.ok()) {
-      std::fprintf(stderr, "rcutorture: %s\n", std::string(ms.message()).c_str());
+      std::fprintf(stderr, "rcutorture: %s\n",
+                   std::string(ms.message()).c_str());
       return kExitUsage;
     }
   }
@@ -110,7 +116,8 @@ int RunTorture(const Params& params) {
   if (ops->init != nullptr) {
     absl::Status st = ops->init(params);
     if (!st.ok()) {
-      std::fprintf(stderr, "rcutorture: %s\n", std::string(st.message()).c_str());
+      std::fprintf(stderr, "rcutorture: %s\n",
+                   std::string(st.message()).c_str());
       return kExitUsage;
     }
   }
@@ -119,9 +126,10 @@ int RunTorture(const Params& params) {
   // busted-lockdep, a debug build or RCU_LOCKDEP=1 turns them on too).
   if (LockdepEnabled()) p.lockdep = true;
   if (p.seed == 0) {
-    p.seed = SplitMix64(static_cast<uint64_t>(
-                            std::chrono::system_clock::now().time_since_epoch().count()) ^
-                        static_cast<uint64_t>(getpid()));
+    p.seed = SplitMix64(
+        static_cast<uint64_t>(
+            std::chrono::system_clock::now().time_since_epoch().count()) ^
+        static_cast<uint64_t>(getpid()));
     if (p.seed == 0) p.seed = 1;
   }
   // Lives for the process (reachable through g_run): late callbacks may
@@ -135,8 +143,9 @@ int RunTorture(const Params& params) {
   SetFullStop(kDontStop);
   PrintModuleParms(run, "Start of test");
   if (ops->describe != nullptr) TorOut(ops->describe());
-  TorOut(fmt::format("nrealreaders={} nrealfakewriters={} online_cpus={} seed={}",
-                     run.nrealreaders, run.nrealfakewriters, run.online_cpus, p.seed));
+  TorOut(fmt::format(
+      "nrealreaders={} nrealfakewriters={} online_cpus={} seed={}",
+      run.nrealreaders, run.nrealfakewriters, run.online_cpus, p.seed));
   if (ops->total_gps != nullptr) run.start_gps = ops->total_gps();
   run.pool.Reset(ops);
 
@@ -149,8 +158,9 @@ int RunTorture(const Params& params) {
   run.threads.MarkComplete();
 
   // Run: shutdown_secs (torture_shutdown), or until SIGINT/SIGTERM.
-  int64_t end = p.shutdown_secs > 0 ? run.start_ns + int64_t{p.shutdown_secs} * 1'000'000'000
-                                    : INT64_MAX;
+  int64_t end = p.shutdown_secs > 0
+                    ? run.start_ns + int64_t{p.shutdown_secs} * 1'000'000'000
+                    : INT64_MAX;
   if (p.shutdown_secs > 0 && p.verbose) {
     TorOut(fmt::format("torture_shutdown task: {} ms remaining",
                        int64_t{p.shutdown_secs} * 1000));
@@ -215,8 +225,8 @@ int RunTorture(const Params& params) {
     std::ofstream out(p.json);
     out << json;
     if (!out) {
-      std::fprintf(stderr, "%s-torture: cannot write JSON summary to '%s'\n", run.type.c_str(),
-                   p.json.c_str());
+      std::fprintf(stderr, "%s-torture: cannot write JSON summary to '%s'\n",
+                   run.type.c_str(), p.json.c_str());
     }
   }
   return code;

@@ -43,15 +43,33 @@ inline constexpr int kExitHotplug = 3;
 inline constexpr int kExitUsage = 64;
 
 // Writer states, with the kernel's names (rcu_torture_writer_state).
-#define RTWS_STATES(X)                                                      \
-  X(RTWS_FIXED_DELAY) X(RTWS_DELAY) X(RTWS_REPLACE) X(RTWS_DEF_FREE)        \
-  X(RTWS_EXP_SYNC) X(RTWS_COND_GET) X(RTWS_COND_GET_FULL)                   \
-  X(RTWS_COND_GET_EXP) X(RTWS_COND_GET_EXP_FULL) X(RTWS_COND_SYNC)          \
-  X(RTWS_COND_SYNC_FULL) X(RTWS_COND_SYNC_EXP) X(RTWS_COND_SYNC_EXP_FULL)   \
-  X(RTWS_POLL_GET) X(RTWS_POLL_GET_FULL) X(RTWS_POLL_GET_EXP)               \
-  X(RTWS_POLL_GET_EXP_FULL) X(RTWS_POLL_WAIT) X(RTWS_POLL_WAIT_FULL)        \
-  X(RTWS_POLL_WAIT_EXP) X(RTWS_POLL_WAIT_EXP_FULL) X(RTWS_SYNC)             \
-  X(RTWS_STUTTER) X(RTWS_STOPPING)
+// clang-format off
+#define RTWS_STATES(X) \
+  X(RTWS_FIXED_DELAY)        \
+  X(RTWS_DELAY)              \
+  X(RTWS_REPLACE)            \
+  X(RTWS_DEF_FREE)           \
+  X(RTWS_EXP_SYNC)           \
+  X(RTWS_COND_GET)           \
+  X(RTWS_COND_GET_FULL)      \
+  X(RTWS_COND_GET_EXP)       \
+  X(RTWS_COND_GET_EXP_FULL)  \
+  X(RTWS_COND_SYNC)          \
+  X(RTWS_COND_SYNC_FULL)     \
+  X(RTWS_COND_SYNC_EXP)      \
+  X(RTWS_COND_SYNC_EXP_FULL) \
+  X(RTWS_POLL_GET)           \
+  X(RTWS_POLL_GET_FULL)      \
+  X(RTWS_POLL_GET_EXP)       \
+  X(RTWS_POLL_GET_EXP_FULL)  \
+  X(RTWS_POLL_WAIT)          \
+  X(RTWS_POLL_WAIT_FULL)     \
+  X(RTWS_POLL_WAIT_EXP)      \
+  X(RTWS_POLL_WAIT_EXP_FULL) \
+  X(RTWS_SYNC)               \
+  X(RTWS_STUTTER)            \
+  X(RTWS_STOPPING)
+// clang-format on
 enum WriterState : int {
 #define TORTURE_ENUM(n) n,
   RTWS_STATES(TORTURE_ENUM)
@@ -77,10 +95,10 @@ struct Run {
   // ---- Fixed for the whole run. ----
   const Params p;
   const TortureOps* const ops;
-  const std::string type;        // torture_type
-  const int online_cpus;         // ops->num_online_cpus() at init
-  const int nrealreaders;        // nreaders resolved
-  const int nrealfakewriters;    // nfakewriters resolved
+  const std::string type;      // torture_type
+  const int online_cpus;       // ops->num_online_cpus() at init
+  const int nrealreaders;      // nreaders resolved
+  const int nrealfakewriters;  // nfakewriters resolved
 
   ThreadSet threads;
   // The components, in table order (stats, JSON and the verdict ask each).
@@ -94,11 +112,11 @@ struct Run {
   std::atomic<unsigned long> current_version{0};
   std::atomic<int> writer_state{RTWS_STOPPING};
   std::atomic<int> writer_cpu{-1};
-  std::atomic<long> n_mberror{0};      // rtmbe
-  std::atomic<long> n_mbchk_fail{0};   // rtmbkf fail
-  std::atomic<long> n_mbchk_tries{0};  // rtmbkf tries
+  std::atomic<long> n_mberror{0};        // rtmbe
+  std::atomic<long> n_mbchk_fail{0};     // rtmbkf fail
+  std::atomic<long> n_mbchk_tries{0};    // rtmbkf tries
   std::atomic<long> n_barrier_error{0};  // rtbe (barrier torture's errors)
-  std::atomic<long> n_timers{0};       // nt
+  std::atomic<long> n_timers{0};         // nt
   std::unique_ptr<ReaderHist[]> hist;    // nrealreaders + 1 (see ReaderHist)
   std::unique_ptr<ReaderCheck[]> mbchk;  // nrealreaders
 

@@ -90,11 +90,15 @@ void ThreadSet::Stop(ThreadCtx*& t) {
 }
 
 // Release: the complete thread list before the acquire load in complete().
-void ThreadSet::MarkComplete() { complete_.store(true, std::memory_order_release); }
+void ThreadSet::MarkComplete() {
+  complete_.store(true, std::memory_order_release);
+}
 
 // Acquire: pairs with the release store in MarkComplete(), so that a
 // caller that sees true sees every element of all().
-bool ThreadSet::complete() const { return complete_.load(std::memory_order_acquire); }
+bool ThreadSet::complete() const {
+  return complete_.load(std::memory_order_acquire);
+}
 
 // ---- Stop flags. ----
 
@@ -106,7 +110,9 @@ void SetFullStop(FullStop v) {
   StopCv().notify_all();
 }
 
-bool MustStopIrq() { return g_fullstop.load(std::memory_order_relaxed) != kDontStop; }
+bool MustStopIrq() {
+  return g_fullstop.load(std::memory_order_relaxed) != kDontStop;
+}
 
 bool MustStop() {
   if (MustStopIrq()) return true;
@@ -144,7 +150,8 @@ bool SleepUntilOrStop(int64_t deadline_ns) {
   while (!(stopped = MustStop()) && NowNs() < deadline_ns) {
     int64_t left = deadline_ns - NowNs();
     // Bounded waits: should_stop is set without the lock held by some paths.
-    StopCv().wait_for(l, std::chrono::nanoseconds(std::min<int64_t>(left, 50'000'000)));
+    StopCv().wait_for(
+        l, std::chrono::nanoseconds(std::min<int64_t>(left, 50'000'000)));
   }
   l.unlock();
   Online();

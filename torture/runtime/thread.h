@@ -71,7 +71,9 @@ class ThreadSet {
   // Every thread created, for the shuffler and the watchdog. Complete (no
   // longer changing) once MarkComplete() has been called; readers other
   // than the main thread must check complete() first.
-  const std::vector<std::unique_ptr<ThreadCtx>>& all() const { return threads_; }
+  const std::vector<std::unique_ptr<ThreadCtx>>& all() const {
+    return threads_;
+  }
   void MarkComplete();
   bool complete() const;
 
@@ -91,8 +93,8 @@ void InitThreadRuntime(const TortureOps* ops);
 
 // ---- Stop flags. ----
 void SetFullStop(FullStop v);  // wakes every sleep
-bool MustStopIrq();  // fullstop != kDontStop
-bool MustStop();     // MustStopIrq() || this thread's should_stop
+bool MustStopIrq();            // fullstop != kDontStop
+bool MustStop();               // MustStopIrq() || this thread's should_stop
 
 // ---- Time. ----
 int64_t NowNs();

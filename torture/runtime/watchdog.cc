@@ -21,9 +21,11 @@ void Watchdog::Stop() {
 
 void Watchdog::Fire(const std::string& what) {
   const Run& s = run_;
-  TorErr(fmt::format("Watchdog: {} (bound: watchdog_secs={})", what, s.p.watchdog_secs));
+  TorErr(fmt::format("Watchdog: {} (bound: watchdog_secs={})", what,
+                     s.p.watchdog_secs));
   int ws = s.writer_state.load(std::memory_order_relaxed);
-  TorErr(fmt::format("Watchdog: writer state {}({}) ver {}", WriterStateName(ws), ws,
+  TorErr(fmt::format("Watchdog: writer state {}({}) ver {}",
+                     WriterStateName(ws), ws,
                      s.current_version.load(std::memory_order_relaxed)));
   if (s.threads.complete()) {  // see Main()
     int64_t now = NowNs();
@@ -45,7 +47,8 @@ void Watchdog::Fire(const std::string& what) {
       start = nl + 1;
     }
   }
-  TorErr(fmt::format("Watchdog: hang detected, exiting with status {}", kExitHang));
+  TorErr(fmt::format("Watchdog: hang detected, exiting with status {}",
+                     kExitHang));
   std::fflush(stdout);
   std::fflush(stderr);
   _exit(kExitHang);
@@ -71,7 +74,8 @@ void Watchdog::Main() {
     }
     int64_t cs = s.cleanup_start_ns.load(std::memory_order_relaxed);
     if (cs != 0 && now - cs > bound_ns) {
-      Fire(fmt::format("cleanup did not finish in {} ms (step: {})", (now - cs) / 1'000'000,
+      Fire(fmt::format("cleanup did not finish in {} ms (step: {})",
+                       (now - cs) / 1'000'000,
                        s.cleanup_step.load(std::memory_order_relaxed)));
     }
   }
