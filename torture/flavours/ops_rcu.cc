@@ -231,7 +231,9 @@ const TortureOps kRcuOps = {
     .cpu_offloaded = RcuCpuOffloaded,
     .set_offloaded = RcuSetOffloaded,
     .exp_completes_gp_state = false,
-    .irq_capable = true,
+    // Not irq_capable: ReadUnlock()'s slow path (a deferred quiescent-state
+    // report) takes locks, so a read from a signal handler that interrupted
+    // it could deadlock.
 };
 
 // See BustedNestLock(). Must end in FAILURE.

@@ -9,4 +9,5 @@
 #define TORTURE_URCU_NAME "urcu-bp"
 #define TORTURE_URCU_OPS kUrcuBpOps
 #define TORTURE_URCU_QSBR 0
+#define TORTURE_URCU_BP 1
 #include "torture/flavours/ops_urcu_impl.h"

@@ -10,6 +10,7 @@
 //   TORTURE_URCU_NAME   "urcu-memb"
 //   TORTURE_URCU_OPS    kUrcuMembOps
 //   TORTURE_URCU_QSBR   1 for urcu-qsbr (quiescent states, offline sleeps)
+//   TORTURE_URCU_BP     1 for urcu-bp (registration at the first read)
 // Only one flavour per translation unit: the headers' macros clash.
 //
 // liburcu 0.13 offers sync, call_rcu and rcu_barrier; no expedited, polled
@@ -20,7 +21,8 @@
 //
 // The read side is inlined (_LGPL_SOURCE), as a C++ user would build it.
 #ifndef TORTURE_URCU_NAME
-#error "define TORTURE_URCU_NAME, TORTURE_URCU_OPS, TORTURE_URCU_QSBR first"
+#error \
+    "define TORTURE_URCU_NAME, TORTURE_URCU_OPS, TORTURE_URCU_QSBR, TORTURE_URCU_BP first"
 #endif
 
 #include <cstddef>
@@ -104,6 +106,10 @@ const TortureOps TORTURE_URCU_OPS = {
     .total_gps = UrcuTotalGps,
     .reader_mode = UrcuMode,
     .num_online_cpus = UrcuCpus,
+    // liburcu's read side is async-signal-safe, except where the thread may
+    // be offline (QSBR, while it sleeps) or not yet registered (bp
+    // registers at its first read, allocating).
+    .irq_capable = !TORTURE_URCU_QSBR && !TORTURE_URCU_BP,
     // No stall timeout (so no need_resched forward-progress test), but a
     // bounded callback flood, as the kernel's SRCU flavours have.
     .cbflood_max = 50000,

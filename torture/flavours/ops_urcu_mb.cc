@@ -9,4 +9,5 @@
 #define TORTURE_URCU_NAME "urcu-mb"
 #define TORTURE_URCU_OPS kUrcuMbOps
 #define TORTURE_URCU_QSBR 0
+#define TORTURE_URCU_BP 0
 #include "torture/flavours/ops_urcu_impl.h"

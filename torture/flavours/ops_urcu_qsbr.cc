@@ -9,4 +9,5 @@
 #define TORTURE_URCU_NAME "urcu-qsbr"
 #define TORTURE_URCU_OPS kUrcuQsbrOps
 #define TORTURE_URCU_QSBR 1
+#define TORTURE_URCU_BP 0
 #include "torture/flavours/ops_urcu_impl.h"

@@ -11,4 +11,5 @@
 #define TORTURE_URCU_NAME "urcu-signal"
 #define TORTURE_URCU_OPS kUrcuSignalOps
 #define TORTURE_URCU_QSBR 0
+#define TORTURE_URCU_BP 0
 #include "torture/flavours/ops_urcu_impl.h"

@@ -76,8 +76,8 @@ constexpr ParamRange Between(int64_t min, int64_t max) { return {min, max}; }
   P(int, stutter, 5, AtLeast(0),                                               \
     "Seconds of each global pause, and of each run period; 0: none")           \
   P(int, irqreader, 1, AtLeast(0),                                             \
-    "Also read from emulated irq context (accepted for .boot lines; ignored: " \
-    "no signal-context readers)")                                              \
+    "Also read from emulated irq context: a signal to each torture thread "    \
+    "in turn, ~1/ms (flavours with an async-signal-safe read side)")           \
   P(int, fqs_duration, 0, AtLeast(0),                                          \
     "FQS burst duration, us; fqs thread only if fqs_duration and fqs_holdoff " \
     "are set")                                                                 \
