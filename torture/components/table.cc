@@ -40,7 +40,8 @@ std::unique_ptr<Component> MakeReadExit(Run& run);     // read_exit.cc
 std::unique_ptr<Component> MakeNocbToggle(Run& run);   // nocb_toggle.cc
 std::unique_ptr<Component> MakeModules(Run& run);      // modules.cc
 absl::Status ValidateModules(const Params& p, const TortureOps& ops);
-std::unique_ptr<Component> MakeShuffler(Run& run);  // shuffler.cc
+std::unique_ptr<Component> MakeIrqReader(Run& run);  // irq_reader.cc
+std::unique_ptr<Component> MakeShuffler(Run& run);   // shuffler.cc
 
 const std::vector<ComponentRow>& ComponentTable() {
   // clang-format off
@@ -60,6 +61,7 @@ const std::vector<ComponentRow>& ComponentTable() {
       {"read_exit",   MakeReadExit,    40,   0},
       {"nocb_toggle", MakeNocbToggle,  90,   0},
       {"modules",     MakeModules,     150,  10,     ValidateModules},
+      {"irq_reader",  MakeIrqReader,   5,    0},
       {"shuffler",    MakeShuffler,    10,   0},
   };
   // clang-format on
