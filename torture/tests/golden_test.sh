@@ -80,6 +80,9 @@ check_json() {
   must "$j" "    \"reader_pipe\": \[$N(, $N){10}\],"
   must "$j" "    \"reader_batch\": \[$N(, $N){10}\],"
   must "$j" "    \"free_block_circulation\": \[$N(, $N){10}\]"
+  must "$j" '  "components": \{'
+  must "$j" '    "barrier": \{"attempts": [0-9]+, "successes": [0-9]+, "errors": [0-9]+\},'
+  must "$j" '    "read_exit": \{"read_exits": [0-9]+\},'
   must "$j" '  "writer_choices": \[("RTWS_[A-Z_]+"(, )?)*\]'
 }
 
