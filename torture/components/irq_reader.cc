@@ -95,7 +95,8 @@ class IrqReader : public Component {
 
  private:
   void Main() {
-    while (!run_.threads.complete() && !SleepUntilOrStop(NowNs() + 10'000'000)) {
+    while (!run_.threads.complete() &&
+           !SleepUntilOrStop(NowNs() + 10'000'000)) {
     }
     const auto& all = run_.threads.all();
     size_t next = 0;
@@ -113,6 +114,8 @@ class IrqReader : public Component {
 
 }  // namespace
 
-std::unique_ptr<Component> MakeIrqReader(Run& run) { return std::make_unique<IrqReader>(run); }
+std::unique_ptr<Component> MakeIrqReader(Run& run) {
+  return std::make_unique<IrqReader>(run);
+}
 
 }  // namespace torture

@@ -64,15 +64,7 @@ absl::StatusOr<rcu::Config> RcuConfigFromParams(const Params& p) {
   return c;
 }
 
-void ConsoleLineSink(const std::string& text) {
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t nl = text.find('\n', start);
-    if (nl == std::string::npos) nl = text.size();
-    TorOut(std::string_view(text).substr(start, nl - start));
-    start = nl + 1;
-  }
-}
+void ConsoleLineSink(const std::string& text) { TorOutLines(text); }
 
 std::string DescribeRcu(const rcu::Rcu& r, bool tunables,
                         size_t max_tree_chars) {

@@ -26,6 +26,16 @@ std::atomic<int> g_verbose{0};
 std::atomic<long> g_errors{0};
 std::atomic<long> g_warnings{0};
 
+void ForEachLine(std::string_view text, void (*print)(std::string_view)) {
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t nl = text.find('\n', start);
+    if (nl == std::string_view::npos) nl = text.size();
+    print(text.substr(start, nl - start));
+    start = nl + 1;
+  }
+}
+
 }  // namespace
 
 void InitOutput(std::string_view type, int verbose) {
@@ -44,15 +54,9 @@ void PrintLine(std::string_view line) {
   std::fflush(stdout);
 }
 
-void PrintLines(std::string_view text) {
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t nl = text.find('\n', start);
-    if (nl == std::string_view::npos) nl = text.size();
-    PrintLine(text.substr(start, nl - start));
-    start = nl + 1;
-  }
-}
+void PrintLines(std::string_view text) { ForEachLine(text, PrintLine); }
+void TorOutLines(std::string_view text) { ForEachLine(text, TorOut); }
+void TorErrLines(std::string_view text) { ForEachLine(text, TorErr); }
 
 void TorOut(std::string_view s) {
   PrintLine(fmt::format("{}-torture: {}", Type(), s));

@@ -23,10 +23,15 @@ const std::string& TortureType();
 int Verbosity();
 
 void PrintLine(std::string_view line);   // raw, whole line, flushed
-void PrintLines(std::string_view text);  // each '\n'-separated line
 void TorOut(std::string_view s);         // "<type>-torture: s"
 void VerboseTorOut(std::string_view s);  // same, if verbose
 void TorErr(std::string_view s);         // "<type>-torture:!!! s"
+// Multi-line text (a splat, a stall report, a state dump): one console line
+// per '\n'-separated line, raw (PrintLines), with the "<type>-torture: "
+// prefix (TorOutLines) or with the error prefix (TorErrLines).
+void PrintLines(std::string_view text);
+void TorOutLines(std::string_view text);
+void TorErrLines(std::string_view text);
 
 // Counts an error that makes the verdict FAILURE (n_rcu_torture_error) and
 // prints it as a "<type>-torture:!!! " line.

@@ -38,14 +38,7 @@ void Watchdog::Fire(const std::string& what) {
     }
   }
   if (s.ops->gp_kthread_dbg != nullptr) {
-    std::string dump = s.ops->gp_kthread_dbg();
-    size_t start = 0;
-    while (start < dump.size()) {  // each line as an error line
-      size_t nl = dump.find('\n', start);
-      if (nl == std::string::npos) nl = dump.size();
-      TorErr(std::string_view(dump).substr(start, nl - start));
-      start = nl + 1;
-    }
+    TorErrLines(s.ops->gp_kthread_dbg());
   }
   TorErr(fmt::format("Watchdog: hang detected, exiting with status {}",
                      kExitHang));
