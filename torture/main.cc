@@ -15,7 +15,7 @@
 #include "absl/debugging/failure_signal_handler.h"
 #include "absl/debugging/symbolize.h"
 #include "absl/strings/str_join.h"
-#include "torture/flavours/ops.h"
+#include "torture/runtime/ops.h"
 #include "torture/runtime/params.h"
 #include "torture/runtime/run.h"
 

@@ -16,7 +16,7 @@
 
 #include <thread>
 
-#include "torture/flavours/ops.h"
+#include "torture/runtime/ops.h"
 #include "torture/runtime/pool.h"
 
 namespace torture {

@@ -16,7 +16,7 @@
 #include <functional>
 #include <string>
 
-#include "torture/flavours/ops.h"
+#include "torture/runtime/ops.h"
 
 namespace torture {
 

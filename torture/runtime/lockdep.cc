@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "fmt/format.h"
-#include "torture/flavours/ops.h"
+#include "torture/runtime/ops.h"
 #include "torture/runtime/output.h"
 
 namespace torture {

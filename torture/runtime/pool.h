@@ -24,7 +24,7 @@
 #include <cstdint>
 
 #include "absl/base/thread_annotations.h"
-#include "torture/flavours/ops.h"
+#include "torture/runtime/ops.h"
 #include "torture/runtime/mutex.h"
 
 namespace torture {

@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "torture/flavours/ops.h"
+#include "torture/runtime/ops.h"
 #include "torture/runtime/component.h"
 #include "torture/runtime/mutex.h"
 #include "torture/runtime/output.h"

@@ -24,7 +24,7 @@
 #include <thread>
 #include <vector>
 
-#include "torture/flavours/ops.h"
+#include "torture/runtime/ops.h"
 
 namespace torture {
 

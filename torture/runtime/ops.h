@@ -24,8 +24,8 @@
 //                must FAIL
 //   urcu-memb, urcu-mb, urcu-qsbr, urcu-bp, urcu-signal
 //                liburcu 0.13's flavours (Debian liburcu-dev): must SUCCEED
-#ifndef TORTURE_FLAVOURS_OPS_H_
-#define TORTURE_FLAVOURS_OPS_H_
+#ifndef TORTURE_RUNTIME_OPS_H_
+#define TORTURE_RUNTIME_OPS_H_
 
 #include <cstdint>
 #include <memory>
@@ -204,4 +204,4 @@ void CleanupSrcuDomain(std::unique_ptr<rcu::SrcuDomain>& d,
 
 }  // namespace torture
 
-#endif  // TORTURE_FLAVOURS_OPS_H_
+#endif  // TORTURE_RUNTIME_OPS_H_
