@@ -15,7 +15,7 @@
 #include "absl/debugging/failure_signal_handler.h"
 #include "absl/debugging/symbolize.h"
 #include "absl/strings/str_join.h"
-#include "torture/runtime/ops.h"
+#include "torture/flavours/flavours.h"
 #include "torture/runtime/params.h"
 #include "torture/runtime/run.h"
 
@@ -55,7 +55,8 @@ int main(int argc, char** argv) {
     std::fputs(torture::HelpText(torture::OpsNames()).c_str(), stdout);
     return 0;
   }
-  if (torture::FindOps(p->torture_type) == nullptr) {
+  const torture::TortureOps* ops = torture::FindOps(p->torture_type);
+  if (ops == nullptr) {
     std::fprintf(stderr,
                  "rcutorture: invalid torture type: \"%s\" (valid: %s)\n",
                  p->torture_type.c_str(),
@@ -66,5 +67,5 @@ int main(int argc, char** argv) {
     std::fputs(torture::ScenarioText(*p).c_str(), stdout);
     return 0;
   }
-  return torture::RunTorture(*p);
+  return torture::RunTorture(*p, ops);
 }

@@ -65,6 +65,7 @@
 #include "fmt/format.h"
 #include "fmt/ranges.h"
 #include "rcu/check.h"
+#include "torture/flavours/flavours.h"
 #include "torture/modules/module_abi.h"
 #include "torture/runtime/cleanup_barriers.h"
 #include "torture/runtime/mutex.h"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The rcutorture project authors.
-#include "torture/runtime/ops.h"
+#include "torture/flavours/flavours.h"
 
 namespace torture {
 

@@ -16,7 +16,7 @@
 
 #include <thread>
 
-#include "torture/runtime/ops.h"
+#include "torture/flavours/flavours.h"
 #include "torture/runtime/pool.h"
 
 namespace torture {

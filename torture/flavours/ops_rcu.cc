@@ -29,7 +29,7 @@
 #include "rcu/rcu.h"
 #include "rcu/seq.h"
 #include "rcu/tree.h"
-#include "torture/runtime/ops.h"
+#include "torture/flavours/flavours.h"
 #include "torture/flavours/rcu_config.h"
 #include "torture/runtime/cleanup_barriers.h"
 #include "torture/runtime/output.h"

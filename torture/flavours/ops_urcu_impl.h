@@ -29,7 +29,7 @@
 #include <thread>
 
 #include "fmt/format.h"
-#include "torture/runtime/ops.h"
+#include "torture/flavours/flavours.h"
 #include "torture/runtime/pool.h"
 
 namespace torture {

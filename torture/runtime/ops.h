@@ -2,46 +2,24 @@
 // Copyright 2026 The rcutorture project authors.
 //
 // ops.h: TortureOps, the operations vector of one RCU flavour (the kernel's
-// struct rcu_torture_ops), and the flavour registry.
+// struct rcu_torture_ops): the interface between the harness and the RCU
+// under test. The flavours (flavours/) implement it; their registry is
+// flavours/flavours.h.
 //
 // The harness drives every flavour through the same writer, reader and
 // fake-writer loops; a null function pointer means the flavour lacks that
 // primitive (the update types that need it are then not used, and asking
-// for them prints "gp_X without primitives"). One ops_<flavour>.cc defines
-// each table:
-//   rcu          our Tree RCU (rcu/), one instance built from rcutree.*
-//   busted       sync does nothing and call invokes at once: must FAIL
-//   busted-hang  sync never returns: the watchdog must fire (exit 2)
-//   busted-nesting  rcu with broken reader nesting (the first unlock ends
-//                the critical section): must FAIL (ops_rcu.cc)
-//   busted-barrier  rcu whose cb_barrier returns at once: must FAIL under
-//                barrier torture (ops_rcu.cc)
-//   busted-lockdep  rcu whose readers take no read lock, with lockdep-RCU
-//                on: must splat and FAIL (ops_rcu.cc)
-//   srcu         SRCU (rcu/srcu.h), a static domain (ops_srcu.cc)
-//   srcud        SRCU, a domain created in init() and cleaned up after
-//   srcu-busted  readers in one SRCU domain, grace periods in another:
-//                must FAIL
-//   urcu-memb, urcu-mb, urcu-qsbr, urcu-bp, urcu-signal
-//                liburcu 0.13's flavours (Debian liburcu-dev): must SUCCEED
+// for them prints "gp_X without primitives").
 #ifndef TORTURE_RUNTIME_OPS_H_
 #define TORTURE_RUNTIME_OPS_H_
 
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "absl/status/status.h"
 #include "torture/runtime/params.h"
 #include "torture/runtime/random.h"
-
-#if defined(TORTURE_HAVE_RCU)
-namespace rcu {
-class SrcuDomain;
-}  // namespace rcu
-#endif
 
 namespace torture {
 
@@ -166,41 +144,10 @@ struct TortureOps {
   bool fwd_progress_capable = true;
 };
 
-// The registry, in --help order.
-const std::vector<const TortureOps*>& AllOps();
-std::vector<std::string> OpsNames();
-// nullptr when no flavour has that name.
-const TortureOps* FindOps(std::string_view name);
-
-// The flavour tables (one per ops_*.cc).
-extern const TortureOps kRcuOps;
-extern const TortureOps kBustedNestingOps;
-extern const TortureOps kBustedBarrierOps;
-extern const TortureOps kBustedLockdepOps;
-extern const TortureOps kBustedOps;
-extern const TortureOps kBustedHangOps;
-extern const TortureOps kSrcuOps;
-extern const TortureOps kSrcudOps;
-extern const TortureOps kSrcuBustedOps;
-extern const TortureOps kUrcuMembOps;
-extern const TortureOps kUrcuMbOps;
-extern const TortureOps kUrcuQsbrOps;
-extern const TortureOps kUrcuBpOps;
-extern const TortureOps kUrcuSignalOps;
-
 // The harness's callback (rcu_torture_cb) and the deferred_free that chains
 // it through ops->call: shared by every flavour with a call primitive.
 void TortureCb(TortureHead* h);
 void CallDeferredFree(TortureElem* e);
-
-#if defined(TORTURE_HAVE_RCU)
-// cleanup_srcu_struct() on a dynamic domain the harness created, before the
-// verdict and after its barrier: a refusal (readers or callbacks still
-// outstanding) is an error of the run, printed after `what`, and the
-// domain is then leaked, not freed under them. Resets `d` otherwise.
-void CleanupSrcuDomain(std::unique_ptr<rcu::SrcuDomain>& d,
-                       std::string_view what);
-#endif
 
 }  // namespace torture
 

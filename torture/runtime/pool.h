@@ -24,8 +24,8 @@
 #include <cstdint>
 
 #include "absl/base/thread_annotations.h"
-#include "torture/runtime/ops.h"
 #include "torture/runtime/mutex.h"
+#include "torture/runtime/ops.h"
 
 namespace torture {
 

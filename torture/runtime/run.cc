@@ -11,7 +11,6 @@
 #include <fstream>
 #include <thread>
 
-#include "absl/strings/str_join.h"
 #include "fmt/format.h"
 #include "torture/runtime/cleanup_barriers.h"
 #include "torture/runtime/json.h"
@@ -92,14 +91,7 @@ std::array<uint64_t, kPipeLen + 1> Run::SumBatch() const {
   return s;
 }
 
-int RunTorture(const Params& params) {
-  const TortureOps* ops = FindOps(params.torture_type);
-  if (ops == nullptr) {
-    std::fprintf(
-        stderr, "rcu-torture: invalid torture type: \"%s\" (valid: %s)\n",
-        params.torture_type.c_str(), absl::StrJoin(OpsNames(), " ").c_str());
-    return kExitUsage;
-  }
+int RunTorture(const Params& params, const TortureOps* ops) {
   InitOutput(params.torture_type, params.verbose);
   InitThreadRuntime(ops);
   const std::vector<ComponentRow>& table = ComponentTable();

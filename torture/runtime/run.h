@@ -24,9 +24,9 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "torture/runtime/ops.h"
 #include "torture/runtime/component.h"
 #include "torture/runtime/mutex.h"
+#include "torture/runtime/ops.h"
 #include "torture/runtime/output.h"
 #include "torture/runtime/params.h"
 #include "torture/runtime/pool.h"
@@ -154,8 +154,9 @@ struct Run {
   std::array<uint64_t, kPipeLen + 1> SumBatch() const;
 };
 
-// The whole run; returns the process exit code.
-int RunTorture(const Params& p);
+// The whole run of flavour `ops` (the torture_type's, which the caller
+// looked up); returns the process exit code.
+int RunTorture(const Params& p, const TortureOps* ops);
 
 }  // namespace torture
 
