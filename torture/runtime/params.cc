@@ -72,7 +72,7 @@ std::string RangeText(ParamRange r) {
 template <typename T>
 absl::Status SetValue(std::string_view name, std::string_view v,
                       ParamRange range, T* out) {
-  T value;
+  T value{};
   if (absl::Status s = ParseValue(name, v, &value); !s.ok()) return s;
   if constexpr (std::is_same_v<T, int>) {
     if (value < range.min || value > range.max) {
