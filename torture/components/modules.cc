@@ -667,37 +667,6 @@ void HookPosterMain() {
   KthreadStopping("rcu_torture_module_hooks");
 }
 
-// Before the Start line: the flavour must have call and cb_barrier (and
-// sync for --module_exit=synchronize), and the module file must exist.
-// The error is printed as one line and the run exits 64.
-absl::Status ModulesValidate(const Params& p, const TortureOps& ops) {
-  if (!p.modules) return absl::OkStatus();
-  if (ops.call == nullptr || ops.cb_barrier == nullptr) {
-    return absl::InvalidArgumentError(
-        fmt::format("modules: torture_type {} has no call/cb_barrier to post "
-                    "module callbacks on",
-                    ops.name));
-  }
-  if (p.module_exit == "synchronize" && ops.sync == nullptr) {
-    return absl::InvalidArgumentError(fmt::format(
-        "modules: torture_type {} has no sync for module_exit=synchronize",
-        ops.name));
-  }
-#if !defined(TORTURE_HAVE_RCU)
-  if (p.module_domains > 0) {
-    return absl::InvalidArgumentError(
-        "modules: module_domains > 0 needs the rcu library (built with "
-        "TORTURE_RCU_FLAVOUR=OFF)");
-  }
-#endif
-  std::filesystem::path f = ModuleFile(p);
-  if (access(f.c_str(), R_OK) != 0) {
-    return absl::NotFoundError(
-        fmt::format("modules: cannot read module file '{}'", f.string()));
-  }
-  return absl::OkStatus();
-}
-
 // Creates the secondary domains and the loader and hook threads (if
 // --modules).
 void ModulesInit(Run& run) {
@@ -856,8 +825,35 @@ std::unique_ptr<Component> MakeModules(Run& run) {
   return std::make_unique<Modules>(run);
 }
 
+// Before the Start line: the flavour must have call and cb_barrier (and
+// sync for --module_exit=synchronize), and the module file must exist.
+// The error is printed as one line and the run exits 64.
 absl::Status ValidateModules(const Params& p, const TortureOps& ops) {
-  return ModulesValidate(p, ops);
+  if (!p.modules) return absl::OkStatus();
+  if (ops.call == nullptr || ops.cb_barrier == nullptr) {
+    return absl::InvalidArgumentError(
+        fmt::format("modules: torture_type {} has no call/cb_barrier to post "
+                    "module callbacks on",
+                    ops.name));
+  }
+  if (p.module_exit == "synchronize" && ops.sync == nullptr) {
+    return absl::InvalidArgumentError(fmt::format(
+        "modules: torture_type {} has no sync for module_exit=synchronize",
+        ops.name));
+  }
+#if !defined(TORTURE_HAVE_RCU)
+  if (p.module_domains > 0) {
+    return absl::InvalidArgumentError(
+        "modules: module_domains > 0 needs the rcu library (built with "
+        "TORTURE_RCU_FLAVOUR=OFF)");
+  }
+#endif
+  std::filesystem::path f = ModuleFile(p);
+  if (access(f.c_str(), R_OK) != 0) {
+    return absl::NotFoundError(
+        fmt::format("modules: cannot read module file '{}'", f.string()));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace torture
