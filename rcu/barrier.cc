@@ -112,9 +112,11 @@ void Rcu::Barrier() {
     BarrierComplete();
   {
     PlainMutexLock l(barrier_done_mu_);
-    barrier_done_cv_.Wait(barrier_done_mu_,
-                          [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(
-                              barrier_done_mu_) { return barrier_done_; });
+    WaitCheckingGpStart(barrier_done_mu_, barrier_done_cv_,
+                        [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                          // Called by the wait with barrier_done_mu_ held.
+                          return barrier_done_;
+                        });
   }
   const uint64_t end = SeqEndVal(gseq);
   {

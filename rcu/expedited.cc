@@ -10,7 +10,9 @@
 // registered thread's `watch`, a wait for each thread seen inside a reader
 // to leave it (its nesting bits clear or its generation moves on), and a
 // second heavy fence. A reader that migrated mid-reader keeps its `watch`
-// odd, so it is waited for wherever it is.
+// odd, so it is waited for wherever it is. Each expedited grace period
+// takes a polled ticket (tree.h, GetState()), so that its end completes
+// GetState() cookies as a normal grace period's does.
 #include <immintrin.h>
 
 #include <thread>
@@ -62,17 +64,15 @@ void Rcu::SynchronizeExpedited() {
   if ((RCU_DEBUG_CHECKS_ENABLED || lockdep::Enabled()) && ReadLockHeld())
     lockdep::internal::IllegalWaitInReader("SynchronizeExpedited()",
                                            SourceLocation::current());
-  // Orders the caller's updates before the snapshot; pairs with E1 below of
-  // any expedited GP the caller ends up sharing.
+  // Orders the caller's updates before the snapshot; pairs with E1 below
+  // of any expedited GP the caller ends up sharing. That GP starts after
+  // the snapshot, so its ticket completes every GetState() cookie taken
+  // before this call.
   std::atomic_thread_fence(std::memory_order_seq_cst);
-  {
-    // No registered thread, no reader: nothing to wait for. A thread that
-    // registers later takes reg_mu_ after this, so its readers see the
-    // caller's updates; one that unregistered ended its readers before it
-    // released reg_mu_.
-    PlainMutexLock r(reg_mu_);
-    if (n_registered_ + n_internal_ == 0) return;
-  }
+  ExpeditedGpOnce();
+}
+
+void Rcu::ExpeditedGpOnce() {
   const uint64_t snap = SeqSnap(exp_seq_.load(std::memory_order_relaxed));
   PlainMutexLock l(exp_mu_);
   uint64_t s = exp_seq_.load(std::memory_order_relaxed);
@@ -81,7 +81,22 @@ void Rcu::SynchronizeExpedited() {
     std::atomic_thread_fence(std::memory_order_seq_cst);
     return;
   }
+  {
+    // No registered thread, no reader: nothing to wait for. A thread that
+    // registers later takes reg_mu_ after this, so its readers see the
+    // caller's updates; one that unregistered ended its readers before it
+    // released reg_mu_. So the grace period may start and end at once,
+    // under reg_mu_: both sequences move on, completing earlier cookies.
+    PlainMutexLock r(reg_mu_);
+    if (n_registered_ + n_internal_ == 0) {
+      CompletePolledTicket(TakePolledTicket());
+      // Release: pairs with PollStateFull()'s acquire.
+      exp_seq_.store(SeqEndVal(SeqStartVal(s)), std::memory_order_release);
+      return;
+    }
+  }
   exp_seq_.store(SeqStartVal(s), std::memory_order_relaxed);
+  const uint64_t ticket = TakePolledTicket();
   // E1: readers whose lock store precedes it are seen by the scan; later
   // readers see the caller's updates.
   HeavyFence();
@@ -118,6 +133,7 @@ void Rcu::SynchronizeExpedited() {
   }
   // E2: the readers' critical sections end before the caller frees.
   HeavyFence();
+  CompletePolledTicket(ticket);
   // Release: a caller that sees this GP ended (its snapshot reached) also
   // sees E2 and the readers' finished critical sections.
   exp_seq_.store(SeqEndVal(SeqStartVal(s)), std::memory_order_release);

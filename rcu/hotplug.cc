@@ -83,13 +83,14 @@ absl::Status Rcu::OfflineCpu(int cpu) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   // Release: pairs with CpuOnline()'s acquire.
   rdp->online.store(false, std::memory_order_release);
   while (ThreadRec* t = rdp->attached) {
+    // Acquire: pairs with the release that set BLOCKED (ReaderQueued()).
+    const uint32_t sp = t->special.load(std::memory_order_acquire);
     const uint64_t w = t->watch.load(internal::kWatchLoadOrder);
-    if ((w & internal::kNestMask) != 0 &&
-        !(t->special.load(std::memory_order_acquire) &
-          internal::kSpecialBlocked)) {
+    // A stale BLOCKED (a deferred dequeue) does not cover a later reader.
+    if ((w & internal::kNestMask) != 0 && !internal::ReaderQueued(t, sp, w)) {
       auto* e = new internal::BlkdEntry;
       e->t = t;
-      e->watch = w;
+      e->watch.store(w, std::memory_order_relaxed);
       e->proxy = true;
       PlainMutexLock nl(rnp->lock);
       EnqueueBlkdLocked(

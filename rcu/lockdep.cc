@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -78,6 +79,35 @@ std::atomic<uint32_t> g_next_id{0};
 // thread exit after the holder below is destroyed (then it is null).
 thread_local constinit ThreadLocks* tls_locks = nullptr;
 
+// Signal handlers. An SRCU reader in a signal handler (srcu.h) records
+// itself here. If the handler interrupted this thread inside lockdep, a
+// list lock may be held or a list half-changed: while tls_busy (the
+// calling thread's lockdep calls in progress) is non-zero the plug-in API
+// records and removes nothing, Acquire() returns 0 ("not recorded") and
+// IsHeld() answers true ("cannot tell", so that no check splats falsely).
+// A handler finds the count as the interrupted code left it, and leaves it
+// so. Allocation: a thread's list is created by its first record, with
+// room for kReserved entries; a handler records without allocating when
+// its thread already has a list and holds fewer entries.
+thread_local constinit int tls_busy = 0;
+constexpr size_t kReserved = 32;
+
+class Busy {
+ public:
+  Busy() {
+    ++tls_busy;
+    // Compiler-only: a handler on this thread sees the count raised before
+    // any list is touched.
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+  }
+  ~Busy() {
+    std::atomic_signal_fence(std::memory_order_seq_cst);  // as above
+    --tls_busy;
+  }
+  Busy(const Busy&) = delete;
+  Busy& operator=(const Busy&) = delete;
+};
+
 // Unregisters and frees the thread's list when the thread exits. Entries
 // still on it are dropped (an SRCU reader may legally be ended later by
 // another thread, whose Release() then finds nothing and is ignored).
@@ -85,6 +115,7 @@ struct TlsHolder {
   ~TlsHolder() {
     ThreadLocks* t = tls_locks;
     if (t == nullptr) return;
+    Busy busy;
     tls_locks = nullptr;
     PlainMutexLock l(g_registry_mu);
     if (t->prev != nullptr) {
@@ -105,6 +136,10 @@ ThreadLocks* Mine() {
   (void)&tls_holder;  // constructs the holder: its destructor unregisters
   auto* t = new ThreadLocks;
   t->tid = GetTid();
+  {
+    PlainMutexLock l(t->mu);
+    t->held.reserve(kReserved);
+  }
   {
     PlainMutexLock l(g_registry_mu);
     t->next = g_registry;
@@ -242,6 +277,7 @@ std::string FormatSplat(std::string_view message, const SourceLocation& site,
   s += "rcu_scheduler_active = 2, debug_locks = 1, " + NestingLine() + "\n";
   std::vector<Entry> held;
   if (ThreadLocks* t = tls_locks; t != nullptr) {
+    Busy busy;
     PlainMutexLock l(t->mu);
     held = t->held;
   }
@@ -288,6 +324,8 @@ void IllegalWaitInReader(const char* what, const SourceLocation& site,
 }
 
 void ReleaseLocal(const void* lock) {
+  if (tls_busy != 0) return;  // a handler inside lockdep: see tls_busy
+  Busy busy;
   if (ThreadLocks* t = tls_locks; t != nullptr) RemoveFrom(t, lock);
 }
 
@@ -318,6 +356,8 @@ Sink SetSink(Sink sink) {
 
 uint32_t Acquire(const void* lock, const char* name, Kind kind,
                  SourceLocation site) {
+  if (tls_busy != 0) return 0;  // a handler inside lockdep: see tls_busy
+  Busy busy;
   const uint32_t id =
       g_next_id.fetch_add(1, std::memory_order_relaxed) % kMaxEntryId + 1;
   ThreadLocks* t = Mine();
@@ -328,6 +368,8 @@ uint32_t Acquire(const void* lock, const char* name, Kind kind,
 
 namespace {
 void ReleaseImpl(const void* lock, uint32_t id) {
+  if (tls_busy != 0) return;  // a handler inside lockdep: see tls_busy
+  Busy busy;
   if (ThreadLocks* t = tls_locks; t != nullptr && RemoveFrom(t, lock, id))
     return;
   // Released by another thread than the one that took it (SRCU).
@@ -341,6 +383,7 @@ void ReleaseImpl(const void* lock, uint32_t id) {
 void Release(const void* lock) { ReleaseImpl(lock, 0); }
 
 void ForgetLock(const void* lock) {
+  Busy busy;
   PlainMutexLock l(g_registry_mu);
   for (ThreadLocks* t = g_registry; t != nullptr; t = t->next) {
     while (RemoveFrom(t, lock)) {
@@ -355,6 +398,8 @@ void Release(const void* lock, uint32_t id) {
 bool IsHeld(const void* lock) {
   ThreadLocks* t = tls_locks;
   if (t == nullptr) return false;
+  if (tls_busy != 0) return true;  // a handler inside lockdep: see tls_busy
+  Busy busy;
   PlainMutexLock l(t->mu);
   for (const Entry& e : t->held) {
     if (e.lock == lock) return true;
@@ -365,6 +410,8 @@ bool IsHeld(const void* lock) {
 int HeldCount() {
   ThreadLocks* t = tls_locks;
   if (t == nullptr) return 0;
+  if (tls_busy != 0) return 0;  // a handler inside lockdep: see tls_busy
+  Busy busy;
   PlainMutexLock l(t->mu);
   return static_cast<int>(t->held.size());
 }

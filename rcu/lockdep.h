@@ -73,6 +73,14 @@
 // through its reader index). A check of the program's own reports its
 // failure with ReportSuspiciousUse(), in the same format and count.
 //
+// Signal handlers. Acquire(), Release(), IsHeld() and ReleaseLocal() may be
+// called from a signal handler that interrupted the same thread anywhere,
+// also inside lockdep itself (then the handler's calls record and remove
+// nothing, IsHeld() answers true, and Acquire() returns 0), provided the
+// thread already recorded something outside the handler (its list exists)
+// and holds fewer than 32 entries: then nothing allocates. SRCU readers in
+// handlers rely on it (srcu.h). A splat is never async-signal-safe.
+//
 // Costs (release build, g++ 12 -O3, shared 2-core VM; rcu/bench/README.md,
 // "Lockdep"). Instructions per call by callgrind, time per Dereference()
 // inside a reader by BM_DerefInReader (medians of 3, noisy box):
@@ -240,7 +248,9 @@ inline void Check(bool ok, const char* message,
 // entries for the same lock (recursive readers) are separate entries.
 // Returns the entry's id, in [1, kMaxEntryId]; ids are handed out in turn
 // and wrap, so two entries alive at once share one only after kMaxEntryId
-// Acquire()s in between.
+// Acquire()s in between. Returns 0 and records nothing when called from a
+// signal handler that interrupted this thread inside lockdep (see "Signal
+// handlers" below).
 RCU_EXPORT uint32_t Acquire(const void* lock, const char* name, Kind kind,
                             SourceLocation site = SourceLocation::current());
 inline constexpr uint32_t kMaxEntryId = (1u << 30) - 1;
@@ -257,7 +267,8 @@ RCU_EXPORT void Release(const void* lock, uint32_t id);
 // (the kernel's lockdep_free_key_range()).
 RCU_EXPORT void ForgetLock(const void* lock);
 // True when the calling thread's list has an entry for `lock`. Always
-// false when compiled out or never enabled.
+// false when compiled out or never enabled; true (cannot tell) in a signal
+// handler that interrupted this thread inside lockdep.
 RCU_EXPORT bool IsHeld(const void* lock);
 // Entries on the calling thread's list.
 RCU_EXPORT int HeldCount();

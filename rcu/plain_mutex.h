@@ -30,16 +30,28 @@
 // of RCU-protected pointers, this one for everything else. Header-only: it
 // needs no librcu symbol.
 //
-// Cost: that of std::mutex (a pthread mutex), nothing added. Uncontended
-// Lock()+Unlock(), `rcu_bench --benchmark_filter=Mutex` (release, g++ 12,
-// loaded 2-core VM, medians of 3; rcu/bench/mutex_bench.cc and README.md,
-// "Lockdep"): 13-20 ns, against 43-65 ns for absl::Mutex and for rcu::Mutex
-// with lockdep off in the same runs. sizeof(PlainMutex) is
-// sizeof(std::mutex), 40 bytes on x86-64 glibc; a PlainCondVar is a
-// std::condition_variable.
+// Lock sections. Every PlainMutex operation counts itself in the calling
+// thread's internal::tls_lock_sections, raised before the lock is taken and
+// lowered after it is released: non-zero while the thread holds (or is
+// taking or releasing) any PlainMutex, also while it waits on a
+// PlainCondVar. librcu's locks are all PlainMutexes, so a read-side unlock
+// that runs in a signal handler learns from this count whether the
+// interrupted code may hold a library lock or be changing the thread's
+// reader state; if so it defers its lock-taking work (tree.h, "Signal
+// handlers"). A PlainMutex held by the program itself only makes that
+// deferral conservative.
+//
+// Cost: that of std::mutex (a pthread mutex) plus a thread-local increment
+// and decrement. Uncontended Lock()+Unlock(), `rcu_bench
+// --benchmark_filter=Mutex` (release, g++ 12, loaded 2-core VM, medians of
+// 3; rcu/bench/mutex_bench.cc and README.md, "Lockdep"): 13-20 ns, against
+// 43-65 ns for absl::Mutex and for rcu::Mutex with lockdep off in the same
+// runs. sizeof(PlainMutex) is sizeof(std::mutex), 40 bytes on x86-64 glibc;
+// a PlainCondVar is a std::condition_variable.
 #ifndef RCU_PLAIN_MUTEX_H_
 #define RCU_PLAIN_MUTEX_H_
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -50,6 +62,16 @@ namespace rcu {
 
 class PlainCondVar;
 
+namespace internal {
+// The calling thread's PlainMutex operations in progress (file comment,
+// "Lock sections"). Touched only by its own thread and by signal handlers
+// running on it, which leave it as they found it; so a plain int, kept in
+// memory around the lock calls by compiler fences. Initial-exec and
+// constant-initialized: one %fs-relative access, no TLS wrapper.
+[[gnu::tls_model(
+    "initial-exec")]] inline thread_local constinit int tls_lock_sections = 0;
+}  // namespace internal
+
 // A non-recursive exclusive lock. Constant-initialized at namespace scope
 // (std::mutex's constructor is constexpr).
 class ABSL_LOCKABLE PlainMutex {
@@ -58,11 +80,27 @@ class ABSL_LOCKABLE PlainMutex {
   PlainMutex(const PlainMutex&) = delete;
   PlainMutex& operator=(const PlainMutex&) = delete;
 
-  void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() { mu_.lock(); }
-  void Unlock() ABSL_UNLOCK_FUNCTION() { mu_.unlock(); }
+  void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() {
+    ++internal::tls_lock_sections;
+    // Compiler-only: a signal handler on this thread sees the count raised
+    // before the lock call can hold anything.
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    mu_.lock();
+  }
+  void Unlock() ABSL_UNLOCK_FUNCTION() {
+    mu_.unlock();
+    // Compiler-only: the count drops only once the lock is released.
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    --internal::tls_lock_sections;
+  }
   // True if the lock was free and is now held by the caller.
   bool TryLock() ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true) {
-    return mu_.try_lock();
+    ++internal::tls_lock_sections;
+    std::atomic_signal_fence(std::memory_order_seq_cst);  // as in Lock()
+    if (mu_.try_lock()) return true;
+    std::atomic_signal_fence(std::memory_order_seq_cst);  // as in Unlock()
+    --internal::tls_lock_sections;
+    return false;
   }
   // Tells the thread-safety analysis the caller holds this lock (taken by a
   // function the analysis cannot follow). No run-time check.

@@ -11,6 +11,33 @@
 // if it is the first such reader, gp_tasks points at it; otherwise it goes
 // at the head. So [gp_tasks, tail] is exactly the set of blocked readers the
 // current grace period waits for, and one pointer describes it.
+//
+// Deferred work (readers in signal handlers). The outermost unlock's
+// special work (dequeuing the thread's own blkd entry under the node's
+// lock, answering NEED_QS under the vCPU's local lock and up the tree)
+// takes library locks, and may find the thread's reader state half-changed
+// by the code it interrupted. So ReadUnlockSlow() does it only when the
+// thread has no lock section open (internal::tls_lock_sections, raised by
+// every PlainMutex operation: plain_mutex.h); otherwise it leaves the flags
+// set and returns. The thread's code in between lock sections keeps
+// `special` and `blocked_node` consistent for a handler that does the work
+// itself: every step that depends on them re-checks them under the lock.
+// Who finishes deferred work:
+//   - the thread's next outermost unlock with no lock section open (the
+//     flags are still set, so it takes the slow path), QuiescentState(),
+//     ThreadOffline(), MigrateSelf() (before it may queue a new reader) and
+//     UnregisterThread();
+//   - the FQS scan, so that a thread which never reads again stalls no
+//     grace period: RetireProxies() retires a self entry whose reader is
+//     over exactly as it retires an eviction proxy, and a vCPU scan looks
+//     past a stale BLOCKED (ReaderQueued()); NEED_QS is only a hint that
+//     the scan repeats.
+// Invariant: under its node's lock, a thread's own entry is on
+// `blocked_node`'s blkd list iff BLOCKED is set, and stands for the reader
+// whose watch it recorded; once that reader is over the entry is deferred
+// work, never a reason to skip the thread's later readers. Checked by
+// CheckBlkdLocked() and, at the safe points, by CheckNoStaleBlocked() in
+// debug builds.
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -39,7 +66,15 @@ void ReadUnlockSlow(ThreadRec* t, uint64_t w) {
     std::atomic_signal_fence(std::memory_order_seq_cst);  // see ReaderUnlock()
   }
   t->watch.store(w - 1 + kGenInc, kWatchStoreOrder);
-  if (s & ~kSpecialFences) t->owner->UnlockSpecial(t);
+  if ((s & ~kSpecialFences) == 0) return;
+  if (tls_lock_sections != 0) {
+    // Maybe a signal handler that interrupted a lock section of this
+    // thread: defer (file comment). The flags stay set.
+    t->owner->unlocks_deferred_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  t->owner->UnlockSpecial(t);
+  t->owner->CheckNoStaleBlocked(t);
 }
 
 }  // namespace internal
@@ -152,6 +187,10 @@ void Rcu::UnregisterRec(ThreadRec* t, bool thread_gone) {
     t->watch.store((w & ~internal::kNestMask) | 1, std::memory_order_relaxed);
     internal::ReaderUnlock(t);
   }
+  // Deferred work ends with the registration: no entry may stay queued for
+  // a record that goes back to the free list.
+  UnlockSpecial(t);
+  CheckNoStaleBlocked(t);
   {
     RcuData* rdp = LockThreadCpu(t);
     rdp->local.AssertHeld();
@@ -201,12 +240,23 @@ bool Rcu::MigrateSelf(int cpu) {
   RCU_CHECK(cpu >= 0 && cpu < config_.nr_cpu_ids, "MigrateSelf: no such vCPU");
   if (!CpuOnline(cpu)) return false;
   if (t->cpu.load(std::memory_order_relaxed) == cpu) return true;
+  // A deferred dequeue first (file comment): the thread's current reader
+  // may need its own entry below. Acquire (both): pairs with the release
+  // that set BLOCKED (ReaderQueued() reads the entry's watch) and with
+  // DequeueSelfLocked()'s.
+  if (t->blocked_node.load(std::memory_order_acquire) != nullptr &&
+      !internal::ReaderQueued(t, t->special.load(std::memory_order_acquire),
+                              t->watch.load(std::memory_order_relaxed)))
+    UnlockSpecial(t);
+  CheckNoStaleBlocked(t);
   RcuData* old = LockThreadCpu(t);
   old->local.AssertHeld();
   {
     // The kernel's rcu_note_context_switch(): a reader leaving its vCPU is
     // tracked by the leaf from now on, and the vCPU may report.
-    if (internal::InReader(t) && !(t->special.load(std::memory_order_relaxed) &
+    // Acquire: see DequeueSelfLocked() (an FQS scan may have retired the
+    // entry this thread had queued).
+    if (internal::InReader(t) && !(t->special.load(std::memory_order_acquire) &
                                    internal::kSpecialBlocked))
       QueueBlockedLocked(t, old);
     DetachLocked(t, old);
@@ -240,7 +290,7 @@ void Rcu::CheckBlkdLocked(RcuNode* rnp) {
       ++proxies;
     } else {
       RCU_CHECK(e == &e->t->blkd, "blkd list: foreign self entry");
-      RCU_CHECK(e->t->blocked_node == rnp,
+      RCU_CHECK(e->t->blocked_node.load(std::memory_order_relaxed) == rnp,
                 "blkd list: reader queued on another node");
       RCU_CHECK(e->t->special.load() & internal::kSpecialBlocked,
                 "blkd list: queued reader not marked BLOCKED");
@@ -309,10 +359,16 @@ bool Rcu::DequeueBlkdLocked(RcuNode* rnp, internal::BlkdEntry* e) {
 void Rcu::QueueBlockedLocked(ThreadRec* t, RcuData* rdp) {
   RcuNode* rnp = rdp->mynode;
   PlainMutexLock l(rnp->lock);
+  RCU_DCHECK(t->blocked_node.load(std::memory_order_relaxed) == nullptr,
+             "QueueBlockedLocked: the thread's entry is still queued");
+  // The reader this entry stands for (ReaderQueued(), RetireProxies()).
+  t->blkd.watch.store(t->watch.load(std::memory_order_relaxed),
+                      std::memory_order_relaxed);
+  t->blocked_node.store(rnp, std::memory_order_relaxed);
   // Release: a scanner that sees BLOCKED (under the new vCPU's local lock,
-  // taken after this) knows the blkd list holds the reader.
+  // taken after this, or with an acquire load) knows the blkd list holds
+  // the reader, and sees the entry's watch stored above.
   t->special.fetch_or(internal::kSpecialBlocked, std::memory_order_release);
-  t->blocked_node = rnp;
   // The reader blocks the current GP iff this vCPU still owes it a QS.
   EnqueueBlkdLocked(
       rnp, &t->blkd,
@@ -320,48 +376,110 @@ void Rcu::QueueBlockedLocked(ThreadRec* t, RcuData* rdp) {
   CheckBlkdLocked(rnp);
 }
 
-void Rcu::UnlockSpecial(ThreadRec* t) {
+// The special work of an outermost unlock, or of a safe point finishing
+// deferred work: dequeues the thread's own blkd entry (the caller knows its
+// reader is over) and answers NEED_QS. Runs also in a signal handler, when
+// no lock section was open on the thread (file comment), and may itself be
+// interrupted by one that does the same work: every step re-checks under
+// the lock what another may have done first.
+void Rcu::UnlockSpecial(ThreadRec* t) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   const uint32_t s = t->special.load(std::memory_order_relaxed);
-  if (s & internal::kSpecialBlocked) {
-    RcuNode* rnp = t->blocked_node;
-    rnp->lock.Lock();
-    const bool last = DequeueBlkdLocked(rnp, &t->blkd);
-    t->blocked_node = nullptr;
-    CheckBlkdLocked(rnp);
-    // Release: pairs with the scanner's acquire load of `special`.
-    t->special.fetch_and(~internal::kSpecialBlocked, std::memory_order_release);
-    if (last) {
-      ReportUnblockQsRnp(rnp);  // last reader blocking this GP here
-    } else {
-      rnp->lock.Unlock();
+  {
+    // The entry is queued iff blocked_node is set: BLOCKED alone may
+    // already be clear while an FQS scan finishes retiring it (under the
+    // node's lock, which the re-check below waits for). Acquire: pairs with
+    // DequeueSelfLocked()'s release, so that the retirer's list writes
+    // happen before this thread queues its entry again.
+    RcuNode* rnp = t->blocked_node.load(std::memory_order_acquire);
+    if (rnp != nullptr) {
+      rnp->lock.Lock();
+      if (t->blocked_node.load(std::memory_order_relaxed) == rnp) {
+        const bool last = DequeueSelfLocked(rnp, t);
+        CheckBlkdLocked(rnp);
+        if (last) {
+          ReportUnblockQsRnp(rnp);  // last reader blocking this GP here
+        } else {
+          rnp->lock.Unlock();
+        }
+      } else {
+        rnp->lock.Unlock();
+      }
     }
   }
   if (s & internal::kSpecialNeedQs) {
     t->special.fetch_and(~internal::kSpecialNeedQs, std::memory_order_relaxed);
-    RcuData* rdp = LockThreadCpu(t);
-    rdp->local.AssertHeld();
-    TryReportCpuQsLocked(rdp, &qs_unlock_);
-    rdp->local.Unlock();
+    // As LockThreadCpu(), but an unattached thread (registering,
+    // unregistering, or being moved by MigrateSelf() or OfflineCpu(),
+    // which a handler may have interrupted) has no vCPU owing anything for
+    // it: the FQS scan repeats the request if need be. Never waits for the
+    // interrupted code.
+    for (;;) {
+      const int cpu = t->cpu.load(std::memory_order_relaxed);
+      if (cpu < 0) break;
+      RcuData* rdp = &rdps_[cpu];
+      rdp->local.Lock();
+      if (t->cpu.load(std::memory_order_relaxed) == cpu) {
+        TryReportCpuQsLocked(rdp, &qs_unlock_);
+        rdp->local.Unlock();
+        break;
+      }
+      rdp->local.Unlock();
+    }
   }
 }
 
-// Retires the proxy entries on `rnp` whose reader is over: its nesting is
-// zero or its generation moved on since the eviction. Called by the FQS
+// Unlinks t's own entry from `rnp` and clears BLOCKED; true if it was the
+// last entry blocking the current GP there.
+bool Rcu::DequeueSelfLocked(RcuNode* rnp, ThreadRec* t) {
+  const bool last = DequeueBlkdLocked(rnp, &t->blkd);
+  // Release: pairs with the scanners' acquire loads of `special` (and the
+  // owner's, MigrateSelf()).
+  t->special.fetch_and(~internal::kSpecialBlocked, std::memory_order_release);
+  // Last, release: the unlinking and the BLOCKED clear above happen before
+  // the owner, seeing null (acquire), links its entry again.
+  t->blocked_node.store(nullptr, std::memory_order_release);
+  return last;
+}
+
+// Debug builds: at a safe point, with the deferred work done, BLOCKED may
+// stand only for the thread's current reader (file comment, invariant).
+void Rcu::CheckNoStaleBlocked(const ThreadRec* t) {
+#if RCU_DEBUG_CHECKS_ENABLED
+  // Acquire: as in ReaderQueued().
+  const uint32_t s = t->special.load(std::memory_order_acquire);
+  RCU_CHECK(!(s & internal::kSpecialBlocked) ||
+                internal::ReaderQueued(
+                    t, s, t->watch.load(std::memory_order_relaxed)),
+            "deferred blkd entry left behind at a safe point");
+#else
+  (void)t;
+#endif
+}
+
+// Retires the entries on `rnp` whose reader is over: its nesting is zero or
+// its generation moved on since the entry was queued. Proxies (eviction),
+// and self entries whose dequeue an unlock deferred (file comment; a self
+// entry whose reader goes on is left alone, and so is one whose owner is
+// dequeuing it: the owner re-checks under this lock). Called by the FQS
 // scan, which observes `watch` after the GP began, as for any reader.
 void Rcu::RetireProxies(RcuNode* rnp) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   rnp->lock.Lock();
-  if (rnp->n_proxies == 0) {
+  if (rnp->n_blkd == 0) {
     rnp->lock.Unlock();
     return;
   }
   bool last = false;
   for (internal::BlkdEntry* e = rnp->blkd_head; e != nullptr;) {
     internal::BlkdEntry* next = e->next;
-    if (e->proxy) {
-      const uint64_t w = e->t->watch.load(internal::kWatchLoadOrder);
-      if ((w & internal::kNestMask) == 0 || (w >> 16) != (e->watch >> 16)) {
+    const uint64_t w = e->t->watch.load(internal::kWatchLoadOrder);
+    const uint64_t qw = e->watch.load(std::memory_order_relaxed);
+    if ((w & internal::kNestMask) == 0 || (w >> 16) != (qw >> 16)) {
+      if (e->proxy) {
         last |= DequeueBlkdLocked(rnp, e);
         delete e;
+      } else {
+        last |= DequeueSelfLocked(rnp, e->t);
+        deferred_retired_.fetch_add(1, std::memory_order_relaxed);
       }
     }
     e = next;
@@ -379,7 +497,8 @@ void Rcu::QuiescentState() {
   RCU_CHECK(t != nullptr, "QuiescentState: thread not registered");
   if (internal::InReader(t)) return;  // not a quiescent state
   if (t->special.load(std::memory_order_relaxed) & ~internal::kSpecialFences)
-    UnlockSpecial(t);
+    UnlockSpecial(t);  // also deferred work (file comment)
+  CheckNoStaleBlocked(t);
 }
 
 void Rcu::ThreadOffline() {

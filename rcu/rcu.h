@@ -71,6 +71,18 @@ inline bool PollState(uint64_t cookie) { return Default().PollState(cookie); }
 inline void CondSynchronize(uint64_t cookie) {
   Default().CondSynchronize(cookie);
 }
+inline uint64_t StartPollExpedited() { return Default().StartPollExpedited(); }
+inline void CondSynchronizeExpedited(uint64_t cookie) {
+  Default().CondSynchronizeExpedited(cookie);
+}
+inline Rcu::FullCookie GetStateFull() { return Default().GetStateFull(); }
+inline Rcu::FullCookie StartPollFull() { return Default().StartPollFull(); }
+inline bool PollStateFull(const Rcu::FullCookie& cookie) {
+  return Default().PollStateFull(cookie);
+}
+inline void CondSynchronizeFull(const Rcu::FullCookie& cookie) {
+  Default().CondSynchronizeFull(cookie);
+}
 inline void Call(RcuHead* head, RcuCallback func) {
   Default().Call(head, func);
 }

@@ -40,6 +40,19 @@
 // The lock and the unlock of one critical section may count on different
 // vCPUs: only the sums over all vCPUs matter.
 //
+// Signal handlers. ReadLock(), ReadUnlock() and ReadLockHeld() are
+// async-signal-safe: a signal handler may read on a thread it interrupted
+// anywhere, also inside a reader or inside any library call, once the
+// domain's state exists (a Create()d domain, or a static one used once
+// outside a handler: the first use builds it under a lock). The read side
+// is a per-vCPU atomic increment and fences and takes no lock. With
+// lockdep-RCU enabled the reader is recorded on the thread's held-locks
+// list, which is async-signal-safe on the terms lockdep.h gives ("Signal
+// handlers": the thread has recorded something before, outside the
+// handler); a handler that interrupted lockdep itself records nothing and
+// ReadLockHeld() then answers true. Every other call is not
+// async-signal-safe.
+//
 // Grace periods. gp_seq (seq.h helpers) holds the state in its low bits:
 // idle, SCAN1, SCAN2. A grace period first waits until the index readers
 // are not using has as many unlocks as locks (SCAN1: late readers of the
@@ -207,7 +220,9 @@ class RCU_EXPORT SrcuDomain {
   // Enters a read-side critical section; pass the result, unchanged, to
   // ReadUnlock(). The result is opaque: the reader index (0 or 1) in bit 0,
   // lockdep-RCU's entry id above it when lockdep recorded the reader.
-  // Nestable; legal on any thread; may block inside.
+  // Nestable; legal on any thread; may block inside. Async-signal-safe
+  // (file comment, "Signal handlers"), as are ReadUnlock() and
+  // ReadLockHeld().
   int ReadLock(SourceLocation site = SourceLocation::current());
   // Leaves the critical section that returned `idx`; legal on another
   // thread or vCPU than the ReadLock().

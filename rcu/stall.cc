@@ -11,8 +11,11 @@
 // the grace period, a "(detected by ...)" summary line and the GP thread's
 // state. An expedited grace period older than exp_stall_timeout_ms prints,
 // from the thread driving it, the registered threads it still waits for.
+// A grace period that was requested but has not started within the stall
+// timeout (the GP thread missed its wake-up) is reported by the threads
+// waiting for it, as the kernel's rcu_check_gp_start_stall() does.
 // Reports go to Config::stall_sink (stderr by default) and are counted
-// (RcuStats::stalls, exp_stalls).
+// (RcuStats::stalls, exp_stalls, gp_start_stalls).
 #include <cstdio>
 #include <iterator>
 
@@ -53,6 +56,82 @@ std::chrono::nanoseconds Rcu::TimeToStallCheck() const {
   auto d = next_stall_check_ - std::chrono::steady_clock::now();
   return std::max(std::chrono::nanoseconds(0),
                   std::chrono::duration_cast<std::chrono::nanoseconds>(d));
+}
+
+int64_t Rcu::MonoNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void Rcu::WaitCheckingGpStart(PlainMutex& mu, PlainCondVar& cv,
+                              absl::FunctionRef<bool()> pred) {
+  if (config_.stall_timeout_ms == 0) {
+    cv.Wait(mu, pred);
+    return;
+  }
+  const auto period =
+      std::chrono::milliseconds(std::max(1, config_.stall_timeout_ms / 2));
+  while (!cv.WaitFor(mu, period, pred)) {
+    mu.Unlock();
+    CheckGpStartStall();
+    mu.Lock();
+  }
+}
+
+void Rcu::CheckGpStartStall() {
+  const int64_t timeout_ns = int64_t{config_.stall_timeout_ms} * 1'000'000;
+  if (timeout_ns == 0) return;
+  const int64_t now = MonoNs();
+  RcuNode* root = &nodes_[0];
+  uint64_t gps, needed;
+  uint32_t flags;
+  {
+    PlainMutexLock l(root->lock);
+    gps = gp_seq_.load(std::memory_order_relaxed);
+    needed = root->gp_seq_needed;
+    flags = gp_flags_.load(std::memory_order_relaxed);
+  }
+  const int64_t req = gp_req_activity_ns_.load(std::memory_order_relaxed);
+  const int64_t act = gp_activity_ns_.load(std::memory_order_relaxed);
+  // The GP thread moved within the timeout, or no GP is in progress and
+  // none is wanted, or the request is recent: nothing is stuck.
+  const bool in_progress = SeqState(gps) != 0;
+  if (now - act < timeout_ns ||
+      (!in_progress && (!SeqLt(gps, needed) || now - req < timeout_ns))) {
+    return;
+  }
+  // One report per timeout, whichever waiter sees it first.
+  int64_t last = gp_start_stall_report_ns_.load(std::memory_order_relaxed);
+  if (now - last < timeout_ns ||
+      !gp_start_stall_report_ns_.compare_exchange_strong(
+          last, now, std::memory_order_relaxed)) {
+    return;
+  }
+  const GpState st = gp_state_.load(std::memory_order_relaxed);
+  if (in_progress) {
+    // The GP thread is inside a grace period but has not run its FQS loop
+    // for a stall timeout (the kernel's "kthread starved" report).
+    gp_kthread_starved_.fetch_add(1, std::memory_order_relaxed);
+    ReportStall(fmt::format(
+        "rcu: {}_gp kthread starved for {} jiffies! g{} f{} {}({}) "
+        "(detected by a grace-period waiter)\n",
+        config_.name, (now - act) / jiffy_.count(), static_cast<int64_t>(gps),
+        AltHex(flags), GpStateName(st), static_cast<int>(st)));
+    return;
+  }
+  gp_start_stalls_.fetch_add(1, std::memory_order_relaxed);
+  ReportStall(fmt::format(
+      "rcu: rcu_check_gp_start_stall: g{}->{} gar:{} ga:{} f{} gs:{} "
+      "{}_gp->state:{}\n"
+      "rcu: \t(grace period requested but not started: lost wake-up of the "
+      "{}_gp thread? waking it)\n",
+      static_cast<int64_t>(gps), static_cast<int64_t>(needed),
+      (now - req) / jiffy_.count(), (now - act) / jiffy_.count(), AltHex(flags),
+      static_cast<int>(st), config_.name, GpStateName(st), config_.name));
+  // Recover rather than hang: the report names the bug, the counter makes
+  // it count, and the grace period still happens.
+  WakeGpThread();
 }
 
 void Rcu::CheckGpStall() {

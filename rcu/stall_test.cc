@@ -134,5 +134,71 @@ TEST(Stall, DisabledWithZeroTimeout) {
   EXPECT_TRUE(sink.Get().empty());
 }
 
+// The GP thread sleeps through the wake-up of a new request (a lost
+// wake-up): the thread waiting in Synchronize() must name it as a
+// grace-period-start stall within about a stall timeout, count it, and wake
+// the GP thread so that its grace period still completes.
+TEST(Stall, LostGpWakeupIsReportedAsGpStartStall) {
+  Sink sink;
+  auto r = MakeStallRcu(sink, 100);
+  r->Synchronize();
+  ASSERT_TRUE(
+      Eventually([&] { return r->GetStats().gp_state == GpState::kWaitGps; }));
+  std::this_thread::sleep_for(50ms);  // let it reach its wait
+  r->DropGpWakeupsForTesting(1);
+  r->Synchronize();  // must return: the check wakes the GP thread
+  RcuStats st = r->GetStats();
+  EXPECT_EQ(st.gp_start_stalls, 1u);
+  EXPECT_EQ(st.gp_kthread_starved, 0u);
+  auto reports = sink.Get();
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_NE(reports[0].find("rcu: rcu_check_gp_start_stall: g"),
+            std::string::npos)
+      << reports[0];
+  EXPECT_NE(reports[0].find("lost wake-up of the rcu_st_gp thread"),
+            std::string::npos)
+      << reports[0];
+}
+
+// Thread A holds a reader on vCPU 3 so that the grace period reaches the
+// GP thread's FQS wait, where SetGpThreadTortureWait() makes it sleep four
+// stall timeouts; the test thread, waiting in Synchronize(), must report
+// the GP thread starved (and no grace-period-start stall: one is running).
+TEST(Stall, StarvedGpThreadIsReportedByTheWaiter) {
+  Sink sink;
+  auto r = MakeStallRcu(sink, 100);
+  r->SetGpThreadTortureWait(400);
+  std::thread a([&] {
+    HeldReader h(*r, 3, nullptr, "holder");
+    std::this_thread::sleep_for(50ms);
+  });
+  std::this_thread::sleep_for(10ms);
+  r->Synchronize();
+  a.join();
+  RcuStats st = r->GetStats();
+  EXPECT_GE(st.gp_kthread_starved, 1u);
+  EXPECT_EQ(st.gp_start_stalls, 0u);
+  bool found = false;
+  for (const std::string& rep : sink.Get()) {
+    found = found || rep.find("rcu: rcu_st_gp kthread starved for ") !=
+                         std::string::npos;
+  }
+  EXPECT_TRUE(found);
+}
+
+// A quiet instance whose grace periods all start in time reports neither.
+TEST(Stall, NoGpThreadReportsWhenWakeupsArrive) {
+  Sink sink;
+  auto r = MakeStallRcu(sink, 100);
+  for (int i = 0; i < 20; ++i) {
+    r->Synchronize();
+    std::this_thread::sleep_for(15ms);
+  }
+  RcuStats st = r->GetStats();
+  EXPECT_EQ(st.gp_start_stalls, 0u);
+  EXPECT_EQ(st.gp_kthread_starved, 0u);
+  EXPECT_TRUE(sink.Get().empty());
+}
+
 }  // namespace
 }  // namespace rcu

@@ -205,7 +205,9 @@ Rcu::Rcu(const Config& config, Geometry geometry, int slot, ReaderMode mode)
       nodes_(new RcuNode[geometry_.num_nodes()]),
       rdps_(new RcuData[config.nr_cpu_ids]),
       gp_seq_(config.initial_gp_seq),
-      exp_seq_(config.initial_gp_seq) {
+      exp_seq_(config.initial_gp_seq),
+      polled_ticket_(config.initial_gp_seq & ~uint64_t{3}),
+      polled_done_(config.initial_gp_seq & ~uint64_t{3}) {
   const int n = geometry_.num_nodes();
   for (int i = 0; i < n; ++i) {
     const GeometryNode& gn = geometry_.nodes[i];
@@ -366,6 +368,10 @@ uint64_t Rcu::SnapGpSeq() const {
 }
 
 void Rcu::WakeGpThread() {
+  if (drop_gp_wakeups_.load(std::memory_order_relaxed) > 0 &&
+      drop_gp_wakeups_.fetch_sub(1, std::memory_order_relaxed) > 0) {
+    return;  // DropGpWakeupsForTesting()
+  }
   // The flag was set before this lock; the GP thread checks it under the
   // lock, so the notification cannot fall between its check and its wait.
   { PlainMutexLock l(gp_wq_mu_); }
@@ -377,6 +383,7 @@ bool Rcu::StartThisGp(uint64_t req) {
   PlainMutexLock l(root->lock);
   if (SeqGe(root->gp_seq_needed, req)) return false;  // already requested
   root->gp_seq_needed = req;
+  gp_req_activity_ns_.store(MonoNs(), std::memory_order_relaxed);
   // A GP in progress: its cleanup sees gp_seq_needed and starts the next.
   if (SeqState(gp_seq_.load(std::memory_order_relaxed)) != 0) return false;
   gp_flags_.fetch_or(kGpFlagInit,
@@ -419,6 +426,7 @@ void Rcu::GpThreadMain(bool resume) {
         !(gp_flags_.load(std::memory_order_relaxed) & kGpFlagInit))
       break;
     gp_state_.store(GpState::kDoneGps, std::memory_order_relaxed);
+    gp_activity_ns_.store(MonoNs(), std::memory_order_relaxed);
     if (!GpInit()) continue;
     GpFqsLoop();
     GpCleanup();
@@ -437,6 +445,7 @@ bool Rcu::GpInit() {
     RCU_WARN_ON(SeqState(s) != 0);  // GP already in progress
     gp_seq_.store(SeqStartVal(s), std::memory_order_relaxed);
   }
+  gp_ticket_ = TakePolledTicket();
   RecordGpStallCheckTime();
   // M1: orders the gp_seq start, and every update made before a caller
   // requested this GP, before the scans below; every reader whose lock store
@@ -548,6 +557,12 @@ void Rcu::GpFqsLoop() {
   for (;;) {
     if (RootGpDone()) return;
     gp_state_.store(GpState::kWaitFqs, std::memory_order_relaxed);
+    if (const int ms =
+            gp_torture_wait_ms_.exchange(0, std::memory_order_relaxed);
+        ms > 0) {
+      // SetGpThreadTortureWait(): deaf to wake-ups, as a starved thread is.
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    }
     {
       PlainMutexLock l(gp_wq_mu_);
       gp_wq_cv_.WaitFor(gp_wq_mu_, std::min(j, TimeToStallCheck()), [this] {
@@ -558,6 +573,7 @@ void Rcu::GpFqsLoop() {
     if (fork_park_.load(std::memory_order_relaxed)) ParkForFork();
     gp_flags_.fetch_and(~kGpFlagFqs, std::memory_order_relaxed);
     if (RootGpDone()) return;
+    gp_activity_ns_.store(MonoNs(), std::memory_order_relaxed);
     CheckGpStall();
     gp_state_.store(GpState::kDoingFqs, std::memory_order_relaxed);
     ForceQuiescentStates();
@@ -629,6 +645,10 @@ void Rcu::GpCleanup() {
       PlainMutexLock l(rnp->lock);
       RCU_WARN_ON(rnp->qsmask.load(std::memory_order_relaxed) != 0);
       RCU_WARN_ON(rnp->gp_tasks != nullptr);
+      // Cookies complete just before the root node ends (what
+      // Synchronize()'s wait watches) and before any leaf lets callbacks
+      // advance.
+      if (i == 0) CompletePolledTicket(gp_ticket_);
       // Release: pairs with the acquire of rcuc's load under the lock.
       rnp->gp_seq.store(new_seq, std::memory_order_release);
     }
@@ -652,6 +672,7 @@ void Rcu::GpCleanup() {
     }
   }
   gp_state_.store(GpState::kIdle, std::memory_order_relaxed);
+  gp_activity_ns_.store(MonoNs(), std::memory_order_relaxed);
   { PlainMutexLock l(done_mu_); }
   done_cv_.NotifyAll();
 }
@@ -662,10 +683,12 @@ void Rcu::GpCleanup() {
 bool Rcu::CheckCpuQsLocked(RcuData* rdp, uint64_t gps) {
   bool all = true;
   for (ThreadRec* t = rdp->attached; t != nullptr; t = t->cpu_next) {
-    // A blocked reader is tracked by its old leaf's blkd list instead.
-    if (t->special.load(std::memory_order_acquire) & internal::kSpecialBlocked)
-      continue;
+    // A blocked reader is tracked by its old leaf's blkd list instead; a
+    // stale BLOCKED (deferred dequeue) hides no later reader. Acquire:
+    // pairs with the release that set BLOCKED (the entry's watch).
+    const uint32_t sp = t->special.load(std::memory_order_acquire);
     uint64_t w = t->watch.load(internal::kWatchLoadOrder);
+    if (internal::ReaderQueued(t, sp, w)) continue;
     if ((w & internal::kNestMask) == 0) continue;  // outside any reader
     bool have_snap = t->snap_valid && t->snap_gp == gps;
     if (have_snap && (t->snap_watch >> 16) != (w >> 16)) continue;  // ended one
@@ -907,26 +930,53 @@ bool Rcu::RcuCore(RcuData* rdp) {
 // ---------------------------------------------------------------------------
 // Synchronous and polled grace periods.
 
-uint64_t Rcu::GetState() { return SnapGpSeq(); }
+uint64_t Rcu::TakePolledTicket() {
+  // Release: orders the grace period's start (the gp_seq_ or exp_seq_
+  // store before this) before its ticket; pairs with GetState()'s acquire,
+  // so that a cookie newer than this ticket was taken after the grace
+  // period had visibly started, and a Synchronize() that snapped gp_seq_
+  // before this GP started holds a cookie this ticket completes.
+  return polled_ticket_.fetch_add(4, std::memory_order_acq_rel) + 4;
+}
+
+void Rcu::CompletePolledTicket(uint64_t ticket) {
+  uint64_t done = polled_done_.load(std::memory_order_relaxed);
+  // Release: a PollState() that sees this ticket done also sees the grace
+  // period's closing fence (M2 or E2) and what it ordered.
+  while (SeqLt(done, ticket) && !polled_done_.compare_exchange_weak(
+                                    done, ticket, std::memory_order_release,
+                                    std::memory_order_relaxed)) {
+  }
+}
+
+uint64_t Rcu::GetState() {
+  // Orders the caller's earlier updates before the load; pairs with the
+  // heavy fence (M1, E1) a grace period runs after taking its ticket: a
+  // grace period whose ticket is this cookie or newer began after it.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  // Acquire: pairs with TakePolledTicket()'s release (see there).
+  return polled_ticket_.load(std::memory_order_acquire) + 4;
+}
 
 uint64_t Rcu::StartPoll() {
   MaybeRestartAfterFork();
-  const uint64_t s = SnapGpSeq();
-  if (StartThisGp(s)) WakeGpThread();
-  return s;
+  const uint64_t c = GetState();
+  // The next normal grace period starts after this: its ticket is c or
+  // newer.
+  if (StartThisGp(SnapGpSeq())) WakeGpThread();
+  return c;
 }
 
-// Cookies are taken from gp_seq_ but polled against the root node's
-// gp_seq: GP cleanup ends the root node first, the leaves next (callbacks
-// advance on those) and gp_seq_ last, all after M2. Polling gp_seq_ would
-// let a callback queued after GetState() run before PollState() of that
-// cookie turned true.
+// Normal grace periods are waited for on the root node's gp_seq: GP cleanup
+// ends the root node first, the leaves next (callbacks advance on those)
+// and gp_seq_ last, all after M2.
 uint64_t Rcu::PolledGpSeq() const {
   return nodes_[0].gp_seq.load(std::memory_order_acquire);
 }
 
 bool Rcu::PollState(uint64_t cookie) {
-  if (cookie == kGetStateCompleted || SeqDoneExact(PolledGpSeq(), cookie)) {
+  if (cookie == kGetStateCompleted ||
+      SeqGe(polled_done_.load(std::memory_order_acquire), cookie)) {
     // Orders the caller's later accesses (freeing) after the GP end.
     std::atomic_thread_fence(std::memory_order_seq_cst);
     return true;
@@ -938,6 +988,43 @@ void Rcu::CondSynchronize(uint64_t cookie) {
   if (!PollState(cookie)) Synchronize();
 }
 
+void Rcu::CondSynchronizeExpedited(uint64_t cookie) {
+  if (!PollState(cookie)) SynchronizeExpedited();
+}
+
+Rcu::FullCookie Rcu::GetStateFull() {
+  // Orders the caller's earlier updates before the loads (as GetState()).
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  return FullCookie{SeqSnap(gp_seq_.load(std::memory_order_relaxed)),
+                    SeqSnap(exp_seq_.load(std::memory_order_relaxed))};
+}
+
+Rcu::FullCookie Rcu::StartPollFull() {
+  MaybeRestartAfterFork();
+  const FullCookie c = GetStateFull();
+  if (StartThisGp(c.norm)) WakeGpThread();
+  return c;
+}
+
+bool Rcu::PollStateFull(const FullCookie& c) {
+  // Acquire loads: a sequence seen ended carries its GP's closing fence.
+  if (SeqDoneExact(PolledGpSeq(), c.norm) ||
+      SeqDoneExact(exp_seq_.load(std::memory_order_acquire), c.exp)) {
+    // Orders the caller's later accesses (freeing) after the GP end.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    return true;
+  }
+  return false;
+}
+
+void Rcu::CondSynchronizeFull(const FullCookie& c) {
+  if (!PollStateFull(c)) Synchronize();
+}
+
+void Rcu::CondSynchronizeExpeditedFull(const FullCookie& c) {
+  if (!PollStateFull(c)) SynchronizeExpedited();
+}
+
 void Rcu::Synchronize() {
   MaybeRestartAfterFork();
   if (internal::tls_in_callback != nullptr) [[unlikely]]
@@ -945,10 +1032,18 @@ void Rcu::Synchronize() {
   if ((RCU_DEBUG_CHECKS_ENABLED || lockdep::Enabled()) && ReadLockHeld())
     lockdep::internal::IllegalWaitInReader("Synchronize()",
                                            SourceLocation::current());
-  const uint64_t s = StartPoll();
+  if (GpIsExpedited()) {
+    SynchronizeExpedited();
+    return;
+  }
+  // The grace period waited for starts after this call, so its ticket
+  // completes every cookie taken before it.
+  const uint64_t s = SnapGpSeq();
+  if (StartThisGp(s)) WakeGpThread();
   {
     PlainMutexLock l(done_mu_);
-    done_cv_.Wait(done_mu_, [&] { return SeqDoneExact(PolledGpSeq(), s); });
+    WaitCheckingGpStart(done_mu_, done_cv_,
+                        [&] { return SeqDoneExact(PolledGpSeq(), s); });
   }
   // The woken thread's later accesses follow the GP's (the kernel's
   // smp_mb() after wait_for_completion() in synchronize_rcu()).
@@ -970,9 +1065,13 @@ RcuStats Rcu::GetStats() const {
   s.qs_unlock = qs_unlock_.load(std::memory_order_relaxed);
   s.qs_fqs = qs_fqs_.load(std::memory_order_relaxed);
   s.blocked_readers = blocked_readers_.load(std::memory_order_relaxed);
+  s.unlocks_deferred = unlocks_deferred_.load(std::memory_order_relaxed);
+  s.deferred_retired = deferred_retired_.load(std::memory_order_relaxed);
   s.stalls = stalls_.load(std::memory_order_relaxed);
   s.hotplug_ops = hotplug_ops_.load(std::memory_order_relaxed);
   s.fqs_offline_fixups = fqs_offline_fixups_.load(std::memory_order_relaxed);
+  s.gp_start_stalls = gp_start_stalls_.load(std::memory_order_relaxed);
+  s.gp_kthread_starved = gp_kthread_starved_.load(std::memory_order_relaxed);
   s.online_cpus = num_online_cpus();
   s.exp_stalls = exp_stalls_.load(std::memory_order_relaxed);
   s.gp_state = gp_state_.load(std::memory_order_relaxed);

@@ -13,6 +13,22 @@
 // state lives in its ThreadRec (reader.h): ReadLock()/ReadUnlock() are
 // inline, cost a TLS load and a relaxed store each, and never take a lock.
 //
+// Signal handlers. ReadLock(), ReadUnlock(), ReadGuard, ReadLockHeld() and
+// the lockdep-RCU checked accessors of rcu.h (Dereference(),
+// DereferenceCheck(); a splat itself is not) are async-signal-safe: a
+// signal handler may read on a thread it interrupted anywhere, inside or
+// outside a reader, also inside any library call (Synchronize(), Call(),
+// MigrateSelf(), QuiescentState(), OfflineCpu(), ...), provided the thread
+// is registered with the instance (explicitly, or by a read outside any
+// handler) and is not unregistering. An outermost unlock whose special work
+// (dequeuing a reader that migrated, answering the grace period's request
+// for a report) would take a library lock while the interrupted code may
+// hold one defers that work, as the kernel's rcu_read_unlock_special()
+// does in irq context; the thread's next outermost unlock or quiescent
+// point, or else the FQS scan, finishes it (preempt.cc, "Deferred work").
+// A handler's reader is honoured by grace periods like any other. Every
+// other call is not async-signal-safe.
+//
 // Quiescent states. A vCPU is quiescent for the current grace period when
 // each thread attached to it, and not queued as a blocked reader, was seen
 // outside a read-side critical section (or its generation changed) after
@@ -64,6 +80,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "rcu/config.h"
 #include "rcu/export.h"
@@ -195,10 +212,18 @@ struct RcuStats {
   uint64_t qs_unlock = 0;        // QS reported from a reader's unlock slow path
   uint64_t qs_fqs = 0;           // vCPU QS found by the FQS scan
   uint64_t blocked_readers = 0;  // queued on blkd lists, cumulative
-  uint64_t stalls = 0;           // normal GP stall warnings printed
-  uint64_t exp_stalls = 0;       // expedited GP stall warnings printed
-  uint64_t hotplug_ops = 0;      // successful OfflineCpu()/OnlineCpu() calls
+  // Outermost unlocks that deferred their special work (a signal handler
+  // that interrupted a lock section: preempt.cc, "Deferred work").
+  uint64_t unlocks_deferred = 0;
+  // Threads' own blkd entries the FQS scan retired, their reader over (a
+  // deferred dequeue, or one it got to before the owner's unlock).
+  uint64_t deferred_retired = 0;
+  uint64_t stalls = 0;              // normal GP stall warnings printed
+  uint64_t exp_stalls = 0;          // expedited GP stall warnings printed
+  uint64_t hotplug_ops = 0;         // successful OfflineCpu()/OnlineCpu() calls
   uint64_t fqs_offline_fixups = 0;  // offline vCPUs FQS had to report for
+  uint64_t gp_start_stalls = 0;  // GP requests not started in time (lost wake)
+  uint64_t gp_kthread_starved = 0;  // GP thread silent mid-GP for a timeout
   int online_cpus = 0;
   int registered_threads = 0;
   GpState gp_state = GpState::kIdle;
@@ -245,6 +270,8 @@ class RCU_EXPORT Rcu {
   int CurrentCpu() const;
 
   // ---- Readers. ----
+  // Async-signal-safe on a registered thread, as is ReadLockHeld() (file
+  // comment, "Signal handlers").
   void ReadLock() { internal::ReaderLock(internal::RecForSlot(slot_)); }
   void ReadUnlock() { internal::ReaderUnlock(internal::RecForUnlock(slot_)); }
   // True when the calling thread is inside a read-side critical section of
@@ -268,16 +295,57 @@ class RCU_EXPORT Rcu {
   // As Synchronize(), driven by the caller: one membarrier, a scan of the
   // registered threads, a wait for those inside a reader, a membarrier.
   void SynchronizeExpedited();
+  // While ExpediteGp() was called more often than UnexpediteGp(),
+  // Synchronize() runs SynchronizeExpedited() instead (the kernel's
+  // rcu_expedite_gp(), rcu_unexpedite_gp(), rcu_gp_is_expedited()).
+  void ExpediteGp() {
+    expedite_nesting_.fetch_add(1, std::memory_order_relaxed);
+  }
+  void UnexpediteGp() {
+    expedite_nesting_.fetch_sub(1, std::memory_order_relaxed);
+  }
+  bool GpIsExpedited() const {
+    return expedite_nesting_.load(std::memory_order_relaxed) > 0;
+  }
   // Polled API. A cookie from GetState() is complete (PollState() true)
-  // once a full grace period has elapsed after GetState() was called;
-  // StartPoll() also makes sure that grace period will happen.
-  // CondSynchronize(c) waits only if c is not complete yet. Cookies track
-  // normal grace periods: SynchronizeExpedited() does not complete them
-  // (the kernel's do, through a separate polled sequence).
+  // once a full grace period, normal or expedited, has elapsed after
+  // GetState() was called; StartPoll() also makes sure that grace period
+  // will happen. CondSynchronize(c) waits only if c is not complete yet.
+  // After Synchronize() or SynchronizeExpedited() returns, and when a
+  // callback queued after GetState() runs, the cookie is complete. Cookies
+  // are one word: every grace period of either kind takes a ticket as it
+  // starts (the tickets count up in fours, so no cookie equals
+  // kGetStateCompleted) and publishes it as done when it ends; a cookie is
+  // the next ticket, complete once a ticket at least as new is done (the
+  // role of the kernel's gp_seq_polled). Comparisons are modular: a cookie
+  // more than 2^61 grace periods old may read as incomplete.
   uint64_t GetState();
   uint64_t StartPoll();
   bool PollState(uint64_t cookie);
   void CondSynchronize(uint64_t cookie);
+  // Expedited forms: the same cookies. StartPollExpedited() makes sure a
+  // grace period will complete the cookie; with no expedited worker thread
+  // here, that is a normal grace period (the kernel queues an expedited
+  // one). CondSynchronizeExpedited(c) runs SynchronizeExpedited() if c is
+  // not complete yet.
+  uint64_t StartPollExpedited() { return StartPoll(); }
+  void CondSynchronizeExpedited(uint64_t cookie);
+  // Full-state cookies (the kernel's struct rcu_gp_oldstate and
+  // get_state_synchronize_rcu_full()): the normal and the expedited
+  // sequences, each snapped; complete when either has moved a full grace
+  // period on. Two words, but no polled period to share: a full cookie
+  // completes as soon as any grace period of either kind that started
+  // after it ends.
+  struct FullCookie {
+    uint64_t norm = 0;
+    uint64_t exp = 0;
+  };
+  FullCookie GetStateFull();
+  FullCookie StartPollFull();
+  FullCookie StartPollExpeditedFull() { return StartPollFull(); }
+  bool PollStateFull(const FullCookie& cookie);
+  void CondSynchronizeFull(const FullCookie& cookie);
+  void CondSynchronizeExpeditedFull(const FullCookie& cookie);
   // Queues `head` on the caller's vCPU (any online vCPU for an unregistered
   // thread); `func(head)` runs after a grace period, on an rcuc thread.
   // Callbacks queued on one vCPU run in the order they were queued.
@@ -324,6 +392,19 @@ class RCU_EXPORT Rcu {
   // Human-readable GP state: gp_seq, GP thread state, each node's qsmask,
   // the vCPUs and threads (name/tid) still holding the GP, blocked readers.
   std::string DumpGpState() const;
+  // Makes the grace-period thread sleep `ms` milliseconds, once, at its next
+  // force-quiescent-state wait, deaf to wake-ups (the kernel's
+  // rcu_gp_set_torture_wait(), which rcutorture's stall_gp_kthread uses).
+  // A grace period in progress then stalls; when `ms` exceeds the stall
+  // timeout, a thread waiting for it prints the "kthread starved" report.
+  // Makes the next `n` wake-ups of the grace-period thread do nothing: the
+  // lost wake-up that the grace-period-start stall check must name.
+  void DropGpWakeupsForTesting(int n) {
+    drop_gp_wakeups_.store(n, std::memory_order_relaxed);
+  }
+  void SetGpThreadTortureWait(int ms) {
+    gp_torture_wait_ms_.store(ms, std::memory_order_relaxed);
+  }
   // The slot of this instance in internal::tls_recs.
   int slot() const { return slot_; }
   // Asks the GP thread for a force-quiescent-state scan now (the kernel's
@@ -402,6 +483,9 @@ class RCU_EXPORT Rcu {
   int OnlineTarget(int avoid) const;
   RcuData* LockThreadCpu(internal::ThreadRec* t);
   void UnlockSpecial(internal::ThreadRec* t);
+  bool DequeueSelfLocked(RcuNode* rnp, internal::ThreadRec* t)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(rnp->lock);
+  void CheckNoStaleBlocked(const internal::ThreadRec* t);
   void CheckBlkdLocked(RcuNode* rnp) ABSL_EXCLUSIVE_LOCKS_REQUIRED(rnp->lock);
   // Ends t's reader if it is in one, detaches and frees its record.
   // `thread_gone`: t's thread is not the caller and no longer exists (a
@@ -413,6 +497,24 @@ class RCU_EXPORT Rcu {
   void RecordGpStallCheckTime();
   std::chrono::nanoseconds TimeToStallCheck() const;
   void CheckGpStall();
+  // The GP-thread checks made by threads waiting for a grace period
+  // (Synchronize(), Barrier()), never by the GP thread, whose silence they
+  // name; at most one report per stall timeout:
+  //  - the grace-period-start stall (the kernel's
+  //    rcu_check_gp_start_stall()): a grace period was requested, none is
+  //    in progress, and neither the request nor the GP thread has moved for
+  //    a stall timeout. Counted (gp_start_stalls); the GP thread is woken.
+  //  - GP-thread starvation: a grace period is in progress but the GP
+  //    thread has not run for a stall timeout (the kernel's "kthread
+  //    starved" report). Counted (gp_kthread_starved).
+  void CheckGpStartStall();
+  // cv.Wait(mu, pred), running the GP-start stall check (with `mu`
+  // released) every half stall timeout while it waits.
+  void WaitCheckingGpStart(PlainMutex& mu, PlainCondVar& cv,
+                           absl::FunctionRef<bool()> pred)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // Steady-clock nanoseconds now: the GP-start stall check's clock.
+  static int64_t MonoNs();
   void ReportStall(const std::string& text);
   std::string FormatExpStall(
       const std::vector<const internal::ThreadRec*>& holders,
@@ -431,6 +533,16 @@ class RCU_EXPORT Rcu {
   std::unique_ptr<RcuNode[]> nodes_;
   std::unique_ptr<RcuData[]> rdps_;
 
+  // ---- Polled grace periods (tree.cc, expedited.cc). ----
+  // A grace period's ticket, taken at its start before its first heavy
+  // fence (M1, E1); published as done after its last (M2, E2).
+  uint64_t TakePolledTicket();
+  void CompletePolledTicket(uint64_t ticket);
+  // One expedited grace period (or a share of a concurrent one). With no
+  // thread registered there is no reader to wait for: a ticket is taken
+  // and completed at once, under reg_mu_.
+  void ExpeditedGpOnce();
+
   // ---- Grace-period state. ----
   // Authoritative gp_seq; written under nodes_[0].lock, loaded anywhere.
   std::atomic<uint64_t> gp_seq_;
@@ -441,6 +553,7 @@ class RCU_EXPORT Rcu {
   std::atomic<uint64_t> fqs_scans_{0};
   std::atomic<uint64_t> qs_rcuc_{0}, qs_unlock_{0}, qs_fqs_{0};
   std::atomic<uint64_t> blocked_readers_{0};
+  std::atomic<uint64_t> unlocks_deferred_{0}, deferred_retired_{0};
   std::atomic<uint64_t> stalls_{0}, exp_stalls_{0};
   // GP thread only: when the current GP started and when it next warns.
   std::chrono::steady_clock::time_point gp_start_time_;
@@ -457,11 +570,29 @@ class RCU_EXPORT Rcu {
   // FQS found an offline vCPU still owing a QS (its offline path should
   // have reported it): a hotplug bug, WARNed in debug builds.
   std::atomic<uint64_t> fqs_offline_fixups_{0};
+  // The GP-start stall check's clocks (MonoNs()): the last new grace-period
+  // request (StartThisGp()) and the GP thread's last sign of life, and when
+  // the check last reported (one report per stall timeout).
+  std::atomic<int64_t> gp_req_activity_ns_{0};
+  std::atomic<int64_t> gp_activity_ns_{0};
+  std::atomic<int64_t> gp_start_stall_report_ns_{0};
+  std::atomic<uint64_t> gp_start_stalls_{0};
+  std::atomic<uint64_t> gp_kthread_starved_{0};
+  // SetGpThreadTortureWait(): the GP thread's next FQS wait first sleeps
+  // this long (ms), once.
+  std::atomic<int> gp_torture_wait_ms_{0};
+  std::atomic<int> drop_gp_wakeups_{0};   // DropGpWakeupsForTesting()
+  std::atomic<int> expedite_nesting_{0};  // ExpediteGp() - UnexpediteGp()
 
   // ---- Expedited (expedited.cc). ----
   PlainMutex exp_mu_;
   // Written under exp_mu_; loaded by callers taking a snapshot.
   std::atomic<uint64_t> exp_seq_;
+  // GetState() tickets: the last taken and the newest done (a monotonic
+  // max). gp_ticket_: the current normal grace period's (GP thread only).
+  std::atomic<uint64_t> polled_ticket_;
+  std::atomic<uint64_t> polled_done_;
+  uint64_t gp_ticket_ = 0;
   std::atomic<uint64_t> exp_completed_{0};
 
   // ---- Barrier (barrier.cc). ----

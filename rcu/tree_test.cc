@@ -173,6 +173,120 @@ TEST(Rcu, PolledCookiesAcrossTheWrap) {
   EXPECT_TRUE(Eventually([&] { return r->PollState(ck); }));
 }
 
+// Thread A registers (so that the expedited grace period is not vacuous);
+// the test thread takes cookies and runs expedited grace periods only: each
+// must complete the cookies taken before it, plain and full.
+TEST(Rcu, ExpeditedGracePeriodCompletesPolledCookies) {
+  auto r = MakeRcu(4);
+  Flag stop;
+  std::thread a([&] {
+    r->RegisterThread(2);
+    while (!stop.IsSet()) {
+      r->ReadLock();
+      r->ReadUnlock();
+      std::this_thread::yield();
+    }
+    r->UnregisterThread();
+  });
+  const uint64_t normal_before = r->GetStats().gps_completed;
+  for (int i = 0; i < 50; ++i) {
+    const uint64_t c = r->GetState();
+    const Rcu::FullCookie f = r->GetStateFull();
+    EXPECT_FALSE(r->PollState(c));
+    EXPECT_FALSE(r->PollStateFull(f));
+    r->SynchronizeExpedited();
+    EXPECT_TRUE(r->PollState(c)) << "round " << i;
+    EXPECT_TRUE(r->PollStateFull(f)) << "round " << i;
+  }
+  stop.Set();
+  a.join();
+  EXPECT_LT(r->GetStats().gps_completed - normal_before, 50u)
+      << "the cookies should not have needed a normal GP each";
+}
+
+// With no thread registered, an expedited grace period is vacuous, yet it
+// still completes the cookies taken before it.
+TEST(Rcu, VacuousExpeditedGracePeriodCompletesPolledCookies) {
+  auto r = MakeRcu(4);
+  const uint64_t c = r->GetState();
+  r->SynchronizeExpedited();
+  EXPECT_TRUE(r->PollState(c));
+}
+
+// Thread A holds a reader; thread B's expedited grace period waits for it.
+// A cookie taken meanwhile must not complete while A reads, and must be
+// complete when B's SynchronizeExpedited() returns only if taken before
+// B's call; a Synchronize() after A leaves completes it in one go.
+TEST(Rcu, PolledCookieWaitsForReaderDuringExpeditedGracePeriod) {
+  auto r = MakeRcu(4);
+  HeldReader a(*r, 1);
+  const uint64_t before = r->GetState();
+  const Rcu::FullCookie before_full = r->GetStateFull();
+  std::atomic<bool> b_done{false};
+  std::thread b([&] {
+    r->SynchronizeExpedited();
+    b_done = true;
+  });
+  std::this_thread::sleep_for(20ms);
+  const uint64_t during = r->GetState();
+  EXPECT_FALSE(b_done.load());
+  EXPECT_FALSE(r->PollState(before)) << "reader A still reads";
+  EXPECT_FALSE(r->PollStateFull(before_full)) << "reader A still reads";
+  EXPECT_FALSE(r->PollState(during));
+  a.Release();
+  b.join();
+  EXPECT_TRUE(r->PollState(before));
+  EXPECT_TRUE(r->PollStateFull(before_full));
+  r->Synchronize();
+  EXPECT_TRUE(r->PollState(during));
+}
+
+// StartPoll() alone must make its cookie complete, even when the grace
+// period in progress is an expedited one that began before the cookie.
+TEST(Rcu, StartPollCompletesDuringExpeditedGracePeriod) {
+  auto r = MakeRcu(4);
+  HeldReader a(*r, 1);
+  std::thread b([&] { r->SynchronizeExpedited(); });
+  std::this_thread::sleep_for(20ms);
+  const uint64_t c = r->StartPoll();
+  const Rcu::FullCookie f = r->StartPollFull();
+  a.Release();
+  b.join();
+  EXPECT_TRUE(Eventually([&] { return r->PollState(c); }));
+  EXPECT_TRUE(Eventually([&] { return r->PollStateFull(f); }));
+}
+
+// ExpediteGp() nests: while expedited more often than unexpedited,
+// Synchronize() runs expedited grace periods (and still completes cookies).
+TEST(Rcu, ExpediteGpMakesSynchronizeExpedited) {
+  auto r = MakeRcu(4);
+  Flag stop;
+  std::thread a([&] {
+    r->RegisterThread(2);
+    while (!stop.IsSet()) std::this_thread::sleep_for(1ms);
+    r->UnregisterThread();
+  });
+  std::this_thread::sleep_for(5ms);
+  r->ExpediteGp();
+  r->ExpediteGp();
+  r->UnexpediteGp();
+  EXPECT_TRUE(r->GpIsExpedited());
+  const RcuStats before = r->GetStats();
+  const uint64_t c = r->GetState();
+  r->Synchronize();
+  EXPECT_TRUE(r->PollState(c));
+  const RcuStats mid = r->GetStats();
+  EXPECT_EQ(mid.exp_completed, before.exp_completed + 1);
+  EXPECT_EQ(mid.gps_completed, before.gps_completed);
+  r->UnexpediteGp();
+  EXPECT_FALSE(r->GpIsExpedited());
+  r->Synchronize();
+  EXPECT_EQ(r->GetStats().exp_completed, mid.exp_completed);
+  EXPECT_GT(r->GetStats().gps_completed, mid.gps_completed);
+  stop.Set();
+  a.join();
+}
+
 struct TimedCb {
   RcuHead head;
   Rcu* rcu = nullptr;

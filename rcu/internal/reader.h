@@ -32,6 +32,27 @@
 // Under TSan the stores are release and the scanner's loads acquire, so
 // TSan sees the same happens-before edges the fences provide.
 //
+// Signal handlers. ReaderLock() and ReaderUnlock() may run in a signal
+// handler that interrupted the same thread anywhere, also between another
+// ReaderLock()'s or ReaderUnlock()'s load of `watch` and its store. The
+// handler's critical sections are balanced, so at its return `watch` holds
+// what the interrupted code loaded, except that a handler which found the
+// nesting zero ran outermost critical sections and advanced the generation.
+// Only an interrupted outermost lock can then store over it (an
+// interrupted unlock saw nesting >= 1, so the handler's sections were
+// nested and left the generation alone); it stores the generation it loaded
+// with nesting 1, moving the generation back. That is harmless: a
+// scanner's sample of a handler's section is taken while the handler runs,
+// and the only later stores with another generation are the handler's own
+// outermost unlocks (the section is over) or the interrupted lock's store,
+// which starts a new critical section after the handler's ended, with the
+// generation the handler's section had. So a scanner can mistake the new
+// section for the old (it waits longer), never an unfinished section for a
+// finished one. And a section that starts after another one ended has a
+// higher generation than it (the rolled-back value was loaded after every
+// earlier section ended): only the interrupted lock's section shares a
+// generation, with the handler's sections, which never migrate.
+//
 // Cost (release build, 2-core VM, rcu/bench): an outermost lock/unlock pair
 // through the default instance is 23 instructions including the call's
 // ret, 0.9 ns: a TLS load, two relaxed load/store pairs, and predicted
@@ -87,12 +108,19 @@ struct ThreadRec;
 // for itself (the thread queued itself when it migrated inside a reader);
 // a proxy entry is allocated when a vCPU going offline evicts a thread that
 // is inside a reader, and stands for that one reader: it is retired once
-// the thread's `watch` shows the reader over.
+// the thread's `watch` shows the reader over. Either kind stands for the
+// one reader whose `watch` it recorded when queued. The self entry is
+// dequeued by the thread's outermost unlock, or, when that unlock had to
+// defer it (a signal handler, see preempt.cc), at the thread's next safe
+// point or by the FQS scan, as a proxy is.
 struct BlkdEntry {
   BlkdEntry* next = nullptr;
   BlkdEntry* prev = nullptr;
   ThreadRec* t = nullptr;
-  uint64_t watch = 0;  // proxy only: the reader's watch when evicted
+  // The reader's watch when queued. Written under the node's lock before
+  // the entry is linked (a self entry: before BLOCKED is set); loaded under
+  // it, and relaxed by scanners that saw BLOCKED with acquire (ReaderQueued()).
+  std::atomic<uint64_t> watch{0};
   bool proxy = false;
 };
 
@@ -101,8 +129,9 @@ struct alignas(128) ThreadRec {
   // See the file comment. Owner-only stores; scanners load.
   std::atomic<uint64_t> watch{0};
   // kSpecial* bits. Set by the owner (BLOCKED, FENCES at registration) and
-  // by scanners (NEED_QS);
-  // cleared by the owner's unlock slow path.
+  // by scanners (NEED_QS); cleared by the owner's unlock slow path or at its
+  // next safe point, and BLOCKED also by the FQS scan retiring a self entry
+  // whose reader is over (preempt.cc, "Deferred work").
   std::atomic<uint32_t> special{0};
   // Copied from the instance at registration: full fences in the reader.
   bool fences = false;
@@ -122,7 +151,9 @@ struct alignas(128) ThreadRec {
   bool snap_valid = false;
 
   // --- Group 3: blocked-readers list, guarded by blocked_node's lock. ---
-  RcuNode* blocked_node = nullptr;
+  // Written under that lock (queue, dequeue, FQS retirement); the owner
+  // loads it relaxed to find the lock, and checks it again under it.
+  std::atomic<RcuNode*> blocked_node{nullptr};
   BlkdEntry blkd;  // this thread's own entry (blkd.t == this)
 
   // --- Group 4: registry bookkeeping, guarded by the instance's
@@ -218,6 +249,19 @@ inline ThreadRec* RecForUnlock(int slot) {
   ThreadRec* t = tls_recs[slot];
   if (RCU_DEBUG_CHECKS_ENABLED && t == nullptr) UnregisteredReader(slot);
   return t;
+}
+
+// True when `t`'s current reader is the one its own blkd entry stands
+// for, so that the blkd list tracks it and a vCPU scan must skip it; `s`
+// and `w` are `special` (loaded with acquire: pairs with the release that
+// sets BLOCKED after the entry's watch is stored) and `watch`, in that
+// order. False for a BLOCKED thread whose queued reader is over (deferred
+// work): its later readers are checked like any other thread's. A reader
+// that starts after the queued one ended has a higher generation (file
+// comment, "Signal handlers"), so comparing generations is exact.
+inline bool ReaderQueued(const ThreadRec* t, uint32_t s, uint64_t w) {
+  return (s & kSpecialBlocked) != 0 && (w & kNestMask) != 0 &&
+         (w >> 16) == (t->blkd.watch.load(std::memory_order_relaxed) >> 16);
 }
 
 inline bool InReader(const ThreadRec* t) {
