@@ -113,27 +113,6 @@ else
     printf "rate %s/%ss, confidence %s: t = -ln(1-C)/rate = %.3g x %ss = %d s of clean run time, %d s on each of %d parallel runs", r, u, c, -log(1 - c), u / r, t, p, n }')
 fi
 
-# json_str S: S as a JSON string literal (quoted; \, " and control
-# characters escaped).
-json_str() {
-  local s="$1" esc="" c i o
-  for ((i = 0; i < ${#s}; i++)); do
-    c="${s:i:1}"
-    case "$c" in
-      \\) esc+="\\\\" ;;
-      \") esc+="\\\"" ;;
-      $'\n') esc+="\\n" ;;
-      $'\t') esc+="\\t" ;;
-      $'\r') esc+="\\r" ;;
-      *)
-        printf -v o '%d' "'$c"
-        if ((o >= 0 && o < 32)); then printf -v c '\\u%04x' "$o"; fi
-        esc+="$c" ;;
-    esac
-  done
-  printf '"%s"' "$esc"
-}
-
 # ---- One probe: build, run, classify. ----
 # run_probe: builds and tests the checked-out commit, appends its record
 # line; returns 0 (good), 1 (bad) or 125 (skip).
@@ -204,9 +183,9 @@ run_probe() {
   fi
   if [[ -n "$record" ]]; then
     printf '{"commit": %s, "host": %s, "nproc": %d, "time": %s, "duration_s": %d, "parallel": %d, "configs": %s, "bootargs": %s, "seeds": [%s], "errors": %d, "matches": %d, "verdict": %s, "exit": %d}\n' \
-      "$(json_str "$commit")" "$(json_str "$host")" "$(nproc)" "$(json_str "$t0")" "$per_run" "$parallel" \
-      "$(json_str "$configs")" "$(json_str "${bootargs# }")" "$(IFS=,; echo "${seeds[*]}")" "$n_err" "$n_bad" \
-      "$(json_str "$verdict")" "$code" >>"$record" ||
+      "$(tl_json_str "$commit")" "$(tl_json_str "$host")" "$(nproc)" "$(tl_json_str "$t0")" "$per_run" "$parallel" \
+      "$(tl_json_str "$configs")" "$(tl_json_str "${bootargs# }")" "$(IFS=,; echo "${seeds[*]}")" "$n_err" "$n_bad" \
+      "$(tl_json_str "$verdict")" "$code" >>"$record" ||
       echo "bisect.sh: cannot write the record file $record" >&2
   fi
   rm -rf "$d"

@@ -124,3 +124,24 @@ tl_scenario_dirs() {
   done
   return 0
 }
+
+# tl_json_str S: S as a JSON string literal (quoted; \, " and control
+# characters escaped).
+tl_json_str() {
+  local s="$1" esc="" c i o
+  for ((i = 0; i < ${#s}; i++)); do
+    c="${s:i:1}"
+    case "$c" in
+      \\) esc+="\\\\" ;;
+      \") esc+="\\\"" ;;
+      $'\n') esc+="\\n" ;;
+      $'\t') esc+="\\t" ;;
+      $'\r') esc+="\\r" ;;
+      *)
+        printf -v o '%d' "'$c"
+        if ((o >= 0 && o < 32)); then printf -v c '\\u%04x' "$o"; fi
+        esc+="$c" ;;
+    esac
+  done
+  printf '"%s"' "$esc"
+}

@@ -16,7 +16,12 @@
 #   - examples/bench compiles (it is not run: no timing in tests);
 #   - the installed rcutorture, run from another directory with a bare
 #     scenario name, ends in SUCCESS, and the installed parse-console.sh
-#     finds its log clean.
+#     finds its log clean;
+#   - plugins: the ABI header (include/rcutorture/rcutorture_plugin.h)
+#     compiles alone as C and C++; the installed rcutorture finds the
+#     installed plugins (urcu-memb by name, plugin:epoch-rcu) and runs them
+#     to SUCCESS; examples/epoch-rcu built out of the tree against the
+#     installed header runs with --ops_plugin (and its busted twin FAILs).
 # The prefix is moved after the install: everything installed must be
 # relocatable. Each failed check prints one "FAIL: ..." line naming it.
 set -euo pipefail
@@ -186,5 +191,42 @@ out="$(cd "$tmp/run" && "$p/bin/rcutorture" --config=NO-SUCH-SCENARIO 2>&1)" || 
 [[ "$rc" == 64 && "$(wc -l <<<"$out")" == 1 && "$out" == *"cannot read scenario file 'NO-SUCH-SCENARIO'"* ]] ||
   fail "installed rcutorture --config=NO-SUCH-SCENARIO: want exit 64 and one line, got $rc: $out"
 
-((status)) || echo "ok: installed librcu, consumers (find_package, pkg-config; shared, static), bench build, rcutorture"
+# ---- Plugins. ----
+for f in urcu-memb urcu-mb urcu-qsbr urcu-bp urcu-signal epoch-rcu epoch-rcu-busted; do
+  [[ -f "$lib/rcutorture/plugins/$f.so" ]] || fail "plugin not installed: $libdir/rcutorture/plugins/$f.so"
+done
+[[ -f "$p/include/rcutorture/rcutorture_plugin.h" ]] ||
+  fail "not installed: include/rcutorture/rcutorture_plugin.h"
+cc="$(cache CMAKE_C_COMPILER)"
+echo '#include <rcutorture/rcutorture_plugin.h>' >"$tmp/plugin_h.c"
+for lang in "$cc -std=c99 -x c" "$cxx -std=c++20 -x c++"; do
+  read -r -a compile <<<"$lang"
+  if ! "${compile[@]}" -fsyntax-only -Wall -Wextra -Werror -pedantic -I"$p/include" \
+       "$tmp/plugin_h.c" >"$log/plugin-h" 2>&1; then
+    fail "rcutorture_plugin.h does not compile alone (${compile[*]}): $(first_error "$log/plugin-h")"
+  fi
+done
+# torture_run WANT NAME ARGS...: the installed rcutorture, from another
+# directory, ends with End of test: WANT.
+torture_run() {
+  local want="$1" name="$2" rc=0
+  shift 2
+  (cd "$tmp/run" && "$p/bin/rcutorture" "$@" >"$name.log" 2>&1) || rc=$?
+  grep -q "End of test: $want" "$tmp/run/$name.log" ||
+    fail "installed rcutorture $* (exit $rc): no 'End of test: $want'; $(tail -1 "$tmp/run/$name.log" | cut -c1-100)"
+}
+short=(--duration=3 --stat_interval=1 --nreaders=2 --nfakewriters=1)
+torture_run SUCCESS urcu-memb --torture_type=urcu-memb "${short[@]}"
+torture_run SUCCESS epoch-installed --torture_type=plugin:epoch-rcu "${short[@]}"
+b="$tmp/epoch"
+if { cmake -S "$top/examples/epoch-rcu" -B "$b" "${gen[@]}" -DCMAKE_C_COMPILER="$cc" \
+       -DCMAKE_PREFIX_PATH="$p" && cmake --build "$b"; } >"$log/epoch" 2>&1; then
+  torture_run SUCCESS epoch-own --ops_plugin="$b/epoch-rcu.so" --torture_type=plugin:epoch-rcu "${short[@]}"
+  torture_run FAILURE epoch-own-busted --ops_plugin="$b/epoch-rcu-busted.so" --torture_type=plugin --stutter=0 \
+    --duration=5 --nreaders=4 --nfakewriters=1
+else
+  fail "examples/epoch-rcu does not build against the installed header: $(first_error "$log/epoch")"
+fi
+
+((status)) || echo "ok: installed librcu, consumers (find_package, pkg-config; shared, static), bench build, rcutorture, plugins"
 exit "$status"

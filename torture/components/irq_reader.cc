@@ -16,11 +16,19 @@
 // for every reader.
 //
 // Only flavours whose read side is async-signal-safe take part
-// (TortureOps::irq_capable): liburcu's, except QSBR, whose threads are
-// offline while they sleep. The handler reads only when the interrupted
-// thread is a torture thread registered with the flavour (CurrentThread()
-// is set only between thread_init() and thread_exit()), takes no lock and
-// allocates nothing.
+// (TortureOps::irq_capable): `rcu` and the SRCU flavours (`srcu`, `srcud`,
+// `srcu-busted`), whose read sides are documented async-signal-safe
+// (rcu/tree.h and rcu/srcu.h, "Signal handlers"), and liburcu's, except
+// QSBR, whose threads are offline while they sleep. For `rcu` this is the
+// case the kernel's deferred quiescent-state report exists for: the
+// handler's outermost unlock may find a quiescent-state request or a
+// blocked-reader entry to deal with while the interrupted thread holds a
+// library lock (inside Synchronize(), Call(), MigrateSelf(), the unlock
+// slow path itself); it then leaves that work to the thread's next unlock
+// or quiescent point, or to the FQS scan. The handler reads only when the
+// interrupted thread is a torture thread registered with the flavour
+// (CurrentThread() is set only between thread_init() and thread_exit()),
+// takes no lock of its own and allocates nothing.
 #include <pthread.h>
 #include <signal.h>
 

@@ -165,6 +165,11 @@ bool TortureOneRead(Run& s, TortureRandom& r, int myid) {
   rs.nesting = NewDepth(r);
   Lock(ops, rs.nesting);
   uint64_t cookie = checkpolling ? ops->get_gp_state() : 0;
+  const bool checkpolling_full = checkpolling &&
+                                 ops->get_gp_state_full != nullptr &&
+                                 ops->poll_gp_state_full != nullptr;
+  GpFullCookie cookie_full;
+  if (checkpolling_full) ops->get_gp_state_full(&cookie_full);
   uint64_t started = ops->get_gp_seq();
   // rcu_dereference(): acquire pairs with the writer's release store;
   // checked against the flavour's read-side critical section.
@@ -216,6 +221,9 @@ bool TortureOneRead(Run& s, TortureRandom& r, int myid) {
   }
   if (checkpolling && ops->poll_gp_state(cookie)) {
     TortureWarn("rcu_torture_one_read", "Cookie check 2 failed");
+  }
+  if (checkpolling_full && ops->poll_gp_state_full(cookie_full)) {
+    TortureWarn("rcu_torture_one_read", "Cookie check 6 failed");
   }
   Unlock(ops, rs.nesting);
   if (pipe_count > 1 || diff > 1) {

@@ -20,9 +20,18 @@
 //
 // Forward-progress testing is disabled when stall_cpu > 0 (fwd_prog.cc),
 // and the writer's post-stutter pool check waits until the stall episodes
-// are over (stallsdone, torture.cc). stall_gp_kthread (stall the GP thread)
-// needs a library hook that rcu/ does not have: it is reported and
-// ignored. stall_cpu_irqsoff has no meaning here (no irqs): spinning.
+// are over (stallsdone, writer.cc).
+//
+// stall_gp_kthread > 0 first stalls the grace-period thread itself (the
+// kernel's rcu_gp_set_torture_wait()): after the holdoff, the flavour's
+// TortureOps::stall_gp_kthread hook makes it sleep stall_gp_kthread
+// seconds at its next force-quiescent-state wait, deaf to wake-ups, while
+// this thread waits in a grace period (a waiter is what notices), then 2
+// seconds more. When that is longer than
+// the stall timeout, the flavour's starvation report (counted by
+// TortureOps::gp_kthread_starved) must appear, else error. A flavour
+// without the hook: reported and ignored. stall_cpu_irqsoff has no meaning
+// here (no irqs): spinning.
 #include <algorithm>
 
 #include "fmt/format.h"
@@ -86,6 +95,53 @@ class Stall : public Component {
     return !stopped;
   }
 
+  // The grace-period-thread stall (stall_gp_kthread).
+  void StallGpKthread(int timeout_ms) {
+    const TortureOps* ops = run_.ops;
+    const Params& p = run_.p;
+    if (ops->stall_gp_kthread == nullptr) {
+      TorOut(fmt::format(
+          "rcu_torture_stall: stall_gp_kthread={} not supported by {}, ignored",
+          p.stall_gp_kthread, ops->name));
+      return;
+    }
+    if (p.stall_cpu_holdoff > 0 &&
+        SleepUntilOrStop(NowNs() +
+                         int64_t{p.stall_cpu_holdoff} * 1'000'000'000)) {
+      return;
+    }
+    const uint64_t before =
+        ops->gp_kthread_starved != nullptr ? ops->gp_kthread_starved() : 0;
+    VerboseTorOut("rcu_torture_stall begin GP stall");
+    ops->stall_gp_kthread(p.stall_gp_kthread * 1000);
+    // Wait in a grace period, so that at least one thread waits through
+    // the stall: the waiters are the ones that report the GP thread
+    // starved (the writer may be polling instead).
+    if (ops->sync != nullptr) {
+      GpWaitScope w("sync");
+      ops->sync();
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (SleepUntilOrStop(NowNs() + 1'000'000'000)) return;
+    }
+    VerboseTorOut("rcu_torture_stall end GP stall");
+    if (ops->gp_kthread_starved == nullptr || timeout_ms <= 0 ||
+        int64_t{p.stall_gp_kthread} * 1000 <= timeout_ms) {
+      return;
+    }
+    const uint64_t after = ops->gp_kthread_starved();
+    if (after == before) {
+      TortureError(fmt::format(
+          "rcu_torture_stall: the grace-period thread slept {} s but no "
+          "starvation report was printed (stall timeout {} ms)",
+          p.stall_gp_kthread, timeout_ms));
+    } else {
+      TorOut(fmt::format(
+          "rcu_torture_stall: GP stall: {} starvation report(s), as expected",
+          after - before));
+    }
+  }
+
   void Main() {
     const TortureOps* ops = run_.ops;
     const Params& p = run_.p;
@@ -94,13 +150,9 @@ class Stall : public Component {
       TortureWarn("rcu_torture_stall", "negative stall_cpu_repeat, using 0");
       repeat = 0;
     }
-    if (p.stall_gp_kthread > 0) {
-      TorOut(fmt::format(
-          "rcu_torture_stall: stall_gp_kthread={} not supported by {}, ignored",
-          p.stall_gp_kthread, ops->name));
-    }
     const int timeout_ms =
         ops->stall_dur_ms != nullptr ? ops->stall_dur_ms() : 0;
+    if (p.stall_gp_kthread > 0) StallGpKthread(timeout_ms);
     for (int i = 0; i <= repeat && p.stall_cpu > 0; ++i) {
       if (MustStop()) break;
       uint64_t before =

@@ -109,7 +109,10 @@ class Stats : public Component {
     PrintLine(fmt::format("{}-torture: Free-Block Circulation: {}", s.type,
                           Join(wc)));
     if (ops->stats != nullptr) TorOut(ops->stats());
-    if (rtcv_snap_ == ver && rtc != nullptr) {
+    CheckSelfReports();
+    const bool stalled = rtcv_snap_ == ver && rtc != nullptr;
+    CheckWriterStall(stalled);
+    if (stalled) {
       uint64_t g = ops->get_gp_seq();
       int flags = 0;
       if (ops->get_gp_data != nullptr) ops->get_gp_data(&flags, &g);
@@ -121,6 +124,65 @@ class Stats : public Component {
       if (ops->gp_kthread_dbg != nullptr) PrintLine(ops->gp_kthread_dbg());
     }
     rtcv_snap_ = ver;
+  }
+
+  // Makes every increase of the flavour's own bug counters an error of the
+  // run, and stall warnings nobody induced a warning.
+  void CheckSelfReports() {
+    const TortureOps* ops = run_.ops;
+    const Params& p = run_.p;
+    auto check = [](uint64_t (*count)(), uint64_t* seen, const char* what) {
+      if (count == nullptr) return;
+      const uint64_t n = count();
+      if (n <= *seen) return;
+      TortureError(fmt::format("{}: {} more (total {})", what, n - *seen, n));
+      *seen = n;
+    };
+    check(ops->offline_qs_fixups, &seen_fixups_,
+          "the FQS scan reported a quiescent state for an offline vCPU that "
+          "still owed one");
+    check(ops->gp_start_stalls, &seen_gp_start_stalls_,
+          "grace period requested but not started within the stall timeout "
+          "(lost wake-up of the grace-period thread)");
+    if (p.stall_gp_kthread == 0) {
+      check(ops->gp_kthread_starved, &seen_starved_,
+            "the grace-period thread did not run for a stall timeout");
+    }
+    if (p.stall_cpu == 0 && p.stall_gp_kthread == 0 &&
+        ops->stall_warnings != nullptr) {
+      const uint64_t n = ops->stall_warnings();
+      if (n > seen_stalls_) {
+        TortureWarn("rcu_torture_stats_print",
+                    fmt::format("{} RCU CPU stall warning(s) with no stall "
+                                "test running",
+                                n - seen_stalls_));
+        seen_stalls_ = n;
+      }
+    }
+  }
+
+  // A writer that made no update for two stats intervals and at least
+  // kWriterStallSecs, and is not pausing (stutter) or held up by a stall
+  // test, is stalled: a WARNING (the "??? Writer stall state" line the
+  // kernel prints at every such interval stays as it is).
+  static constexpr int64_t kWriterStallSecs = 10;
+  void CheckWriterStall(bool stalled) {
+    Run& s = run_;
+    const int ws = s.writer_state.load(std::memory_order_relaxed);
+    if (!stalled || ws == RTWS_STUTTER || ws == RTWS_STOPPING ||
+        NowNs() < s.stallsdone_ns) {
+      writer_stall_since_ns_ = 0;
+      writer_stall_prints_ = 0;
+      return;
+    }
+    if (writer_stall_since_ns_ == 0) writer_stall_since_ns_ = NowNs();
+    ++writer_stall_prints_;
+    const int64_t secs = (NowNs() - writer_stall_since_ns_) / 1'000'000'000;
+    if (writer_stall_prints_ >= 2 && secs >= kWriterStallSecs) {
+      TortureWarn("rcu_torture_stats_print",
+                  fmt::format("Writer stall: no update for {} s in state {}",
+                              secs, WriterStateName(ws)));
+    }
   }
 
   // The "Failure/close-call rcutorture reader segments:" dump.
@@ -150,6 +212,11 @@ class Stats : public Component {
   // The previous print's version (rtcv_snap); the stats thread and the
   // final print only, which never run concurrently.
   unsigned long rtcv_snap_ = ~0UL;
+  // What CheckSelfReports() and CheckWriterStall() saw last (same threads).
+  uint64_t seen_fixups_ = 0, seen_gp_start_stalls_ = 0, seen_starved_ = 0,
+           seen_stalls_ = 0;
+  int64_t writer_stall_since_ns_ = 0;
+  int writer_stall_prints_ = 0;
 };
 
 }  // namespace

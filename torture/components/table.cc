@@ -41,6 +41,7 @@ std::unique_ptr<Component> MakeNocbToggle(Run& run);   // nocb_toggle.cc
 std::unique_ptr<Component> MakeModules(Run& run);      // modules.cc
 absl::Status ValidateModules(const Params& p, const TortureOps& ops);
 std::unique_ptr<Component> MakeIrqReader(Run& run);  // irq_reader.cc
+std::unique_ptr<Component> MakePreempt(Run& run);    // preempt.cc
 std::unique_ptr<Component> MakeShuffler(Run& run);   // shuffler.cc
 
 const std::vector<ComponentRow>& ComponentTable() {
@@ -62,6 +63,7 @@ const std::vector<ComponentRow>& ComponentTable() {
       {"nocb_toggle", MakeNocbToggle,  90,   0},
       {"modules",     MakeModules,     150,  10,     ValidateModules},
       {"irq_reader",  MakeIrqReader,   5,    0},
+      {"preempt",     MakePreempt,     25,   0},
       {"shuffler",    MakeShuffler,    10,   0},
   };
   // clang-format on

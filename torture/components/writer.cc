@@ -13,6 +13,8 @@
 //   RTWS_EXP_SYNC   exp_sync(), same accounting
 //   RTWS_COND_GET   get_gp_state(), random wait, cond_sync()
 //   RTWS_POLL_GET   start_gp_poll(), then poll_gp_state() with random waits
+//   ..._EXP, ..._FULL, ..._EXP_FULL   the same with expedited grace periods
+//                   and/or full-state cookies (GpFullCookie)
 // then bump the version and honour stutter. After a stutter pause, every
 // element must be free, removed-and-waiting, or current (a stuck element
 // means callbacks or grace periods stopped advancing).
@@ -40,22 +42,31 @@ void AddType(const char* param, bool wanted, bool have, int rtws,
   }
 }
 
-// do_rtws_sync(): with probability 1/4 takes a polled cookie first and
-// checks that it is complete once the grace period is over (for exp_sync,
+// do_rtws_sync(): with probability 1/4 each, takes a polled cookie and a
+// full-state cookie first and checks that each is complete once the grace
+// period is over (Cookie checks 3 and 4; for exp_sync, the plain cookie
 // only if the flavour's expedited grace periods complete such cookies).
 void DoRtwsSync(const TortureOps* ops, TortureRandom& r, void (*sync)(),
                 const char* what) {
+  const uint64_t rnd = r();
   bool dopoll = ops->get_gp_state != nullptr && ops->poll_gp_state != nullptr &&
-                !(r() & 0x3);
+                !(rnd & 0x3);
   if (sync == ops->exp_sync && !ops->exp_completes_gp_state) dopoll = false;
+  const bool dopoll_full = ops->get_gp_state_full != nullptr &&
+                           ops->poll_gp_state_full != nullptr && !(rnd & 0xc);
   uint64_t cookie = 0;
+  GpFullCookie cookie_full;
   if (dopoll) cookie = ops->get_gp_state();
+  if (dopoll_full) ops->get_gp_state_full(&cookie_full);
   {
     GpWaitScope w(what);
     sync();
   }
   if (dopoll && !ops->poll_gp_state(cookie)) {
     TortureWarn("do_rtws_sync", "Cookie check 3 failed");
+  }
+  if (dopoll_full && !ops->poll_gp_state_full(cookie_full)) {
+    TortureWarn("do_rtws_sync", "Cookie check 4 failed");
   }
 }
 
@@ -78,18 +89,16 @@ void ChooseWriteTypes(Run& run) {
         gp_normal1 = gp_poll1 = gp_poll_exp1 = gp_poll_full1 =
             gp_poll_exp_full1 = gp_sync1 = true;
   }
-  bool explicit_full = p.gp_cond_full || p.gp_cond_exp_full || p.gp_poll_full ||
-                       p.gp_poll_exp_full;
   AddType("gp_cond", gp_cond1, ops->get_gp_state && ops->cond_sync,
           RTWS_COND_GET, st);
   AddType("gp_cond_exp", gp_cond_exp1,
           ops->get_gp_state_exp && ops->cond_sync_exp, RTWS_COND_GET_EXP, st);
-  // Full-state cookies: no flavour here has them. Only say so if asked.
-  if (explicit_full) {
-    AddType("gp_cond_full", p.gp_cond_full, false, RTWS_COND_GET_FULL, st);
-    AddType("gp_cond_exp_full", p.gp_cond_exp_full, false,
-            RTWS_COND_GET_EXP_FULL, st);
-  }
+  AddType("gp_cond_full", gp_cond_full1,
+          ops->get_gp_state_full && ops->cond_sync_full, RTWS_COND_GET_FULL,
+          st);
+  AddType("gp_cond_exp_full", gp_cond_exp_full1,
+          ops->get_gp_state_full && ops->cond_sync_exp_full,
+          RTWS_COND_GET_EXP_FULL, st);
   AddType("gp_exp", gp_exp1, ops->exp_sync != nullptr, RTWS_EXP_SYNC, st);
   AddType("gp_normal", gp_normal1, ops->deferred_free != nullptr, RTWS_DEF_FREE,
           st);
@@ -98,11 +107,12 @@ void ChooseWriteTypes(Run& run) {
   AddType("gp_poll_exp", gp_poll_exp1,
           ops->start_gp_poll_exp && ops->poll_gp_state_exp, RTWS_POLL_GET_EXP,
           st);
-  if (explicit_full) {
-    AddType("gp_poll_full", p.gp_poll_full, false, RTWS_POLL_GET_FULL, st);
-    AddType("gp_poll_exp_full", p.gp_poll_exp_full, false,
-            RTWS_POLL_GET_EXP_FULL, st);
-  }
+  AddType("gp_poll_full", gp_poll_full1,
+          ops->start_gp_poll_full && ops->poll_gp_state_full,
+          RTWS_POLL_GET_FULL, st);
+  AddType("gp_poll_exp_full", gp_poll_exp_full1,
+          ops->start_gp_poll_exp_full && ops->poll_gp_state_full,
+          RTWS_POLL_GET_EXP_FULL, st);
   AddType("gp_sync", gp_sync1, ops->sync != nullptr, RTWS_SYNC, st);
   TorOut(fmt::format("rcu_torture_write_types: Testing {} update types.",
                      st.size()));
@@ -157,6 +167,14 @@ class Writer : public Component {
     }
     const int nsynctypes = static_cast<int>(s.synctypes.size());
     UpdateMutex update_mu{"rcu_torture_writer.update_mu"};
+    // Dynamic grace-period expediting: about once in 256 updates, a cycle
+    // of eight that expedites four times over and then unexpedites, one
+    // step per update, so sync() alternates between normal and expedited
+    // grace periods under the writer's feet.
+    const bool can_expedite =
+        ops->expedite_gp != nullptr && ops->unexpedite_gp != nullptr;
+    TortureRandom exp_r(p.seed, Stream::kWriterExpedite, 0);
+    int expediting = 0;
 
     while (!MustStop()) {
       ApplyShuffle();
@@ -194,6 +212,14 @@ class Writer : public Component {
           if (ops->poll_gp_state(cookie)) {
             TortureWarn("rcu_torture_writer", "Cookie check 1 failed");
           }
+          if (ops->get_gp_state_full != nullptr &&
+              ops->poll_gp_state_full != nullptr) {
+            GpFullCookie full;
+            ops->get_gp_state_full(&full);
+            if (ops->poll_gp_state_full(full)) {
+              TortureWarn("rcu_torture_writer", "Cookie check 5 failed");
+            }
+          }
           ops->readunlock();
         }
 
@@ -230,6 +256,40 @@ class Writer : public Component {
             pool.PipeUpdate(old_rp);
             break;
           }
+          case RTWS_COND_GET_FULL:
+          case RTWS_COND_GET_EXP_FULL: {
+            bool exp = st == RTWS_COND_GET_EXP_FULL;
+            set_state(st);
+            GpFullCookie gp_snap;
+            ops->get_gp_state_full(&gp_snap);
+            TortureSleepUs(r() % (exp ? p.gp_cond_wi_exp : p.gp_cond_wi));
+            set_state(exp ? RTWS_COND_SYNC_EXP_FULL : RTWS_COND_SYNC_FULL);
+            {
+              GpWaitScope w(exp ? "cond_sync_exp_full" : "cond_sync_full");
+              (exp ? ops->cond_sync_exp_full : ops->cond_sync_full)(gp_snap);
+            }
+            pool.PipeUpdate(old_rp);
+            break;
+          }
+          case RTWS_POLL_GET_FULL:
+          case RTWS_POLL_GET_EXP_FULL: {
+            bool exp = st == RTWS_POLL_GET_EXP_FULL;
+            set_state(st);
+            GpFullCookie gp_snap;
+            (exp ? ops->start_gp_poll_exp_full
+                 : ops->start_gp_poll_full)(&gp_snap);
+            set_state(exp ? RTWS_POLL_WAIT_EXP_FULL : RTWS_POLL_WAIT_FULL);
+            {
+              GpWaitScope w(exp ? "poll_gp_state_exp_full"
+                                : "poll_gp_state_full");
+              while (!ops->poll_gp_state_full(gp_snap)) {
+                TortureSleepUs(r() % (exp ? p.gp_poll_wi_exp : p.gp_poll_wi));
+                if (ops->quiescent_state != nullptr) ops->quiescent_state();
+              }
+            }
+            pool.PipeUpdate(old_rp);
+            break;
+          }
           case RTWS_POLL_GET:
           case RTWS_POLL_GET_EXP: {
             bool exp = st == RTWS_POLL_GET_EXP;
@@ -255,6 +315,14 @@ class Writer : public Component {
         }
       }
       s.current_version.fetch_add(1, std::memory_order_relaxed);
+      if (can_expedite && (expediting != 0 || (exp_r() & 0xff) == 0)) {
+        if (expediting >= 0) {
+          ops->expedite_gp();
+        } else {
+          ops->unexpedite_gp();
+        }
+        if (++expediting > 3) expediting = -expediting;
+      }
       set_state(RTWS_STUTTER);
       bool waited = StutterWait();
       if (waited && !ops->slow_gps && !MustStop() &&
@@ -274,6 +342,12 @@ class Writer : public Component {
           if (!dbg.empty()) PrintLine(dbg);
         }
       }
+    }
+    if (can_expedite) {
+      TorOut("Dynamic grace-period expediting was disabled.");
+      // Undo the expedites of an unfinished cycle.
+      for (; expediting > 0; --expediting) ops->unexpedite_gp();
+      for (; expediting < 0; ++expediting) ops->unexpedite_gp();
     }
     // Let the stats thread know that we are done.
     s.current.store(nullptr, std::memory_order_relaxed);

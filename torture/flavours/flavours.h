@@ -17,7 +17,11 @@
 //   srcu-busted  readers in one SRCU domain, grace periods in another:
 //                must FAIL
 //   urcu-memb, urcu-mb, urcu-qsbr, urcu-bp, urcu-signal
-//                liburcu 0.13's flavours (Debian liburcu-dev): must SUCCEED
+//                liburcu 0.13's flavours (Debian liburcu-dev): must SUCCEED.
+//                Not in the binary: plugins (torture/plugins/urcu/) built
+//                beside it, which these names load (ops_plugin.h).
+// Any other flavour comes from a plugin too: --ops_plugin=PATH and
+// --torture_type=plugin:NAME (ops_plugin.h).
 #ifndef TORTURE_FLAVOURS_FLAVOURS_H_
 #define TORTURE_FLAVOURS_FLAVOURS_H_
 
@@ -36,27 +40,28 @@ class SrcuDomain;
 
 namespace torture {
 
-// The registry, in --help order.
+// The built-in tables, in --help order.
 const std::vector<const TortureOps*>& AllOps();
+// The flavours built as plugins beside the binary (liburcu's), which
+// --torture_type=NAME loads as plugin:NAME, in --help order.
+const std::vector<std::string>& PluginFlavourNames();
+// Both, in --help order: the names --help and the "invalid torture type"
+// error list.
 std::vector<std::string> OpsNames();
-// nullptr when no flavour has that name.
+// A built-in table; nullptr when no built-in flavour has that name.
 const TortureOps* FindOps(std::string_view name);
 
 // The flavour tables (one per ops_*.cc).
 extern const TortureOps kRcuOps;
 extern const TortureOps kBustedNestingOps;
 extern const TortureOps kBustedBarrierOps;
+extern const TortureOps kBustedCookieOps;
 extern const TortureOps kBustedLockdepOps;
 extern const TortureOps kBustedOps;
 extern const TortureOps kBustedHangOps;
 extern const TortureOps kSrcuOps;
 extern const TortureOps kSrcudOps;
 extern const TortureOps kSrcuBustedOps;
-extern const TortureOps kUrcuMembOps;
-extern const TortureOps kUrcuMbOps;
-extern const TortureOps kUrcuQsbrOps;
-extern const TortureOps kUrcuBpOps;
-extern const TortureOps kUrcuSignalOps;
 
 #if defined(TORTURE_HAVE_RCU)
 // cleanup_srcu_struct() on a dynamic domain the harness created, before the

@@ -8,7 +8,7 @@ const std::vector<const TortureOps*>& AllOps() {
   static const std::vector<const TortureOps*>* all =
       new std::vector<const TortureOps*> {
 #if defined(TORTURE_HAVE_RCU)
-    &kRcuOps, &kBustedNestingOps, &kBustedBarrierOps,
+    &kRcuOps, &kBustedNestingOps, &kBustedBarrierOps, &kBustedCookieOps,
 #if !defined(RCU_LOCKDEP) || RCU_LOCKDEP
         // Its splats are the point: not offered when lockdep-RCU is compiled
         // out (RCU_LOCKDEP=OFF).
@@ -16,15 +16,21 @@ const std::vector<const TortureOps*>& AllOps() {
 #endif
         &kSrcuOps, &kSrcudOps, &kSrcuBustedOps,
 #endif
-        &kBustedOps, &kBustedHangOps, &kUrcuMembOps, &kUrcuMbOps, &kUrcuQsbrOps,
-        &kUrcuBpOps, &kUrcuSignalOps,
+        &kBustedOps, &kBustedHangOps,
   };
   return *all;
+}
+
+const std::vector<std::string>& PluginFlavourNames() {
+  static const std::vector<std::string>* names = new std::vector<std::string>{
+      "urcu-memb", "urcu-mb", "urcu-qsbr", "urcu-bp", "urcu-signal"};
+  return *names;
 }
 
 std::vector<std::string> OpsNames() {
   std::vector<std::string> names;
   for (const TortureOps* o : AllOps()) names.push_back(o->name);
+  for (const std::string& n : PluginFlavourNames()) names.push_back(n);
   return names;
 }
 

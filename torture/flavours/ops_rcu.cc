@@ -136,11 +136,43 @@ std::string RcuStats() {
   return fmt::format(
       "rcu: g{} gps: {} exp: {} fqs: {} cbs queued/invoked: {}/{} barriers: {} "
       "qs rcuc/unlock/fqs: "
-      "{}/{}/{} blkd: {} threads: {} gp_state: {}",
+      "{}/{}/{} blkd: {} threads: {} gp_state: {} ofl-fixups: {} "
+      "gp-start-stalls: {} gp-starved: {}",
       static_cast<int64_t>(st.gp_seq), st.gps_completed, st.exp_completed,
       st.fqs_scans, st.cbs_queued, st.cbs_invoked, st.barriers, st.qs_rcuc,
       st.qs_unlock, st.qs_fqs, st.blocked_readers, st.registered_threads,
-      rcu::GpStateName(st.gp_state));
+      rcu::GpStateName(st.gp_state), st.fqs_offline_fixups, st.gp_start_stalls,
+      st.gp_kthread_starved);
+}
+uint64_t RcuOfflineQsFixups() { return g_rcu->GetStats().fqs_offline_fixups; }
+uint64_t RcuGpStartStalls() { return g_rcu->GetStats().gp_start_stalls; }
+uint64_t RcuGpKthreadStarved() { return g_rcu->GetStats().gp_kthread_starved; }
+void RcuStallGpKthread(int ms) { g_rcu->SetGpThreadTortureWait(ms); }
+void RcuExpediteGp() { g_rcu->ExpediteGp(); }
+void RcuUnexpediteGp() { g_rcu->UnexpediteGp(); }
+uint64_t RcuStartPollExp() { return g_rcu->StartPollExpedited(); }
+void RcuCondSyncExp(uint64_t c) { g_rcu->CondSynchronizeExpedited(c); }
+GpFullCookie ToTorture(const rcu::Rcu::FullCookie& f) {
+  return GpFullCookie{f.norm, f.exp};
+}
+rcu::Rcu::FullCookie FromTorture(const GpFullCookie& c) {
+  return rcu::Rcu::FullCookie{c.a, c.b};
+}
+void RcuGetStateFull(GpFullCookie* c) { *c = ToTorture(g_rcu->GetStateFull()); }
+void RcuStartPollFull(GpFullCookie* c) {
+  *c = ToTorture(g_rcu->StartPollFull());
+}
+void RcuStartPollExpFull(GpFullCookie* c) {
+  *c = ToTorture(g_rcu->StartPollExpeditedFull());
+}
+bool RcuPollStateFull(const GpFullCookie& c) {
+  return g_rcu->PollStateFull(FromTorture(c));
+}
+void RcuCondSyncFull(const GpFullCookie& c) {
+  g_rcu->CondSynchronizeFull(FromTorture(c));
+}
+void RcuCondSyncExpFull(const GpFullCookie& c) {
+  g_rcu->CondSynchronizeExpeditedFull(FromTorture(c));
 }
 std::string RcuDbg() { return g_rcu->DumpGpState(); }
 void RcuGpData(int* flags, uint64_t* seq) {
@@ -210,6 +242,10 @@ const TortureOps kRcuOps = {
     .start_gp_poll = RcuStartPoll,
     .poll_gp_state = RcuPollState,
     .cond_sync = RcuCondSync,
+    .get_gp_state_exp = RcuGetState,
+    .start_gp_poll_exp = RcuStartPollExp,
+    .poll_gp_state_exp = RcuPollState,
+    .cond_sync_exp = RcuCondSyncExp,
     .call = RcuCall,
     .cb_barrier = RcuBarrier,
     .cb_barrier_name = "rcu_barrier",
@@ -230,10 +266,24 @@ const TortureOps kRcuOps = {
     .offline_cpu = RcuOfflineCpu,
     .cpu_offloaded = RcuCpuOffloaded,
     .set_offloaded = RcuSetOffloaded,
-    .exp_completes_gp_state = false,
-    // Not irq_capable: ReadUnlock()'s slow path (a deferred quiescent-state
-    // report) takes locks, so a read from a signal handler that interrupted
-    // it could deadlock.
+    // Expedited grace periods take polled tickets (rcu/tree.h, GetState()).
+    .exp_completes_gp_state = true,
+    // The read side is async-signal-safe (rcu/tree.h, "Signal handlers"):
+    // an outermost unlock in the irq reader's handler that would take a
+    // lock the interrupted code may hold defers that work.
+    .irq_capable = true,
+    .offline_qs_fixups = RcuOfflineQsFixups,
+    .gp_start_stalls = RcuGpStartStalls,
+    .gp_kthread_starved = RcuGpKthreadStarved,
+    .stall_gp_kthread = RcuStallGpKthread,
+    .get_gp_state_full = RcuGetStateFull,
+    .start_gp_poll_full = RcuStartPollFull,
+    .start_gp_poll_exp_full = RcuStartPollExpFull,
+    .poll_gp_state_full = RcuPollStateFull,
+    .cond_sync_full = RcuCondSyncFull,
+    .cond_sync_exp_full = RcuCondSyncExpFull,
+    .expedite_gp = RcuExpediteGp,
+    .unexpedite_gp = RcuUnexpediteGp,
 };
 
 // See BustedNestLock(). Must end in FAILURE.
@@ -243,6 +293,7 @@ const TortureOps kBustedNestingOps = [] {
   o.fwd_progress_capable = false;
   o.readlock = BustedNestLock;
   o.readunlock = BustedNestUnlock;
+  o.irq_capable = false;  // bn_held is not async-signal-safe
   return o;
 }();
 
@@ -259,6 +310,20 @@ const TortureOps kBustedBarrierOps = [] {
   return o;
 }();
 
+// busted-cookie: the rcu flavour with a polled-grace-period check that
+// always says "completed", the negative control of the warnings exit code:
+// with update types that do not poll (gp_sync), readers stay protected,
+// but the writer's and readers' cookie checks fail (WARNING lines), so the
+// End line says SUCCESS and the exit code is 4 (kExitWarnings).
+bool AlwaysCompleted(uint64_t) { return true; }
+const TortureOps kBustedCookieOps = [] {
+  TortureOps o = kRcuOps;
+  o.name = "busted-cookie";
+  o.fwd_progress_capable = false;
+  o.poll_gp_state = AlwaysCompleted;
+  return o;
+}();
+
 // busted-lockdep: the lockdep-RCU negative control. Its readers skip the
 // read lock, so their ReaderDereference() of `current` splats ("suspicious
 // Dereference() usage"), the splat counts as an error and the verdict is
@@ -270,6 +335,7 @@ const TortureOps kBustedLockdepOps = [] {
   o.init = BustedLockdepInit;
   o.readlock = NoReadLock;
   o.readunlock = NoReadLock;
+  o.irq_capable = false;  // its splats are not async-signal-safe
   return o;
 }();
 

@@ -24,7 +24,11 @@
 // thread keeps the indexes of its nested ReadLock()s in a thread-local
 // stack (the harness nests and unnests LIFO). At preemption points a reader
 // sometimes sleeps (SRCU readers may block), as the kernel's
-// srcu_read_delay().
+// srcu_read_delay(). The irq reader (irq_capable) reads in a signal
+// handler: SrcuDomain's read side is async-signal-safe (rcu/srcu.h), and
+// the stack is too, since a push reserves its slot before filling it and
+// a pop takes the index before freeing its slot, so a handler's balanced
+// pushes and pops in between use only slots above the interrupted one.
 //
 // Cleanup barriers: the domain's Barrier() is cb_barrier ("srcu_barrier");
 // init() also registers the default rcu instance's Barrier() (its vCPUs are
@@ -42,6 +46,7 @@
 // C: callbacks queued there).
 #include <sched.h>
 
+#include <atomic>
 #include <memory>
 #include <thread>
 
@@ -158,6 +163,9 @@ std::string Describe() {
 void ThreadInit(int cpu) {
   if (cpu >= 0 && !rcu::Default().CpuOnline(cpu)) cpu = -1;
   rcu::Default().RegisterThread(cpu);
+  // With lockdep-RCU on, the thread's held-locks list now exists, so that
+  // an irq reader's first record allocates nothing (rcu/lockdep.h).
+  g_read->ReadUnlock(g_read->ReadLock());
 }
 void ThreadExit() {
   if (tls_depth != 0) {
@@ -171,14 +179,22 @@ void ReadLock() {
     TortureWarn("srcu readlock", "SRCU reader nesting too deep");
     return;
   }
-  tls_idx[tls_depth++] = g_read->ReadLock();
+  const int idx = g_read->ReadLock();
+  const int d = tls_depth++;
+  // Compiler-only: the slot is reserved before it is filled (file comment).
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  tls_idx[d] = idx;
 }
 void ReadUnlock() {
   if (tls_depth <= 0) {
     TortureWarn("srcu readunlock", "SRCU unlock without a lock");
     return;
   }
-  g_read->ReadUnlock(tls_idx[--tls_depth]);
+  const int idx = tls_idx[tls_depth - 1];
+  // Compiler-only: the index is taken before the slot is freed.
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  --tls_depth;
+  g_read->ReadUnlock(idx);
 }
 // Whether the thread holds a reader of the domain its readers use (lockdep:
 // --lockdep checks the readers' dereferences against it).
@@ -298,6 +314,8 @@ TortureOps MakeOps(const char* name, absl::Status (*init)(const Params&),
       .online_cpu = OnlineCpu,
       .offline_cpu = OfflineCpu,
       .exp_completes_gp_state = true,
+      // The read side is async-signal-safe (readers, above).
+      .irq_capable = true,
       .cbflood_max = 50000,
   };
 }

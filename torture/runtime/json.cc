@@ -6,11 +6,14 @@
 // One JSON object, versioned by "format_version" (currently 1). Readers
 // must ignore fields they do not know; fields are only ever added within a
 // version. Layout:
-//   format, format_version, torture_type, verdict, exit_code, seed,
+//   format, format_version, torture_type, verdict (the End line's),
+//   exit_code, result (ResultName(exit_code): SUCCESS, FAILURE, HANG,
+//   RCU_HOTPLUG, WARNINGS), seed,
 //   reader_mode, duration_s (measured run time, start to fullstop),
 //   params {every parameter, typed},
 //   counters {ver, rta, rtaf, rtf, tfle, rtmbe, rtmbkf_fail, rtmbkf_tries,
-//             rtbe, nt, n_error, warnings, reads, gps},
+//             rtbe, nt, n_error, warnings, reads, gps, bang_lines,
+//             warning_lines},
 //   rates {reads_per_s, updates_per_s, gps_per_s},
 //   histograms {reader_pipe[11], reader_batch[11],
 //               free_block_circulation[11]},
@@ -63,6 +66,23 @@ std::string Array(const A& a) {
 
 }  // namespace
 
+const char* ResultName(int exit_code) {
+  switch (exit_code) {
+    case kExitSuccess:
+      return "SUCCESS";
+    case kExitFailure:
+      return "FAILURE";
+    case kExitHang:
+      return "HANG";
+    case kExitHotplug:
+      return "RCU_HOTPLUG";
+    case kExitWarnings:
+      return "WARNINGS";
+    default:
+      return "UNKNOWN";
+  }
+}
+
 std::string JsonSummary(Run& s, const std::vector<ComponentRow>& table,
                         const char* verdict, int exit_code) {
   std::vector<std::string> params;
@@ -92,6 +112,7 @@ std::string JsonSummary(Run& s, const std::vector<ComponentRow>& table,
   out += fmt::format("  \"torture_type\": {},\n", Quote(s.type));
   out += fmt::format("  \"verdict\": {},\n", Quote(verdict));
   out += fmt::format("  \"exit_code\": {},\n", exit_code);
+  out += fmt::format("  \"result\": {},\n", Quote(ResultName(exit_code)));
   out += fmt::format("  \"seed\": {},\n", s.p.seed);
   out += fmt::format("  \"reader_mode\": {},\n", Quote(s.reader_mode));
   out += fmt::format("  \"duration_s\": {:.3f},\n", secs);
@@ -103,11 +124,13 @@ std::string JsonSummary(Run& s, const std::vector<ComponentRow>& table,
       "    \"rtmbe\": {}, \"rtmbkf_fail\": {}, \"rtmbkf_tries\": {}, \"rtbe\": "
       "{},\n"
       "    \"nt\": {}, \"n_error\": {}, \"warnings\": {}, \"reads\": {}, "
-      "\"gps\": {}\n",
+      "\"gps\": {},\n"
+      "    \"bang_lines\": {}, \"warning_lines\": {}\n",
       ver, s.pool.n_alloc.load(), s.pool.n_alloc_fail.load(),
       s.pool.n_free.load(), s.pool.FreelistEmpty() ? 1 : 0, s.n_mberror.load(),
       s.n_mbchk_fail.load(), s.n_mbchk_tries.load(), s.n_barrier_error.load(),
-      s.n_timers.load(), ErrorCount(), WarningCount(), reads, gps);
+      s.n_timers.load(), ErrorCount(), WarningCount(), reads, gps,
+      BangLineCount(), WarningLineCount());
   out += "  },\n";
   out += fmt::format(
       "  \"rates\": {{\"reads_per_s\": {:.1f}, \"updates_per_s\": {:.1f}, "

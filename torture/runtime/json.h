@@ -12,6 +12,10 @@
 
 namespace torture {
 
+// The "result" of a run with this exit code: SUCCESS, FAILURE, HANG,
+// RCU_HOTPLUG or WARNINGS (SUCCESS on the End line, WARNING lines printed).
+const char* ResultName(int exit_code);
+
 // `table` names run.components (same order).
 std::string JsonSummary(Run& run, const std::vector<ComponentRow>& table,
                         const char* verdict, int exit_code);

@@ -46,6 +46,13 @@ struct ReadSeg {
   uint64_t gp_start = 0, gp_end = 0;
 };
 
+// A full-state cookie (the kernel's struct rcu_gp_oldstate): a flavour's
+// own two words, complete when either says so.
+struct GpFullCookie {
+  uint64_t a = 0;
+  uint64_t b = 0;
+};
+
 struct TortureOps {
   const char* name;
 
@@ -142,6 +149,39 @@ struct TortureOps {
   // measure the breakage (a sync that does nothing, callbacks that never
   // run), so fwd_prog skips them.
   bool fwd_progress_capable = true;
+
+  // The RCU's own checks for bugs it survives (null: it has none). Each
+  // count is cumulative; the stats thread makes every increase an error of
+  // the run (the stall thread excepted, see stall.cc):
+  //  - offline_qs_fixups: quiescent states the force-quiescent-state scan
+  //    had to report for an offline vCPU that still owed one (its offline
+  //    path should have);
+  //  - gp_start_stalls: grace periods requested but not started within a
+  //    stall timeout (a lost wake-up of the grace-period thread);
+  //  - gp_kthread_starved: grace periods during which the grace-period
+  //    thread did not run for a stall timeout.
+  uint64_t (*offline_qs_fixups)() = nullptr;
+  uint64_t (*gp_start_stalls)() = nullptr;
+  uint64_t (*gp_kthread_starved)() = nullptr;
+  // stall_gp_kthread: makes the grace-period thread sleep `ms`, once, deaf
+  // to wake-ups (null: the flavour has no such hook).
+  void (*stall_gp_kthread)(int ms) = nullptr;
+
+  // Full-state cookies (get_state_synchronize_rcu_full() and friends): the
+  // gp_poll_full, gp_cond_full, gp_poll_exp_full and gp_cond_exp_full
+  // update types and Cookie checks 4 to 6. Null: not offered.
+  void (*get_gp_state_full)(GpFullCookie* c) = nullptr;
+  void (*start_gp_poll_full)(GpFullCookie* c) = nullptr;
+  void (*start_gp_poll_exp_full)(GpFullCookie* c) = nullptr;
+  bool (*poll_gp_state_full)(const GpFullCookie& c) = nullptr;
+  void (*cond_sync_full)(const GpFullCookie& c) = nullptr;
+  void (*cond_sync_exp_full)(const GpFullCookie& c) = nullptr;
+
+  // rcu_expedite_gp() / rcu_unexpedite_gp(): while expedited more times
+  // than unexpedited, sync() runs expedited grace periods. The writer
+  // cycles the nesting up to 4 and back (null: not offered).
+  void (*expedite_gp)() = nullptr;
+  void (*unexpedite_gp)() = nullptr;
 };
 
 // The harness's callback (rcu_torture_cb) and the deferred_free that chains

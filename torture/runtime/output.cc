@@ -25,6 +25,8 @@ std::string& Type() {
 std::atomic<int> g_verbose{0};
 std::atomic<long> g_errors{0};
 std::atomic<long> g_warnings{0};
+std::atomic<long> g_bang_lines{0};
+std::atomic<long> g_warning_lines{0};
 
 void ForEachLine(std::string_view text, void (*print)(std::string_view)) {
   size_t start = 0;
@@ -48,6 +50,12 @@ const std::string& TortureType() { return Type(); }
 int Verbosity() { return g_verbose.load(std::memory_order_relaxed); }
 
 void PrintLine(std::string_view line) {
+  if (line.find("!!!") != std::string_view::npos) {
+    g_bang_lines.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (line.starts_with("WARNING:")) {
+    g_warning_lines.fetch_add(1, std::memory_order_relaxed);
+  }
   std::lock_guard<std::mutex> l(OutMu());
   std::fwrite(line.data(), 1, line.size(), stdout);
   std::fputc('\n', stdout);
@@ -91,5 +99,9 @@ void TortureWarn(std::string_view where, std::string_view what) {
 }
 
 long WarningCount() { return g_warnings.load(std::memory_order_relaxed); }
+long BangLineCount() { return g_bang_lines.load(std::memory_order_relaxed); }
+long WarningLineCount() {
+  return g_warning_lines.load(std::memory_order_relaxed);
+}
 
 }  // namespace torture

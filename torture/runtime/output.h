@@ -8,6 +8,10 @@
 // concurrent threads never interleave. The kernel's prefixes: "<type>-torture:
 // " for information, "<type>-torture:!!! " for errors, "WARNING: " for
 // warnings. The errors counted here make the verdict FAILURE.
+//
+// Every line printed is also screened: a line carrying "!!!" anywhere, or
+// starting with "WARNING:", is counted (BangLineCount(), WarningLineCount()),
+// whoever printed it, so that no such line can end in a clean exit code.
 #ifndef TORTURE_RUNTIME_OUTPUT_H_
 #define TORTURE_RUNTIME_OUTPUT_H_
 
@@ -44,6 +48,10 @@ long ErrorCount();
 // printed); every one is counted.
 void TortureWarn(std::string_view where, std::string_view what);
 long WarningCount();
+
+// The console lines printed so far that carry "!!!" / start with "WARNING:".
+long BangLineCount();
+long WarningLineCount();
 
 }  // namespace torture
 

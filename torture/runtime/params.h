@@ -77,7 +77,7 @@ constexpr ParamRange Between(int64_t min, int64_t max) { return {min, max}; }
     "Seconds of each global pause, and of each run period; 0: none")           \
   P(int, irqreader, 1, AtLeast(0),                                             \
     "Also read from emulated irq context: a signal to each torture thread "    \
-    "in turn, ~1/ms (flavours with an async-signal-safe read side)")           \
+    "in turn, ~1/ms (irq_capable flavours: rcu, srcu, srcud, urcu-memb, ...)") \
   P(int, fqs_duration, 0, AtLeast(0),                                          \
     "FQS burst duration, us; fqs thread only if fqs_duration and fqs_holdoff " \
     "are set")                                                                 \
@@ -85,14 +85,14 @@ constexpr ParamRange Between(int64_t min, int64_t max) { return {min, max}; }
     "Holdoff between FQS calls in a burst, us")                                \
   P(int, fqs_stutter, 3, AtLeast(0), "Wait between FQS bursts, s")             \
   P(int, test_boost, 1, AtLeast(0),                                            \
-    "Test priority boosting (accepted for .boot lines; ignored: librcu has "   \
-    "no boosting)")                                                            \
+    "Priority-boost test for flavours that boost readers (none here: no "      \
+    "boost test runs, see torture/README.md)")                                 \
   P(int, test_boost_interval, 7, AtLeast(0),                                   \
-    "Interval between boost tests, s (ignored, as test_boost)")                \
+    "Interval between boost tests, s (as test_boost)")                         \
   P(int, test_boost_duration, 4, AtLeast(0),                                   \
-    "Duration of each boost test, s (ignored, as test_boost)")                 \
+    "Duration of each boost test, s (as test_boost)")                          \
   P(int, test_boost_holdoff, 0, AtLeast(0),                                    \
-    "Holdoff before boost tests, s (ignored, as test_boost)")                  \
+    "Holdoff before boost tests, s (as test_boost)")                           \
   P(int, shutdown_secs, 0, AtLeast(0),                                         \
     "Run this many seconds then clean up and exit; 0: until SIGINT/SIGTERM")   \
   P(int, stall_cpu, 0, AtLeast(0),                                             \
@@ -104,8 +104,8 @@ constexpr ParamRange Between(int64_t min, int64_t max) { return {min, max}; }
     "Sleep inside the stalling reader instead of spinning")                    \
   P(int, stall_cpu_repeat, 0, AtLeast(0), "Extra stall episodes")              \
   P(int, stall_gp_kthread, 0, AtLeast(0),                                      \
-    "GP thread stall, s (accepted for .boot lines; ignored: librcu has no "    \
-    "GP-thread stall hook)")                                                   \
+    "Stall the grace-period thread this long, s, after stall_cpu_holdoff; "    \
+    "0: none")                                                                 \
   P(int, n_barrier_cbs, 0, AtLeast(0),                                         \
     "Callback threads for barrier testing; 0: none")                           \
   P(int, onoff_interval, 0, AtLeast(0),                                        \
@@ -127,10 +127,8 @@ constexpr ParamRange Between(int64_t min, int64_t max) { return {min, max}; }
     "Callback-offload toggle threads; each (de)offloads random offline vCPUs") \
   P(int, nocbs_toggle, 1000, AtLeast(0), "Time between offload toggles, ms")   \
   P(int, preempt_duration, 0, AtLeast(0),                                      \
-    "CPU-hog duration, ms (accepted for .boot lines; ignored: no CPU-hog "     \
-    "thread)")                                                                 \
-  P(int, preempt_interval, 1000, AtLeast(0),                                   \
-    "Interval between CPU hogs, ms (ignored, as preempt_duration)")            \
+    "CPU hog: spin this long, ms, at SCHED_FIFO on one CPU; 0: no hog")        \
+  P(int, preempt_interval, 1000, AtLeast(0), "Interval between CPU hogs, ms")  \
   P(bool, gp_cond, false, kAnyValue,                                           \
     "Use conditional grace periods (get_state + cond_sync)")                   \
   P(bool, gp_cond_exp, false, kAnyValue,                                       \

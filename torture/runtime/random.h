@@ -34,6 +34,8 @@ enum class Stream : uint64_t {
   kReadExit = 10,
   kOnoff = 11,
   kNocbToggle = 12,
+  kWriterExpedite = 13,
+  kPreempt = 14,
 };
 
 inline uint64_t SplitMix64(uint64_t x) {

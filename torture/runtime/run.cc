@@ -191,7 +191,12 @@ int RunTorture(const Params& params, const TortureOps* ops) {
   if (ops->cleanup != nullptr) ops->cleanup();
   LockdepReport();
 
-  bool failed = ErrorCount() != 0 || run.n_barrier_error.load() != 0;
+  // The verdict: FAILURE for any error, any barrier error, any component's
+  // failure, or any "!!!" line; RCU_HOTPLUG for a failed hotplug attempt;
+  // else SUCCESS, with exit code kExitWarnings if any WARNING line was
+  // printed (the End line stays the kernel's).
+  bool failed = ErrorCount() != 0 || run.n_barrier_error.load() != 0 ||
+                BangLineCount() != 0;
   bool hotplug_failed = false;
   for (const auto& c : run.components) {
     failed = failed || c->Failed();
@@ -207,7 +212,8 @@ int RunTorture(const Params& params, const TortureOps* ops) {
     code = kExitHotplug;
   } else {
     verdict = "SUCCESS";
-    code = kExitSuccess;
+    code = WarningCount() != 0 || WarningLineCount() != 0 ? kExitWarnings
+                                                          : kExitSuccess;
   }
   std::string json = JsonSummary(run, table, verdict, code);
   PrintModuleParms(run, fmt::format("End of test: {}", verdict));

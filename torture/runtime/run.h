@@ -40,6 +40,10 @@ inline constexpr int kExitSuccess = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitHang = 2;
 inline constexpr int kExitHotplug = 3;
+// "End of test: SUCCESS" as the kernel prints it, but the run printed
+// WARNING lines (a cookie check, a writer stall, a stall warning nobody
+// induced, ...): not a clean run. (A "!!!" line makes it FAILURE.)
+inline constexpr int kExitWarnings = 4;
 inline constexpr int kExitUsage = 64;
 
 // Writer states, with the kernel's names (rcu_torture_writer_state).

@@ -61,13 +61,14 @@ check_common() {
 }
 
 check_json() {
-  local j="$1" t="$2" verdict="$3" code="$4"
+  local j="$1" t="$2" verdict="$3" code="$4" result="${5:-$3}"
   must "$j" '\{'
   must "$j" '  "format": "rcutorture-summary",'
   must "$j" '  "format_version": 1,'
   must "$j" "  \"torture_type\": \"$t\","
   must "$j" "  \"verdict\": \"$verdict\","
   must "$j" "  \"exit_code\": $code,"
+  must "$j" "  \"result\": \"$result\","
   must "$j" "  \"seed\": $N,"
   must "$j" '  "reader_mode": "[a-z-]+",'
   must "$j" "  \"duration_s\": $N\\.$N,"
@@ -75,7 +76,8 @@ check_json() {
   must "$j" "    \"torture_type\": \"$t\","
   must "$j" "    \"ver\": $N, \"rta\": $N, \"rtaf\": $N, \"rtf\": $N, \"tfle\": [01],"
   must "$j" "    \"rtmbe\": $N, \"rtmbkf_fail\": $N, \"rtmbkf_tries\": $N, \"rtbe\": $N,"
-  must "$j" "    \"nt\": $N, \"n_error\": $N, \"warnings\": $N, \"reads\": $N, \"gps\": $N"
+  must "$j" "    \"nt\": $N, \"n_error\": $N, \"warnings\": $N, \"reads\": $N, \"gps\": $N,"
+  must "$j" "    \"bang_lines\": $N, \"warning_lines\": $N"
   must "$j" "  \"rates\": \{\"reads_per_s\": $N\\.$N, \"updates_per_s\": $N\\.$N, \"gps_per_s\": $N\\.$N\},"
   must "$j" "    \"reader_pipe\": \[$N(, $N){10}\],"
   must "$j" "    \"reader_batch\": \[$N(, $N){10}\],"
@@ -133,6 +135,20 @@ order "$tmp/m.log" "Creating rcu_torture_writer task" "Creating rcu_torture_fwd_
   "Stopping rcu_torture_barrier task" "Stopping rcu_torture_barrier_cbs task" \
   "Stopping rcu_torture_fwd_prog task" "Stopping rcu_torture_writer task"
 check_json "$tmp/m.json" urcu-memb SUCCESS 0
+
+# The warnings exit code: busted-cookie (polled cookies that always read
+# complete, synchronous updates only) prints cookie-check WARNINGs; the End
+# line stays SUCCESS, the exit code is 4 and the JSON result WARNINGS.
+if "$rt" --help 2>&1 | grep -q 'busted-cookie'; then
+  "$rt" --torture_type=busted-cookie --duration=2s --stat_interval=1 \
+    --stutter=0 --gp_sync=1 --read_exit_burst=0 --fwd_progress=0 \
+    --json="$tmp/c.json" >"$tmp/c.log" 2>&1
+  rc=$?
+  [[ "$rc" == 4 ]] || fail "busted-cookie exit $rc, want 4"
+  must "$tmp/c.log" "WARNING: busted-cookie-torture: rcu_torture_writer: Cookie check 1 failed"
+  check_json "$tmp/c.json" busted-cookie SUCCESS 4 WARNINGS
+  must "$tmp/c.json" "    \"bang_lines\": 0, \"warning_lines\": [1-9][0-9]*"
+fi
 
 if ((status)); then
   echo "----- busted log -----" >&2; cat "$tmp/b.log" >&2
