@@ -904,7 +904,9 @@ bool Rcu::RcuCore(RcuData* rdp) {
     RcuCallback f = h->func;
     RCU_WARN_ON(f == nullptr);  // double invocation
     if (RCU_DEBUG_CHECKS_ENABLED) h->func = nullptr;
-    const bool counted = h != &rdp->barrier_head;
+    // Barrier()'s callbacks are not counted, whichever vCPU's they are
+    // (one entrained on a vCPU going offline runs here, after migration).
+    const bool counted = f != &Rcu::BarrierCallback;
     f(h);  // may free h
     invoked += counted;
     if (++done % config_.blimit == 0) {

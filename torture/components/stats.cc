@@ -28,6 +28,9 @@
 // At the end of the run (Finish(), after the stats thread is stopped and
 // every callback has run) the final stats, then the
 // "Failure/close-call rcutorture reader segments:" dump.
+#include <chrono>
+#include <thread>
+
 #include "fmt/format.h"
 #include "torture/runtime/lockdep.h"
 #include "torture/runtime/run.h"
@@ -59,6 +62,7 @@ class Stats : public Component {
   void Finish() override {
     Print();
     DumpErrSegs();
+    CheckCallbacksInvoked();
   }
 
  private:
@@ -158,6 +162,25 @@ class Stats : public Component {
                                 n - seen_stalls_));
         seen_stalls_ = n;
       }
+    }
+  }
+
+  // After the cleanup barriers every callback queued must have run. The
+  // count of invoked callbacks is published per batch, a little after the
+  // barrier's own callback ran, so allow it a moment.
+  void CheckCallbacksInvoked() {
+    const TortureOps* ops = run_.ops;
+    if (ops->callbacks_outstanding == nullptr) return;
+    uint64_t n = ops->callbacks_outstanding();
+    for (int i = 0; i < 200 && n != 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      n = ops->callbacks_outstanding();
+    }
+    if (n != 0) {
+      TortureError(fmt::format(
+          "{} callback(s) queued but never invoked after the cleanup barriers "
+          "(callbacks lost)",
+          static_cast<int64_t>(n)));
     }
   }
 

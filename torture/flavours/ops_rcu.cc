@@ -145,6 +145,10 @@ std::string RcuStats() {
       st.gp_kthread_starved);
 }
 uint64_t RcuOfflineQsFixups() { return g_rcu->GetStats().fqs_offline_fixups; }
+uint64_t RcuCallbacksOutstanding() {
+  const rcu::RcuStats st = g_rcu->GetStats();
+  return st.cbs_queued - st.cbs_invoked;
+}
 uint64_t RcuGpStartStalls() { return g_rcu->GetStats().gp_start_stalls; }
 uint64_t RcuGpKthreadStarved() { return g_rcu->GetStats().gp_kthread_starved; }
 void RcuStallGpKthread(int ms) { g_rcu->SetGpThreadTortureWait(ms); }
@@ -275,6 +279,7 @@ const TortureOps kRcuOps = {
     .offline_qs_fixups = RcuOfflineQsFixups,
     .gp_start_stalls = RcuGpStartStalls,
     .gp_kthread_starved = RcuGpKthreadStarved,
+    .callbacks_outstanding = RcuCallbacksOutstanding,
     .stall_gp_kthread = RcuStallGpKthread,
     .get_gp_state_full = RcuGetStateFull,
     .start_gp_poll_full = RcuStartPollFull,

@@ -163,6 +163,10 @@ struct TortureOps {
   uint64_t (*offline_qs_fixups)() = nullptr;
   uint64_t (*gp_start_stalls)() = nullptr;
   uint64_t (*gp_kthread_starved)() = nullptr;
+  // Callbacks queued through the flavour but not invoked yet. After the
+  // cleanup barriers it must drop to 0: the stats component's Finish()
+  // makes anything left an error (callbacks lost).
+  uint64_t (*callbacks_outstanding)() = nullptr;
   // stall_gp_kthread: makes the grace-period thread sleep `ms`, once, deaf
   // to wake-ups (null: the flavour has no such hook).
   void (*stall_gp_kthread)(int ms) = nullptr;
