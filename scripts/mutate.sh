@@ -28,7 +28,7 @@
 #   stall         an RCU CPU stall warning in a run that induced none
 #   watchdog      "!!! Watchdog" hang diagnostics, exit 2, or a run hung past
 #                 its duration + watchdog_secs + 20 s (killed here)
-#   crash         a signal exit, "*** SIGxxx received", terminate, Check failed
+#   crash         a signal exit, "*** SIGSEGV received" (any signal name), terminate, Check failed
 #   sanitizer     an ASan/UBSan/TSan/LSan report (with --preset=asan|tsan)
 #   other         any other "!!!" or WARNING line, FAILURE or RCU_HOTPLUG
 #                 verdict, exit 4 (WARNINGS)
