@@ -86,6 +86,10 @@ absl::Status Config::Validate() const {
   if (SeqState(initial_gp_seq) != 0)
     return Bad("initial_gp_seq", static_cast<long long>(initial_gp_seq),
                "must have its two low (state) bits clear");
+  if (kthread_prio < 0 || kthread_prio > 99)
+    return Bad("kthread_prio", kthread_prio, "must be in 0..99");
+  if (boost_delay_ms < 0 || boost_delay_ms > 60'000)
+    return Bad("boost_delay_ms", boost_delay_ms, "must be in 0..60000");
   if (name.empty() || name.size() > 8)
     return absl::InvalidArgumentError(
         absl::StrCat("Config.name = \"", name, "\": must be 1..8 characters"));
@@ -103,6 +107,7 @@ Config Config::Resolved() const {
   if (r.jiffies_till_first_fqs == -1) r.jiffies_till_first_fqs = d;
   if (r.jiffies_till_next_fqs == -1) r.jiffies_till_next_fqs = d;
   if (r.exp_stall_timeout_ms == 0) r.exp_stall_timeout_ms = r.stall_timeout_ms;
+  if (r.boost && r.kthread_prio == 0) r.kthread_prio = 1;
   return r;
 }
 

@@ -98,6 +98,22 @@ struct RCU_EXPORT Config {
   uint64_t initial_gp_seq = kInitialGpSeq;
   // Thread-name prefix for the instance's own threads (GP, callbacks).
   std::string name = "rcu";
+  // SCHED_FIFO priority of the grace-period thread, 1..99; 0: it runs at
+  // normal priority (the kernel's rcutree.kthread_prio). Needs
+  // CAP_SYS_NICE; refused, one line says so and the thread stays normal.
+  int kthread_prio = 0;
+  // Reader priority boosting (the kernel's CONFIG_RCU_BOOST): a normal
+  // grace period that has waited boost_delay_ms raises every thread whose
+  // read-side critical section it still waits for (attached to a vCPU
+  // owing a quiescent state, or on a blocked-readers list) to SCHED_FIFO
+  // priority kthread_prio until that critical section ends, so that a
+  // reader preempted by real-time work cannot hold grace periods (and
+  // memory) for as long as that work runs (rcu/boost.cc). Implies
+  // kthread_prio >= 1 (1 when 0), as the kernel's Kconfig does.
+  bool boost = false;
+  // How long a grace period waits before it boosts (RCU_BOOST_DELAY),
+  // 0..60000.
+  int boost_delay_ms = 500;
 
   // OK, or InvalidArgument naming the first bad field and its value.
   absl::Status Validate() const;

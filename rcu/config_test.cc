@@ -47,6 +47,23 @@ TEST(Config, ErrorsNameTheField) {
   c = Config();
   c.gp_init_delay = -1;
   EXPECT_NE(Err(c).find("gp_init_delay"), std::string::npos);
+  c = Config();
+  c.kthread_prio = 100;
+  EXPECT_NE(Err(c).find("Config.kthread_prio = 100"), std::string::npos);
+  c = Config();
+  c.boost_delay_ms = -1;
+  EXPECT_NE(Err(c).find("boost_delay_ms"), std::string::npos);
+}
+
+// CONFIG_RCU_BOOST implies a real-time grace-period thread, as the kernel's
+// Kconfig default for RCU_KTHREAD_PRIO does.
+TEST(Config, BoostImpliesKthreadPrio) {
+  Config c;
+  c.boost = true;
+  EXPECT_EQ(c.Resolved().kthread_prio, 1);
+  c.kthread_prio = 2;
+  EXPECT_EQ(c.Resolved().kthread_prio, 2);
+  EXPECT_EQ(Config().Resolved().kthread_prio, 0);
 }
 
 TEST(Config, ReaderModeNamesRoundTrip) {

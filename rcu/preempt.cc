@@ -188,7 +188,8 @@ void Rcu::UnregisterRec(ThreadRec* t, bool thread_gone) {
     internal::ReaderUnlock(t);
   }
   // Deferred work ends with the registration: no entry may stay queued for
-  // a record that goes back to the free list.
+  // a record that goes back to the free list, nor a raise on its list.
+  if (thread_gone) ForgetBoost(t);  // no such thread to restore
   UnlockSpecial(t);
   CheckNoStaleBlocked(t);
   {
@@ -384,6 +385,9 @@ void Rcu::QueueBlockedLocked(ThreadRec* t, RcuData* rdp) {
 // the lock what another may have done first.
 void Rcu::UnlockSpecial(ThreadRec* t) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   const uint32_t s = t->special.load(std::memory_order_relaxed);
+  // First: a boosted thread whose reader is over stops preempting
+  // real-time work before it does anything else.
+  if (s & internal::kSpecialBoosted) DeboostSelf(t);
   {
     // The entry is queued iff blocked_node is set: BLOCKED alone may
     // already be clear while an FQS scan finishes retiring it (under the
@@ -462,11 +466,19 @@ void Rcu::CheckNoStaleBlocked(const ThreadRec* t) {
 // entry whose reader goes on is left alone, and so is one whose owner is
 // dequeuing it: the owner re-checks under this lock). Called by the FQS
 // scan, which observes `watch` after the GP began, as for any reader.
-void Rcu::RetireProxies(RcuNode* rnp) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+void Rcu::RetireProxies(RcuNode* rnp, std::vector<BoostCandidate>* holders)
+    ABSL_NO_THREAD_SAFETY_ANALYSIS {
   rnp->lock.Lock();
   if (rnp->n_blkd == 0) {
     rnp->lock.Unlock();
     return;
+  }
+  if (holders != nullptr) {
+    // [gp_tasks, tail]: the blocked readers the current grace period waits
+    // for (file comment). Those over are retired below, and a raise that
+    // lands after its reader ended is undone by BoostReaders().
+    for (internal::BlkdEntry* e = rnp->gp_tasks; e != nullptr; e = e->next)
+      holders->push_back({e->t, e->watch.load(std::memory_order_relaxed)});
   }
   bool last = false;
   for (internal::BlkdEntry* e = rnp->blkd_head; e != nullptr;) {

@@ -400,6 +400,7 @@ void Rcu::GpSlow(int delay) {
 
 void Rcu::GpThreadMain(bool resume) {
   SetThreadName(config_.name + "_gp");
+  SetUpGpThreadPriority();
   // In a fork() child: the parent's GP thread parked in the FQS loop of a
   // grace period in progress; finish it.
   if (resume && SeqState(gp_seq_.load(std::memory_order_relaxed)) != 0) {
@@ -589,9 +590,13 @@ void Rcu::ForceQs() {
 
 void Rcu::ForceQuiescentStates() {
   fqs_scans_.fetch_add(1, std::memory_order_relaxed);
+  // The readers this grace period still waits for, once it is old enough
+  // to boost them.
+  std::vector<BoostCandidate> holders;
+  std::vector<BoostCandidate>* boost = BoostDue() ? &holders : nullptr;
   for (int i = geometry_.first_leaf(); i < geometry_.num_nodes(); ++i) {
     RcuNode* rnp = &nodes_[i];
-    RetireProxies(rnp);
+    RetireProxies(rnp, boost);
     uint64_t mask, gps, initnext;
     {
       PlainMutexLock l(rnp->lock);
@@ -616,7 +621,7 @@ void Rcu::ForceQuiescentStates() {
           fqs_offline_fixups_.fetch_add(1, std::memory_order_relaxed);
           RCU_WARN_ON(true);  // offline vCPU still owes a QS
           qs |= uint64_t{1} << bit;
-        } else if (CheckCpuQsLocked(rdp, gps)) {
+        } else if (CheckCpuQsLocked(rdp, gps, boost)) {
           qs |= uint64_t{1} << bit;
         } else {
           kick = true;
@@ -630,6 +635,7 @@ void Rcu::ForceQuiescentStates() {
       ReportQsRnp(qs, rnp, gps);
     }
   }
+  if (boost != nullptr) BoostReaders(holders);
 }
 
 void Rcu::GpCleanup() {
@@ -673,6 +679,9 @@ void Rcu::GpCleanup() {
   }
   gp_state_.store(GpState::kIdle, std::memory_order_relaxed);
   gp_activity_ns_.store(MonoNs(), std::memory_order_relaxed);
+  // A reader raised for this grace period has ended (the GP could not end
+  // otherwise); undo a raise it missed before the GP thread goes idle.
+  if (BoostActive()) UndoStaleBoosts();
   { PlainMutexLock l(done_mu_); }
   done_cv_.NotifyAll();
 }
@@ -680,7 +689,8 @@ void Rcu::GpCleanup() {
 // ---------------------------------------------------------------------------
 // Quiescent-state reporting.
 
-bool Rcu::CheckCpuQsLocked(RcuData* rdp, uint64_t gps) {
+bool Rcu::CheckCpuQsLocked(RcuData* rdp, uint64_t gps,
+                           std::vector<BoostCandidate>* holders) {
   bool all = true;
   for (ThreadRec* t = rdp->attached; t != nullptr; t = t->cpu_next) {
     // A blocked reader is tracked by its old leaf's blkd list instead; a
@@ -699,6 +709,7 @@ bool Rcu::CheckCpuQsLocked(RcuData* rdp, uint64_t gps) {
     }
     // Ask the reader to report from its outermost unlock.
     t->special.fetch_or(internal::kSpecialNeedQs, std::memory_order_relaxed);
+    if (holders != nullptr) holders->push_back({t, w});
     all = false;
   }
   return all;
@@ -1074,6 +1085,8 @@ RcuStats Rcu::GetStats() const {
   s.fqs_offline_fixups = fqs_offline_fixups_.load(std::memory_order_relaxed);
   s.gp_start_stalls = gp_start_stalls_.load(std::memory_order_relaxed);
   s.gp_kthread_starved = gp_kthread_starved_.load(std::memory_order_relaxed);
+  s.boosts = boosts_.load(std::memory_order_relaxed);
+  s.boosts_undone_by_scan = boosts_undone_.load(std::memory_order_relaxed);
   s.online_cpus = num_online_cpus();
   s.exp_stalls = exp_stalls_.load(std::memory_order_relaxed);
   s.gp_state = gp_state_.load(std::memory_order_relaxed);

@@ -224,6 +224,11 @@ struct RcuStats {
   uint64_t fqs_offline_fixups = 0;  // offline vCPUs FQS had to report for
   uint64_t gp_start_stalls = 0;  // GP requests not started in time (lost wake)
   uint64_t gp_kthread_starved = 0;  // GP thread silent mid-GP for a timeout
+  // Priority boosting (Config::boost): readers raised by a grace period,
+  // and raises the FQS scan undid because the reader ended before it could
+  // see the request (the rest are undone by the readers' own unlocks).
+  uint64_t boosts = 0;
+  uint64_t boosts_undone_by_scan = 0;
   int online_cpus = 0;
   int registered_threads = 0;
   GpState gp_state = GpState::kIdle;
@@ -405,6 +410,11 @@ class RCU_EXPORT Rcu {
   void SetGpThreadTortureWait(int ms) {
     gp_torture_wait_ms_.store(ms, std::memory_order_relaxed);
   }
+  // True when readers are boosted: Config::boost, and the grace-period
+  // thread got SCHED_FIFO kthread_prio (rcu/boost.cc).
+  bool BoostActive() const {
+    return boost_active_.load(std::memory_order_relaxed);
+  }
   // The slot of this instance in internal::tls_recs.
   int slot() const { return slot_; }
   // Asks the GP thread for a force-quiescent-state scan now (the kernel's
@@ -417,6 +427,12 @@ class RCU_EXPORT Rcu {
   RcuData& RdpForTesting(int cpu) { return rdps_[cpu]; }
 
  private:
+  // A reader holding up the current grace period, a candidate for a
+  // priority boost (boost.cc): its thread and the watch value the scan saw.
+  struct BoostCandidate {
+    internal::ThreadRec* t;
+    uint64_t watch;
+  };
   friend void internal::ReadUnlockSlow(internal::ThreadRec* t, uint64_t w);
   friend internal::ThreadRec* internal::RegisterSelf(int slot);
   friend class ForkHandler;
@@ -447,7 +463,11 @@ class RCU_EXPORT Rcu {
       ABSL_UNLOCK_FUNCTION(rnp->lock);
   void ReportQsRsp() ABSL_UNLOCK_FUNCTION(nodes_[0].lock);
   void ReportUnblockQsRnp(RcuNode* rnp) ABSL_UNLOCK_FUNCTION(rnp->lock);
-  bool CheckCpuQsLocked(RcuData* rdp, uint64_t gps)
+  // True if every thread attached to rdp has passed a quiescent state for
+  // grace period `gps`; `holders`, when given, receives the readers that
+  // have not (boost candidates).
+  bool CheckCpuQsLocked(RcuData* rdp, uint64_t gps,
+                        std::vector<BoostCandidate>* holders = nullptr)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(rdp->local);
   bool TryReportCpuQsLocked(RcuData* rdp, std::atomic<uint64_t>* counter)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(rdp->local);
@@ -475,7 +495,10 @@ class RCU_EXPORT Rcu {
   // Unlinks `e`; true if it was the last entry blocking the current GP.
   bool DequeueBlkdLocked(RcuNode* rnp, internal::BlkdEntry* e)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(rnp->lock);
-  void RetireProxies(RcuNode* rnp);
+  // Retires rnp's blkd entries whose reader is over; `holders`, when
+  // given, receives the readers still blocking the current grace period.
+  void RetireProxies(RcuNode* rnp,
+                     std::vector<BoostCandidate>* holders = nullptr);
   // Moves rdp's callbacks to trdp (both local locks held), entraining an
   // in-flight barrier's callback on rdp first.
   void MigrateCallbacksLocked(RcuData* rdp, RcuData* trdp, bool* needwake)
@@ -519,6 +542,23 @@ class RCU_EXPORT Rcu {
   std::string FormatExpStall(
       const std::vector<const internal::ThreadRec*>& holders,
       std::chrono::nanoseconds waited) const;
+
+  // boost.cc.
+  // GP thread, at its start: SCHED_FIFO kthread_prio, and boost_active_.
+  void SetUpGpThreadPriority();
+  // GP thread: true when the current grace period is old enough to boost.
+  bool BoostDue() const;
+  // GP thread: raises each candidate still inside the reader the scan saw,
+  // then undoes the raises whose reader ended unseen (UndoStaleBoosts()).
+  void BoostReaders(const std::vector<BoostCandidate>& candidates);
+  void RaiseReaders(const std::vector<BoostCandidate>& candidates, int prio);
+  void UndoStaleBoosts();
+  void CheckBoostedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(boost_mu_);
+  // The owner, at a safe point with its reader over (UnlockSpecial()):
+  // restores its own scheduling policy if a grace period raised it.
+  void DeboostSelf(internal::ThreadRec* t);
+  // A record whose thread is gone (fork() child): forget the raise.
+  void ForgetBoost(internal::ThreadRec* t);
 
   // barrier.cc.
   static void BarrierCallback(RcuHead* head);
@@ -594,6 +634,15 @@ class RCU_EXPORT Rcu {
   std::atomic<uint64_t> polled_done_;
   uint64_t gp_ticket_ = 0;
   std::atomic<uint64_t> exp_completed_{0};
+
+  // ---- Priority boosting (boost.cc). ----
+  std::atomic<bool> boost_active_{false};
+  // Orders raising and restoring a thread's priority; guards every
+  // ThreadRec's boost fields (Group 4) and boosted_. Never held across a
+  // call that may block on a thread that is not real-time.
+  PlainMutex boost_mu_;
+  std::vector<internal::ThreadRec*> boosted_ ABSL_GUARDED_BY(boost_mu_);
+  std::atomic<uint64_t> boosts_{0}, boosts_undone_{0};
 
   // ---- Barrier (barrier.cc). ----
   PlainMutex barrier_mu_;    // one barrier at a time

@@ -90,6 +90,9 @@ inline constexpr uint32_t kSpecialNeedQs = 2;   // GP wants a report soon
 // Permanent for the registration in ReaderMode::kFences: sends every
 // outermost unlock to the slow path, so the fast path tests one word.
 inline constexpr uint32_t kSpecialFences = 4;
+// Raised to the boost priority by a grace period (rcu/boost.cc): the
+// outermost unlock restores the thread's own scheduling policy.
+inline constexpr uint32_t kSpecialBoosted = 8;
 
 #if defined(__SANITIZE_THREAD__)
 inline constexpr bool kTsan = true;
@@ -156,7 +159,14 @@ struct alignas(128) ThreadRec {
   std::atomic<RcuNode*> blocked_node{nullptr};
   BlkdEntry blkd;  // this thread's own entry (blkd.t == this)
 
-  // --- Group 4: registry bookkeeping, guarded by the instance's
+  // --- Group 4: priority boosting (rcu/boost.cc), guarded by the owning
+  //     instance's boost_mu_. ---
+  bool boosted = false;      // raised, and on the instance's boosted_ list
+  uint64_t boost_watch = 0;  // the reader it was raised for (its watch)
+  int boost_old_policy = 0;  // what to restore
+  int boost_old_priority = 0;
+
+  // --- Group 5: registry bookkeeping, guarded by the instance's
   //     registry lock. ---
   ThreadRec* free_next = nullptr;
   bool registered = false;
@@ -215,8 +225,9 @@ inline void ReaderUnlock(ThreadRec* t) {
     return;
   }
   // One test covers fence mode (kSpecialFences) and the rare requests
-  // (BLOCKED, NEED_QS). Relaxed, and before the store: BLOCKED is the
-  // owner's own flag, and NEED_QS a hint that the next scan repeats.
+  // (BLOCKED, NEED_QS, BOOSTED). Relaxed, and before the store: BLOCKED is
+  // the owner's own flag, NEED_QS a hint that the next scan repeats, and a
+  // BOOSTED set too late for this load is undone by the next FQS scan.
   if (__builtin_expect(t->special.load(std::memory_order_relaxed) != 0, 0)) {
     ReadUnlockSlow(t, w);
     return;

@@ -59,7 +59,7 @@ class Shuffler : public Component {
           if (i != idle) CPU_SET(cpus[i], &mask);
         }
         for (auto& t : s.threads.all()) {
-          if (t.get() == CurrentThread()) continue;
+          if (t.get() == CurrentThread() || !t->shuffle) continue;
           if (s.p.random_shuffle && (r() & 1)) continue;
           pthread_setaffinity_np(t->handle, sizeof(mask), &mask);
         }
@@ -81,7 +81,7 @@ class Shuffler : public Component {
     }
     // Let every thread run anywhere again.
     for (auto& t : s.threads.all()) {
-      if (t.get() != CurrentThread())
+      if (t.get() != CurrentThread() && t->shuffle)
         pthread_setaffinity_np(t->handle, sizeof(all), &all);
     }
     KthreadStopping("torture_shuffle");

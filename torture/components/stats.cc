@@ -99,9 +99,12 @@ class Stats : public Component {
         s.pool.FreelistEmpty() ? 1 : 0, s.pool.n_alloc.load(),
         s.pool.n_alloc_fail.load(), s.pool.n_free.load(), s.n_mberror.load(),
         s.n_mbchk_fail.load(), s.n_mbchk_tries.load(), s.n_barrier_error.load(),
-        0, 0, 0, s.n_timers.load(), fragments));
+        s.n_boost_ktrerror.load(), s.n_boost_failure.load(), s.n_boosts.load(),
+        s.n_timers.load(), fragments));
     bool error = s.n_mberror.load() != 0 || s.n_mbchk_fail.load() != 0 ||
-                 s.n_barrier_error.load() != 0 || i > 1;
+                 s.n_barrier_error.load() != 0 ||
+                 s.n_boost_ktrerror.load() != 0 ||
+                 s.n_boost_failure.load() != 0 || i > 1;
     if (error) CountErrors(1);
     PrintLine(fmt::format("{}-torture: {}Reader Pipe: {}", s.type,
                           error ? "!!! " : "", Join(pipesummary)));

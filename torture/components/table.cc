@@ -42,6 +42,7 @@ std::unique_ptr<Component> MakeModules(Run& run);      // modules.cc
 absl::Status ValidateModules(const Params& p, const TortureOps& ops);
 std::unique_ptr<Component> MakeIrqReader(Run& run);  // irq_reader.cc
 std::unique_ptr<Component> MakePreempt(Run& run);    // preempt.cc
+std::unique_ptr<Component> MakeBoost(Run& run);      // boost.cc
 std::unique_ptr<Component> MakeShuffler(Run& run);   // shuffler.cc
 
 const std::vector<ComponentRow>& ComponentTable() {
@@ -64,6 +65,7 @@ const std::vector<ComponentRow>& ComponentTable() {
       {"modules",     MakeModules,     150,  10,     ValidateModules},
       {"irq_reader",  MakeIrqReader,   5,    0},
       {"preempt",     MakePreempt,     25,   0},
+      {"boost",       MakeBoost,       27,   0},
       {"shuffler",    MakeShuffler,    10,   0},
   };
   // clang-format on

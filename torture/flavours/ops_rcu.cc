@@ -137,13 +137,14 @@ std::string RcuStats() {
       "rcu: g{} gps: {} exp: {} fqs: {} cbs queued/invoked: {}/{} barriers: {} "
       "qs rcuc/unlock/fqs: "
       "{}/{}/{} blkd: {} threads: {} gp_state: {} ofl-fixups: {} "
-      "gp-start-stalls: {} gp-starved: {}",
+      "gp-start-stalls: {} gp-starved: {} boosts: {}/{}",
       static_cast<int64_t>(st.gp_seq), st.gps_completed, st.exp_completed,
       st.fqs_scans, st.cbs_queued, st.cbs_invoked, st.barriers, st.qs_rcuc,
       st.qs_unlock, st.qs_fqs, st.blocked_readers, st.registered_threads,
       rcu::GpStateName(st.gp_state), st.fqs_offline_fixups, st.gp_start_stalls,
-      st.gp_kthread_starved);
+      st.gp_kthread_starved, st.boosts, st.boosts_undone_by_scan);
 }
+bool RcuCanBoost() { return g_rcu->config().boost; }
 uint64_t RcuOfflineQsFixups() { return g_rcu->GetStats().fqs_offline_fixups; }
 uint64_t RcuCallbacksOutstanding() {
   const rcu::RcuStats st = g_rcu->GetStats();
@@ -276,6 +277,8 @@ const TortureOps kRcuOps = {
     // an outermost unlock in the irq reader's handler that would take a
     // lock the interrupted code may hold defers that work.
     .irq_capable = true,
+    // rcutree.rcu_boost: the instance boosts readers (rcu/boost.cc).
+    .can_boost = RcuCanBoost,
     .offline_qs_fixups = RcuOfflineQsFixups,
     .gp_start_stalls = RcuGpStartStalls,
     .gp_kthread_starved = RcuGpKthreadStarved,

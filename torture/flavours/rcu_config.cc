@@ -60,6 +60,9 @@ absl::StatusOr<rcu::Config> RcuConfigFromParams(const Params& p) {
   c.stall_timeout_ms = p.rcu_cpu_stall_timeout * 1000;
   c.stall_sink = ConsoleLineSink;
   c.reader_mode = *mode;
+  c.kthread_prio = p.kthread_prio;
+  c.boost = p.rcu_boost;
+  c.boost_delay_ms = p.rcu_boost_delay;
   c.name = "rcu";
   return c;
 }
@@ -81,6 +84,11 @@ std::string DescribeRcu(const rcu::Rcu& r, bool tunables,
         c.jiffies_till_first_fqs, c.jiffies_till_next_fqs, c.gp_preinit_delay,
         c.gp_init_delay, c.gp_cleanup_delay, c.blimit,
         c.stall_timeout_ms / 1000, OffloadedCpuList(r));
+    // Only when set, so that the line is unchanged for everyone else.
+    if (c.kthread_prio != 0 || c.boost) {
+      more += fmt::format("kthread_prio={} rcu_boost={} rcu_boost_delay={} ",
+                          c.kthread_prio, c.boost ? 1 : 0, c.boost_delay_ms);
+    }
   }
   return fmt::format(
       "rcu: nr_cpu_ids={} online={} fanout={} fanout_leaf={} fanout_exact={} "

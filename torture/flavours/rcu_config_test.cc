@@ -54,6 +54,11 @@ std::vector<TreeCase> TreeCases() {
        }},
       {"rcu_nocbs", "0-1,4",
        [](const rcu::Config& c) { EXPECT_EQ(c.rcu_nocbs, "0-1,4"); }},
+      {"kthread_prio", "2",
+       [](const rcu::Config& c) { EXPECT_EQ(c.kthread_prio, 2); }},
+      {"rcu_boost", "1", [](const rcu::Config& c) { EXPECT_TRUE(c.boost); }},
+      {"rcu_boost_delay", "250",
+       [](const rcu::Config& c) { EXPECT_EQ(c.boost_delay_ms, 250); }},
   };
 }
 
@@ -109,6 +114,9 @@ TEST(RcuConfigFromParams, DefaultsAreTheLibrarys) {
   EXPECT_EQ(c->stall_timeout_ms, lib.stall_timeout_ms);
   EXPECT_EQ(c->reader_mode, lib.reader_mode);
   EXPECT_EQ(c->rcu_nocbs, lib.rcu_nocbs);
+  EXPECT_EQ(c->kthread_prio, lib.kthread_prio);
+  EXPECT_EQ(c->boost, lib.boost);
+  EXPECT_EQ(c->boost_delay_ms, lib.boost_delay_ms);
   EXPECT_EQ(c->name, "rcu");
   EXPECT_TRUE(c->stall_sink);  // stall warnings go to the console log
 }

@@ -123,12 +123,14 @@ std::string JsonSummary(Run& s, const std::vector<ComponentRow>& table,
       "    \"ver\": {}, \"rta\": {}, \"rtaf\": {}, \"rtf\": {}, \"tfle\": {},\n"
       "    \"rtmbe\": {}, \"rtmbkf_fail\": {}, \"rtmbkf_tries\": {}, \"rtbe\": "
       "{},\n"
+      "    \"rtbke\": {}, \"rtbf\": {}, \"rtb\": {},\n"
       "    \"nt\": {}, \"n_error\": {}, \"warnings\": {}, \"reads\": {}, "
       "\"gps\": {},\n"
       "    \"bang_lines\": {}, \"warning_lines\": {}\n",
       ver, s.pool.n_alloc.load(), s.pool.n_alloc_fail.load(),
       s.pool.n_free.load(), s.pool.FreelistEmpty() ? 1 : 0, s.n_mberror.load(),
       s.n_mbchk_fail.load(), s.n_mbchk_tries.load(), s.n_barrier_error.load(),
+      s.n_boost_ktrerror.load(), s.n_boost_failure.load(), s.n_boosts.load(),
       s.n_timers.load(), ErrorCount(), WarningCount(), reads, gps,
       BangLineCount(), WarningLineCount());
   out += "  },\n";

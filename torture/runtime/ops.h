@@ -140,7 +140,10 @@ struct TortureOps {
   // normal grace periods only, so for `rcu` the writer does not expect it.
   bool exp_completes_gp_state = true;
   bool irq_capable = false;
-  bool can_boost = false;
+  // True when the flavour boosts readers that hold a grace period (the
+  // kernel's can_boost, CONFIG_RCU_BOOST): test_boost=1 runs the boost
+  // test then (components/boost.cc). Null: never.
+  bool (*can_boost)() = nullptr;
   bool slow_gps = false;
   // Cap on callbacks in flight in the forward-progress flood (the kernel's
   // cbflood_max); 0: the harness's default cap (fwd_prog.cc).

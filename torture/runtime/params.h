@@ -54,10 +54,7 @@ inline constexpr ParamRange kAnyValue = {INT64_MIN, INT64_MAX};
 constexpr ParamRange AtLeast(int64_t min) { return {min, INT64_MAX}; }
 constexpr ParamRange Between(int64_t min, int64_t max) { return {min, max}; }
 
-// rcutorture.* parameters. Kernel names, kernel defaults. Parameters of
-// kernel features with no userspace counterpart here (priority boosting,
-// CPU hogs, irq-context readers, GP-kthread stalls) are accepted so that
-// kernel .boot lines paste unchanged; their docs say "ignored" and why.
+// rcutorture.* parameters. Kernel names, kernel defaults.
 #define RCUTORTURE_PARAMS(P)                                                   \
   P(std::string, torture_type, "rcu", kAnyValue,                               \
     "Type of RCU to torture (rcutorture --help lists them)")                   \
@@ -84,15 +81,14 @@ constexpr ParamRange Between(int64_t min, int64_t max) { return {min, max}; }
   P(int, fqs_holdoff, 0, AtLeast(0),                                           \
     "Holdoff between FQS calls in a burst, us")                                \
   P(int, fqs_stutter, 3, AtLeast(0), "Wait between FQS bursts, s")             \
-  P(int, test_boost, 1, AtLeast(0),                                            \
-    "Priority-boost test for flavours that boost readers (none here: no "      \
-    "boost test runs, see torture/README.md)")                                 \
+  P(int, test_boost, 1, Between(0, 2),                                         \
+    "Priority-boost test: 0 no, 1 if the flavour boosts readers (rcu with "    \
+    "rcu_boost=1), 2 always (BUSTED-BOOST); needs SCHED_FIFO")                 \
   P(int, test_boost_interval, 7, AtLeast(0),                                   \
-    "Interval between boost tests, s (as test_boost)")                         \
+    "Interval between boost tests, s")                                         \
   P(int, test_boost_duration, 4, AtLeast(0),                                   \
-    "Duration of each boost test, s (as test_boost)")                          \
-  P(int, test_boost_holdoff, 0, AtLeast(0),                                    \
-    "Holdoff before boost tests, s (as test_boost)")                           \
+    "Duration of each boost test (RT spinning), s")                            \
+  P(int, test_boost_holdoff, 0, AtLeast(0), "Holdoff before boost tests, s")   \
   P(int, shutdown_secs, 0, AtLeast(0),                                         \
     "Run this many seconds then clean up and exit; 0: until SIGINT/SIGTERM")   \
   P(int, stall_cpu, 0, AtLeast(0),                                             \
@@ -187,7 +183,13 @@ constexpr ParamRange Between(int64_t min, int64_t max) { return {min, max}; }
     "Reader ordering: auto, membarrier or fences")                            \
   P(std::string, rcu_nocbs, "", kAnyValue,                                    \
     "Offloaded vCPUs, kernel cpulist (\"1,3-5\", \"all\"); also bare "        \
-    "rcu_nocbs=")
+    "rcu_nocbs=")                                                             \
+  P(int, kthread_prio, 0, Between(0, 99),                                     \
+    "SCHED_FIFO priority of the GP thread and of boosted readers; 0: normal") \
+  P(bool, rcu_boost, false, kAnyValue,                                        \
+    "Boost readers that hold a grace period (CONFIG_RCU_BOOST)")              \
+  P(int, rcu_boost_delay, 500, Between(0, 60000),                             \
+    "Grace-period age before boosting, ms (CONFIG_RCU_BOOST_DELAY)")
 
 // Harness-only parameters (flags only).
 #define HARNESS_PARAMS(P)                                                      \

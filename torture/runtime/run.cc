@@ -196,7 +196,8 @@ int RunTorture(const Params& params, const TortureOps* ops) {
   // else SUCCESS, with exit code kExitWarnings if any WARNING line was
   // printed (the End line stays the kernel's).
   bool failed = ErrorCount() != 0 || run.n_barrier_error.load() != 0 ||
-                BangLineCount() != 0;
+                run.n_boost_failure.load() != 0 ||
+                run.n_boost_ktrerror.load() != 0 || BangLineCount() != 0;
   bool hotplug_failed = false;
   for (const auto& c : run.components) {
     failed = failed || c->Failed();

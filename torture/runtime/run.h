@@ -121,8 +121,13 @@ struct Run {
   std::atomic<long> n_mbchk_tries{0};    // rtmbkf tries
   std::atomic<long> n_barrier_error{0};  // rtbe (barrier torture's errors)
   std::atomic<long> n_timers{0};         // nt
-  std::unique_ptr<ReaderHist[]> hist;    // nrealreaders + 1 (see ReaderHist)
-  std::unique_ptr<ReaderCheck[]> mbchk;  // nrealreaders
+  // The boost test's (components/boost.cc): thread setup failures, boost
+  // failures, test intervals run.
+  std::atomic<long> n_boost_ktrerror{0};  // rtbke
+  std::atomic<long> n_boost_failure{0};   // rtbf
+  std::atomic<long> n_boosts{0};          // rtb
+  std::unique_ptr<ReaderHist[]> hist;     // nrealreaders + 1 (see ReaderHist)
+  std::unique_ptr<ReaderCheck[]> mbchk;   // nrealreaders
 
   // Update types in use (RTWS_* values), from rcu_torture_write_types();
   // written by the writer's Start(), read-only afterwards.

@@ -43,6 +43,10 @@ struct ThreadCtx {
   // vCPU the shuffler wants this thread on; -1: no request. The thread
   // applies it at its next loop iteration, outside any reader.
   std::atomic<int> target_cpu{-1};
+  // False for a thread bound to one CPU for its job (the boost test's):
+  // the shuffler leaves its affinity alone. Set by the main thread before
+  // the shuffler starts.
+  bool shuffle = true;
   // Watchdog marks: when the thread entered a blocking RCU primitive
   // (0: not in one) and which. Relaxed: the watchdog only needs to see a
   // stale mark eventually.
