@@ -120,6 +120,7 @@ void PluginCall(TortureHead* h, void (*func)(TortureHead*)) {
 }
 
 const char* ReaderMode() { return g_flavour->name.c_str(); }
+bool CanBoost() { return (T().caps & RCUTORTURE_CAP_BOOST) != 0; }
 int HardwareCpus() {
   int n = static_cast<int>(std::thread::hardware_concurrency());
   return n > 0 ? n : 1;
@@ -167,6 +168,7 @@ TortureOps Adapt(const rcutorture_ops_v1& t, const std::string& name) {
   o.irq_capable = (t.caps & RCUTORTURE_CAP_IRQ_SAFE_READ) != 0;
   o.slow_gps = (t.caps & RCUTORTURE_CAP_SLOW_GPS) != 0;
   o.fwd_progress_capable = (t.caps & RCUTORTURE_CAP_FWD_PROGRESS) != 0;
+  o.can_boost = CanBoost;
   o.cbflood_max = t.cbflood_max > 0 ? static_cast<long>(t.cbflood_max) : 0;
   return o;
 }

@@ -96,6 +96,12 @@ typedef void (*rcutorture_cb_func)(struct rcutorture_cb_head *head);
  * stutter pause the writer does not require every element's callback
  * chain to have drained already. */
 #define RCUTORTURE_CAP_SLOW_GPS (UINT64_C(1) << 3)
+/* The RCU boosts readers that higher-priority work preempted inside their
+ * critical sections (the kernel's CONFIG_RCU_BOOST): rcutorture's
+ * test_boost=1 then runs the boost test, whose grace periods (start_poll,
+ * poll_state) must end although a SCHED_FIFO thread spins on the CPU of
+ * a reader inside one. */
+#define RCUTORTURE_CAP_BOOST (UINT64_C(1) << 4)
 
 /*
  * One RCU flavour. Required: abi_version, struct_size, name, read_lock,
