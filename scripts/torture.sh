@@ -334,13 +334,13 @@ finish() {
   put "$d/retval" "$rc"
   s=$(scripts/parse-console.sh --quiet "$d/console.log" "$name" 2>&1)
   prc=$?
-  if ((prc == 64)); then
+  ((prc == 0)) || bad=$((bad + 1))
+  if [[ "$s" == *"parse-console.sh: cannot write"* ]]; then
     # Errors found, but the diags could not be written.
-    bad=$((bad + 1))
-    write_error "$d/console.log.diags" "$s"
+    write_error "$d/console.log.diags" "$(grep -m1 'parse-console.sh: cannot write' <<<"$s" | sed 's/; the findings above.*//')"
     s="errors found (console.log.diags not written)"
-  elif ((prc)); then
-    bad=$((bad + 1))
+  else
+    s=$(grep -m1 '^Summary: ' <<<"$s" || echo "$s")
   fi
   v=$(tl_verdict "$d")
   say "$(printf '%-12s %-11s exit %-3s %s' "$name" "$v" "$rc" "${s#Summary: "$name": }")"

@@ -70,8 +70,41 @@ mkrun hung TREE01:hung:137
 check 3 hung -- "Summary: Potential hang (killed)" \
   "Summary: TREE01: GP hangs: 1  No verdict: 1  Hangs: 1  Writer stalls: 2" "1 runs with runtime errors."
 mkrun crashed TREE01:crashed.log:134 TREE02:clean.log:0
-check 3 crashed -- "Summary: TREE01: No verdict: 1  Crashes: 2  Bugs: 1" "1 runs with runtime errors."
+check 3 crashed -- "Summary: TREE01: No verdict: 1  Crashes: 1" "1 runs with runtime errors."
 [[ ! -e "$tmp/crashed/TREE02/console.log.diags" ]] || fail "crashed: diags for the clean scenario"
+
+# No silent clean: a scenario with no console, an empty console, or one
+# that is not text is a runtime error.
+mkrun noconsole TREE01:clean.log:0
+rm "$tmp/noconsole/TREE01/console.log"
+check 3 noconsole -- "BUG: TREE01: not run (no console.log)" "1 runs with runtime errors."
+mkrun emptycons TREE01:clean.log:0
+: >"$tmp/emptycons/TREE01/console.log"
+check 3 emptycons -- "Summary: TREE01: Empty: 1" "1 runs with runtime errors."
+mkrun bincons TREE01:clean.log:0
+head -c 20000 /dev/urandom >"$tmp/bincons/TREE01/console.log"
+check 3 bincons -- "Summary: TREE01: Not text: 1" "1 runs with runtime errors."
+# A kernel console with a BUG splat: find-errors.sh shows the console's
+# own BUG: line in context (it is an anchor, not one of our diags lines).
+mkrun oops TREE01:kernel.log:0
+{ head -12 "$data/kernel.log"; printf '%s\n' "[  100.000001] BUG: unable to handle page fault for address: ffff888100000000" \
+    "[  100.000003] Oops: 0000 [#1] PREEMPT SMP NOPTI" "[  100.000005] Call Trace:"; } >"$tmp/oops/TREE01/console.log"
+check 3 oops -- "Summary: TREE01: No verdict: 1  Bugs: 1  Close calls: 2" "1 runs with runtime errors."
+# find-errors.sh and recheck.sh agree on every run above.
+for run in clean failure truncated hung crashed noconsole emptycons bincons oops; do
+  rc=0
+  "$s/recheck.sh" "$tmp/$run" >/dev/null 2>&1 || rc=$?
+  fe=0
+  "$s/find-errors.sh" "$tmp/$run" >"$tmp/fe.$run" 2>&1 || fe=$?
+  if ((rc == 3)); then
+    ((fe == 1)) || fail "$run: recheck.sh found runtime errors, find-errors.sh exit $fe"
+  else
+    ((fe == 0)) || fail "$run: recheck.sh exit $rc, find-errors.sh exit $fe"
+  fi
+done
+grep -q "^=== TREE01: no console.log (the scenario produced no output)$" "$tmp/fe.noconsole" ||
+  fail "find-errors.sh: a scenario without console.log not reported"
+grep -q "^--- TREE01 console.log line 13:$" "$tmp/fe.oops" || fail "find-errors.sh: the kernel's BUG: line is no excerpt anchor"
 
 # Exit 1: a scenario rejected before anything ran; a scenario without its
 # resolved config; a run directory with no scenario at all.
