@@ -201,9 +201,11 @@ function classify(line, nr,    matched, v, f, n, i, s) {
     for (i = 3; i <= n; i++) s += f[i]
     closecalls = s
   }
-  if (line ~ /Kernel panic - not syncing/ && line !~ /---\[ end Kernel panic/) { panics++; matched = 1 }
+  if (line ~ /Kernel panic - not syncing/ && line !~ /---\[ end Kernel panic/) {
+    panics++; matched = 1; install = 1; stalllen = 0  # its dump is part of it
+  }
   # Splat headers, one finding each.
-  if (line ~ /WARNING: suspicious RCU usage|WARNING: possible (circular|recursive) locking|WARNING: inconsistent lock state|WARNING: possible irq lock inversion|WARNING: bad unlock balance|WARNING: lock held when returning|WARNING: held lock freed|WARNING: Nested lock was not taken|BUG: sleeping function called from invalid context|BUG: workqueue lockup|WARNING: .*lock(ing)? (dependency|imbalance|recursion)/) {
+  if (line ~ /WARNING: suspicious RCU usage|WARNING: possible (circular|recursive) locking|WARNING: inconsistent lock state|WARNING: possible irq lock inversion|WARNING: bad unlock balance|WARNING: lock held when returning|WARNING: held lock freed|WARNING: Nested lock was not taken|WARNING: .*lock(ing)? (dependency|imbalance|recursion)/) {
     lockdep++; matched = 1; insplat = 1; splatlen = 0; splatkind = "lockdep"
   } else if (line ~ /ERROR: (AddressSanitizer|LeakSanitizer|MemorySanitizer)|WARNING: ThreadSanitizer|runtime error: |\*\*\* SIG[A-Z]+ received|terminate called|Check failed/) {
     # Ours: a fatal signal prints the "*** SIG..." line twice and a BUG:
@@ -222,13 +224,15 @@ function classify(line, nr,    matched, v, f, n, i, s) {
   } else if (torture && line ~ /Warn|WARN/) {
     warnings++; matched = 1
   }
+  # A stall report (and a writer-stall or starvation report, a panic) runs
+  # on with backtraces and task dumps: their Call Traces are part of it.
   if (line ~ /detected stalls on CPUs\/tasks:|self-detected stall on CPU|detected expedited stalls|Stall ended before state dump start/) {
     stalls++; matched = 1; install = 1; stalllen = 0
-  } else if (install && (torture || ++stalllen > 80)) {
+  } else if (install && (line ~ /--- (Start|End) of test/ || ++stalllen > 200)) {
     install = 0
   }
-  if (line ~ /rcu_.*kthread starved for/) { starves++; matched = 1 }
-  if (line ~ /\?\?\? Writer stall state/) { wstalls++; matched = 1 }
+  if (line ~ /rcu_.*kthread starved for/) { starves++; matched = 1; install = 1; stalllen = 0 }
+  if (line ~ /\?\?\? Writer stall state/) { wstalls++; matched = 1; install = 1; stalllen = 0 }
   if (line ~ /Call Trace:|Call trace:/) {
     if (!insplat && !install) { traces++; matched = 1 }
   }
