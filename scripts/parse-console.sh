@@ -77,30 +77,30 @@ log="$1"
 [[ -e "$log" ]] || { echo "parse-console.sh: no console log '$log'" >&2; exit 64; }
 [[ ! -d "$log" ]] || { echo "parse-console.sh: '$log' is a directory, not a console log" >&2; exit 64; }
 [[ -r "$log" ]] && head -c 1 "$log" >/dev/null 2>&1 || { echo "parse-console.sh: cannot read console log '$log'" >&2; exit 64; }
-dir="$(dirname "$log")"
-title="${2:-$(basename "$(cd "$dir" && pwd)")}"
+# Few processes per log (recheck.sh runs this once per scenario): the
+# directory and title by parameter expansion, one grep for NUL bytes, one
+# tr and one awk for the rest.
+if [[ "$log" == */* ]]; then dir="${log%/*}"; dir="${dir:-/}"; else dir=.; fi
+if [[ -n "${2:-}" ]]; then
+  title="$2"
+else
+  title="$(cd "$dir" && pwd)"; title="${title##*/}"
+fi
 diags="$log.diags"
 export LC_ALL=C
 
-# Text or not: NUL bytes anywhere are reported; a log whose first 64 KiB
-# are mostly neither printable nor blank is not parsed at all.
+# NUL bytes anywhere are reported (and dropped before awk reads the log).
 nul=0
-# shellcheck disable=SC2094  # both only read the log
-if ! tr -d '\000' <"$log" | cmp -s - "$log"; then nul=1; fi
-size=$(wc -c <"$log")
-binary=0
-if ((size > 0)); then
-  head=$(head -c 65536 "$log" | wc -c)
-  odd=$(head -c 65536 "$log" | tr -d '[:print:][:space:]\000' | wc -c)
-  ((odd * 10 > head)) && binary=$odd
-fi
+if grep -qaP '\x00' -- "$log"; then nul=1; fi
 hung=0
 if [[ -f "$dir/Warnings" ]]; then
   hung=$(grep -c 'hung\|silent for' "$dir/Warnings" || true)
 fi
 
-out="$( (if ((binary == 0)); then tr -d '\000' <"$log"; fi) | awk -v title="$title" -v nul="$nul" -v hung="$hung" \
-  -v warnfile="$dir/Warnings" -v size="$size" -v binary="$binary" '
+# Text or not: a log whose first 64 KiB are mostly neither printable nor
+# blank is not parsed at all (awk counts, and stops classifying).
+out="$(tr -d '\000' <"$log" | awk -v title="$title" -v nul="$nul" -v hung="$hung" \
+  -v warnfile="$dir/Warnings" '
 # Console timestamp, optionally followed by a printk caller id.
 function stamped(s) { return s ~ /^\[ *[0-9]+\.[0-9]+\]/ }
 function strip(s) {
@@ -128,6 +128,15 @@ function hist9(s,    f, n, i, t) {
 # classify(). In a console whose lines carry timestamps, a line without
 # one continues the previous line, up to 4096 bytes.
 {
+  if (!decided) {
+    # The first 64 KiB: count bytes that are neither printable nor blank.
+    nbytes += length($0) + 1
+    t = $0; nodd += gsub(/[^[:print:][:space:]]/, "", t)
+    if (nbytes >= 65536) {
+      decided = 1
+      if (nodd * 10 > nbytes) { binary = nodd; exit }
+    }
+  }
   raw = $0
   sub(/\r+$/, "", raw)
   while (raw ~ /^> ?/) sub(/^> ?/, "", raw)
@@ -240,15 +249,16 @@ function classify(line, nr,    matched, v, f, n, i, s) {
   if (matched) keep(line)
 }
 END {
-  if (pending_set) classify(strip(pending), pending_nr)
+  if (!decided && nodd * 10 > nbytes) binary = nodd
   if (binary) {
-    print "BUG: " title " console log is not text (" binary " of its first 65536 bytes are neither printable nor blank); not parsed"
+    print "BUG: " title " console log is not text (" binary " of its first " (nbytes < 65536 ? nbytes : 65536) " bytes are neither printable nor blank); not parsed"
     print "Verdict: " title ": none (not text)"
     print "Summary: " title ": Not text: 1"
     print "#errors 1"
     exit
   }
-  if (size == 0) {
+  if (pending_set) classify(strip(pending), pending_nr)
+  if (NR == 0) {
     print "BUG: " title " empty console log (the run wrote nothing)"
     print "Verdict: " title ": none (empty log)"
     print "Summary: " title ": Empty: 1"
@@ -336,7 +346,9 @@ END {
 nerr="${out##*#errors }"
 out="${out%$'\n'#errors *}"
 if ((quiet)); then
-  grep '^Verdict: \|^Summary: ' <<<"$out"
+  # The last two lines.
+  v="${out%$'\n'Summary: *}"
+  printf '%s\n%s\n' "${v##*$'\n'}" "Summary: ${out##*$'\n'Summary: }"
 else
   printf '%s\n' "$out"
 fi

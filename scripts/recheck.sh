@@ -31,6 +31,35 @@ for r in "$@"; do
   [[ -d "$r" ]] || { echo "recheck.sh: no results directory '$r'" >&2; exit 64; }
 done
 
+# scenario_report DIR: one scenario's lines, then "#status ok|conf|rt".
+scenario_report() {
+  local d="$1" name rv
+  name="${d##*/}"
+  if [[ -f "$d/skipped" ]]; then
+    echo "$name ------- skipped (the run was stopped before it started)"
+    echo "#status ok"
+    return
+  fi
+  if [[ ! -s "$d/config" ]]; then
+    echo "BUG: $name: no resolved config (configuration error)"
+    echo "#status conf"
+    return
+  fi
+  tl_gps_line "$d"
+  if [[ ! -f "$d/console.log" ]]; then
+    echo "BUG: $name: not run (no console.log)"
+    echo "#status rt"
+    return
+  fi
+  if [[ -f "$d/retval" ]]; then
+    rv=$(<"$d/retval")
+    [[ "${rv:0:16}" != 137 ]] || echo "Summary: Potential hang (killed)"
+  fi
+  "$here/parse-console.sh" "$d/console.log" "$name" 2>&1 | grep -v '^Summary: .*: clean'
+  if [[ -s "$d/console.log.diags" ]]; then echo "#status rt"; else echo "#status ok"; fi
+}
+
+jobs_max=$(nproc 2>/dev/null || echo 2)
 nconf=0
 nbuild=0
 nrt=0
@@ -53,31 +82,32 @@ for r in "$@"; do
     fi
     continue
   fi
+  # The scenarios are analysed in parallel (one job per CPU; each writes
+  # its report to a file), then reported in name order.
+  work=$(mktemp -d)
+  i=0
+  running=0
   for d in "${ds[@]}"; do
-    name="$(basename "$d")"
-    if [[ -f "$d/skipped" ]]; then
-      echo "$name ------- skipped (the run was stopped before it started)"
-      continue
+    scenario_report "$d" >"$work/$i" &
+    i=$((i + 1))
+    running=$((running + 1))
+    if ((running >= jobs_max)); then
+      wait -n
+      running=$((running - 1))
     fi
-    if [[ ! -s "$d/config" ]]; then
-      echo "BUG: $name: no resolved config (configuration error)"
-      nconf=$((nconf + 1))
-      continue
-    fi
-    tl_gps_line "$d"
-    if [[ ! -f "$d/console.log" ]]; then
-      echo "BUG: $name: not run (no console.log)"
-      nrt=$((nrt + 1))
-      continue
-    fi
-    if [[ -f "$d/retval" && "$(head -c 16 "$d/retval")" == 137 ]]; then
-      echo "Summary: Potential hang (killed)"
-    fi
-    if ! "$here/parse-console.sh" "$d/console.log" "$name" | grep -v '^Summary: .*: clean'; then
-      :
-    fi
-    [[ -s "$d/console.log.diags" ]] && nrt=$((nrt + 1))
   done
+  wait
+  for ((j = 0; j < i; j++)); do
+    while IFS= read -r l; do
+      case "$l" in
+        "#status conf") nconf=$((nconf + 1)) ;;
+        "#status rt") nrt=$((nrt + 1)) ;;
+        "#status "*) ;;
+        *) printf '%s\n' "$l" ;;
+      esac
+    done <"$work/$j"
+  done
+  rm -rf "$work"
 done
 code=0
 if ((nconf)); then echo "$nconf runs with configuration errors."; code=1; fi
