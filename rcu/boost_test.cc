@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <thread>
 
@@ -69,6 +70,42 @@ bool RaisedToBoost(int tid) {
   return SchedOf(tid) == std::pair<int, int>{SCHED_FIFO, kPrio};
 }
 
+// A thread registered on vCPU `cpu` that enters a reader (`inside_reader`
+// runs there, e.g. to migrate) and stays until Release(); then it records
+// its own policy and priority after its unlock.
+class Reader {
+ public:
+  Reader(Rcu& r, int cpu, std::function<void()> inside_reader = nullptr)
+      : thread_([this, &r, cpu, inside_reader] {
+          r.RegisterThread(cpu);
+          tid_ = Tid();
+          r.ReadLock();
+          if (inside_reader) inside_reader();
+          inside_.Set();
+          release_.Wait();
+          r.ReadUnlock();
+          after_ = SchedOf(0);
+          r.UnregisterThread();
+        }) {
+    inside_.Wait();
+  }
+  ~Reader() { Release(); }
+  int tid() const { return tid_; }
+  // Ends the reader; returns once the thread has exited.
+  void Release() {
+    release_.Set();
+    if (thread_.joinable()) thread_.join();
+  }
+  // Policy and priority right after the unlock (valid after Release()).
+  std::pair<int, int> after() const { return after_; }
+
+ private:
+  Flag inside_, release_;
+  std::atomic<int> tid_{0};
+  std::pair<int, int> after_{-1, -1};
+  std::thread thread_;
+};
+
 // Thread A sits in a reader on vCPU 1 (as if preempted there), while a
 // grace period waits for it. The grace period must raise A to SCHED_FIFO
 // kthread_prio after boost_delay_ms, and A's own unlock must put it back
@@ -76,28 +113,14 @@ bool RaisedToBoost(int tid) {
 TEST(Boost, ReaderHoldingTheGracePeriodIsRaisedUntilItsUnlock) {
   SKIP_WITHOUT_FIFO();
   auto r = MakeBoostRcu(true);
-  std::atomic<int> tid{0};
-  std::atomic<int> policy_after{-1};
-  Flag inside, release;
-  std::thread a([&] {
-    r->RegisterThread(1);
-    tid = Tid();
-    r->ReadLock();
-    inside.Set();
-    release.Wait();
-    r->ReadUnlock();
-    policy_after = sched_getscheduler(0);
-    r->UnregisterThread();
-  });
-  inside.Wait();
+  Reader a(*r, 1);
   const uint64_t cookie = r->StartPoll();
-  ASSERT_TRUE(Eventually([&] { return RaisedToBoost(tid); }, 5s))
-      << "reader not raised; policy " << SchedOf(tid).first;
+  ASSERT_TRUE(Eventually([&] { return RaisedToBoost(a.tid()); }, 5s))
+      << "reader not raised; policy " << SchedOf(a.tid()).first;
   EXPECT_TRUE(r->BoostActive());
   EXPECT_FALSE(r->PollState(cookie));
-  release.Set();
-  a.join();
-  EXPECT_EQ(policy_after, SCHED_OTHER) << "the unlock did not restore it";
+  a.Release();
+  EXPECT_EQ(a.after().first, SCHED_OTHER) << "the unlock did not restore it";
   r->Synchronize();
   EXPECT_TRUE(r->PollState(cookie));
   EXPECT_GE(r->GetStats().boosts, 1u);
@@ -108,27 +131,12 @@ TEST(Boost, ReaderHoldingTheGracePeriodIsRaisedUntilItsUnlock) {
 TEST(Boost, BlockedReaderIsRaised) {
   SKIP_WITHOUT_FIFO();
   auto r = MakeBoostRcu(true);
-  std::atomic<int> tid{0};
-  std::atomic<int> policy_after{-1};
-  Flag inside, release;
-  std::thread a([&] {
-    r->RegisterThread(0);
-    tid = Tid();
-    r->ReadLock();
-    r->MigrateSelf(3);  // leaves leaf 0 inside the reader
-    inside.Set();
-    release.Wait();
-    r->ReadUnlock();
-    policy_after = sched_getscheduler(0);
-    r->UnregisterThread();
-  });
-  inside.Wait();
+  Reader a(*r, 0, [&] { r->MigrateSelf(3); });  // leaves leaf 0 in a reader
   ASSERT_GE(r->GetStats().blocked_readers, 1u);
   const uint64_t cookie = r->StartPoll();
-  ASSERT_TRUE(Eventually([&] { return RaisedToBoost(tid); }, 5s));
-  release.Set();
-  a.join();
-  EXPECT_EQ(policy_after, SCHED_OTHER);
+  ASSERT_TRUE(Eventually([&] { return RaisedToBoost(a.tid()); }, 5s));
+  a.Release();
+  EXPECT_EQ(a.after().first, SCHED_OTHER);
   r->Synchronize();
   EXPECT_TRUE(r->PollState(cookie));
 }
@@ -172,24 +180,12 @@ TEST(Boost, RaiseTheUnlockMissedIsUndoneByTheGracePeriod) {
 TEST(Boost, NoBoostWithoutTheOption) {
   SKIP_WITHOUT_FIFO();
   auto r = MakeBoostRcu(false);
-  std::atomic<int> tid{0};
-  Flag inside, release;
-  std::thread a([&] {
-    r->RegisterThread(1);
-    tid = Tid();
-    r->ReadLock();
-    inside.Set();
-    release.Wait();
-    r->ReadUnlock();
-    r->UnregisterThread();
-  });
-  inside.Wait();
+  Reader a(*r, 1);
   r->StartPoll();
   std::this_thread::sleep_for(200ms);
-  EXPECT_EQ(SchedOf(tid).first, SCHED_OTHER);
+  EXPECT_EQ(SchedOf(a.tid()).first, SCHED_OTHER);
   EXPECT_FALSE(r->BoostActive());
-  release.Set();
-  a.join();
+  a.Release();
   r->Synchronize();
   EXPECT_EQ(r->GetStats().boosts, 0u);
 }
@@ -199,29 +195,16 @@ TEST(Boost, NoBoostWithoutTheOption) {
 TEST(Boost, HigherPriorityReaderIsLeftAlone) {
   SKIP_WITHOUT_FIFO();
   auto r = MakeBoostRcu(true);
-  std::atomic<int> tid{0};
-  std::atomic<int> prio_after{-1};
-  Flag inside, release;
-  std::thread a([&] {
+  Reader a(*r, 1, [] {
     sched_param sp{};
     sp.sched_priority = kPrio + 1;
     pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
-    r->RegisterThread(1);
-    tid = Tid();
-    r->ReadLock();
-    inside.Set();
-    release.Wait();
-    r->ReadUnlock();
-    prio_after = SchedOf(0).second;
-    r->UnregisterThread();
   });
-  inside.Wait();
   r->StartPoll();
   std::this_thread::sleep_for(200ms);
-  EXPECT_EQ(SchedOf(tid).second, kPrio + 1);
-  release.Set();
-  a.join();
-  EXPECT_EQ(prio_after, kPrio + 1);
+  EXPECT_EQ(SchedOf(a.tid()).second, kPrio + 1);
+  a.Release();
+  EXPECT_EQ(a.after().second, kPrio + 1);
   EXPECT_EQ(r->GetStats().boosts, 0u);
 }
 
