@@ -14,8 +14,9 @@
 //     read-side critical sections back to back: 1 ms each, except that
 //     the one it enters just before a test starts lasts 250 ms of its own
 //     CPU time (not wall time, see below), so the spin preempts it there;
-//   - `rcu_torture_boost`, SCHED_FIFO priority 1. Every
-//     test_boost_interval s (after test_boost_holdoff) it spins for
+//   - `rcu_torture_boost`, SCHED_FIFO priority 1. After
+//     test_boost_holdoff s, and then test_boost_interval s after the end of
+//     each test (the kernel's boost_starttime), it spins for
 //     test_boost_duration s, starting a polled grace period whenever the
 //     last one completed. The reader on its CPU gets no CPU time while it
 //     spins, so each grace period waits for a preempted reader: only a
@@ -217,10 +218,12 @@ class Boost : public Component {
         }
       }
       if (failed) ReportFailure(cookie, now - gp_start);
-      // The first thread done with this test sets the next start time.
+      // The first thread done with this test sets the next start time,
+      // test_boost_interval after its end (the kernel's boost_starttime):
+      // the CPU is always free that long between two spins.
       int64_t expected = start;
       if (next_start_ns_.compare_exchange_strong(expected,
-                                                 start + interval_ns)) {
+                                                 NowNs() + interval_ns)) {
         run_.n_boosts.fetch_add(1, std::memory_order_relaxed);
       }
       // Never spin into the next test's window after a failure.
