@@ -70,4 +70,12 @@ grep -q '"result": "stale"' "$tmp/stale.json" || fail "stale: not in the JSON"
 if command -v jq >/dev/null; then jq -e . "$tmp/stale.json" >/dev/null || fail "stale: the JSON does not parse"; fi
 [[ -d "$RCU_MUTATE_DIR/build" ]] && fail "stale: something was built"
 cmp -s "$top/rcu/seq.h" "$RCU_MUTATE_DIR/src/rcu/seq.h" || fail "stale: the scratch copy differs from the tree"
+
+# Every mutant in the catalogue applies to the tree as it is (no fuzz, as
+# mutate.sh applies it): an edit of rcu/ that moves a mutated line must
+# regenerate the patch in the same change, not leave it for the matrix.
+for p in "$top"/mutants/*.patch; do
+  (cd "$top" && patch -p1 --dry-run -F0 -s <"$p" >/dev/null 2>&1) ||
+    fail "$(basename "$p") is stale: it no longer applies to rcu/ (regenerate it, mutants/README.md)"
+done
 exit "$status"
