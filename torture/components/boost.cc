@@ -14,9 +14,9 @@
 //     read-side critical sections back to back: 1 ms each, except that
 //     the one it enters just before a test starts lasts 250 ms of its own
 //     CPU time (not wall time, see below), so the spin preempts it there;
-//   - `rcu_torture_boost`, SCHED_FIFO priority 1. After
-//     test_boost_holdoff s, and then test_boost_interval s after the end of
-//     each test (the kernel's boost_starttime), it spins for
+//   - `rcu_torture_boost`, SCHED_FIFO priority 1. test_boost_interval s
+//     after test_boost_holdoff, and then test_boost_interval s after the
+//     end of each test (the kernel's boost_starttime), it spins for
 //     test_boost_duration s, starting a polled grace period whenever the
 //     last one completed. The reader on its CPU gets no CPU time while it
 //     spins, so each grace period waits for a preempted reader: only a
@@ -99,8 +99,13 @@ class Boost : public Component {
       return;
     }
     ran_ = true;
+    // The first test test_boost_interval s after the holdoff, as the
+    // kernel's boost_starttime: the readers are bound and inside their
+    // critical sections by then.
     next_start_ns_.store(
-        NowNs() + int64_t{p_.test_boost_holdoff} * 1'000'000'000,
+        NowNs() +
+            int64_t{p_.test_boost_holdoff + p_.test_boost_interval} *
+                1'000'000'000,
         std::memory_order_relaxed);
     for (size_t i = 0; i < cpus_.size(); ++i) {
       const int cpu = cpus_[i];
