@@ -103,9 +103,8 @@ class Boost : public Component {
     // kernel's boost_starttime: the readers are bound and inside their
     // critical sections by then.
     next_start_ns_.store(
-        NowNs() +
-            int64_t{p_.test_boost_holdoff + p_.test_boost_interval} *
-                1'000'000'000,
+        NowNs() + int64_t{p_.test_boost_holdoff + p_.test_boost_interval} *
+                      1'000'000'000,
         std::memory_order_relaxed);
     for (size_t i = 0; i < cpus_.size(); ++i) {
       const int cpu = cpus_[i];
