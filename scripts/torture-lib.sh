@@ -88,13 +88,16 @@ tl_verdict() {
 # line; the largest forward-progress flood).
 tl_gps_line() {
   local d="$1" name log
-  name="$(basename "$d")"
+  name="${d%/}"
+  name="${name##*/}"
   log="$d/console.log"
   if [[ -f "$d/skipped" ]]; then echo "$name ------- (not started)"; return; fi
   [[ -f "$log" ]] || { echo "$name ------- (no console.log)"; return; }
   # The measured run time when the JSON summary has it (a stopped run).
-  local secs
-  secs=$(sed -n 's/^  "duration_s": \([0-9]*\).*/\1/p' "$d/summary.json" 2>/dev/null)
+  local secs=""
+  if [[ -f "$d/summary.json" ]]; then
+    secs=$(sed -n 's/^  "duration_s": \([0-9]*\).*/\1/p' "$d/summary.json" 2>/dev/null)
+  fi
   awk -v name="$name" -v secs="${secs:-0}" '
     { sub(/^\[ *[0-9]+\.[0-9]+\] /, "") }
     / [vV][eE][rR]: [0-9]+/ { v = $0; sub(/.* [vV][eE][rR]: /, "", v); sub(/ .*/, "", v); ver = v }
