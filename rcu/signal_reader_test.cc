@@ -534,53 +534,39 @@ TEST_P(SignalStorm, NoDeadlockNoEarlyFree) {
       leave();
     });
   }
-  threads.emplace_back([&] {  // W: rcu writer
-    enter(4);
-    std::minstd_rand rng(7);
+  // W (rcu) and S (SRCU): replace the element, then free the old one after
+  // a grace period of one of the first `kinds` sorts (normal, callback,
+  // expedited).
+  auto writer = [&](auto& dom, Pool& pool, std::atomic<Elem*>& cur, int cpu,
+                    unsigned seed, unsigned kinds) {
+    enter(cpu);
+    std::minstd_rand rng(seed);
     while (!stop.load(std::memory_order_relaxed)) {
-      Elem* e = rpool.Take();
+      Elem* e = pool.Take();
       if (e == nullptr) {
-        r->Barrier();
+        dom.Barrier();
         continue;
       }
-      Elem* old = st.current.exchange(e, std::memory_order_acq_rel);
-      switch (rng() % 3) {
+      Elem* old = cur.exchange(e, std::memory_order_acq_rel);
+      switch (rng() % kinds) {
         case 0:
-          r->Synchronize();
+          dom.Synchronize();
           Pool::Retire(old);
           break;
         case 1:
-          r->SynchronizeExpedited();
-          Pool::Retire(old);
+          dom.Call(&old->head, Pool::RetireCb);
           break;
         default:
-          r->Call(&old->head, Pool::RetireCb);
+          dom.SynchronizeExpedited();
+          Pool::Retire(old);
           break;
       }
     }
-    r->Barrier();
+    dom.Barrier();
     leave();
-  });
-  threads.emplace_back([&] {  // S: SRCU writer
-    enter(5);
-    std::minstd_rand rng(8);
-    while (!stop.load(std::memory_order_relaxed)) {
-      Elem* e = spool.Take();
-      if (e == nullptr) {
-        srcu->Barrier();
-        continue;
-      }
-      Elem* old = st.srcu_current.exchange(e, std::memory_order_acq_rel);
-      if (rng() % 2) {
-        srcu->Synchronize();
-        Pool::Retire(old);
-      } else {
-        srcu->Call(&old->head, Pool::RetireCb);
-      }
-    }
-    srcu->Barrier();
-    leave();
-  });
+  };
+  threads.emplace_back([&] { writer(*r, rpool, st.current, 4, 7, 3); });
+  threads.emplace_back([&] { writer(*srcu, spool, st.srcu_current, 5, 8, 2); });
   threads.emplace_back([&] {  // H: hotplug
     enter(6);
     std::minstd_rand rng(9);
