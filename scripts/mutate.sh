@@ -236,7 +236,13 @@ sync_tree() {
     done <"$dir/manifest"
   fi
   mv -f "$manifest_new" "$dir/manifest"
-  mv -f "$dir/synced.new" "$dir/synced"
+  if [[ -n "$rev" ]]; then
+    # src/ now holds a commit's files, whatever their mtimes in the work
+    # tree: the next work-tree sync must compare every file.
+    rm -f "$dir/synced.new" "$dir/synced"
+  else
+    mv -f "$dir/synced.new" "$dir/synced"
+  fi
   srcroot="$from"
   ((n_new + n_upd + n_del == 0)) || say "scratch copy: $n_new new, $n_upd updated, $n_del removed files"
 }

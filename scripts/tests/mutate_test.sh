@@ -71,6 +71,24 @@ if command -v jq >/dev/null; then jq -e . "$tmp/stale.json" >/dev/null || fail "
 [[ -d "$RCU_MUTATE_DIR/build" ]] && fail "stale: something was built"
 cmp -s "$top/rcu/seq.h" "$RCU_MUTATE_DIR/src/rcu/seq.h" || fail "stale: the scratch copy differs from the tree"
 
+# Regression: a work-tree sync after a --rev sync into a new scratch
+# directory kept the commit's files (copied with the commit's mtimes, and
+# the sync mark made both sides look unchanged), so mutants ran against
+# old code.
+root=$(git -C "$top" rev-list --max-parents=0 HEAD 2>/dev/null | tail -1)
+if [[ -n "$root" ]] && git -C "$top" cat-file -e "$root:rcu/seq.h" 2>/dev/null; then
+  export RCU_MUTATE_DIR="$tmp/scratch-rev"
+  "$m" --mutants-dir="$tmp/cat" --mutants=all --rev="$root" >"$tmp/rev.out" 2>&1
+  grep -q '01-fake-stale: stale' "$tmp/rev.out" || fail "--rev: $(cat "$tmp/rev.out")"
+  "$m" --mutants-dir="$tmp/cat" --mutants=all >"$tmp/wt.out" 2>&1
+  ndiff=0
+  while IFS= read -r -d '' f; do
+    [[ -f "$top/$f" ]] || continue
+    cmp -s "$top/$f" "$RCU_MUTATE_DIR/src/$f" || { ndiff=$((ndiff + 1)); echo "differs: $f" >&2; }
+  done < <(git -C "$top" ls-files -z)
+  ((ndiff == 0)) || fail "after --rev then a work-tree sync, $ndiff scratch files differ from the tree"
+fi
+
 # Every mutant in the catalogue applies to the tree as it is (no fuzz, as
 # mutate.sh applies it): an edit of rcu/ that moves a mutated line must
 # regenerate the patch in the same change, not leave it for the matrix.
