@@ -10,6 +10,7 @@
 // barrier_seq_ (the gp_seq helpers): a caller whose snapshot a completed
 // barrier reached returns at once.
 #include <cstddef>
+#include <thread>
 
 #include "rcu/check.h"
 #include "rcu/lockdep.h"
@@ -107,6 +108,8 @@ void Rcu::Barrier() {
     }
     if (entrained) WakeRcuc(rdp);
     if (needwake) WakeGpThread();
+    if (config_.barrier_delay > 0)
+      std::this_thread::sleep_for(jiffy_ * config_.barrier_delay);
   }
   if (barrier_cpu_count_.fetch_sub(2, std::memory_order_acq_rel) == 2)
     BarrierComplete();

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -34,6 +35,20 @@ TEST(Barrier, WithNoCallbacksReturns) {
   r->Barrier();
   r->Barrier();
   EXPECT_EQ(r->GetStats().barriers, 2u);
+}
+
+// barrier_delay sleeps after each vCPU Barrier() visits (a lower bound on
+// its run time, so this cannot flake on a slow machine).
+TEST(Barrier, BarrierDelaySleepsAfterEachCpu) {
+  Config c;
+  c.nr_cpu_ids = 4;
+  c.barrier_delay = 5;
+  auto r = Rcu::Create(c);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const auto start = std::chrono::steady_clock::now();
+  (*r)->Barrier();
+  EXPECT_GE(std::chrono::steady_clock::now() - start,
+            std::chrono::milliseconds(4 * 5));
 }
 
 TEST(Barrier, WaitsForEveryCallbackOnEveryCpu) {

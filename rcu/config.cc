@@ -70,6 +70,8 @@ absl::Status Config::Validate() const {
     return Bad("gp_init_delay", gp_init_delay, "must be in 0..10*hz");
   if (gp_cleanup_delay < 0 || gp_cleanup_delay > 10 * hz)
     return Bad("gp_cleanup_delay", gp_cleanup_delay, "must be in 0..10*hz");
+  if (barrier_delay < 0 || barrier_delay > 10 * hz)
+    return Bad("barrier_delay", barrier_delay, "must be in 0..10*hz");
   if (blimit < 1) return Bad("blimit", blimit, "must be at least 1");
   if (absl::StatusOr<std::vector<bool>> m =
           ParseCpuList(rcu_nocbs, r.nr_cpu_ids);

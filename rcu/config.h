@@ -77,6 +77,11 @@ struct RCU_EXPORT Config {
   int gp_preinit_delay = 0;
   int gp_init_delay = 0;
   int gp_cleanup_delay = 0;
+  // Debug delay in jiffies after each vCPU that Barrier() visits: widens
+  // the race of a barrier with hotplug and offload toggling (a vCPU going
+  // down, its callbacks migrating, while the barrier is half way through
+  // the vCPUs). 0: off. Not a kernel parameter.
+  int barrier_delay = 0;
   // A normal grace period older than this prints a stall warning, once per
   // timeout (the kernel's rcu_cpu_stall_timeout, 21 s). 0: never.
   int stall_timeout_ms = 21000;

@@ -48,6 +48,9 @@ TEST(Config, ErrorsNameTheField) {
   c.gp_init_delay = -1;
   EXPECT_NE(Err(c).find("gp_init_delay"), std::string::npos);
   c = Config();
+  c.barrier_delay = -1;
+  EXPECT_NE(Err(c).find("barrier_delay"), std::string::npos);
+  c = Config();
   c.kthread_prio = 100;
   EXPECT_NE(Err(c).find("Config.kthread_prio = 100"), std::string::npos);
   c = Config();

@@ -66,7 +66,7 @@ die() { echo "mutate.sh: $*" >&2; exit 1; }
 
 # The default scenario list (see torture/README.md, "Mutation testing"):
 # short first, each shape exercising a different mechanism.
-default_scenarios="TREE05,SRCU-P,TREE04,TREE09,LIES,TREE01:reader_mode=fences,SRCU-D"
+default_scenarios="TREE05,SRCU-P,TREE04,TREE09,NOCB,LIES,TREE01:reader_mode=fences,SRCU-D"
 # Overrides for every mutation run: stats every second (Reader Pipe, rtbe
 # seen within a second), short stutter, a watchdog bound of 20 s.
 mutation_overrides=(--stat_interval=1 --stutter=2 --watchdog_secs=20)

@@ -18,9 +18,21 @@
 // coordinator then waits for the stragglers ("Recovered: ...") so that no
 // callback head is reused while still queued. 100 ms between phases.
 //
+// Unlike the kernel's rcu_torture_barrier_cbf(), every other callback
+// takes its time (0.1-1 ms, a sleep before it counts itself, chosen from
+// the phase and the thread so that runs repeat). A barrier that forgets a
+// callback usually forgets one that waits for the same grace period as
+// the callbacks it does wait for: one that sits behind the barrier's own
+// callback on a list it merged into, or one on a vCPU it skipped. Invoked
+// at once, such a callback has run by the time the coordinator looks, and
+// the bug goes unseen; a slow one is still pending and counted missing.
+// Correct barriers wait for it however long it takes.
+//
 // Skipped, with the kernel's two lines, for flavours without call or
 // cb_barrier (e.g. busted).
+#include <chrono>
 #include <memory>
+#include <thread>
 
 #include "fmt/format.h"
 #include "torture/runtime/run.h"
@@ -37,6 +49,8 @@ struct BarrierState {
   // orders every callback it waited for before its return, and the
   // coordinator reads it only after that (or, recovering, polls it).
   std::atomic<int> invoked{0};
+  // Phases started; read by the callbacks to pick their delay.
+  std::atomic<unsigned> nphase{0};
   // One callback head per callback thread (the kernel's on-stack head);
   // reused only after the coordinator saw its callback invoked.
   std::unique_ptr<TortureHead[]> heads;
@@ -45,8 +59,16 @@ struct BarrierState {
 // The callbacks' way to the state: a callback gets only its head.
 BarrierState* g_barrier = nullptr;
 
-void BarrierCbf(TortureHead*) {
-  g_barrier->invoked.fetch_add(1, std::memory_order_relaxed);
+void BarrierCbf(TortureHead* head) {
+  BarrierState& b = *g_barrier;
+  const unsigned i = static_cast<unsigned>(head - b.heads.get());
+  const unsigned k = b.nphase.load(std::memory_order_relaxed) + i;
+  // A plain sleep: this runs on the flavour's callback thread, not on a
+  // torture thread (no QS announcements, no stop checks).
+  if (k % 2 == 0)
+    std::this_thread::sleep_for(
+        std::chrono::microseconds(100 * (1 + (k * 7) % 10)));
+  b.invoked.fetch_add(1, std::memory_order_relaxed);
 }
 
 // Waits, with bounded sleeps so that a stop request is seen, until `done`.
@@ -148,6 +170,7 @@ class Barrier : public Component {
       {
         MutexLock l(b.mu);
         b.invoked.store(0, std::memory_order_relaxed);
+        b.nphase.fetch_add(1, std::memory_order_relaxed);
         b.count = n;
         b.phase = !b.phase;  // the lock orders the two stores above before it
         b.cv.NotifyAll();

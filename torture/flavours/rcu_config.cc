@@ -55,6 +55,7 @@ absl::StatusOr<rcu::Config> RcuConfigFromParams(const Params& p) {
   c.gp_preinit_delay = p.gp_preinit_delay;
   c.gp_init_delay = p.gp_init_delay;
   c.gp_cleanup_delay = p.gp_cleanup_delay;
+  c.barrier_delay = p.barrier_delay;
   c.blimit = p.blimit;
   c.rcu_nocbs = p.rcu_nocbs;
   c.stall_timeout_ms = p.rcu_cpu_stall_timeout * 1000;
@@ -85,6 +86,8 @@ std::string DescribeRcu(const rcu::Rcu& r, bool tunables,
         c.gp_init_delay, c.gp_cleanup_delay, c.blimit,
         c.stall_timeout_ms / 1000, OffloadedCpuList(r));
     // Only when set, so that the line is unchanged for everyone else.
+    if (c.barrier_delay != 0)
+      more += fmt::format("barrier_delay={} ", c.barrier_delay);
     if (c.kthread_prio != 0 || c.boost) {
       more += fmt::format("kthread_prio={} rcu_boost={} rcu_boost_delay={} ",
                           c.kthread_prio, c.boost ? 1 : 0, c.boost_delay_ms);

@@ -45,6 +45,8 @@ std::vector<TreeCase> TreeCases() {
        [](const rcu::Config& c) { EXPECT_EQ(c.gp_init_delay, 3); }},
       {"gp_cleanup_delay", "4",
        [](const rcu::Config& c) { EXPECT_EQ(c.gp_cleanup_delay, 4); }},
+      {"barrier_delay", "2",
+       [](const rcu::Config& c) { EXPECT_EQ(c.barrier_delay, 2); }},
       {"blimit", "17", [](const rcu::Config& c) { EXPECT_EQ(c.blimit, 17); }},
       {"rcu_cpu_stall_timeout", "5",
        [](const rcu::Config& c) { EXPECT_EQ(c.stall_timeout_ms, 5000); }},

@@ -176,6 +176,9 @@ constexpr ParamRange Between(int64_t min, int64_t max) { return {min, max}; }
     "Debug delay in GP initialization, jiffies")                              \
   P(int, gp_cleanup_delay, 0, AtLeast(0),                                     \
     "Debug delay in GP cleanup, jiffies")                                     \
+  P(int, barrier_delay, 0, AtLeast(0),                                        \
+    "Debug delay after each vCPU rcu_barrier() visits, jiffies (not a "       \
+    "kernel parameter)")                                                      \
   P(int, blimit, 1000, AtLeast(1), "Callbacks invoked per batch")             \
   P(int, rcu_cpu_stall_timeout, 21, Between(0, 300),                          \
     "RCU CPU stall warning timeout, s; 0: none (also rcupdate.)")             \
