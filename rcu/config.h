@@ -73,7 +73,9 @@ struct RCU_EXPORT Config {
   int jiffies_till_next_fqs = -1;
   // Debug delays in jiffies that widen the races of grace-period
   // pre-initialization, initialization and cleanup with hotplug and
-  // readers. 0: off.
+  // readers, each taken in one grace period in so many (as the kernel's
+  // rcu_gp_slow()); gp_preinit_delay also in every grace period whose
+  // pre-initialization kept a leaf only for its blocked readers. 0: off.
   int gp_preinit_delay = 0;
   int gp_init_delay = 0;
   int gp_cleanup_delay = 0;
