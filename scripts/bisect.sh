@@ -226,6 +226,10 @@ case "$record" in /*) ;; *) record="$(pwd)/$record" ;; esac
 tools="$(mktemp -d)"
 trap 'rm -rf "$tools"' EXIT
 cp "$here/bisect.sh" "$here/parse-console.sh" "$here/torture-lib.sh" "$tools/"
+# And the log scanner parse-console.sh runs (older commits have none).
+scan="$("$here/parse-console.sh" --scanner)" || exit 64
+cp "$scan" "$tools/rcutorture-console-scan"
+export RCUTORTURE_CONSOLE_SCAN="$tools/rcutorture-console-scan"
 echo "bisect.sh: $sizing"
 echo "bisect.sh: good $good_sha, bad $bad_sha, configs '$configs', signature /$signature/, record $record"
 echo "bisect.sh: the Poisson model assumes independent failures at a constant rate on this host and CPU count ($(hostname), $(nproc) CPUs); keep both fixed"

@@ -47,6 +47,7 @@
 #   Starves, Writer stalls, Badness   as the kernel's console-badness.sh
 #   Call traces     "Call Trace:" outside any splat counted above
 #   Late callbacks  N > 0 in a stats line's "modules: L/U:N" field
+#   NUL bytes       NUL bytes anywhere in the log (dropped before the rest)
 #   Close calls     Reader Batch buckets 2..10 of the last Reader Batch line
 #                   (reported, not an error)
 # Lines the kernel's console-badness.sh excludes never count (ODEBUG:, the
@@ -61,14 +62,62 @@
 # written the findings are still printed, and one line on stderr says so.
 # --quiet prints the Verdict and Summary lines only. Memory is bounded by
 # the longest line (plus the 200 kept lines).
-# Exit: 0 clean, 3 errors found, 64 bad usage, or a log that cannot be
-# read (missing, a directory, unreadable).
+# The rules live in one place, the scanner rcutorture-console-scan
+# (torture/console/console_scan.cc), which this script runs. It is, the
+# first that exists: $RCUTORTURE_CONSOLE_SCAN; the installed one
+# (<prefix>/libexec/rcutorture/, beside <prefix>/share/rcutorture/scripts/);
+# build/release/torture/ of the tree, then build/*/torture/; else, in the
+# source tree, one compiled on first use into build/console-scan/ (c++).
+# --scanner prints the path of the scanner it would run and exits.
+# Exit: 0 clean, 3 errors found, 64 bad usage, no scanner, or a log that
+# cannot be read (missing, a directory, unreadable).
 set -euo pipefail
+
+# scanner: sets $scan to the scanner's path, or says why there is none
+# and exits 64.
+scanner() {
+  local here=. top b
+  [[ "${BASH_SOURCE[0]}" != */* ]] || here="${BASH_SOURCE[0]%/*}"
+  if [[ -n "${RCUTORTURE_CONSOLE_SCAN:-}" ]]; then
+    scan="$RCUTORTURE_CONSOLE_SCAN"
+    [[ -f "$scan" && -x "$scan" ]] && return
+    echo "parse-console.sh: RCUTORTURE_CONSOLE_SCAN='$scan' is not an executable file" >&2
+    exit 64
+  fi
+  for scan in "$here/../../../libexec/rcutorture/rcutorture-console-scan" \
+              "$here/../build/release/torture/rcutorture-console-scan" \
+              "$here"/../build/*/torture/rcutorture-console-scan; do
+    [[ -f "$scan" && -x "$scan" ]] && return
+  done
+  # The source tree without a build: compile it (again when a source is
+  # newer than the binary).
+  top="$here/.."
+  local src="$top/torture/console"
+  if [[ -f "$src/console_scan.cc" && -f "$src/console_scan_main.cc" && -f "$src/console_scan.h" ]]; then
+    b="$top/build/console-scan"
+    scan="$b/rcutorture-console-scan"
+    if [[ -x "$scan" && ! "$src/console_scan.cc" -nt "$scan" && ! "$src/console_scan_main.cc" -nt "$scan" &&
+          ! "$src/console_scan.h" -nt "$scan" ]]; then
+      return
+    fi
+    if mkdir -p "$b" 2>/dev/null &&
+       c++ -O2 -std=c++20 -I"$top" -o "$scan.$$" "$src/console_scan.cc" "$src/console_scan_main.cc" \
+         >"$b/build.log" 2>&1 && mv -f "$scan.$$" "$scan"; then
+      return
+    fi
+    rm -f "$scan.$$"
+    echo "parse-console.sh: no rcutorture-console-scan found (build the tree or set RCUTORTURE_CONSOLE_SCAN); compiling one into $b failed (see $b/build.log)" >&2
+    exit 64
+  fi
+  echo "parse-console.sh: no rcutorture-console-scan found (build the tree or set RCUTORTURE_CONSOLE_SCAN)" >&2
+  exit 64
+}
 
 quiet=0
 if [[ "${1:-}" == "--quiet" ]]; then quiet=1; shift; fi
 case "${1:-}" in
-  -h|--help) sed -n '2,62p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,73p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  --scanner) scanner; printf '%s\n' "$scan"; exit 0 ;;
   "") echo "parse-console.sh: usage: parse-console.sh [--quiet] console.log [TITLE]" >&2; exit 64 ;;
   -*) echo "parse-console.sh: unknown option '$1'" >&2; exit 64 ;;
 esac
@@ -76,10 +125,10 @@ log="$1"
 (($# <= 2)) || { echo "parse-console.sh: too many arguments (usage: parse-console.sh console.log [TITLE])" >&2; exit 64; }
 [[ -e "$log" ]] || { echo "parse-console.sh: no console log '$log'" >&2; exit 64; }
 [[ ! -d "$log" ]] || { echo "parse-console.sh: '$log' is a directory, not a console log" >&2; exit 64; }
-[[ -r "$log" ]] && head -c 1 "$log" >/dev/null 2>&1 || { echo "parse-console.sh: cannot read console log '$log'" >&2; exit 64; }
-# Few processes per log (recheck.sh runs this once per scenario): the
-# directory and title by parameter expansion, one grep for NUL bytes, one
-# tr and one awk for the rest.
+# (Opened here by the shell; the scanner says so if reading it fails.)
+[[ -r "$log" ]] && { : <"$log"; } 2>/dev/null || { echo "parse-console.sh: cannot read console log '$log'" >&2; exit 64; }
+# One process per log (recheck.sh runs this once per scenario): the
+# directory and title by parameter expansion, then the scanner.
 if [[ "$log" == */* ]]; then dir="${log%/*}"; dir="${dir:-/}"; else dir=.; fi
 if [[ -n "${2:-}" ]]; then
   title="$2"
@@ -88,260 +137,16 @@ else
 fi
 diags="$log.diags"
 export LC_ALL=C
-
-# NUL bytes anywhere are reported (and dropped before awk reads the log).
-nul=0
-if grep -qaP '\x00' -- "$log"; then nul=1; fi
-hung=0
-if [[ -f "$dir/Warnings" ]]; then
-  hung=$(grep -c 'hung\|silent for' "$dir/Warnings" || true)
+scanner
+warnings=()
+[[ ! -f "$dir/Warnings" ]] || warnings=("$dir/Warnings")
+rc=0
+out="$("$scan" "$log" "$title" "${warnings[@]}")" || rc=$?
+if ((rc)); then
+  # 64: it said why (the log cannot be read); else it failed.
+  ((rc == 64)) || echo "parse-console.sh: $scan failed (exit $rc) on '$log'" >&2
+  exit 64
 fi
-
-# Text or not: a log whose first 64 KiB are mostly neither printable nor
-# blank is not parsed at all (awk counts, and stops classifying).
-out="$(tr -d '\000' <"$log" | awk -v title="$title" -v nul="$nul" -v hung="$hung" \
-  -v warnfile="$dir/Warnings" '
-# Console timestamp, optionally followed by a printk caller id.
-function stamped(s) { return s ~ /^\[ *[0-9]+\.[0-9]+\]/ }
-function strip(s) {
-  sub(/^\[ *[0-9]+\.[0-9]+\](\[ *[A-Z]?[0-9]+\])? ?/, "", s)
-  return s
-}
-function cut(s) {
-  if (length(s) > 512) return substr(s, 1, 512) " [... " (length(s) - 512) " more bytes]"
-  return s
-}
-function keep(s) { if (nkept < 200) kept[++nkept] = cut(s); else dropped++ }
-# console-badness.sh exclusions.
-function excluded(s) {
-  return s ~ /ODEBUG: |This means that this is a DEBUG kernel and it is|Warning: unable to open an initial console|Warning: Failed to add ttynull console|NOHZ tick-stop error: Non-RCU local softirq work is pending, handler/
-}
-# The last 9 numbers of a histogram line, summed; -1 if it has no 9.
-function hist9(s,    f, n, i, t) {
-  n = split(s, f, " ")
-  if (n < 9) return -1
-  t = 0
-  for (i = n - 8; i <= n; i++) { if (f[i] !~ /^[0-9]+$/) return -1; t += f[i] }
-  return t
-}
-# Reads raw lines; hands each logical line (a wrapped one joined) to
-# classify(). In a console whose lines carry timestamps, a line without
-# one continues the previous line, up to 4096 bytes.
-{
-  if (!decided) {
-    # The first 64 KiB: count bytes that are neither printable nor blank.
-    nbytes += length($0) + 1
-    t = $0; nodd += gsub(/[^[:print:][:space:]]/, "", t)
-    if (nbytes >= 65536) {
-      decided = 1
-      if (nodd * 10 > nbytes) { binary = nodd; exit }
-    }
-  }
-  raw = $0
-  sub(/\r+$/, "", raw)
-  while (raw ~ /^> ?/) sub(/^> ?/, "", raw)
-  nraw++
-  if (stamped(raw)) nstamped++
-  if (pending_set && !stamped(raw) && raw != "" && nstamped * 10 >= nraw * 9 && nraw > 5 &&
-      length(pending) < 4096) {
-    pending = pending " " raw
-    next
-  }
-  if (pending_set) classify(strip(pending), pending_nr)
-  pending = raw; pending_nr = NR; pending_set = 1
-}
-function classify(line, nr,    matched, v, f, n, i, s) {
-  matched = 0
-  nlines++
-  if (excluded(line)) return
-  torture = line ~ /^[A-Za-z0-9_.-]+-torture:/
-  # Inside a splat (a BUG, Oops, WARN or lockdep report and its trace):
-  # its own lines are part of the one finding, and lockdep bodies are kept.
-  if (insplat) {
-    if (torture || line ~ /---\[ end trace/ || ++splatlen > 80) {
-      if (line ~ /---\[ end trace/) { if (splatkind == "lockdep") keep(line) }
-      insplat = 0
-    } else if (splatkind == "lockdep" && line !~ /^[ \t]*$/) {
-      keep(line)
-    }
-  }
-  if (line ~ /--- Start of test:/) {
-    started = nr
-    if (match(line, / stall_cpu=[0-9]+/)) {
-      v = substr(line, RSTART + 11, RLENGTH - 11) + 0
-      if (v > 0) stall_expected = 1
-    }
-    if (match(line, / shutdown_secs=[0-9]+/)) dur = substr(line, RSTART + 15, RLENGTH - 15) + 0
-  }
-  if (line ~ /--- End of test: /) {
-    v = line; sub(/.*End of test: /, "", v); sub(/[: ].*/, "", v); verdict = v; verdict_nr = nr
-  }
-  if (torture && line ~ /!!!/) {
-    errors++; lastbang = line; matched = 1
-    bangsum = hist9(line)
-    if (bangsum < 0 && line !~ /Reader Pipe:/) awaitpipe = 1
-  }
-  if (awaitpipe && line ~ /Reader Pipe:/ && !(torture && line ~ /!!!/)) {
-    # The histogram a splat separated from its "!!!" (the kernel prints
-    # "!!! ", then WARN_ON_ONCE(), then "Reader Pipe: ...").
-    awaitpipe = 0; v = line; sub(/.*Reader Pipe:/, "", v); bangsum = hist9(v)
-    if (bangsum >= 0) pipeline = line
-    matched = 1
-  }
-  if (line ~ /_HOTPLUG:/ || line ~ /End of test: RCU_HOTPLUG/) { hotplug++; matched = 1 }
-  if (line ~ /torture:.*ver:/ && line !~ /\(null\)/ && line !~ /rtc: 0+ /) {
-    nver++
-    v = line; sub(/.* ver: /, "", v); sub(/ .*/, "", v)
-    if (v !~ /^[0-9]+$/) v = -1
-    # The first stats line whose ver: does not increase (judged at END).
-    if (nver > 1 && !firstbad && v + 0 <= prevver) {
-      firstbad = nver; fb_prev = prevver; fb_v = v + 0
-    }
-    prevver = v + 0
-  }
-  if (match(line, /modules: [0-9]+\/[0-9]+:[0-9]+/)) {
-    v = substr(line, RSTART, RLENGTH); sub(/.*:/, "", v)
-    if (v + 0 > late) late = v + 0
-    if (v + 0 > 0) matched = 1
-  }
-  if (line ~ /Reader Batch:/) {
-    v = line; sub(/.*Reader Batch: */, "", v)
-    n = split(v, f, " "); s = 0
-    for (i = 3; i <= n; i++) s += f[i]
-    closecalls = s
-  }
-  if (line ~ /Kernel panic - not syncing/ && line !~ /---\[ end Kernel panic/) {
-    panics++; matched = 1; install = 1; stalllen = 0  # its dump is part of it
-  }
-  # Splat headers, one finding each.
-  if (line ~ /WARNING: suspicious RCU usage|WARNING: possible (circular|recursive) locking|WARNING: inconsistent lock state|WARNING: possible irq lock inversion|WARNING: bad unlock balance|WARNING: lock held when returning|WARNING: held lock freed|WARNING: Nested lock was not taken|WARNING: .*lock(ing)? (dependency|imbalance|recursion)/) {
-    lockdep++; matched = 1; insplat = 1; splatlen = 0; splatkind = "lockdep"
-  } else if (line ~ /ERROR: (AddressSanitizer|LeakSanitizer|MemorySanitizer)|WARNING: ThreadSanitizer|runtime error: |\*\*\* SIG[A-Z]+ received|terminate called|Check failed/) {
-    # Ours: a fatal signal prints the "*** SIG..." line twice and a BUG:
-    # line between: one crash.
-    if (!(insplat && splatkind == "crash" && line ~ /\*\*\* SIG/)) crashes++
-    matched = 1; insplat = 1; splatlen = 0; splatkind = "crash"
-  } else if (line ~ /(^|[^A-Za-z0-9_])BUG[: ]|Oops:|kernel BUG at|Unable to handle kernel|general protection fault/ &&
-             !(insplat && (splatkind == "bug" || splatkind == "crash"))) {
-    bugs++; matched = 1; insplat = 1; splatlen = 0; splatkind = "bug"
-  } else if (line ~ /(^|[^A-Za-z0-9_])BUG[: ]|Oops:|kernel BUG at|Unable to handle kernel|general protection fault/) {
-    matched = 1  # the same splat (an Oops: after its BUG:)
-  } else if (line ~ /WARNING:/) {
-    if (!(insplat && splatkind == "warn")) warnings++
-    matched = 1
-    if (line ~ /WARNING: (CPU: [0-9]+ PID: |at )/) { insplat = 1; splatlen = 0; splatkind = "warn" }
-  } else if (torture && line ~ /Warn|WARN/) {
-    warnings++; matched = 1
-  }
-  # A stall report (and a writer-stall or starvation report, a panic) runs
-  # on with backtraces and task dumps: their Call Traces are part of it.
-  if (line ~ /detected stalls on CPUs\/tasks:|self-detected stall on CPU|detected expedited stalls|Stall ended before state dump start/) {
-    stalls++; matched = 1; install = 1; stalllen = 0
-  } else if (install && (line ~ /--- (Start|End) of test/ || ++stalllen > 200)) {
-    install = 0
-  }
-  if (line ~ /rcu_.*kthread starved for/) { starves++; matched = 1; install = 1; stalllen = 0 }
-  if (line ~ /\?\?\? Writer stall state/) { wstalls++; matched = 1; install = 1; stalllen = 0 }
-  if (line ~ /Call Trace:|Call trace:/) {
-    if (!insplat && !install) { traces++; matched = 1 }
-  }
-  if (line ~ /Badness/) { badness++; matched = 1 }
-  if (matched) keep(line)
-}
-END {
-  if (!decided && nodd * 10 > nbytes) binary = nodd
-  if (binary) {
-    print "BUG: " title " console log is not text (" binary " of its first " (nbytes < 65536 ? nbytes : 65536) " bytes are neither printable nor blank); not parsed"
-    print "Verdict: " title ": none (not text)"
-    print "Summary: " title ": Not text: 1"
-    print "#errors 1"
-    exit
-  }
-  if (pending_set) classify(strip(pending), pending_nr)
-  if (NR == 0) {
-    print "BUG: " title " empty console log (the run wrote nothing)"
-    print "Verdict: " title ": none (empty log)"
-    print "Summary: " title ": Empty: 1"
-    print "#errors 1"
-    exit
-  }
-  # ver: monotonicity.
-  # A repeat that lasts to the end is a GP hang, any other non-increase a
-  # bad sequence.
-  seq = ""
-  if (firstbad && fb_v == fb_prev && fb_v == prevver) {
-    seq = sprintf("GP HANG at %d torture stat %d", fb_v, firstbad); gphang = 1
-  } else if (firstbad) {
-    seq = sprintf("BAD SEQ %d:%d last:%d version %d", fb_prev, fb_v, prevver, firstbad); badseq = 1
-  }
-  if (verdict == "FAILURE" || errors) {
-    failures = 1
-    if (bangsum >= 0) {
-      print "BUG: " title " FAILURE, " bangsum " instances"
-    } else if (lastbang != "") {
-      v = lastbang; sub(/^[ \t]+/, "", v)
-      print "BUG: " title " FAILURE, " cut(v)
-    } else {
-      print "BUG: " title " FAILURE"
-    }
-  }
-  if (verdict == "") {
-    noverdict = 1
-    if (started) {
-      print "BUG: " title " no End of test line (the run died), " (nver + 0) " successful version messages" (seq != "" ? ": " seq : "")
-      vline = "none (the log stops after its Start of test line, line " started ": the run died or the log is truncated)"
-    } else {
-      print "BUG: " title " no Start of test and no End of test line (an excerpt, or not an rcutorture console), " (nver + 0) " version messages" (seq != "" ? ": " seq : "")
-      vline = "none (no Start of test line: an excerpt, or not an rcutorture console)"
-    }
-  } else {
-    vline = verdict " (End of test at line " verdict_nr ")"
-    if (seq != "") print "WARNING: " title " " seq
-  }
-  if (hotplug) print "WARNING: HOTPLUG FAILURES " title
-  if (hung) {
-    while ((getline w < warnfile) > 0) if (w ~ /hung|silent for/) print "BUG: " title " " w
-  }
-  if (nul) print "WARNING: " title " console output contains NUL bytes"
-  if (late) print "BUG: " title " " late " late callbacks into unloaded modules (modules: field)"
-  if (panics) print "BUG: " title " kernel panic"
-  if (stall_expected && stalls) { xstalls = stalls; stalls = 0 }
-  if (closecalls) {
-    if (dur > 0 && int(closecalls * 36000 / dur) > 5 && closecalls > 1) sev = "BUG"; else sev = "WARNING"
-    print sev ": " closecalls " Reader Batch close calls in " (dur > 0 ? sprintf("%.1f", dur / 60) : "?") " minute run: " title " (reported, not counted as an error)"
-  }
-  for (i = 1; i <= nkept; i++) print kept[i]
-  if (dropped) print "... " dropped " more matching lines in the log"
-  nerr = failures + errors + gphang + badseq + noverdict + hotplug + hung + panics + crashes + bugs + \
-         lockdep + warnings + stalls + starves + wstalls + traces + badness + (late > 0) + nul
-  s = ""
-  if (failures) s = s "  Failures: " failures
-  if (errors) s = s "  Errors: " errors
-  if (gphang) s = s "  GP hangs: 1"
-  if (badseq) s = s "  Bad seqs: 1"
-  if (noverdict) s = s "  No verdict: 1"
-  if (hotplug) s = s "  Hotplug: " hotplug
-  if (hung) s = s "  Hangs: " hung
-  if (panics) s = s "  Panics: " panics
-  if (crashes) s = s "  Crashes: " crashes
-  if (bugs) s = s "  Bugs: " bugs
-  if (lockdep) s = s "  Lockdep splats: " lockdep
-  if (warnings) s = s "  Warnings: " warnings
-  if (stalls) s = s "  Stalls: " stalls
-  if (starves) s = s "  Starves: " starves
-  if (wstalls) s = s "  Writer stalls: " wstalls
-  if (traces) s = s "  Call traces: " traces
-  if (badness) s = s "  Badness: " badness
-  if (late) s = s "  Late callbacks: " late
-  if (nul) s = s "  NUL bytes: 1"
-  r = ""
-  if (xstalls) r = r "  Expected stalls: " xstalls
-  if (closecalls) r = r "  Close calls: " closecalls
-  print "Verdict: " title ": " vline
-  if (nerr) print "Summary: " title ":" substr(s, 2) r
-  else print "Summary: " title ": clean" r
-  print "#errors " nerr
-}')"
 
 nerr="${out##*#errors }"
 out="${out%$'\n'#errors *}"

@@ -16,7 +16,9 @@
 #   - examples/bench compiles (it is not run: no timing in tests);
 #   - the installed rcutorture, run from another directory with a bare
 #     scenario name, ends in SUCCESS, and the installed parse-console.sh
-#     finds its log clean;
+#     finds its log clean; it runs the installed log scanner
+#     (libexec/rcutorture/rcutorture-console-scan, found from its own
+#     directory), which finds a recorded FAILURE log failing;
 #   - plugins: the ABI header (include/rcutorture/rcutorture_plugin.h)
 #     compiles alone as C and C++; the installed rcutorture finds the
 #     installed plugins (urcu-memb by name, plugin:epoch-rcu) and runs them
@@ -176,9 +178,25 @@ rc=0
 (cd "$tmp/run" && "$p/bin/rcutorture" --config=TREE01 --duration=3 >console.log 2>&1) || rc=$?
 if ! grep -q 'End of test: SUCCESS' "$tmp/run/console.log"; then
   fail "installed rcutorture --config=TREE01 --duration=3 (exit $rc): no 'End of test: SUCCESS'; $(tail -1 "$tmp/run/console.log" | cut -c1-100)"
-elif ! "$p/share/rcutorture/scripts/parse-console.sh" --quiet "$tmp/run/console.log" >/dev/null 2>&1; then
+elif ! env -u RCUTORTURE_CONSOLE_SCAN "$p/share/rcutorture/scripts/parse-console.sh" --quiet \
+       "$tmp/run/console.log" >/dev/null 2>&1; then
   fail "installed parse-console.sh does not find the installed rcutorture's log clean"
 fi
+# The installed parse-console.sh runs the installed scanner (not one of a
+# build tree, nor $RCUTORTURE_CONSOLE_SCAN).
+libexecdir="$(cache CMAKE_INSTALL_LIBEXECDIR)"
+scan="$p/${libexecdir:-libexec}/rcutorture/rcutorture-console-scan"
+[[ -x "$scan" ]] || fail "not installed: ${scan#"$p"/}"
+pc="$p/share/rcutorture/scripts/parse-console.sh"
+rc=0
+out="$(env -u RCUTORTURE_CONSOLE_SCAN "$pc" --scanner 2>&1)" || rc=$?
+[[ "$rc" == 0 && "$out" -ef "$scan" ]] ||
+  fail "installed parse-console.sh --scanner: '$out' (exit $rc), not the installed ${scan#"$p"/}"
+cp "$top/scripts/tests/data/failure.log" "$tmp/run/failure.log"
+rc=0
+out="$(env -u RCUTORTURE_CONSOLE_SCAN "$pc" --quiet "$tmp/run/failure.log" T 2>&1)" || rc=$?
+[[ "$rc" == 3 && "$out" == *$'\nSummary: T: Failures: 1  Errors: 4' ]] ||
+  fail "installed parse-console.sh on tests/data/failure.log (exit $rc, want 3): $out"
 # A bare name resolves to the installed scenario (a file only there, whose
 # bad value names where it was read), and a missing one is one line, 64.
 rc=0

@@ -139,4 +139,21 @@ grep -q '^Summary: T: Failures: 1' <<<"$out" || fail "unwritable diags: findings
 # Bad usage: 64 and one line.
 "$pc" 2>/dev/null; [[ $? == 64 ]] || fail "no argument: want 64"
 "$pc" "$tmp/nope.log" 2>"$tmp/err"; [[ $? == 64 && $(wc -l <"$tmp/err") == 1 ]] || fail "missing file: want 64 and one line"
+[[ "$("$pc" --help | tail -1)" == "cannot be read (missing, a directory, unreadable)." ]] ||
+  fail "--help does not end with the header's last line"
+
+# NUL bytes: reported, and dropped before the lines are read.
+printf 'rcu-torture:--- Start of test: x\nrcu-torture:--- End of test: SUC\0CESS\n' >"$tmp/nul.log"
+check nul.log 3 "Summary: T: NUL bytes: 1" "WARNING: T console output contains NUL bytes"
+# A binary log larger than a pipe buffer (the awk version died of SIGPIPE).
+head -c 200000 /dev/urandom >"$tmp/binary-big.log"
+check binary-big.log 3 "Summary: T: Not text: 1"
+# The scanner: RCUTORTURE_CONSOLE_SCAN names it (ctest sets it to this
+# build's); one that is not there is one line and 64. --scanner prints it.
+RCUTORTURE_CONSOLE_SCAN="$tmp/nope" "$pc" "$tmp/clean.log" >/dev/null 2>"$tmp/err"
+[[ $? == 64 && $(wc -l <"$tmp/err") == 1 ]] && grep -q "RCUTORTURE_CONSOLE_SCAN='$tmp/nope'" "$tmp/err" ||
+  fail "missing scanner: want 64 and one line naming it"
+if [[ -n "${RCUTORTURE_CONSOLE_SCAN:-}" ]]; then
+  [[ "$("$pc" --scanner)" == "$RCUTORTURE_CONSOLE_SCAN" ]] || fail "--scanner does not print RCUTORTURE_CONSOLE_SCAN"
+fi
 exit "$status"
