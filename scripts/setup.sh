@@ -11,12 +11,18 @@
 # update` when added), then configures and builds each preset
 # (release, debug, asan, tsan, clang, nolockdep; see CMakePresets.json). A preset
 # may name targets after a colon: `clang:rcu,tree_test` builds only those.
+# `parallel`, `openssh-server`, `openssh-client` and `rsync` are for
+# `torture.sh --remote` and its test, which starts its own sshd instances on
+# loopback: a newly installed openssh-server is not started (an existing
+# /usr/sbin/policy-rc.d is kept, else a temporary one refuses service starts
+# during the install) and, under systemd, its ssh.service and ssh.socket are
+# disabled, so no system sshd is left listening on port 22 because of us.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(cmake ninja-build g++ clang pkg-config libabsl-dev libfmt-dev
       libgtest-dev libgmock-dev libbenchmark-dev liburcu-dev shellcheck dpkg-dev
-      clang-format)
+      clang-format parallel openssh-server openssh-client rsync)
 missing=()
 for p in "${pkgs[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
@@ -28,7 +34,21 @@ sudo=()
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
   "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+  # No service started by the install (openssh-server's sshd on port 22):
+  # policy-rc.d exit 101 = "action forbidden" (invoke-rc.d, deb-systemd-invoke).
+  policy=/usr/sbin/policy-rc.d
+  own_policy=0
+  if [[ ! -e "$policy" ]]; then
+    printf '#!/bin/sh\n# scripts/setup.sh: no service starts during its apt-get install\nexit 101\n' |
+      "${sudo[@]}" tee "$policy" >/dev/null && "${sudo[@]}" chmod 755 "$policy" && own_policy=1
+  fi
+  rc=0
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null || rc=$?
+  ((own_policy == 0)) || "${sudo[@]}" rm -f "$policy"
+  ((rc == 0)) || exit "$rc"
+  if [[ " ${missing[*]} " == *" openssh-server "* && "$(cat /proc/1/comm 2>/dev/null)" == systemd ]]; then
+    "${sudo[@]}" systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || true
+  fi
 fi
 # Source packages: a copy of Debian's bookworm entry with Types: deb-src.
 src_list=/etc/apt/sources.list.d/debian-src.sources

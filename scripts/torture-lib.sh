@@ -39,6 +39,57 @@ tl_nr_cpus() {
   echo "$v"
 }
 
+# tl_scenario_cmd BIN CONFIGS_DIR RUN_DIR I: sets the array `cmd` to the
+# exact rcutorture command of instance I of a torture.sh run: BIN, scenario
+# names[I] from CONFIGS_DIR, the globals bootargs (an array of
+# whitespace-separated parameter lists), extra (an array), duration, the
+# JSON summary in RUN_DIR/dirs[I], and --seed=seed+I when seed is set. The
+# one definition of a scenario's command line: torture.sh runs it here,
+# torture-remote.sh on a --remote host (with that host's paths).
+# shellcheck disable=SC2154  # the globals are the caller's
+tl_scenario_cmd() {
+  local a
+  cmd=("$1" "--config=$2/${names[$4]}")
+  for a in "${bootargs[@]}"; do
+    # shellcheck disable=SC2206  # bootargs are whitespace-separated tokens
+    cmd+=($a)
+  done
+  cmd+=("${extra[@]}" "--duration=$duration" "--json=$3/${dirs[$4]}/summary.json")
+  [[ -z "$seed" ]] || cmd+=("--seed=$((seed + $4))")
+}
+
+# tl_print_cmd: the array `cmd` as the runnable text of a `cmd` file
+# (arguments of `bash cmd ARGS` come last, and so win).
+tl_print_cmd() {
+  printf '%q ' "${cmd[@]}"
+  # shellcheck disable=SC2016  # "$@" is for the cmd file
+  echo '"$@"'
+}
+
+# tl_silence_limit LOG_TIMEOUT CONFIG: a scenario's console silence limit
+# in seconds: LOG_TIMEOUT when set, else two stats intervals plus 60 s from
+# its resolved CONFIG; 0 (none) when it prints final stats only
+# (stat_interval=0).
+tl_silence_limit() {
+  local si
+  if [[ -n "$1" ]]; then echo "$1"; return; fi
+  si=$(sed -n 's/^rcutorture\.stat_interval=//p' "$2" 2>/dev/null)
+  if [[ "${si:-0}" -gt 0 ]]; then echo $((2 * si + 60)); else echo 0; fi
+}
+
+# tl_hung_reason NOW START DEADLINE GROWN LIMIT DUR_SECS GRACE: the
+# watchdog's look at a running scenario (times in epoch seconds): prints
+# why it is hung (past DEADLINE, or console.log not grown since GROWN for
+# more than LIMIT s, 0 = no limit), or nothing.
+tl_hung_reason() {
+  local now="$1" start="$2" deadline="$3" grown="$4" lt="$5"
+  if ((now > deadline)); then
+    echo "hung at $((now - start)) vs. $6 seconds (grace ${7}s)"
+  elif ((lt > 0 && now - grown > lt)); then
+    echo "console.log silent for $((now - grown)) s (limit ${lt}s) at $((now - start)) s: hung"
+  fi
+}
+
 # tl_expand_configs SPEC CFLIST_FILE: the scenario names of a --configs
 # SPEC, one per line, in order: "N*NAME" repeats NAME N times, "CFLIST"
 # expands to the names listed in CFLIST_FILE ('#' comments skipped). Names
@@ -70,10 +121,12 @@ tl_expand_configs() {
 
 # tl_verdict DIR: SUCCESS, FAILURE, RCU_HOTPLUG (the End of test line),
 # HANG (killed by the runner's watchdog), NO-VERDICT (died), SKIPPED (never
-# started) or NOT-RUN.
+# started), HOST-LOST (torture.sh --remote: every attempt lost with its
+# host; the `lost` file) or NOT-RUN.
 tl_verdict() {
   local d="$1" v
   if [[ -f "$d/skipped" ]]; then echo SKIPPED; return; fi
+  if [[ -f "$d/lost" ]]; then echo HOST-LOST; return; fi
   if [[ ! -f "$d/console.log" ]]; then echo NOT-RUN; return; fi
   v=$(grep -a -- 'End of test: ' "$d/console.log" | tail -1 | sed -E 's/.*End of test: ([A-Z_]+).*/\1/')
   if [[ -n "$v" ]]; then echo "$v"; return; fi

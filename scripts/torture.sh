@@ -8,6 +8,7 @@
 #                      [--buildonly] [--dryrun] [--results DIR] [--datestamp NAME]
 #                      [--seed N] [--grace SECS] [--log-timeout SECS]
 #                      [--progress-interval SECS] [--configs-dir DIR]
+#                      [--remote HOSTS [--retries N]]
 #                      [-- EXTRA rcutorture ARGS...]
 #
 # With no arguments: installs what is missing and builds (scripts/setup.sh),
@@ -15,13 +16,26 @@
 # --preset of --build-preset. See scripts/README.md for every option, the
 # results tree (results/YYYY.MM.DD-HH.MM.SS/NAME/{console.log,cmd,config,
 # summary.json,retval,...}) and the STOP file.
+# --remote HOSTS runs the scenarios on other machines instead, with GNU
+# parallel over ssh (HOSTS: its --sshloginfile, one [N/]user@host[:port] per
+# line, N = scenarios at once, 1 when not given; a relative path is taken
+# from the current directory): one tarball of the build and the scenarios,
+# each host probed first (a host of another architecture, or that cannot
+# run the shipped binary, is refused in one line), one job per scenario,
+# tried again on another host when its host dies (--retries: tries in all,
+# 2), results brought back into the same tree and analysed here; see
+# scripts/README.md, "Running on many machines (--remote)".
 # Exit: 0 all clean, 1 configuration error (unknown or malformed scenario,
 # results directory unusable; disk full or a result file not written,
-# whatever the scenarios found), 2 build error (also --trust-build without
-# a binary), 3 runtime errors (FAILURE, hang, crash, RCU_HOTPLUG, anything
-# parse-console.sh reports), 64 bad usage (unknown option, bad value, no
-# --configs-dir). A stopped run's code is that of the scenarios that ran.
+# whatever the scenarios found; --remote: every host refused), 2 build
+# error (also --trust-build without a binary), 3 runtime errors (FAILURE,
+# hang, crash, RCU_HOTPLUG, anything parse-console.sh reports; --remote:
+# also a scenario whose every attempt was lost with its host), 64 bad usage
+# (unknown option, bad value, no --configs-dir; --remote: a missing,
+# unreadable or empty HOSTS, no GNU parallel or rsync). A stopped run's code
+# is that of the scenarios that ran.
 set -uo pipefail
+caller_pwd="$(pwd)"
 cd "$(dirname "$0")/.." || exit 1
 top="$(pwd)"
 # shellcheck source=scripts/torture-lib.sh
@@ -45,6 +59,9 @@ grace=""
 log_timeout=""
 progress_interval=60
 cfgdir=configs
+remote=""    # --remote HOSTS: GNU parallel's --sshloginfile
+retries=2    # --retries: tries per scenario (GNU parallel's --retries)
+retries_set=0
 extra=()
 argv=("$@")
 while (($#)); do
@@ -77,7 +94,11 @@ while (($#)); do
     --configs-dir) need "$@"; cfgdir="$2"; shift 2 ;;
     --configs-dir=*) cfgdir="${1#*=}"; shift ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --remote) need "$@"; remote="$2"; shift 2 ;;
+    --remote=*) remote="${1#*=}"; [[ -n "$remote" ]] || usage_error "--remote needs a value"; shift ;;
+    --retries) need "$@"; retries="$2"; retries_set=1; shift 2 ;;
+    --retries=*) retries="${1#*=}"; retries_set=1; shift ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) usage_error "unknown option '$1' (see --help)" ;;
   esac
 done
@@ -95,6 +116,48 @@ esac
 [[ "$progress_interval" =~ ^[0-9]+$ ]] && ((progress_interval > 0)) || usage_error "bad --progress-interval '$progress_interval'"
 [[ -n "$datestamp" && "$datestamp" == */* ]] && usage_error "bad --datestamp '$datestamp' (no '/')"
 [[ -d "$cfgdir" ]] || usage_error "no scenario directory '$cfgdir' (--configs-dir)"
+# sshlogin_key LINE: the sshlogin of a hosts-file LINE as GNU parallel names
+# it (its --tag, joblog and $PARALLEL_SSHLOGIN): without the @hostgroups/
+# and N/ prefixes.
+sshlogin_key() {
+  local l="$1"
+  [[ "$l" =~ ^@[^/]*/(.*)$ ]] && l="${BASH_REMATCH[1]}"
+  [[ "$l" =~ ^[0-9]*/(.*)$ ]] && l="${BASH_REMATCH[1]}"
+  echo "$l"
+}
+# sshlogin_slots LINE: LINE with one job slot (1/) when it gives none:
+# parallel would otherwise run one scenario per core of the host (asking a
+# GNU parallel there for the count).
+sshlogin_slots() {
+  local l="$1" hg=""
+  if [[ "$l" =~ ^(@[^/]*/)(.*)$ ]]; then hg="${BASH_REMATCH[1]}"; l="${BASH_REMATCH[2]}"; fi
+  if [[ "$l" =~ ^[0-9]+/ ]]; then :; elif [[ "$l" == /* ]]; then l="1$l"; else l="1/$l"; fi
+  echo "$hg$l"
+}
+# --remote: the hosts file (relative to the caller's directory) and the
+# tools, checked before anything is created.
+hostlines=()
+if [[ -n "$remote" ]]; then
+  [[ "$remote" == /* ]] || remote="$caller_pwd/$remote"
+  [[ -f "$remote" && -r "$remote" ]] || usage_error "cannot read the --remote hosts file '$remote'"
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    line="${line#"${line%%[![:space:]]*}"}"
+    line="${line%"${line##*[![:space:]]}"}"
+    [[ -z "$line" || "$line" == \#* ]] && continue
+    [[ "$(sshlogin_key "$line")" != : ]] ||
+      usage_error "the --remote hosts file '$remote' names ':' (this machine): run without --remote"
+    hostlines+=("$line")
+  done <"$remote"
+  ((${#hostlines[@]})) || usage_error "the --remote hosts file '$remote' names no host"
+  parallel --version 2>/dev/null | grep -q '^GNU parallel' ||
+    usage_error "--remote needs GNU parallel (no 'parallel' in PATH is GNU parallel; scripts/setup.sh installs it)"
+  command -v rsync >/dev/null 2>&1 ||
+    usage_error "--remote needs rsync (GNU parallel ships files with it; scripts/setup.sh installs it)"
+  [[ "$retries" =~ ^[0-9]+$ ]] && ((retries >= 1 && retries <= 100)) ||
+    usage_error "bad --retries '$retries' (want 1 to 100: tries per scenario)"
+elif ((retries_set)); then
+  usage_error "--retries is for --remote"
+fi
 cfgdir="$(cd "$cfgdir" && pwd)"
 # Shutdown grace: how long past --duration a scenario may take to clean up
 # before it is killed as a hang: max(30 s, 10% of the duration).
@@ -161,17 +224,9 @@ bin="$top/build/$preset/torture/rcutorture"
 case "$results" in /*) ;; *) results="$top/$results" ;; esac
 rundir="$results/$datestamp"
 
-# The exact command of instance I (into the array `cmd`).
-make_cmd() {
-  local i="$1" d="$rundir/${dirs[$1]}" a
-  cmd=("$bin" "--config=$rundir/configs/${names[$i]}")
-  for a in "${bootargs[@]}"; do
-    # shellcheck disable=SC2206  # bootargs are whitespace-separated tokens
-    cmd+=($a)
-  done
-  cmd+=("${extra[@]}" "--duration=$duration" "--json=$d/summary.json")
-  [[ -z "$seed" ]] || cmd+=("--seed=$((seed + i))")
-}
+# The exact command of instance I (into the array `cmd`); a --remote host
+# runs the same (tl_scenario_cmd) with its own paths.
+make_cmd() { tl_scenario_cmd "$bin" "$rundir/configs" "$rundir" "$1"; }
 
 if ((dryrun)); then
   echo "Results directory: $rundir"
@@ -185,6 +240,10 @@ if ((dryrun)); then
       echo
     done
   done
+  if [[ -n "$remote" ]]; then
+    echo "Remote: not in batches: one GNU parallel job per scenario over the ${#hostlines[@]} sshlogins of $remote"
+    echo "  (probed first; up to $retries tries per scenario), each command above with its host's paths under /tmp/rcutorture-remote.*"
+  fi
   exit 0
 fi
 
@@ -261,8 +320,10 @@ for i in "${!dirs[@]}"; do
   mkdir -p "$d" || write_failed "$d"
   make_cmd "$i"
   # Runnable as is; arguments of `bash cmd ARGS` come last (and so win).
-  # shellcheck disable=SC2016  # "$@" is for the cmd file
-  { printf '%q ' "${cmd[@]}"; echo '"$@"'; } >"$d/cmd" || write_failed "$d/cmd"
+  # With --remote the host's own cmd (its paths) replaces it when the
+  # results come back; cmd.local keeps this machine's.
+  tl_print_cmd >"$d/cmd" || write_failed "$d/cmd"
+  [[ -z "$remote" ]] || cp "$d/cmd" "$d/cmd.local" || write_failed "$d/cmd.local"
   if ! "${cmd[@]}" --print_params >"$d/config" 2>"$d/config.err"; then
     say "torture.sh: configuration error in ${dirs[$i]}: $(head -1 "$d/config.err")"
     exit 1
@@ -326,12 +387,17 @@ check_disk() {
   return 0
 }
 
-# finish NAME RC: records the exit status of instance NAME, analyses its
-# console.log (parse-console.sh writes console.log.diags on errors) and
-# prints its one-line result.
+# finish NAME RC: records the exit status of instance NAME, then analyses it.
 finish() {
+  put "$rundir/$1/retval" "$2"
+  analyse "$1" "$2"
+}
+
+# analyse NAME RC: analyses the console.log of instance NAME, which exited
+# with RC (parse-console.sh writes console.log.diags on errors), and
+# prints its one-line result.
+analyse() {
   local name="$1" rc="$2" d="$rundir/$1" s prc v
-  put "$d/retval" "$rc"
   s=$(scripts/parse-console.sh --quiet "$d/console.log" "$name" 2>&1)
   prc=$?
   ((prc == 0)) || bad=$((bad + 1))
@@ -363,18 +429,274 @@ show_progress() {
     ver=$(tail -c 8192 "$rundir/$name/console.log" 2>/dev/null | grep -ao ' ver: [0-9]*' | tail -1)
     lines+=("$(printf '  %-12s running %ds of %ds%s%s' "$name" "$el" "$dur_secs" "${ver:+,$ver}" "$( ((stop)) && echo ', stopping')")")
   done
+  draw_lines "${lines[@]}"
+}
+
+# draw_lines LINE...: status lines, redrawn in place on a terminal, else
+# printed (and logged).
+draw_lines() {
   if ((tty)); then
     progress_clear
-    printf '%s\033[K\n' "${lines[@]}"
-    printf '\033[%dA' "${#lines[@]}"
+    printf '%s\033[K\n' "$@"
+    printf '\033[%dA' "$#"
     drawn=1
   else
-    printf '%s\n' "${lines[@]}" | tee -a "$runlog" 2>/dev/null
+    printf '%s\n' "$@" | tee -a "$runlog" 2>/dev/null
   fi
+}
+
+# ---- --remote: the scenarios on other machines, with GNU parallel over ssh.
+# Everything is GNU parallel's: the host list (--sshloginfile), shipping
+# (--basefile), scheduling and slots, retries on another host (--retries),
+# bringing results back (--return), removing them there (--cleanup), the
+# record (--joblog), stopping (its SIGTERM handling and --termseq). The
+# hosts run scripts/torture-remote.sh from the tarball: the same command
+# (tl_scenario_cmd) and watchdog (tl_hung_reason) as a local run. Files in
+# the run directory: remote.tgz (what is shipped), remote-hosts.all (the
+# sshlogins of HOSTS, one slot each unless given), remote-probe (their
+# answers), remote-hosts (the accepted ones: the run's --sshloginfile),
+# joblog, remote.out (the jobs' start and end lines as they ran, also of
+# attempts whose host died), remote.err (ssh and transfer errors).
+declare -A attempts_of=() host_of=() rdone=()
+nlost=0
+nj=1
+fanout=32    # hosts the probe, collect and clean-up steps log into at once
+rdir=""
+pssh=()
+
+# remote_started NAME: the attempts of NAME that reached a host, as
+# "ATTEMPT SSHLOGIN" lines (remote.out).
+remote_started() {
+  awk -v n="$1" '$1 == "torture-remote:" && $2 == "start" && $3 == n && $4 == "attempt" && $6 == "on" {
+    h = $7; for (i = 8; i <= NF; i++) h = h " " $i; print $5, h }' "$rundir/remote.out" 2>/dev/null
+}
+
+# remote_lost NAME WHY: every attempt of NAME was lost with its host
+# (WHY: the last exit status): records it in NAME/lost, an error.
+remote_lost() {
+  local name="$1" d="$rundir/$1" hosts f n got=""
+  hosts=$( { remote_started "$name" | cut -d' ' -f2-; [[ -z "${host_of[$name]:-}" ]] || echo "${host_of[$name]}"; } |
+    awk '!seen[$0]++' | paste -sd, - | sed 's/,/, /g')
+  if [[ -f "$d/host" ]]; then
+    for f in "$d"/* "$d"/.[!.]*; do
+      [[ -e "$f" && "${f##*/}" != cmd.local && "${f##*/}" != lost ]] && got+="${got:+ }${f##*/}"
+    done
+  fi
+  n=${attempts_of[$name]:-1}
+  n="$n attempt$( ((n == 1)) || echo s)"
+  nlost=$((nlost + 1))
+  put "$d/lost" "host lost: $n (on ${hosts:-no host}; $2); retrieved: ${got:-nothing}"
+  say "$(printf '%-12s %-11s %s' "$name" HOST-LOST "on ${hosts:-no host} ($n; $2); retrieved: ${got:-nothing}")"
+}
+
+# remote_poll: the jobs GNU parallel finished since the last call (its
+# joblog: seq, host, ..., exit status, command ending with the attempt
+# number): analysed as a local run's, or lost.
+remote_poll() {
+  local seq host ev cl name
+  [[ -f "$rundir/joblog" ]] || return 0
+  while IFS=$'\t' read -r seq host _ _ _ _ ev _ cl; do
+    [[ "$seq" =~ ^[0-9]+$ && -z "${rdone[$seq]:-}" ]] || continue
+    # A job cut off by a stop: brought back by the collect step below.
+    ((stop && ev != 0)) && continue
+    rdone[$seq]=1
+    name=${dirs[seq - 1]}
+    attempts_of[$name]=${cl##* }
+    host_of[$name]=$host
+    if [[ "$ev" == 0 && -f "$rundir/$name/retval" ]]; then
+      analyse "$name" "$(head -c 16 "$rundir/$name/retval")"
+    elif [[ "$ev" == 0 ]]; then
+      remote_lost "$name" "its results did not come back"
+    else
+      remote_lost "$name" "exit $ev"
+    fi
+  done <"$rundir/joblog"
+}
+
+# remote_progress NOW: one status line per scenario running on a host (the
+# last start line of each in remote.out, less those done).
+remote_progress() {
+  local now="$1" i name a h lines=()
+  declare -A idx=()
+  for i in "${!dirs[@]}"; do idx[${dirs[$i]}]=$((i + 1)); done
+  while read -r name a h; do
+    [[ -n "${idx[$name]:-}" && -z "${rdone[${idx[$name]}]:-}" ]] || continue
+    [[ -n "${seen_at[$name.$a]:-}" ]] || seen_at[$name.$a]=$now
+    lines+=("$(printf '  %-12s running on %s (attempt %s), %ds%s' "$name" "$h" "$a" "$((now - seen_at[$name.$a]))" "$( ((stop)) && echo ', stopping')")")
+  done < <(awk '$1 == "torture-remote:" && $2 == "start" && $4 == "attempt" && $6 == "on" {
+      h = $7; for (i = 8; i <= NF; i++) h = h " " $i; last[$3] = $5 " " h; if (!($3 in seen)) { seen[$3] = 1; order[n++] = $3 } }
+    END { for (i = 0; i < n; i++) print order[i], last[order[i]] }' "$rundir/remote.out" 2>/dev/null)
+  ((${#lines[@]} == 0)) || draw_lines "${lines[@]}"
+}
+
+# remote_unstarted PRC: the scenarios that never started: skipped (a stopped
+# run), or lost with GNU parallel (which exited PRC).
+remote_unstarted() {
+  local i name
+  for i in "${!dirs[@]}"; do
+    name=${dirs[$i]}
+    [[ -z "${rdone[$((i + 1))]:-}" ]] || continue
+    if ((stop)); then
+      put "$rundir/$name/skipped" "skipped: the run was stopped (STOP file, signal or full disk) before it started"
+      say "$(printf '%-12s SKIPPED' "$name")"
+      nskip=$((nskip + 1))
+    else
+      remote_lost "$name" "never run: GNU parallel exited $1, see remote.err"
+    fi
+  done
+}
+
+# remote_cleanup SSHLOGINFILE: removes the run's directory on each host.
+remote_cleanup() {
+  if ! (cd "$rundir" && parallel --nonall -j "$nj" --slf "$1" "${pssh[@]}" "rm -rf $rdir") \
+      >>"$rundir/remote.err" 2>&1; then
+    say "torture.sh: could not remove $rdir on every host (see remote.err)"
+  fi
+}
+
+# remote_run: ships, probes, runs every scenario with GNU parallel, brings
+# the results back and analyses them as they come.
+declare -A seen_at=()
+remote_run() {
+  local bdir stage tag unpack line key ans f i name a h prc ppid now last accepted=() run=()
+  bdir=$(dirname "$bin")
+  # One tarball: the binary with its module and plugins beside it, the
+  # scenario files as run, the scripts, the run's parameters. The binaries
+  # go without their debug sections (strip --strip-debug: the same code and
+  # symbol table, so crash reports still name functions; rcutorture: 20 MB
+  # -> 0.8 MB); the local build keeps them for addr2line.
+  stage=$(mktemp -d "$rundir/.stage.XXXXXX") || write_failed "$rundir/.stage"
+  if ! { mkdir -p "$stage/t/bin" "$stage/t/scripts" &&
+         cp "$bin" "$stage/t/bin/rcutorture" &&
+         { [[ ! -f "$bdir/torture_module.so" ]] || cp "$bdir/torture_module.so" "$stage/t/bin/"; } &&
+         { [[ ! -d "$bdir/plugins" ]] || cp -r "$bdir/plugins" "$stage/t/bin/"; } &&
+         { for f in "$stage/t/bin/rcutorture" "$stage/t/bin"/*.so "$stage/t/bin/plugins"/*.so; do
+             [[ ! -f "$f" ]] || strip --strip-debug "$f" 2>/dev/null || true
+           done; } &&
+         cp scripts/torture-lib.sh scripts/torture-remote.sh "$stage/t/scripts/" &&
+         cp -r "$rundir/configs" "$stage/t/configs" &&
+         declare -p names dirs bootargs extra duration seed dur_secs grace log_timeout >"$stage/t/params" &&
+         tar czf "$rundir/remote.tgz" -C "$stage" t; }; then
+    rm -rf "$stage"
+    write_failed "$rundir/remote.tgz"
+  fi
+  rm -rf "$stage"
+  tag=$(printf '%s' "$(hostname -s 2>/dev/null || echo local).$datestamp.$$.$RANDOM" | tr -c 'A-Za-z0-9._-' _)
+  rdir="/tmp/rcutorture-remote.$tag"
+  nj=$(( ${#hostlines[@]} < fanout ? ${#hostlines[@]} : fanout ))
+  [[ -n "${PARALLEL_SSH:-}" ]] ||
+    pssh=(--ssh "ssh -o BatchMode=yes -o ConnectTimeout=20 -o ServerAliveInterval=15 -o ServerAliveCountMax=4")
+  # Unpacked once per host (into t/, renamed into place: hosts sharing a
+  # /tmp race harmlessly).
+  # shellcheck disable=SC2016  # for the host's shell
+  unpack='[ -d t ] || { x=$(mktemp -d u.XXXXXX) && tar xzf remote.tgz -C "$x" && { mv -T "$x/t" t 2>/dev/null; rm -rf "$x"; [ -d t ]; }; }'
+
+  # ---- Probe: every host once, before any scenario is sent.
+  for line in "${hostlines[@]}"; do sshlogin_slots "$line"; done >"$rundir/remote-hosts.all" ||
+    write_failed "$rundir/remote-hosts.all"
+  say "Remote: probing the ${#hostlines[@]} hosts of $remote (tarball $(du -k "$rundir/remote.tgz" | cut -f1) KiB into $rdir; uname -m, the binary's libraries)"
+  (cd "$rundir" && parallel --nonall -j "$nj" --slf "$rundir/remote-hosts.all" --wd "$rdir" \
+     --basefile "$rundir/./remote.tgz" --tag "${pssh[@]}" \
+     "$unpack && exec bash t/scripts/torture-remote.sh probe $(uname -m)") >"$rundir/remote-probe" 2>&1
+  if ((stop)); then
+    say "torture.sh: the run was stopped while probing the hosts: no scenario started"
+    remote_unstarted 0
+    remote_cleanup "$rundir/remote-hosts.all"
+    return
+  fi
+  for line in "${hostlines[@]}"; do
+    key=$(sshlogin_key "$line")
+    ans=$(awk -F'\t' -v k="$key" '$1 == k && $2 ~ /^torture-remote: (ok|refused) / { sub(/^[^\t]*\t/, ""); print; exit }' "$rundir/remote-probe")
+    case "$ans" in
+      "torture-remote: ok "*) accepted+=("$(sshlogin_slots "$line")") ;;
+      "torture-remote: refused "*) say "torture.sh: host $key refused: ${ans#torture-remote: refused }" ;;
+      *)
+        ans=$(awk -F'\t' -v k="$key" '$1 == k && NF > 1 { sub(/^[^\t]*\t/, ""); if ($0 ~ /[^ ]/) { print; exit } }' "$rundir/remote-probe")
+        say "torture.sh: host $key refused: no answer to the probe${ans:+ ($ans)}" ;;
+    esac
+  done
+  if ((${#accepted[@]} == 0)); then
+    say "torture.sh: no usable host: all ${#hostlines[@]} hosts of $remote refused"
+    remote_cleanup "$rundir/remote-hosts.all"
+    exit 1
+  fi
+  printf '%s\n' "${accepted[@]}" >"$rundir/remote-hosts" || write_failed "$rundir/remote-hosts"
+
+  # ---- The run: one job per scenario. The attempt number is counted by
+  # parallel as it builds each attempt's command (a retried job's command
+  # is rebuilt), so the joblog's command ends with it.
+  say "Remote: ${#dirs[@]} scenarios on ${#accepted[@]} hosts (GNU parallel, up to $retries attempts each; joblog, remote.out)"
+  # shellcheck disable=SC2016  # {= =} is perl for parallel
+  (cd "$rundir" && exec parallel --slf "$rundir/remote-hosts" --wd "$rdir" \
+     --basefile "$rundir/./remote.tgz" --return '{}' --cleanup --joblog "$rundir/joblog" \
+     --retries "$retries" --termseq "TERM,$(((grace + 15) * 1000)),KILL,25" --line-buffer "${pssh[@]}" \
+     "$unpack && exec bash t/scripts/torture-remote.sh job {} {= \$_ = ++\$main::torture_attempt{\$_} =}" \
+     ::: "${dirs[@]}") >"$rundir/remote.out" 2>"$rundir/remote.err" &
+  ppid=$!
+  last=$(date +%s)
+  while kill -0 "$ppid" 2>/dev/null; do
+    sleep 1
+    now=$(date +%s)
+    if ((!stop)) && [[ -e "$rundir/STOP" ]]; then stop=1; fi
+    check_disk
+    if ((stop == 1)); then
+      stop=2
+      say "torture.sh: stopping the run: GNU parallel gets SIGTERM; its --termseq gives the running scenarios SIGTERM on their hosts (they end with their verdict and are brought back), not-started ones are skipped"
+      kill -TERM "$ppid" 2>/dev/null
+    fi
+    remote_poll
+    if ((tty)) || ((now - last >= progress_interval)); then
+      remote_progress "$now"
+      last=$now
+    fi
+  done
+  wait "$ppid"
+  prc=$?
+  remote_poll
+  progress_clear
+  # GNU parallel ended by a signal torture.sh did not send (a Ctrl-C reaches
+  # both; a kill of parallel alone): its --termseq stopped the running
+  # scenarios on their hosts, so the run counts as stopped.
+  if ((!stop && (prc == 255 || prc > 128))) && grep -q '^torture-remote: start ' "$rundir/remote.out" 2>/dev/null; then
+    say "torture.sh: GNU parallel was stopped (exit $prc): the run counts as stopped; running scenarios end with their verdict on their hosts"
+    stop=2
+  fi
+
+  # ---- A stopped run: bring back what the stopped scenarios left.
+  if ((stop)); then
+    for i in "${!dirs[@]}"; do
+      name=${dirs[$i]}
+      [[ -z "${rdone[$((i + 1))]:-}" && -n "$(remote_started "$name")" ]] && run+=("$name")
+    done
+    if ((${#run[@]})); then
+      say "Remote: bringing back the ${#run[@]} stopped scenarios (${run[*]})"
+      (cd "$rundir" && parallel --nonall -j "$nj" --slf "$rundir/remote-hosts" --wd "$rdir" "${pssh[@]}" \
+         "exec bash t/scripts/torture-remote.sh collect$(printf ' %q' "${run[@]}")") 2>>"$rundir/remote.err" |
+        tar -xzif - -C "$rundir" 2>>"$rundir/remote.err"
+      for name in "${run[@]}"; do
+        i=$(printf '%s\n' "${dirs[@]}" | grep -nx -- "$name" | cut -d: -f1)
+        rdone[$i]=1
+        read -r a h < <(remote_started "$name" | tail -1)
+        attempts_of[$name]=$a
+        host_of[$name]=$h
+        if [[ -f "$rundir/$name/retval" ]]; then
+          analyse "$name" "$(head -c 16 "$rundir/$name/retval")"
+        else
+          remote_lost "$name" "stopped, nothing came back"
+        fi
+      done
+    fi
+  fi
+  remote_unstarted "$prc"
+  remote_cleanup "$rundir/remote-hosts.all"
 }
 
 last_progress=$(date +%s)
 nskip=0
+if [[ -n "$remote" ]]; then
+  remote_run
+  batches=()  # GNU parallel scheduled them: no local batch to run
+fi
 for b in "${!batches[@]}"; do
   if ((!stop)) && [[ -e "$rundir/STOP" ]]; then stop=1; fi
   check_disk
@@ -424,18 +746,10 @@ for b in "${!batches[@]}"; do
       fi
       sz=$(stat -c %s "$rundir/$name/console.log" 2>/dev/null || echo 0)
       if ((sz != size_of[$name])); then size_of[$name]=$sz; grow_of[$name]=$now; fi
-      si=$(sed -n 's/^rcutorture\.stat_interval=//p' "$rundir/$name/config")
-      lt=$log_timeout
-      if [[ -z "$lt" ]]; then
-        # Silence limit: two stats intervals plus 60 s (none when the run
-        # prints final stats only, stat_interval=0).
-        if [[ "${si:-0}" -gt 0 ]]; then lt=$((2 * si + 60)); else lt=0; fi
-      fi
-      if ((now > deadline_of[$name])); then
-        kill_hung "$name" "hung at $((now - start_of[$name])) vs. $dur_secs seconds (grace ${grace}s)"
-      elif ((lt > 0 && now - grow_of[$name] > lt)); then
-        kill_hung "$name" "console.log silent for $((now - grow_of[$name])) s (limit ${lt}s) at $((now - start_of[$name])) s: hung"
-      fi
+      # The same watchdog runs on --remote hosts (torture-remote.sh).
+      why=$(tl_hung_reason "$now" "${start_of[$name]}" "${deadline_of[$name]}" "${grow_of[$name]}" \
+        "$(tl_silence_limit "$log_timeout" "$rundir/$name/config")" "$dur_secs" "$grace")
+      [[ -z "$why" ]] || kill_hung "$name" "$why"
       still+=("$name")
     done
     running=("${still[@]}")
@@ -464,6 +778,15 @@ for i in "${!dirs[@]}"; do
   if [[ -f "$d/console.log.diags" ]]; then
     say "$(printf '%-12s %-11s %-5s %s' '' '' '' "$(grep '^Summary: ' "$d/console.log.diags" | sed "s/^Summary: $name: //")")"
   fi
+  # --remote: which host ran it, and in how many attempts (the joblog).
+  if [[ -n "$remote" && "$v" != SKIPPED ]]; then
+    if [[ -f "$d/lost" ]]; then
+      say "$(printf '%-12s %-11s %-5s %s' '' '' '' "$(head -c 1024 "$d/lost")")"
+    else
+      before=$(remote_started "$name" | cut -d' ' -f2- | grep -vxF -- "${host_of[$name]:-}" | awk '!seen[$0]++' | paste -sd, - | sed 's/,/, /g')
+      say "$(printf '%-12s %-11s %-5s %s' '' '' '' "host ${host_of[$name]:-?}, attempts ${attempts_of[$name]:-?}${before:+ (before: $before)}")"
+    fi
+  fi
 done
 # A stopped run's exit code is that of the scenarios that ran.
 ((nskip == 0)) || say "$nskip scenarios skipped (the run was stopped)."
@@ -475,8 +798,9 @@ elif ((writefail)); then
   ((bad == 0)) || say "$bad runs with runtime errors."
   say "torture.sh: some result files could not be written (see above)"
   code=1
-elif ((bad)); then
-  say "$bad runs with runtime errors."
+elif ((bad || nlost)); then
+  ((bad == 0)) || say "$bad runs with runtime errors."
+  ((nlost == 0)) || say "$nlost scenarios lost with their hosts (host lost)."
   code=3
 else
   say "No errors in $nruns runs."
