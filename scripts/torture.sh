@@ -336,6 +336,13 @@ stop=0
 diskfull=0   # the disk filled up: the run stops, exit 1
 writefail=0  # some result file could not be written: exit 1
 trap 'stop=1' INT TERM
+# stop_asked: notes a STOP file; true once, for the first stop request
+# (signal or STOP), so that the caller stops its scenarios exactly once.
+stop_asked() {
+  if ((!stop)) && [[ -e "$rundir/STOP" ]]; then stop=1; fi
+  ((stop == 1)) || return 1
+  stop=2
+}
 declare -A pid_of=() start_of=() size_of=() grow_of=() deadline_of=()
 running=()
 bad=0
@@ -637,10 +644,8 @@ remote_run() {
   while kill -0 "$ppid" 2>/dev/null; do
     sleep 1
     now=$(date +%s)
-    if ((!stop)) && [[ -e "$rundir/STOP" ]]; then stop=1; fi
     check_disk
-    if ((stop == 1)); then
-      stop=2
+    if stop_asked; then
       say "torture.sh: stopping the run: GNU parallel gets SIGTERM; its --termseq gives the running scenarios SIGTERM on their hosts (they end with their verdict and are brought back), not-started ones are skipped"
       kill -TERM "$ppid" 2>/dev/null
     fi
@@ -726,10 +731,8 @@ for b in "${!batches[@]}"; do
   while ((${#running[@]})); do
     sleep 1
     now=$(date +%s)
-    if ((!stop)) && [[ -e "$rundir/STOP" ]]; then stop=1; fi
     check_disk
-    if ((stop == 1)); then
-      stop=2
+    if stop_asked; then
       say "torture.sh: stopping the run: running scenarios get SIGTERM (they clean up and print their verdict), not-started ones are skipped"
       for name in "${running[@]}"; do
         kill -TERM "${pid_of[$name]}" 2>/dev/null
