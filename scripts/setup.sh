@@ -17,12 +17,18 @@
 # /usr/sbin/policy-rc.d is kept, else a temporary one refuses service starts
 # during the install) and, under systemd, its ssh.service and ssh.socket are
 # disabled, so no system sshd is left listening on port 22 because of us.
+# `slurm-wlm` and `munge` are for `torture.sh --slurm` and its test, which
+# starts a one-node slurmctld, slurmd and munged of its own on loopback (the
+# same policy-rc.d keeps the packaged services from starting; under systemd
+# they are disabled too). `gnuplot-nox` draws scripts/report.sh's plots;
+# `chromium` and `python3` are for the report's headless-browser test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(cmake ninja-build g++ clang pkg-config libabsl-dev libfmt-dev
       libgtest-dev libgmock-dev libbenchmark-dev liburcu-dev shellcheck dpkg-dev
-      clang-format parallel openssh-server openssh-client rsync)
+      clang-format parallel openssh-server openssh-client rsync
+      slurm-wlm munge gnuplot-nox chromium python3)
 missing=()
 for p in "${pkgs[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
@@ -48,6 +54,9 @@ if ((${#missing[@]})); then
   ((rc == 0)) || exit "$rc"
   if [[ " ${missing[*]} " == *" openssh-server "* && "$(cat /proc/1/comm 2>/dev/null)" == systemd ]]; then
     "${sudo[@]}" systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || true
+  fi
+  if [[ " ${missing[*]} " == *" slurm-wlm "* && "$(cat /proc/1/comm 2>/dev/null)" == systemd ]]; then
+    "${sudo[@]}" systemctl disable --now slurmctld.service slurmd.service munge.service >/dev/null 2>&1 || true
   fi
 fi
 # Source packages: a copy of Debian's bookworm entry with Types: deb-src.
