@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# torture-remote.sh: the host side of `scripts/torture.sh --remote`. Shipped
-# in the run's tarball (as t/scripts/) and run by GNU parallel over ssh in
-# the run's directory on each host (/tmp/rcutorture-remote.TAG); not meant
-# to be run by hand.
+# torture-remote.sh: the far side of `scripts/torture.sh --remote` and
+# `--slurm`. Shipped in the run's tarball (as t/scripts/) and run by GNU
+# parallel over ssh in the run's directory on each host
+# (/tmp/rcutorture-remote.TAG), or by a Slurm array task in RUN/slurm; not
+# meant to be run by hand.
 #
 #   bash t/scripts/torture-remote.sh probe ARCH
 #   bash t/scripts/torture-remote.sh job DIR ATTEMPT
@@ -18,7 +19,8 @@
 #          (tl_scenario_cmd, with this host's paths) under the same watchdog
 #          (tl_hung_reason), writing DIR/{host,attempt,cmd,config,
 #          console.log,summary.json,Warnings,retval} (host: the sshlogin,
-#          $PARALLEL_SSHLOGIN); prints `torture-remote: start DIR attempt N
+#          $PARALLEL_SSHLOGIN, or the Slurm node; under Slurm also DIR/slurm:
+#          "job J task I"); prints `torture-remote: start DIR attempt N
 #          on SSHLOGIN` and `torture-remote: end DIR exit RC`. SIGTERM (a
 #          stopped run: GNU parallel's --termseq, sent when the ssh
 #          connection goes) is passed on to rcutorture, which ends with its
@@ -37,7 +39,8 @@ R="$(dirname "$t")"      # the run's directory on this host (GNU parallel's --wd
 source "$here/torture-lib.sh"
 
 die() { echo "torture-remote: $*" >&2; exit 1; }
-me="${PARALLEL_SSHLOGIN:-$(hostname)}"
+# The host: GNU parallel's sshlogin, or the Slurm node's name.
+me="${PARALLEL_SSHLOGIN:-${SLURMD_NODENAME:-$(hostname)}}"
 # The run (written by torture.sh with declare -p): the instances and the
 # parameters their command lines are made of.
 names=() dirs=() bootargs=() extra=() duration="" seed="" dur_secs=0 grace=30 log_timeout=""
@@ -73,6 +76,9 @@ job() {
   d="$R/$dir"
   rm -rf "$d" && mkdir -p "$d" || die "cannot create $d"
   echo "$me" >"$d/host" && echo "$attempt" >"$d/attempt" || die "cannot write in $d"
+  if [[ -n "${SLURM_ARRAY_JOB_ID:-}" ]]; then
+    echo "job ${SLURM_ARRAY_JOB_ID} task ${SLURM_ARRAY_TASK_ID:-?}" >"$d/slurm" || die "cannot write in $d"
+  fi
   echo "torture-remote: start $dir attempt $attempt on $me"
   tl_scenario_cmd "$t/bin/rcutorture" "$t/configs" "$R" "$idx"
   tl_print_cmd >"$d/cmd"

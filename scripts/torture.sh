@@ -9,6 +9,7 @@
 #                      [--seed N] [--grace SECS] [--log-timeout SECS]
 #                      [--progress-interval SECS] [--configs-dir DIR]
 #                      [--remote HOSTS [--retries N]]
+#                      [--slurm [--sbatch-opt OPT]...]
 #                      [-- EXTRA rcutorture ARGS...]
 #
 # With no arguments: installs what is missing and builds (scripts/setup.sh),
@@ -25,6 +26,12 @@
 # tried again on another host when its host dies (--retries: tries in all,
 # 2), results brought back into the same tree and analysed here; see
 # scripts/README.md, "Running on many machines (--remote)".
+# --slurm runs them as one Slurm job array instead (sbatch; one task per
+# scenario instance, requeued by Slurm when its node fails; each
+# --sbatch-opt is one more sbatch argument, e.g. --sbatch-opt=--partition=x;
+# SBATCH_* variables work as usual). It needs the shared filesystem a Slurm
+# cluster has: the results directory must be at the same path on every node.
+# See scripts/README.md, "Running on a Slurm cluster (--slurm)".
 # Exit: 0 all clean, 1 configuration error (unknown or malformed scenario,
 # results directory unusable; disk full or a result file not written,
 # whatever the scenarios found; --remote: every host refused), 2 build
@@ -32,8 +39,9 @@
 # hang, crash, RCU_HOTPLUG, anything parse-console.sh reports; --remote:
 # also a scenario whose every attempt was lost with its host), 64 bad usage
 # (unknown option, bad value, no --configs-dir; --remote: a missing,
-# unreadable or empty HOSTS, no GNU parallel or rsync). A stopped run's code
-# is that of the scenarios that ran.
+# unreadable or empty HOSTS, no GNU parallel or rsync; --slurm: no sbatch,
+# or options sbatch --test-only refuses, slurmctld unreachable). A stopped
+# run's code is that of the scenarios that ran.
 set -uo pipefail
 caller_pwd="$(pwd)"
 cd "$(dirname "$0")/.." || exit 1
@@ -62,6 +70,8 @@ cfgdir=configs
 remote=""    # --remote HOSTS: GNU parallel's --sshloginfile
 retries=2    # --retries: tries per scenario (GNU parallel's --retries)
 retries_set=0
+slurm=""     # --slurm: one Slurm job array
+sbatch_opts=()
 extra=()
 argv=("$@")
 while (($#)); do
@@ -98,6 +108,9 @@ while (($#)); do
     --remote=*) remote="${1#*=}"; [[ -n "$remote" ]] || usage_error "--remote needs a value"; shift ;;
     --retries) need "$@"; retries="$2"; retries_set=1; shift 2 ;;
     --retries=*) retries="${1#*=}"; retries_set=1; shift ;;
+    --slurm) slurm=1; shift ;;
+    --sbatch-opt) need "$@"; sbatch_opts+=("$2"); shift 2 ;;
+    --sbatch-opt=*) sbatch_opts+=("${1#*=}"); [[ -n "${1#*=}" ]] || usage_error "--sbatch-opt needs a value"; shift ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) usage_error "unknown option '$1' (see --help)" ;;
   esac
@@ -156,7 +169,21 @@ if [[ -n "$remote" ]]; then
   [[ "$retries" =~ ^[0-9]+$ ]] && ((retries >= 1 && retries <= 100)) ||
     usage_error "bad --retries '$retries' (want 1 to 100: tries per scenario)"
 elif ((retries_set)); then
-  usage_error "--retries is for --remote"
+  usage_error "--retries is for --remote$([[ -z "$slurm" ]] || echo ' (Slurm requeues a task whose node fails)')"
+fi
+# --slurm: sbatch, and the options checked by sbatch itself (--test-only:
+# validated by slurmctld, nothing submitted) before anything is created.
+if [[ -n "$slurm" ]]; then
+  [[ -z "$remote" ]] || usage_error "--slurm and --remote exclude each other"
+  for tool in sbatch squeue scancel scontrol; do
+    command -v "$tool" >/dev/null 2>&1 ||
+      usage_error "--slurm needs $tool (Slurm's client commands; scripts/setup.sh installs slurm-wlm)"
+  done
+  if ! sb_out=$(sbatch --test-only "${sbatch_opts[@]}" --wrap=true 2>&1); then
+    usage_error "sbatch --test-only refuses the job: $(grep -v '^ *$' <<<"$sb_out" | head -1)"
+  fi
+elif ((${#sbatch_opts[@]})); then
+  usage_error "--sbatch-opt is for --slurm"
 fi
 cfgdir="$(cd "$cfgdir" && pwd)"
 # Shutdown grace: how long past --duration a scenario may take to clean up
@@ -244,6 +271,9 @@ if ((dryrun)); then
     echo "Remote: not in batches: one GNU parallel job per scenario over the ${#hostlines[@]} sshlogins of $remote"
     echo "  (probed first; up to $retries tries per scenario), each command above with its host's paths under /tmp/rcutorture-remote.*"
   fi
+  if [[ -n "$slurm" ]]; then
+    echo "Slurm: not in batches: one job array of ${#dirs[@]} tasks (sbatch${sbatch_opts[*]:+ ${sbatch_opts[*]}}), each command above with the paths under $rundir/slurm/"
+  fi
   exit 0
 fi
 
@@ -323,7 +353,7 @@ for i in "${!dirs[@]}"; do
   # With --remote the host's own cmd (its paths) replaces it when the
   # results come back; cmd.local keeps this machine's.
   tl_print_cmd >"$d/cmd" || write_failed "$d/cmd"
-  [[ -z "$remote" ]] || cp "$d/cmd" "$d/cmd.local" || write_failed "$d/cmd.local"
+  [[ -z "$remote$slurm" ]] || cp "$d/cmd" "$d/cmd.local" || write_failed "$d/cmd.local"
   if ! "${cmd[@]}" --print_params >"$d/config" 2>"$d/config.err"; then
     say "torture.sh: configuration error in ${dirs[$i]}: $(head -1 "$d/config.err")"
     exit 1
@@ -452,255 +482,18 @@ draw_lines() {
   fi
 }
 
-# ---- --remote: the scenarios on other machines, with GNU parallel over ssh.
-# Everything is GNU parallel's: the host list (--sshloginfile), shipping
-# (--basefile), scheduling and slots, retries on another host (--retries),
-# bringing results back (--return), removing them there (--cleanup), the
-# record (--joblog), stopping (its SIGTERM handling and --termseq). The
-# hosts run scripts/torture-remote.sh from the tarball: the same command
-# (tl_scenario_cmd) and watchdog (tl_hung_reason) as a local run. Files in
-# the run directory: remote.tgz (what is shipped), remote-hosts.all (the
-# sshlogins of HOSTS, one slot each unless given), remote-probe (their
-# answers), remote-hosts (the accepted ones: the run's --sshloginfile),
-# joblog, remote.out (the jobs' start and end lines as they ran, also of
-# attempts whose host died), remote.err (ssh and transfer errors).
-declare -A attempts_of=() host_of=() rdone=()
-nlost=0
-nj=1
-fanout=32    # hosts the probe, collect and clean-up steps log into at once
-rdir=""
-pssh=()
-
-# remote_started NAME: the attempts of NAME that reached a host, as
-# "ATTEMPT SSHLOGIN" lines (remote.out).
-remote_started() {
-  awk -v n="$1" '$1 == "torture-remote:" && $2 == "start" && $3 == n && $4 == "attempt" && $6 == "on" {
-    h = $7; for (i = 8; i <= NF; i++) h = h " " $i; print $5, h }' "$rundir/remote.out" 2>/dev/null
-}
-
-# remote_lost NAME WHY: every attempt of NAME was lost with its host
-# (WHY: the last exit status): records it in NAME/lost, an error.
-remote_lost() {
-  local name="$1" d="$rundir/$1" hosts f n got=""
-  hosts=$( { remote_started "$name" | cut -d' ' -f2-; [[ -z "${host_of[$name]:-}" ]] || echo "${host_of[$name]}"; } |
-    awk '!seen[$0]++' | paste -sd, - | sed 's/,/, /g')
-  if [[ -f "$d/host" ]]; then
-    for f in "$d"/* "$d"/.[!.]*; do
-      [[ -e "$f" && "${f##*/}" != cmd.local && "${f##*/}" != lost ]] && got+="${got:+ }${f##*/}"
-    done
-  fi
-  n=${attempts_of[$name]:-1}
-  n="$n attempt$( ((n == 1)) || echo s)"
-  nlost=$((nlost + 1))
-  put "$d/lost" "host lost: $n (on ${hosts:-no host}; $2); retrieved: ${got:-nothing}"
-  say "$(printf '%-12s %-11s %s' "$name" HOST-LOST "on ${hosts:-no host} ($n; $2); retrieved: ${got:-nothing}")"
-}
-
-# remote_poll: the jobs GNU parallel finished since the last call (its
-# joblog: seq, host, ..., exit status, command ending with the attempt
-# number): analysed as a local run's, or lost.
-remote_poll() {
-  local seq host ev cl name
-  [[ -f "$rundir/joblog" ]] || return 0
-  while IFS=$'\t' read -r seq host _ _ _ _ ev _ cl; do
-    [[ "$seq" =~ ^[0-9]+$ && -z "${rdone[$seq]:-}" ]] || continue
-    # A job cut off by a stop: brought back by the collect step below.
-    ((stop && ev != 0)) && continue
-    rdone[$seq]=1
-    name=${dirs[seq - 1]}
-    attempts_of[$name]=${cl##* }
-    host_of[$name]=$host
-    if [[ "$ev" == 0 && -f "$rundir/$name/retval" ]]; then
-      analyse "$name" "$(head -c 16 "$rundir/$name/retval")"
-    elif [[ "$ev" == 0 ]]; then
-      remote_lost "$name" "its results did not come back"
-    else
-      remote_lost "$name" "exit $ev"
-    fi
-  done <"$rundir/joblog"
-}
-
-# remote_progress NOW: one status line per scenario running on a host (the
-# last start line of each in remote.out, less those done).
-remote_progress() {
-  local now="$1" i name a h lines=()
-  declare -A idx=()
-  for i in "${!dirs[@]}"; do idx[${dirs[$i]}]=$((i + 1)); done
-  while read -r name a h; do
-    [[ -n "${idx[$name]:-}" && -z "${rdone[${idx[$name]}]:-}" ]] || continue
-    [[ -n "${seen_at[$name.$a]:-}" ]] || seen_at[$name.$a]=$now
-    lines+=("$(printf '  %-12s running on %s (attempt %s), %ds%s' "$name" "$h" "$a" "$((now - seen_at[$name.$a]))" "$( ((stop)) && echo ', stopping')")")
-  done < <(awk '$1 == "torture-remote:" && $2 == "start" && $4 == "attempt" && $6 == "on" {
-      h = $7; for (i = 8; i <= NF; i++) h = h " " $i; last[$3] = $5 " " h; if (!($3 in seen)) { seen[$3] = 1; order[n++] = $3 } }
-    END { for (i = 0; i < n; i++) print order[i], last[order[i]] }' "$rundir/remote.out" 2>/dev/null)
-  ((${#lines[@]} == 0)) || draw_lines "${lines[@]}"
-}
-
-# remote_unstarted PRC: the scenarios that never started: skipped (a stopped
-# run), or lost with GNU parallel (which exited PRC).
-remote_unstarted() {
-  local i name
-  for i in "${!dirs[@]}"; do
-    name=${dirs[$i]}
-    [[ -z "${rdone[$((i + 1))]:-}" ]] || continue
-    if ((stop)); then
-      put "$rundir/$name/skipped" "skipped: the run was stopped (STOP file, signal or full disk) before it started"
-      say "$(printf '%-12s SKIPPED' "$name")"
-      nskip=$((nskip + 1))
-    else
-      remote_lost "$name" "never run: GNU parallel exited $1, see remote.err"
-    fi
-  done
-}
-
-# remote_cleanup SSHLOGINFILE: removes the run's directory on each host.
-remote_cleanup() {
-  if ! (cd "$rundir" && parallel --nonall -j "$nj" --slf "$1" "${pssh[@]}" "rm -rf $rdir") \
-      >>"$rundir/remote.err" 2>&1; then
-    say "torture.sh: could not remove $rdir on every host (see remote.err)"
-  fi
-}
-
-# remote_run: ships, probes, runs every scenario with GNU parallel, brings
-# the results back and analyses them as they come.
-declare -A seen_at=()
-remote_run() {
-  local bdir stage tag unpack line key ans f i name a h prc ppid now last accepted=() run=()
-  bdir=$(dirname "$bin")
-  # One tarball: the binary with its module and plugins beside it, the
-  # scenario files as run, the scripts, the run's parameters. The binaries
-  # go without their debug sections (strip --strip-debug: the same code and
-  # symbol table, so crash reports still name functions; rcutorture: 20 MB
-  # -> 0.8 MB); the local build keeps them for addr2line.
-  stage=$(mktemp -d "$rundir/.stage.XXXXXX") || write_failed "$rundir/.stage"
-  if ! { mkdir -p "$stage/t/bin" "$stage/t/scripts" &&
-         cp "$bin" "$stage/t/bin/rcutorture" &&
-         { [[ ! -f "$bdir/torture_module.so" ]] || cp "$bdir/torture_module.so" "$stage/t/bin/"; } &&
-         { [[ ! -d "$bdir/plugins" ]] || cp -r "$bdir/plugins" "$stage/t/bin/"; } &&
-         { for f in "$stage/t/bin/rcutorture" "$stage/t/bin"/*.so "$stage/t/bin/plugins"/*.so; do
-             [[ ! -f "$f" ]] || strip --strip-debug "$f" 2>/dev/null || true
-           done; } &&
-         cp scripts/torture-lib.sh scripts/torture-remote.sh "$stage/t/scripts/" &&
-         cp -r "$rundir/configs" "$stage/t/configs" &&
-         declare -p names dirs bootargs extra duration seed dur_secs grace log_timeout >"$stage/t/params" &&
-         tar czf "$rundir/remote.tgz" -C "$stage" t; }; then
-    rm -rf "$stage"
-    write_failed "$rundir/remote.tgz"
-  fi
-  rm -rf "$stage"
-  tag=$(printf '%s' "$(hostname -s 2>/dev/null || echo local).$datestamp.$$.$RANDOM" | tr -c 'A-Za-z0-9._-' _)
-  rdir="/tmp/rcutorture-remote.$tag"
-  nj=$(( ${#hostlines[@]} < fanout ? ${#hostlines[@]} : fanout ))
-  [[ -n "${PARALLEL_SSH:-}" ]] ||
-    pssh=(--ssh "ssh -o BatchMode=yes -o ConnectTimeout=20 -o ServerAliveInterval=15 -o ServerAliveCountMax=4")
-  # Unpacked once per host (into t/, renamed into place: hosts sharing a
-  # /tmp race harmlessly).
-  # shellcheck disable=SC2016  # for the host's shell
-  unpack='[ -d t ] || { x=$(mktemp -d u.XXXXXX) && tar xzf remote.tgz -C "$x" && { mv -T "$x/t" t 2>/dev/null; rm -rf "$x"; [ -d t ]; }; }'
-
-  # ---- Probe: every host once, before any scenario is sent.
-  for line in "${hostlines[@]}"; do sshlogin_slots "$line"; done >"$rundir/remote-hosts.all" ||
-    write_failed "$rundir/remote-hosts.all"
-  say "Remote: probing the ${#hostlines[@]} hosts of $remote (tarball $(du -k "$rundir/remote.tgz" | cut -f1) KiB into $rdir; uname -m, the binary's libraries)"
-  (cd "$rundir" && parallel --nonall -j "$nj" --slf "$rundir/remote-hosts.all" --wd "$rdir" \
-     --basefile "$rundir/./remote.tgz" --tag "${pssh[@]}" \
-     "$unpack && exec bash t/scripts/torture-remote.sh probe $(uname -m)") >"$rundir/remote-probe" 2>&1
-  if ((stop)); then
-    say "torture.sh: the run was stopped while probing the hosts: no scenario started"
-    remote_unstarted 0
-    remote_cleanup "$rundir/remote-hosts.all"
-    return
-  fi
-  for line in "${hostlines[@]}"; do
-    key=$(sshlogin_key "$line")
-    ans=$(awk -F'\t' -v k="$key" '$1 == k && $2 ~ /^torture-remote: (ok|refused) / { sub(/^[^\t]*\t/, ""); print; exit }' "$rundir/remote-probe")
-    case "$ans" in
-      "torture-remote: ok "*) accepted+=("$(sshlogin_slots "$line")") ;;
-      "torture-remote: refused "*) say "torture.sh: host $key refused: ${ans#torture-remote: refused }" ;;
-      *)
-        ans=$(awk -F'\t' -v k="$key" '$1 == k && NF > 1 { sub(/^[^\t]*\t/, ""); if ($0 ~ /[^ ]/) { print; exit } }' "$rundir/remote-probe")
-        say "torture.sh: host $key refused: no answer to the probe${ans:+ ($ans)}" ;;
-    esac
-  done
-  if ((${#accepted[@]} == 0)); then
-    say "torture.sh: no usable host: all ${#hostlines[@]} hosts of $remote refused"
-    remote_cleanup "$rundir/remote-hosts.all"
-    exit 1
-  fi
-  printf '%s\n' "${accepted[@]}" >"$rundir/remote-hosts" || write_failed "$rundir/remote-hosts"
-
-  # ---- The run: one job per scenario. The attempt number is counted by
-  # parallel as it builds each attempt's command (a retried job's command
-  # is rebuilt), so the joblog's command ends with it.
-  say "Remote: ${#dirs[@]} scenarios on ${#accepted[@]} hosts (GNU parallel, up to $retries attempts each; joblog, remote.out)"
-  # shellcheck disable=SC2016  # {= =} is perl for parallel
-  (cd "$rundir" && exec parallel --slf "$rundir/remote-hosts" --wd "$rdir" \
-     --basefile "$rundir/./remote.tgz" --return '{}' --cleanup --joblog "$rundir/joblog" \
-     --retries "$retries" --termseq "TERM,$(((grace + 15) * 1000)),KILL,25" --line-buffer "${pssh[@]}" \
-     "$unpack && exec bash t/scripts/torture-remote.sh job {} {= \$_ = ++\$main::torture_attempt{\$_} =}" \
-     ::: "${dirs[@]}") >"$rundir/remote.out" 2>"$rundir/remote.err" &
-  ppid=$!
-  last=$(date +%s)
-  while kill -0 "$ppid" 2>/dev/null; do
-    sleep 1
-    now=$(date +%s)
-    check_disk
-    if stop_asked; then
-      say "torture.sh: stopping the run: GNU parallel gets SIGTERM; its --termseq gives the running scenarios SIGTERM on their hosts (they end with their verdict and are brought back), not-started ones are skipped"
-      kill -TERM "$ppid" 2>/dev/null
-    fi
-    remote_poll
-    if ((tty)) || ((now - last >= progress_interval)); then
-      remote_progress "$now"
-      last=$now
-    fi
-  done
-  wait "$ppid"
-  prc=$?
-  remote_poll
-  progress_clear
-  # GNU parallel ended by a signal torture.sh did not send (a Ctrl-C reaches
-  # both; a kill of parallel alone): its --termseq stopped the running
-  # scenarios on their hosts, so the run counts as stopped.
-  if ((!stop && (prc == 255 || prc > 128))) && grep -q '^torture-remote: start ' "$rundir/remote.out" 2>/dev/null; then
-    say "torture.sh: GNU parallel was stopped (exit $prc): the run counts as stopped; running scenarios end with their verdict on their hosts"
-    stop=2
-  fi
-
-  # ---- A stopped run: bring back what the stopped scenarios left.
-  if ((stop)); then
-    for i in "${!dirs[@]}"; do
-      name=${dirs[$i]}
-      [[ -z "${rdone[$((i + 1))]:-}" && -n "$(remote_started "$name")" ]] && run+=("$name")
-    done
-    if ((${#run[@]})); then
-      say "Remote: bringing back the ${#run[@]} stopped scenarios (${run[*]})"
-      (cd "$rundir" && parallel --nonall -j "$nj" --slf "$rundir/remote-hosts" --wd "$rdir" "${pssh[@]}" \
-         "exec bash t/scripts/torture-remote.sh collect$(printf ' %q' "${run[@]}")") 2>>"$rundir/remote.err" |
-        tar -xzif - -C "$rundir" 2>>"$rundir/remote.err"
-      for name in "${run[@]}"; do
-        i=$(printf '%s\n' "${dirs[@]}" | grep -nx -- "$name" | cut -d: -f1)
-        rdone[$i]=1
-        read -r a h < <(remote_started "$name" | tail -1)
-        attempts_of[$name]=$a
-        host_of[$name]=$h
-        if [[ -f "$rundir/$name/retval" ]]; then
-          analyse "$name" "$(head -c 16 "$rundir/$name/retval")"
-        else
-          remote_lost "$name" "stopped, nothing came back"
-        fi
-      done
-    fi
-  fi
-  remote_unstarted "$prc"
-  remote_cleanup "$rundir/remote-hosts.all"
-}
+# The engines for other machines (--remote, --slurm).
+# shellcheck source=scripts/torture-engines.sh
+source scripts/torture-engines.sh
 
 last_progress=$(date +%s)
 nskip=0
 if [[ -n "$remote" ]]; then
   remote_run
   batches=()  # GNU parallel scheduled them: no local batch to run
+elif [[ -n "$slurm" ]]; then
+  slurm_run
+  batches=()  # Slurm scheduled them
 fi
 for b in "${!batches[@]}"; do
   if ((!stop)) && [[ -e "$rundir/STOP" ]]; then stop=1; fi
@@ -781,13 +574,15 @@ for i in "${!dirs[@]}"; do
   if [[ -f "$d/console.log.diags" ]]; then
     say "$(printf '%-12s %-11s %-5s %s' '' '' '' "$(grep '^Summary: ' "$d/console.log.diags" | sed "s/^Summary: $name: //")")"
   fi
-  # --remote: which host ran it, and in how many attempts (the joblog).
-  if [[ -n "$remote" && "$v" != SKIPPED ]]; then
+  # --remote, --slurm: which host ran it, and in how many attempts.
+  if [[ -n "$remote$slurm" && "$v" != SKIPPED ]]; then
     if [[ -f "$d/lost" ]]; then
       say "$(printf '%-12s %-11s %-5s %s' '' '' '' "$(head -c 1024 "$d/lost")")"
     else
       before=$(remote_started "$name" | cut -d' ' -f2- | grep -vxF -- "${host_of[$name]:-}" | awk '!seen[$0]++' | paste -sd, - | sed 's/,/, /g')
-      say "$(printf '%-12s %-11s %-5s %s' '' '' '' "host ${host_of[$name]:-?}, attempts ${attempts_of[$name]:-?}${before:+ (before: $before)}")"
+      sj=""
+      [[ ! -f "$d/slurm" ]] || sj=", slurm $(head -c 100 "$d/slurm")"
+      say "$(printf '%-12s %-11s %-5s %s' '' '' '' "host ${host_of[$name]:-?}$sj, attempts ${attempts_of[$name]:-?}${before:+ (before: $before)}")"
     fi
   fi
 done
