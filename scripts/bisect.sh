@@ -6,6 +6,7 @@
 #       [--rate 1/h] [--confidence 0.99] [--parallel N] [--duration T]
 #       [--signature ERE] [--bootargs "x=y ..."] [--grace SECS]
 #       [--binary PATH | --build-cmd CMD] [--build-preset P] [--record FILE]
+#       [--remote HOSTS [--retries N] | --slurm [--sbatch-opt OPT]...]
 #
 # Bisects the repository of the current directory between REV (good) and
 # REV (bad). Each probe: build the commit (default `scripts/setup.sh
@@ -13,6 +14,11 @@
 # only --binary, nothing is built), then run the scenarios (configs/NAME
 # of the commit under test; default TREE03) --parallel N times at once
 # (default 1), each under a watchdog (duration + --grace, default 30 s).
+# With --remote HOSTS or --slurm, a probe's runs go to the pool instead, all
+# at once (scripts/torture.sh with that engine, given the commit's binary:
+# a step takes about one run's time, however large --parallel is; a run
+# lost with its host counts as an error that does not match, so such a
+# probe is never "good"). The build stays here; the sizing is unchanged.
 # Outcomes, always explicit (git aborts on exit codes above 127):
 #   1   some run's console.log matches the hunted signature (--signature,
 #       an extended regex; default "End of test: FAILURE|!!!")
@@ -58,6 +64,7 @@ binary=""
 build_cmd=""
 preset=release
 record=""
+engine=()   # --remote HOSTS [--retries N] | --slurm [--sbatch-opt OPT]...: torture.sh's options
 argv=("$@")
 while (($#)); do
   case "$1" in
@@ -76,7 +83,15 @@ while (($#)); do
     --build-cmd) need "$@"; build_cmd="$2"; shift 2 ;;
     --build-preset|--preset) need "$@"; preset="$2"; shift 2 ;;
     --record) need "$@"; record="$2"; shift 2 ;;
-    -h|--help) sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --remote) need "$@"; f="$2"; [[ "$f" == /* ]] || f="$(pwd)/$f"; engine+=(--remote "$f"); shift 2 ;;
+    --retries) need "$@"; engine+=(--retries "$2"); shift 2 ;;
+    --slurm) engine+=(--slurm); shift ;;
+    --sbatch-opt) need "$@"; engine+=("--sbatch-opt=$2"); shift 2 ;;
+    --sbatch-opt=*) engine+=("$1"); shift ;;
+    --remote=*) f="${1#*=}"; [[ -n "$f" ]] || usage_error "--remote needs a value"; [[ "$f" == /* ]] || f="$(pwd)/$f"
+                engine+=(--remote "$f"); shift ;;
+    --retries=*) engine+=("$1"); shift ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) usage_error "unknown option '$1' (see --help)" ;;
   esac
 done
@@ -145,6 +160,26 @@ run_probe() {
   if ((!build_ok)); then
     verdict=skip; code=125
     echo "bisect.sh: probe $commit: build failed (skip)" >&2
+  elif ((${#engine[@]})); then
+    # The pool: one torture.sh run of every run of the probe at once.
+    local all="" logs=() k s0 rdir="$d/probe" name
+    for ((i = 0; i < parallel; i++)); do all+=" ${cfgs[*]}"; done
+    s0=$(( (RANDOM << 15 | RANDOM) + 1 ))
+    "$here/torture.sh" --binary "$bin" --configs "${all# }" --configs-dir "$top/configs" \
+      --duration "${per_run}s" --grace "$grace" --seed "$s0" --results "$d" --datestamp probe \
+      ${bootargs:+--bootargs "${bootargs# }"} "${engine[@]}" >"$d/torture.out" 2>&1
+    k=0
+    while read -r name; do
+      seeds+=("$((s0 + k))")
+      logs+=("$rdir/$name/console.log")
+      rcs+=("$(head -c 16 "$rdir/$name/retval" 2>/dev/null || echo lost)")
+      k=$((k + 1))
+    done <"$rdir/scenarios"
+    ((k)) || { logs+=("$d/torture.out"); rcs+=(lost); }
+    # torture.sh's report of the probe, beside the record: probe N (the
+    # record's line N) of the commit.
+    [[ -z "$record" || ! -s "$d/torture.out" ]] ||
+      cp "$d/torture.out" "${record%.jsonl}.probe$(( $(wc -l <"$record" 2>/dev/null || echo 0) + 1 ))-${commit:0:12}.out" 2>/dev/null
   else
     local pids=() logs=() k=0
     for ((i = 0; i < parallel; i++)); do
@@ -164,10 +199,12 @@ run_probe() {
       wait "${pids[i]}" 2>/dev/null
       rcs+=("$?")
     done
+  fi
+  if ((build_ok)); then
     for i in "${!logs[@]}"; do
       local l="${logs[i]}" e=0
       "$here/parse-console.sh" --quiet "$l" "run$i" >/dev/null 2>&1 || e=1
-      ((rcs[i] == 0)) || e=1
+      [[ "${rcs[i]}" == 0 ]] || e=1
       if grep -aEq -- "$signature" "$l"; then
         n_bad=$((n_bad + 1))
       elif ((e)); then
@@ -223,13 +260,26 @@ mkdir -p "$(dirname "$record")" || usage_error "cannot create the directory of $
 case "$record" in /*) ;; *) record="$(pwd)/$record" ;; esac
 # The probe runs from a copy: the checkout under test may not have these
 # scripts, or older ones.
+# (tools/scripts/, as torture.sh, run for --remote and --slurm, expects.)
 tools="$(mktemp -d)"
 trap 'rm -rf "$tools"' EXIT
-cp "$here/bisect.sh" "$here/parse-console.sh" "$here/torture-lib.sh" "$tools/"
+mkdir -p "$tools/scripts"
+cp "$here/bisect.sh" "$here/parse-console.sh" "$here/torture-lib.sh" "$here/torture.sh" \
+  "$here/torture-engines.sh" "$here/torture-remote.sh" "$tools/scripts/"
 # And the log scanner parse-console.sh runs (older commits have none).
 scan="$("$here/parse-console.sh" --scanner)" || exit 64
 cp "$scan" "$tools/rcutorture-console-scan"
 export RCUTORTURE_CONSOLE_SCAN="$tools/rcutorture-console-scan"
+# The engine's own checks (hosts file, GNU parallel, sbatch --test-only),
+# before git bisect starts: torture.sh's dry run on a scenario of its own.
+if ((${#engine[@]})); then
+  mkdir -p "$tools/cfgcheck" && : >"$tools/cfgcheck/X"
+  if ! chk=$("$tools/scripts/torture.sh" --dryrun --binary /bin/true --configs X --configs-dir "$tools/cfgcheck" \
+               "${engine[@]}" 2>&1 >/dev/null); then
+    echo "bisect.sh: ${chk#torture.sh: }" >&2
+    exit 64
+  fi
+fi
 echo "bisect.sh: $sizing"
 echo "bisect.sh: good $good_sha, bad $bad_sha, configs '$configs', signature /$signature/, record $record"
 echo "bisect.sh: the Poisson model assumes independent failures at a constant rate on this host and CPU count ($(hostname), $(nproc) CPUs); keep both fixed"
@@ -240,7 +290,8 @@ probe_args=(--probe --configs "$configs" --duration "${per_run}s" --parallel "$p
 [[ -z "$build_cmd" ]] || probe_args+=(--build-cmd "$build_cmd")
 git bisect reset >/dev/null 2>&1
 git bisect start "$bad_sha" "$good_sha" >/dev/null || { echo "bisect.sh: git bisect start failed" >&2; exit 2; }
-git bisect run "$tools/bisect.sh" "${probe_args[@]}"
+((${#engine[@]} == 0)) || probe_args+=("${engine[@]}")
+git bisect run "$tools/scripts/bisect.sh" "${probe_args[@]}"
 blamed="$(git rev-parse --verify -q refs/bisect/bad)"
 if ! git bisect log | grep -q "^# first bad commit: "; then
   echo "bisect.sh: git bisect did not converge (skipped commits?); log:" >&2
@@ -251,13 +302,13 @@ fi
 echo "bisect.sh: blamed $(git log -1 --format='%h %s' "$blamed")"
 status=0
 git checkout -q "$blamed"
-"$tools/bisect.sh" "${probe_args[@]}"
+"$tools/scripts/bisect.sh" "${probe_args[@]}"
 r=$?
 if ((r == 1)); then echo "bisect.sh: re-test of the blamed commit: bad, as blamed"
 else echo "bisect.sh: re-test of the blamed commit: exit $r, NOT bad: the blame is doubtful"; status=1; fi
 if git rev-parse -q --verify "$blamed^" >/dev/null; then
   git checkout -q "$blamed^"
-  "$tools/bisect.sh" "${probe_args[@]}"
+  "$tools/scripts/bisect.sh" "${probe_args[@]}"
   r=$?
   if ((r == 0)); then echo "bisect.sh: re-test of its parent: clean, as expected"
   else echo "bisect.sh: re-test of its parent: exit $r, NOT clean: the blame is doubtful"; status=1; fi

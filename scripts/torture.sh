@@ -5,6 +5,7 @@
 #   scripts/torture.sh [--configs "TREE01 2*TREE02 CFLIST"] [--duration 30s]
 #                      [--cpus N] [--bootargs "rcutorture.x=y ..."]...
 #                      [--build-preset release|debug|asan|tsan] [--trust-build]
+#                      [--binary PATH]
 #                      [--buildonly] [--dryrun] [--results DIR] [--datestamp NAME]
 #                      [--seed N] [--grace SECS] [--log-timeout SECS]
 #                      [--progress-interval SECS] [--configs-dir DIR]
@@ -14,7 +15,9 @@
 #
 # With no arguments: installs what is missing and builds (scripts/setup.sh),
 # then runs configs/TREE02 for 30 s. --config is an alias of --configs,
-# --preset of --build-preset. See scripts/README.md for every option, the
+# --preset of --build-preset. --binary PATH runs that rcutorture (with the
+# torture_module.so and plugins/ beside it) and builds nothing (bisect.sh
+# gives it the commit under test). See scripts/README.md for every option, the
 # results tree (results/YYYY.MM.DD-HH.MM.SS/NAME/{console.log,cmd,config,
 # summary.json,retval,...}) and the STOP file.
 # --remote HOSTS runs the scenarios on other machines instead, with GNU
@@ -58,6 +61,7 @@ cpus=$(nproc)
 bootargs=()
 preset=release
 trust=0
+binary=""   # --binary PATH: this rcutorture, nothing built
 buildonly=0
 dryrun=0
 results=results
@@ -87,6 +91,8 @@ while (($#)); do
     --build-preset|--preset) need "$@"; preset="$2"; shift 2 ;;
     --build-preset=*|--preset=*) preset="${1#*=}"; shift ;;
     --trust-build) trust=1; shift ;;
+    --binary) need "$@"; binary="$2"; trust=1; shift 2 ;;
+    --binary=*) binary="${1#*=}"; trust=1; [[ -n "$binary" ]] || usage_error "--binary needs a value"; shift ;;
     --buildonly) buildonly=1; shift ;;
     --dryrun) dryrun=1; shift ;;
     --results) need "$@"; results="$2"; shift 2 ;;
@@ -247,6 +253,11 @@ for i in "${order[@]}"; do
 done
 
 bin="$top/build/$preset/torture/rcutorture"
+if [[ -n "$binary" ]]; then
+  [[ "$binary" == /* ]] || binary="$caller_pwd/$binary"
+  [[ -f "$binary" && -x "$binary" ]] || usage_error "--binary '$binary' is not an executable file"
+  bin="$binary"
+fi
 [[ -n "$datestamp" ]] || datestamp="$(date +%Y.%m.%d-%H.%M.%S)"
 case "$results" in /*) ;; *) results="$top/$results" ;; esac
 rundir="$results/$datestamp"
@@ -303,6 +314,7 @@ progress_clear() { if ((tty && drawn)); then printf '\033[J'; drawn=0; fi; }
   cc=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "build/$preset/CMakeCache.txt" 2>/dev/null)
   echo "Compiler: ${cc:-c++} $("${cc:-c++}" --version 2>/dev/null | head -1)"
   echo "Build preset: $preset"
+  echo "Binary: $bin"
   echo "git status:"
   git status --short 2>/dev/null || echo "(not a git tree)"
   echo "git diff HEAD:"

@@ -16,17 +16,8 @@ scripts="$(cd "$(dirname "$0")/.." && pwd)"
 . "$(dirname "$0")/test-lib.sh"
 
 repo="$tmp/repo"
-mkdir -p "$repo/configs"
+culprit=$(make_bisect_repo "$repo") || { echo "FAIL: cannot make the repository" >&2; exit 1; }
 cd "$repo" || exit 1
-git init -q . && git config user.email t@example.com && git config user.name test
-printf 'rcutorture.stat_interval=1\nrcutorture.stutter=0\nrcutorture.fwd_progress=0\nrcutorture.read_exit_burst=0\n' >configs/CFcommon
-printf 'rcutorture.torture_type=rcu\nnr_cpus=1\n' >configs/SCEN
-git add . && git commit -qm "c1: SCEN on rcu"
-echo one >file && git add file && git commit -qm "c2: unrelated"
-sed -i 's/torture_type=rcu/torture_type=busted/' configs/SCEN && git commit -qam "c3: SCEN on busted (the bug)"
-culprit="$(git rev-parse HEAD)"
-echo two >>file && cp configs/SCEN configs/LATE && git add configs/LATE && git commit -qam "c4: unrelated, adds LATE"
-echo three >>file && git commit -qam "c5: unrelated"
 branch="$(git symbolic-ref --short HEAD)"
 
 out="$tmp/out"

@@ -21,6 +21,10 @@
 #     its files, the joblog and the summary), the other scenario keeps its
 #     result; the only host killed: its scenario `host lost` (2 attempts,
 #     the host named), exit 3;
+#   - bisect.sh --remote on a throwaway repository with a planted bad
+#     commit: blamed, both re-tests, every probe's two runs on the two
+#     hosts at once (torture.sh's report beside the record), the record;
+#     an empty hosts file refused (64) before git bisect starts;
 #   - Ctrl-C (SIGINT to the process group, as a terminal sends it) during a
 #     run: the running scenarios end with their verdicts, brought back;
 #     the scenario not started is skipped; exit that of those that ran.
@@ -154,9 +158,46 @@ done
 grep -q '^No errors in 4 runs\.$' "$tmp/remote.out" || fail "remote run: no 'No errors in 4 runs.'"
 compgen -G "/tmp/rcutorture-remote.*.remote.*" >/dev/null && fail "the remote run directory was left on the hosts"
 
+# ---- bisect.sh --remote: a throwaway repository whose third of five
+# commits switches SCEN to the busted flavour; each probe's two runs go to
+# the two hosts at once.
+repo="$tmp/repo"
+culprit=$(make_bisect_repo "$repo") || fail "bisect: cannot make the repository"
+SECONDS=0
+(cd "$repo" && "$s/bisect.sh" --good HEAD~4 --bad HEAD --configs SCEN --duration 3s --parallel 2 --grace 20 \
+   --binary "$top/build/release/torture/rcutorture" --remote "$tmp/hosts2" --record "$tmp/bisect.jsonl") \
+  >"$tmp/bisect.out" 2>&1
+rc=$?
+echo "remote bisect: ${SECONDS}s"
+((rc == 0)) || fail "remote bisect: exit $rc, want 0"
+grep -q "^bisect.sh: first bad commit $culprit " "$tmp/bisect.out" || fail "remote bisect: wrong blame: $(grep 'first bad' "$tmp/bisect.out")"
+grep -q "re-test of the blamed commit: bad, as blamed" "$tmp/bisect.out" &&
+  grep -q "re-test of its parent: clean, as expected" "$tmp/bisect.out" || fail "remote bisect: re-tests"
+# Every probe ran its two runs on the hosts: torture.sh's report beside
+# the record names them, one run on each host (one slot each).
+n=0
+for f in "$tmp"/bisect.probe*.out; do
+  [[ -f "$f" ]] || continue
+  n=$((n + 1))
+  grep -q "^Remote: 2 scenarios on 2 hosts" "$f" &&
+    [[ "$(grep -cE "^ +host ($h2|$h3), attempts 1\$" "$f")" == 2 ]] || fail "remote bisect: probe report $f: $(cat "$f")"
+done
+[[ "$n" == "$(wc -l <"$tmp/bisect.jsonl")" ]] && ((n >= 4)) ||
+  fail "remote bisect: $n probe reports for $(wc -l <"$tmp/bisect.jsonl") probes, want one each, >= 4"
+grep -q '"verdict": "bad", "exit": 1}' "$tmp/bisect.jsonl" && grep -q '"verdict": "good", "exit": 0}' "$tmp/bisect.jsonl" ||
+  fail "remote bisect: record: $(cat "$tmp/bisect.jsonl")"
+grep -Eq "\"commit\": \"$culprit\", .*\"duration_s\": 3, \"parallel\": 2, .*\"seeds\": \[[0-9]+,[0-9]+\], \"errors\": 2, \"matches\": 2, \"verdict\": \"bad\"" \
+  "$tmp/bisect.jsonl" || fail "remote bisect: no bad record of the culprit with two runs"
+# A bad hosts file is refused before git bisect starts.
+(cd "$repo" && "$s/bisect.sh" --good HEAD~4 --bad HEAD --configs SCEN --duration 3s \
+   --binary "$top/build/release/torture/rcutorture" --remote "$tmp/hosts.empty") >"$tmp/bbad.out" 2>"$tmp/bbad.err"
+rc=$?
+((rc == 64)) && [[ "$(cat "$tmp/bbad.err")" == "bisect.sh: the --remote hosts file '$tmp/hosts.empty' names no host" ]] &&
+  ! git -C "$repo" bisect log >/dev/null 2>&1 || fail "remote bisect, empty hosts file: exit $rc, $(cat "$tmp/bbad.err")"
+
 # ---- A host dies while its scenario runs.
 SECONDS=0
-"$s/torture.sh" --trust-build --remote "$tmp/hosts2" --configs "SRCU-N TREE07" --duration 6s \
+"$s/torture.sh" --trust-build --remote "$tmp/hosts2" --configs "SRCU-N TREE07" --duration 10s \
   --results "$tmp" --datestamp kill >"$tmp/kill.out" 2>&1 &
 tpid=$!
 victim=""

@@ -14,6 +14,9 @@
 #     scenario `host lost`, with Slurm's JobState, the others kept;
 #   - the STOP file: the running tasks end with their verdict (SIGTERM via
 #     scancel --full), the pending ones are skipped.
+#   - bisect.sh --slurm on a throwaway repository with a planted bad
+#     commit: blamed and re-tested, each probe one two-task job array; a
+#     partition Slurm refuses: 64 before git bisect starts.
 # Prints SKIP and exits 0 only when Slurm or munge are missing
 # (scripts/setup.sh installs slurm-wlm and munge). About 40 s on 2 cores.
 set -uo pipefail
@@ -106,7 +109,7 @@ grep -q '^torture-remote: start TREE05 attempt 1 on n1$' "$r/slurm/out/0.out" ||
 
 # ---- A task killed before its verdict: host lost, the rest kept.
 SECONDS=0
-"$s/torture.sh" --trust-build --slurm --configs "TREE05 TREE07" --duration 20s --results "$tmp" --datestamp cancel \
+"$s/torture.sh" --trust-build --slurm --configs "TREE05 TREE07" --duration 10s --results "$tmp" --datestamp cancel \
   >"$tmp/cancel.out" 2>&1 &
 tpid=$!
 for _ in $(seq 300); do
@@ -153,8 +156,36 @@ done
 [[ -f "$o/TREE05/skipped" ]] && grep -q '^1 scenarios skipped (the run was stopped)\.$' "$tmp/stop.out" ||
   fail "STOP: TREE05 not skipped"
 
+# ---- bisect.sh --slurm: the planted bad commit found, each probe's two
+# runs one job array.
+repo="$tmp/repo"
+culprit=$(make_bisect_repo "$repo") || fail "bisect: cannot make the repository"
+SECONDS=0
+(cd "$repo" && "$s/bisect.sh" --good HEAD~4 --bad HEAD --configs SCEN --duration 2s --parallel 2 --grace 20 \
+   --binary "$top/build/release/torture/rcutorture" --slurm --record "$tmp/bisect.jsonl") >"$tmp/bisect.out" 2>&1
+rc=$?
+echo "slurm bisect: ${SECONDS}s"
+((rc == 0)) || fail "slurm bisect: exit $rc, want 0"
+grep -q "^bisect.sh: first bad commit $culprit " "$tmp/bisect.out" &&
+  grep -q "re-test of the blamed commit: bad, as blamed" "$tmp/bisect.out" &&
+  grep -q "re-test of its parent: clean, as expected" "$tmp/bisect.out" || fail "slurm bisect: blame or re-tests"
+n=0
+for f in "$tmp"/bisect.probe*.out; do
+  [[ -f "$f" ]] || continue
+  n=$((n + 1))
+  grep -q '^Slurm: job array [0-9]*, 2 tasks' "$f" &&
+    [[ "$(grep -cE '^ +host n1, slurm job [0-9]+ task [01], attempts 1$' "$f")" == 2 ]] || fail "slurm bisect: probe report $f: $(cat "$f")"
+done
+[[ "$n" == "$(wc -l <"$tmp/bisect.jsonl")" ]] && ((n >= 4)) || fail "slurm bisect: $n probe reports"
+# A partition Slurm refuses: one line, 64, before git bisect starts.
+(cd "$repo" && "$s/bisect.sh" --good HEAD~4 --bad HEAD --configs SCEN --duration 2s \
+   --binary "$top/build/release/torture/rcutorture" --slurm --sbatch-opt=--partition=nosuch) >"$tmp/bbad.out" 2>"$tmp/bbad.err"
+rc=$?
+((rc == 64)) && [[ "$(wc -l <"$tmp/bbad.err")" == 1 ]] && grep -q '^bisect.sh: sbatch --test-only refuses the job' "$tmp/bbad.err" &&
+  ! git -C "$repo" bisect log >/dev/null 2>&1 || fail "slurm bisect, bad partition: exit $rc, $(cat "$tmp/bbad.err")"
+
 if ((status)); then
-  for f in local.out array.out cancel.out stop.out; do echo "--- $f" >&2; cat "$tmp/$f" >&2; done
+  for f in local.out array.out cancel.out stop.out bisect.out; do echo "--- $f" >&2; cat "$tmp/$f" >&2; done
   tail -20 "$tmp/slurm/slurmctld.log" >&2
 fi
 exit "$status"

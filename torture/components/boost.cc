@@ -247,6 +247,11 @@ class Boost : public Component {
           "Boost inversion thread ->rt_priority 1 gp_state {} jiffies {}",
           cookie, waited_ns / 1'000'000));
       if (ops->stats != nullptr) TorOutLines(ops->stats());
+      // Who holds the grace period (vCPUs owing a quiescent state, the
+      // threads inside readers there, blocked readers), as the kernel's
+      // rcu_torture_boost_failed() calls ->gp_kthread_dbg(): a failure on
+      // an overloaded host tells a starved vCPU from an unboosted reader.
+      if (ops->gp_kthread_dbg != nullptr) TorOutLines(ops->gp_kthread_dbg());
       TorOut(fmt::format(
           "Boost inversion: GP {} {}.", cookie,
           ops->poll_gp_state(cookie) ? "ended already" : "still pending"));
