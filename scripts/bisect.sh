@@ -179,7 +179,7 @@ run_probe() {
     # torture.sh's report of the probe, beside the record: probe N (the
     # record's line N) of the commit.
     [[ -z "$record" || ! -s "$d/torture.out" ]] ||
-      cp "$d/torture.out" "${record%.jsonl}.probe$(( $(wc -l <"$record" 2>/dev/null || echo 0) + 1 ))-${commit:0:12}.out" 2>/dev/null
+      cp "$d/torture.out" "${record%.jsonl}.probe$(( $( { wc -l <"$record"; } 2>/dev/null || echo 0) + 1 ))-${commit:0:12}.out" 2>/dev/null
   else
     local pids=() logs=() k=0
     for ((i = 0; i < parallel; i++)); do
