@@ -264,7 +264,7 @@ case "$record" in /*) ;; *) record="$(pwd)/$record" ;; esac
 tools="$(mktemp -d)"
 trap 'rm -rf "$tools"' EXIT
 mkdir -p "$tools/scripts"
-cp "$here/bisect.sh" "$here/parse-console.sh" "$here/torture-lib.sh" "$here/torture.sh" \
+cp "$here/bisect.sh" "$here/parse-console.sh" "$here/torture-lib.sh" "$here/torture.sh" "$here/report.sh" \
   "$here/torture-engines.sh" "$here/torture-remote.sh" "$tools/scripts/"
 # And the log scanner parse-console.sh runs (older commits have none).
 scan="$("$here/parse-console.sh" --scanner)" || exit 64

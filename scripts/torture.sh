@@ -481,9 +481,31 @@ show_progress() {
   draw_lines "${lines[@]}"
 }
 
+# progress_line: the run's totals as report.sh --progress counts them
+# (done, running, queued, skipped, host-lost; elapsed and ETA), one line,
+# recomputed at most every 10 s; nothing when report.sh is not beside us.
+prog_at=0
+prog_txt=""
+progress_line() {
+  local now
+  now=$(date +%s)
+  if ((now - prog_at >= 10)) && [[ -x scripts/report.sh ]]; then
+    prog_at=$now
+    prog_txt=$(scripts/report.sh --progress "$rundir" 2>/dev/null | awk '
+      NR == 1 && match($0, /elapsed [^ ,]*/) { el = substr($0, RSTART, RLENGTH) }
+      NR == 2 { sub(/^ +/, ""); tot = $0 }
+      /^  ETA: / { sub(/^  ETA: /, ""); sub(/ [(].*[)]$/, ""); eta = $0 }
+      END { if (tot != "") printf "Progress: %s; %s, ETA %s\n", tot, el, eta }')
+  fi
+  [[ -z "$prog_txt" ]] || echo "$prog_txt"
+}
+
 # draw_lines LINE...: status lines, redrawn in place on a terminal, else
-# printed (and logged).
+# printed (and logged), after the totals line.
 draw_lines() {
+  local p
+  p=$(progress_line)
+  [[ -z "$p" ]] || set -- "$p" "$@"
   if ((tty)); then
     progress_clear
     printf '%s\033[K\n' "$@"

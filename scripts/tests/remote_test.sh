@@ -95,29 +95,15 @@ cmp -s "$tmp/snap.before" "$tmp/snap.after" || fail "bad input changed the resul
 # ---- The same scenarios here and over ssh.
 cfgs="TREE05 SRCU-N 2*TREE07"
 insts="TREE05 SRCU-N TREE07 TREE07.2"
-params() {  # the Start line's parameters
-  grep -a -m1 -- '--- Start of test: ' "$1" | sed 's/.*Start of test: //'
-}
-rows() {  # the per-scenario result lines: NAME VERDICT exit N SUMMARY
-  grep -E '^(TREE|SRCU)[^ ]* +[A-Z_-]+ +exit ' "$1" | sed 's/  Close calls: [0-9]*//' | sort
-}
 normcmd() {  # CMDFILE RUNDIR: the command with its paths as placeholders
   sed -e "s#/tmp/rcutorture-remote\.[^/ ]*/t/bin/rcutorture#BIN#; s#/tmp/rcutorture-remote\.[^/ ]*/t/configs/#CFG/#" \
       -e "s#/tmp/rcutorture-remote\.[^/ ]*/#RUN/#g; s#$top/build/release/torture/rcutorture#BIN#" \
       -e "s#$2/configs/#CFG/#; s#$2/#RUN/#g" "$1"
 }
-"$s/torture.sh" --trust-build --configs "$cfgs" --duration 4s --seed 7 --results "$tmp" --datestamp local \
-  >"$tmp/local.out" 2>&1
-lrc=$?
-SECONDS=0
-"$s/torture.sh" --trust-build --remote "$tmp/hosts" --configs "$cfgs" --duration 4s --seed 7 \
-  --results "$tmp" --datestamp remote >"$tmp/remote.out" 2>&1
-rrc=$?
-echo "remote run: ${SECONDS}s"
+local_and_engine remote "$cfgs" 4s --remote "$tmp/hosts"
 r="$tmp/remote"
 l="$tmp/local"
 ((lrc == 0)) || fail "local run: exit $lrc, want 0: $(cat "$tmp/local.out")"
-((rrc == lrc)) || fail "remote run: exit $rrc, the local run's $lrc"
 # 127.0.0.4 refused, in one line naming it; the others accepted.
 [[ "$(grep -c 'refused' "$tmp/remote.out")" == 1 ]] &&
   grep -qx "torture.sh: host $h4 refused: architecture aarch64, the build is $(uname -m)" "$tmp/remote.out" ||
@@ -129,8 +115,6 @@ for f in t/bin/rcutorture t/bin/torture_module.so t/scripts/torture-remote.sh t/
   grep -qx "$f" "$tmp/tgz.list" || fail "remote.tgz lacks $f"
 done
 grep -q '^t/bin/plugins/.*\.so$' "$tmp/tgz.list" || fail "remote.tgz lacks the plugins"
-[[ "$(rows "$tmp/remote.out")" == "$(rows "$tmp/local.out")" && -n "$(rows "$tmp/local.out")" ]] ||
-  fail "result lines differ: local: $(rows "$tmp/local.out") remote: $(rows "$tmp/remote.out")"
 for n in $insts; do
   for f in console.log cmd cmd.local config summary.json retval host attempt; do
     [[ -s "$r/$n/$f" ]] || fail "$n: no $f in the remote run"
@@ -141,8 +125,8 @@ for n in $insts; do
   a=$("$s/parse-console.sh" --quiet "$l/$n/console.log" "$n" | grep '^Summary:' | sed 's/  Close calls: [0-9]*//')
   b=$("$s/parse-console.sh" --quiet "$r/$n/console.log" "$n" | grep '^Summary:' | sed 's/  Close calls: [0-9]*//')
   [[ -n "$a" && "$a" == "$b" ]] || fail "$n: Summary lines differ: '$a' / '$b'"
-  [[ -n "$(params "$r/$n/console.log")" && "$(params "$r/$n/console.log")" == "$(params "$l/$n/console.log")" ]] ||
-    fail "$n: rcutorture parameters differ: $(params "$l/$n/console.log") / $(params "$r/$n/console.log")"
+  [[ -n "$(start_params "$r/$n/console.log")" && "$(start_params "$r/$n/console.log")" == "$(start_params "$l/$n/console.log")" ]] ||
+    fail "$n: rcutorture parameters differ: $(start_params "$l/$n/console.log") / $(start_params "$r/$n/console.log")"
   grep -q '/tmp/rcutorture-remote\.' "$r/$n/cmd" || fail "$n: cmd is not the host's"
   [[ "$(normcmd "$r/$n/cmd" "$r")" == "$(normcmd "$l/$n/cmd" "$l")" &&
      "$(normcmd "$r/$n/cmd.local" "$r")" == "$(normcmd "$l/$n/cmd" "$l")" ]] ||
@@ -161,33 +145,9 @@ compgen -G "/tmp/rcutorture-remote.*.remote.*" >/dev/null && fail "the remote ru
 # ---- bisect.sh --remote: a throwaway repository whose third of five
 # commits switches SCEN to the busted flavour; each probe's two runs go to
 # the two hosts at once.
+# Every probe's two runs on the two hosts (one slot each) at once.
+pool_bisect "remote bisect" '^Remote: 2 scenarios on 2 hosts' "^ +host ($h2|$h3), attempts 1\$" 3s --remote "$tmp/hosts2"
 repo="$tmp/repo"
-culprit=$(make_bisect_repo "$repo") || fail "bisect: cannot make the repository"
-SECONDS=0
-(cd "$repo" && "$s/bisect.sh" --good HEAD~4 --bad HEAD --configs SCEN --duration 3s --parallel 2 --grace 20 \
-   --binary "$top/build/release/torture/rcutorture" --remote "$tmp/hosts2" --record "$tmp/bisect.jsonl") \
-  >"$tmp/bisect.out" 2>&1
-rc=$?
-echo "remote bisect: ${SECONDS}s"
-((rc == 0)) || fail "remote bisect: exit $rc, want 0"
-grep -q "^bisect.sh: first bad commit $culprit " "$tmp/bisect.out" || fail "remote bisect: wrong blame: $(grep 'first bad' "$tmp/bisect.out")"
-grep -q "re-test of the blamed commit: bad, as blamed" "$tmp/bisect.out" &&
-  grep -q "re-test of its parent: clean, as expected" "$tmp/bisect.out" || fail "remote bisect: re-tests"
-# Every probe ran its two runs on the hosts: torture.sh's report beside
-# the record names them, one run on each host (one slot each).
-n=0
-for f in "$tmp"/bisect.probe*.out; do
-  [[ -f "$f" ]] || continue
-  n=$((n + 1))
-  grep -q "^Remote: 2 scenarios on 2 hosts" "$f" &&
-    [[ "$(grep -cE "^ +host ($h2|$h3), attempts 1\$" "$f")" == 2 ]] || fail "remote bisect: probe report $f: $(cat "$f")"
-done
-[[ "$n" == "$(wc -l <"$tmp/bisect.jsonl")" ]] && ((n >= 4)) ||
-  fail "remote bisect: $n probe reports for $(wc -l <"$tmp/bisect.jsonl") probes, want one each, >= 4"
-grep -q '"verdict": "bad", "exit": 1}' "$tmp/bisect.jsonl" && grep -q '"verdict": "good", "exit": 0}' "$tmp/bisect.jsonl" ||
-  fail "remote bisect: record: $(cat "$tmp/bisect.jsonl")"
-grep -Eq "\"commit\": \"$culprit\", .*\"duration_s\": 3, \"parallel\": 2, .*\"seeds\": \[[0-9]+,[0-9]+\], \"errors\": 2, \"matches\": 2, \"verdict\": \"bad\"" \
-  "$tmp/bisect.jsonl" || fail "remote bisect: no bad record of the culprit with two runs"
 # A bad hosts file is refused before git bisect starts.
 (cd "$repo" && "$s/bisect.sh" --good HEAD~4 --bad HEAD --configs SCEN --duration 3s \
    --binary "$top/build/release/torture/rcutorture" --remote "$tmp/hosts.empty") >"$tmp/bbad.out" 2>"$tmp/bbad.err"

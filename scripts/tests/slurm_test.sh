@@ -68,25 +68,13 @@ echo "bad input: ${SECONDS}s"
 
 # ---- One job array against a local run of the same scenarios.
 cfgs="TREE05 SRCU-N BUSTED TREE07"
-params() { grep -a -m1 -- '--- Start of test: ' "$1" | sed 's/.*Start of test: //'; }
-rows() { grep -E '^(TREE|SRCU|BUSTED)[^ ]* +[A-Z_-]+ +exit ' "$1" | sed 's/  Close calls: [0-9]*//' | sort; }
-"$s/torture.sh" --trust-build --configs "$cfgs" --duration 3s --seed 7 --results "$tmp" --datestamp local \
-  >"$tmp/local.out" 2>&1
-lrc=$?
-SECONDS=0
-"$s/torture.sh" --trust-build --slurm --sbatch-opt=--job-name=slurmtest --configs "$cfgs" --duration 3s --seed 7 \
-  --results "$tmp" --datestamp array >"$tmp/array.out" 2>&1
-src=$?
-echo "slurm run: ${SECONDS}s"
+local_and_engine array "$cfgs" 3s --slurm --sbatch-opt=--job-name=slurmtest
 l="$tmp/local"
 r="$tmp/array"
 ((lrc == 3)) || fail "local run: exit $lrc, want 3 (BUSTED): $(cat "$tmp/local.out")"
-((src == lrc)) || fail "slurm run: exit $src, the local run's $lrc"
 job=$(cat "$r/slurm-job" 2>/dev/null)
 [[ "$job" =~ ^[0-9]+$ ]] || fail "slurm-job: '$job'"
 grep -q "^Slurm: job array $job, 4 tasks (sbatch --job-name=slurmtest)" "$tmp/array.out" || fail "no 'Slurm: job array' line"
-[[ "$(rows "$tmp/array.out")" == "$(rows "$tmp/local.out")" && -n "$(rows "$tmp/local.out")" ]] ||
-  fail "result lines differ: local: $(rows "$tmp/local.out") slurm: $(rows "$tmp/array.out")"
 i=0
 for n in $cfgs; do
   for f in console.log cmd cmd.local config summary.json retval host attempt slurm; do
@@ -95,7 +83,7 @@ for n in $cfgs; do
   [[ "$(tl_verdict "$r/$n")" == "$(tl_verdict "$l/$n")" ]] ||
     fail "$n: verdicts $(tl_verdict "$l/$n") here, $(tl_verdict "$r/$n") under Slurm"
   [[ "$(cat "$r/$n/retval")" == "$(cat "$l/$n/retval")" ]] || fail "$n: retval differs"
-  [[ -n "$(params "$r/$n/console.log")" && "$(params "$r/$n/console.log")" == "$(params "$l/$n/console.log")" ]] ||
+  [[ -n "$(start_params "$r/$n/console.log")" && "$(start_params "$r/$n/console.log")" == "$(start_params "$l/$n/console.log")" ]] ||
     fail "$n: rcutorture parameters differ"
   grep -q "$r/slurm/t/bin/rcutorture" "$r/$n/cmd" || fail "$n: cmd is not the task's: $(cat "$r/$n/cmd")"
   [[ "$(cat "$r/$n/host")" == n1 && "$(cat "$r/$n/attempt")" == 1 && "$(cat "$r/$n/slurm")" == "job $job task $i" ]] ||
@@ -158,25 +146,8 @@ done
 
 # ---- bisect.sh --slurm: the planted bad commit found, each probe's two
 # runs one job array.
+pool_bisect "slurm bisect" '^Slurm: job array [0-9]+, 2 tasks' '^ +host n1, slurm job [0-9]+ task [01], attempts 1$' 2s --slurm
 repo="$tmp/repo"
-culprit=$(make_bisect_repo "$repo") || fail "bisect: cannot make the repository"
-SECONDS=0
-(cd "$repo" && "$s/bisect.sh" --good HEAD~4 --bad HEAD --configs SCEN --duration 2s --parallel 2 --grace 20 \
-   --binary "$top/build/release/torture/rcutorture" --slurm --record "$tmp/bisect.jsonl") >"$tmp/bisect.out" 2>&1
-rc=$?
-echo "slurm bisect: ${SECONDS}s"
-((rc == 0)) || fail "slurm bisect: exit $rc, want 0"
-grep -q "^bisect.sh: first bad commit $culprit " "$tmp/bisect.out" &&
-  grep -q "re-test of the blamed commit: bad, as blamed" "$tmp/bisect.out" &&
-  grep -q "re-test of its parent: clean, as expected" "$tmp/bisect.out" || fail "slurm bisect: blame or re-tests"
-n=0
-for f in "$tmp"/bisect.probe*.out; do
-  [[ -f "$f" ]] || continue
-  n=$((n + 1))
-  grep -q '^Slurm: job array [0-9]*, 2 tasks' "$f" &&
-    [[ "$(grep -cE '^ +host n1, slurm job [0-9]+ task [01], attempts 1$' "$f")" == 2 ]] || fail "slurm bisect: probe report $f: $(cat "$f")"
-done
-[[ "$n" == "$(wc -l <"$tmp/bisect.jsonl")" ]] && ((n >= 4)) || fail "slurm bisect: $n probe reports"
 # A partition Slurm refuses: one line, 64, before git bisect starts.
 (cd "$repo" && "$s/bisect.sh" --good HEAD~4 --bad HEAD --configs SCEN --duration 2s \
    --binary "$top/build/release/torture/rcutorture" --slurm --sbatch-opt=--partition=nosuch) >"$tmp/bbad.out" 2>"$tmp/bbad.err"
