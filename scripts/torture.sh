@@ -483,13 +483,15 @@ show_progress() {
 
 # progress_line: the run's totals as report.sh --progress counts them
 # (done, running, queued, skipped, host-lost; elapsed and ETA), one line,
-# recomputed at most every 10 s; nothing when report.sh is not beside us.
+# recomputed at most every 30 s (report.sh reads every console: on a
+# terminal the status lines are redrawn each second); nothing when
+# report.sh is not beside us.
 prog_at=0
 prog_txt=""
 progress_line() {
   local now
   now=$(date +%s)
-  if ((now - prog_at >= 10)) && [[ -x scripts/report.sh ]]; then
+  if ((now - prog_at >= 30)) && [[ -x scripts/report.sh ]]; then
     prog_at=$now
     prog_txt=$(scripts/report.sh --progress "$rundir" 2>/dev/null | awk '
       NR == 1 && match($0, /elapsed [^ ,]*/) { el = substr($0, RSTART, RLENGTH) }
