@@ -106,7 +106,7 @@ void WarnOnce(CallRcuState& st, const char* what) {
 // (the barrier's grace periods would wait for the caller). Skipping is
 // harmless there: no callback refers to a handle.
 void WaitForQueuedCallbacks(Flavour f) {
-  if (internal::tls_in_callback != nullptr) return;
+  if (internal::tls_readers.in_callback != nullptr) return;
   Rcu& rcu = InstanceOf(f);
   QsbrOffline offline(IsQsbr(f), rcu);
   if (rcu.ReadLockHeld()) return;

@@ -45,8 +45,8 @@ void SynchronizeRcu(Flavour f);
 class QsbrOffline {
  public:
   QsbrOffline(bool qsbr, Rcu& rcu)
-      : t_(qsbr ? internal::tls_recs[rcu.slot()] : nullptr),
-        was_online_(internal::InReader(t_)) {
+      : t_(qsbr ? internal::tls_readers.words[rcu.slot()] : nullptr),
+        was_online_(t_ != nullptr && internal::InReader(t_)) {
     if (was_online_) internal::ReaderUnlock(t_);
   }
   ~QsbrOffline() {
@@ -56,7 +56,7 @@ class QsbrOffline {
   QsbrOffline& operator=(const QsbrOffline&) = delete;
 
  private:
-  internal::ThreadRec* const t_;
+  internal::ReaderWord* const t_;
   const bool was_online_;
 };
 

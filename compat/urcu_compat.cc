@@ -43,19 +43,28 @@ __attribute__((visibility("default"))) int urcu_compat_bp_slot = -1;
 
 namespace rcu::compat {
 
-using internal::InReader;
 using internal::ReaderLock;
 using internal::ReaderUnlock;
+using internal::ReaderWord;
 using internal::RegisterSelf;
-using internal::ThreadRec;
-using internal::tls_recs;
+using internal::tls_readers;
+
+// True inside a reader of the word's instance; a null word (the thread is
+// not registered) is outside.
+bool Ongoing(const ReaderWord* rw) {
+  return rw != nullptr && internal::InReader(rw);
+}
 
 namespace {
 
 // Builds the instance of a flavour that has its own, and publishes its slot.
 // Never destroyed: threads may read under it until the process exits.
 Rcu* BuildInstance(Flavour f, int* slot) {
-  absl::StatusOr<std::unique_ptr<Rcu>> r = Rcu::Create(DefaultConfig());
+  Config config = DefaultConfig();
+  // qsbr: a QSBR instance (tree.h, "QSBR"), whose online state is the
+  // outermost lock this file takes and drops on the thread's word.
+  config.qsbr = f == Flavour::kQsbr;
+  absl::StatusOr<std::unique_ptr<Rcu>> r = Rcu::Create(config);
   if (!r.ok()) {
     std::fprintf(stderr,
                  "librcu-urcu: cannot build the %s flavour's instance: %s\n",
@@ -78,9 +87,9 @@ Rcu& BpInstance() {
   return *rcu;
 }
 
-// The calling thread's record in `rcu`, registering it if need be.
-ThreadRec* RecOrRegister(Rcu& rcu) {
-  ThreadRec* t = tls_recs[rcu.slot()];
+// The calling thread's word in `rcu`, registering it if need be.
+ReaderWord* RecOrRegister(Rcu& rcu) {
+  ReaderWord* t = tls_readers.words[rcu.slot()];
   return t != nullptr ? t : RegisterSelf(rcu.slot());
 }
 
@@ -93,78 +102,78 @@ thread_local int tls_qsbr_registrations = 0;
 
 // ---- memb, mb, signal: the default instance. ----
 
-void DefaultReadLock() { ReaderLock(RecOrRegister(Default())); }
-void DefaultReadUnlock() { ReaderUnlock(tls_recs[0]); }
-int DefaultReadOngoing() { return InReader(tls_recs[0]); }
+void DefaultReadLock() { ReaderLock(internal::DefaultWord()); }
+void DefaultReadUnlock() { ReaderUnlock(internal::DefaultWord()); }
+int DefaultReadOngoing() { return Ongoing(internal::DefaultWord()); }
 
 void DefaultRegister() {
   ++tls_default_registrations;
-  if (tls_recs[0] == nullptr) Default().RegisterThread();
+  if (internal::RecInSlot(0) == nullptr) Default().RegisterThread();
 }
 
 void DefaultUnregister() {
   if (tls_default_registrations > 0 && --tls_default_registrations > 0) return;
-  if (tls_recs[0] != nullptr) Default().UnregisterThread();
+  if (internal::RecInSlot(0) != nullptr) Default().UnregisterThread();
 }
 
 // ---- qsbr. ----
 
-ThreadRec* QsbrRec() {
+ReaderWord* QsbrRec() {
   const int slot = std::atomic_ref<int>(urcu_compat_qsbr_slot)
                        .load(std::memory_order_acquire);
-  return slot < 0 ? nullptr : tls_recs[slot];
+  return slot < 0 ? nullptr : tls_readers.words[slot];
 }
 
 void QsbrCheckOnline() {
-  ThreadRec* t = QsbrRec();
-  if (t != nullptr && !InReader(t)) urcu_compat_qsbr_offline_reader();
+  ReaderWord* t = QsbrRec();
+  if (t != nullptr && !Ongoing(t)) urcu_compat_qsbr_offline_reader();
 }
 
 void QsbrQuiescentState() {
-  ThreadRec* t = QsbrRec();
+  ReaderWord* t = QsbrRec();
   if (t == nullptr) return;
-  if (InReader(t)) ReaderUnlock(t);
+  if (Ongoing(t)) ReaderUnlock(t);
   ReaderLock(t);
 }
 
 void QsbrOfflineNow() {
-  ThreadRec* t = QsbrRec();
-  if (InReader(t)) ReaderUnlock(t);
+  ReaderWord* t = QsbrRec();
+  if (Ongoing(t)) ReaderUnlock(t);
 }
 
 void QsbrOnlineNow() {
-  ThreadRec* t = QsbrRec();
-  if (t != nullptr && !InReader(t)) ReaderLock(t);
+  ReaderWord* t = QsbrRec();
+  if (t != nullptr && !Ongoing(t)) ReaderLock(t);
 }
 
 void QsbrRegister() {
   Rcu& rcu = QsbrInstance();
   ++tls_qsbr_registrations;
-  ThreadRec* t = RecOrRegister(rcu);
-  if (!InReader(t)) ReaderLock(t);
+  ReaderWord* t = RecOrRegister(rcu);
+  if (!Ongoing(t)) ReaderLock(t);
 }
 
 void QsbrUnregister() {
   if (tls_qsbr_registrations > 0 && --tls_qsbr_registrations > 0) return;
-  ThreadRec* t = QsbrRec();
+  ReaderWord* t = QsbrRec();
   if (t == nullptr) return;
   // Offline first: librcu ends a reader that unregisters, but calls that a
   // mistake.
-  if (InReader(t)) ReaderUnlock(t);
+  if (Ongoing(t)) ReaderUnlock(t);
   QsbrInstance().UnregisterThread();
 }
 
 // ---- bp. ----
 
-ThreadRec* BpRec() {
+ReaderWord* BpRec() {
   const int slot =
       std::atomic_ref<int>(urcu_compat_bp_slot).load(std::memory_order_acquire);
-  return slot < 0 ? nullptr : tls_recs[slot];
+  return slot < 0 ? nullptr : tls_readers.words[slot];
 }
 
 void BpReadLock() { ReaderLock(RecOrRegister(BpInstance())); }
 void BpReadUnlock() { ReaderUnlock(BpRec()); }
-int BpReadOngoing() { return InReader(BpRec()); }
+int BpReadOngoing() { return Ongoing(BpRec()); }
 void BpRegister() { RecOrRegister(BpInstance()); }
 
 }  // namespace
@@ -232,8 +241,13 @@ urcu_compat_rec* urcu_compat_bp_register_self(void) {
       compat::RecOrRegister(compat::BpInstance()));
 }
 
+void urcu_compat_read_lock_slow(urcu_compat_rec* t, uint64_t w) {
+  rcu::internal::ReadLockSlow(reinterpret_cast<rcu::internal::ReaderWord*>(t),
+                              w);
+}
+
 void urcu_compat_read_unlock_slow(urcu_compat_rec* t, uint64_t w) {
-  rcu::internal::ReadUnlockSlow(reinterpret_cast<rcu::internal::ThreadRec*>(t),
+  rcu::internal::ReadUnlockSlow(reinterpret_cast<rcu::internal::ReaderWord*>(t),
                                 w);
 }
 
@@ -303,9 +317,7 @@ RCU_URCU_DEFAULT_FLAVOUR(signal)
 
 void urcu_qsbr_read_lock(void) { compat::QsbrCheckOnline(); }
 void urcu_qsbr_read_unlock(void) { compat::QsbrCheckOnline(); }
-int urcu_qsbr_read_ongoing(void) {
-  return rcu::internal::InReader(compat::QsbrRec());
-}
+int urcu_qsbr_read_ongoing(void) { return compat::Ongoing(compat::QsbrRec()); }
 void urcu_qsbr_quiescent_state(void) { compat::QsbrQuiescentState(); }
 void urcu_qsbr_thread_offline(void) { compat::QsbrOfflineNow(); }
 void urcu_qsbr_thread_online(void) { compat::QsbrOnlineNow(); }

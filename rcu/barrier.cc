@@ -38,8 +38,9 @@ void Rcu::BarrierComplete() {
 
 void Rcu::Barrier() {
   MaybeRestartAfterFork();
-  if (internal::tls_in_callback != nullptr) [[unlikely]]
+  if (internal::tls_readers.in_callback != nullptr) [[unlikely]]
     internal::FatalWaitInCallback("Barrier()");
+  QsbrWaitScope offline(*this);
   if ((RCU_DEBUG_CHECKS_ENABLED || lockdep::Enabled()) && ReadLockHeld())
     lockdep::internal::IllegalWaitInReader("Barrier()",
                                            SourceLocation::current());

@@ -66,7 +66,8 @@ bool AtLeastBoostPriority(int policy, int priority, int boost_prio) {
 }
 
 bool ReaderOver(const ThreadRec* t, uint64_t raised_for) {
-  const uint64_t w = t->watch.load(internal::kWatchLoadOrder);
+  const uint64_t w =
+      internal::PinnedWord(t)->watch.load(internal::kWatchLoadOrder);
   return (w & internal::kNestMask) == 0 || (w >> 16) != (raised_for >> 16);
 }
 
@@ -130,7 +131,8 @@ void Rcu::RaiseReaders(const std::vector<BoostCandidate>& candidates,
     boosted_.push_back(t);
     // Relaxed: the owner's unlock tests `special` relaxed; a raise it
     // misses is undone below or by a later scan.
-    t->special.fetch_or(internal::kSpecialBoosted, std::memory_order_relaxed);
+    internal::PinnedWord(t)->special.fetch_or(internal::kSpecialBoosted,
+                                              std::memory_order_relaxed);
     boosts_.fetch_add(1, std::memory_order_relaxed);
   }
   CheckBoostedLocked();
@@ -151,8 +153,8 @@ void Rcu::UndoStaleBoosts() {
       }
       undo.push_back({t->tid, t->boost_old_policy, t->boost_old_priority});
       t->boosted = false;
-      t->special.fetch_and(~internal::kSpecialBoosted,
-                           std::memory_order_relaxed);
+      internal::PinnedWord(t)->special.fetch_and(~internal::kSpecialBoosted,
+                                                 std::memory_order_relaxed);
       boosted_[i] = boosted_.back();
       boosted_.pop_back();
     }
@@ -174,7 +176,8 @@ void Rcu::DeboostSelf(ThreadRec* t) {
     policy = t->boost_old_policy;
     priority = t->boost_old_priority;
     t->boosted = false;
-    t->special.fetch_and(~internal::kSpecialBoosted, std::memory_order_relaxed);
+    internal::PinnedWord(t)->special.fetch_and(~internal::kSpecialBoosted,
+                                               std::memory_order_relaxed);
     std::erase(boosted_, t);
     CheckBoostedLocked();
   }
@@ -184,7 +187,8 @@ void Rcu::DeboostSelf(ThreadRec* t) {
 void Rcu::ForgetBoost(ThreadRec* t) {
   PlainMutexLock l(boost_mu_);
   t->boosted = false;
-  t->special.fetch_and(~internal::kSpecialBoosted, std::memory_order_relaxed);
+  internal::PinnedWord(t)->special.fetch_and(~internal::kSpecialBoosted,
+                                             std::memory_order_relaxed);
   std::erase(boosted_, t);
 }
 
@@ -192,9 +196,9 @@ void Rcu::CheckBoostedLocked() {
 #if RCU_DEBUG_CHECKS_ENABLED
   for (const ThreadRec* t : boosted_) {
     RCU_CHECK(t->boosted, "boosted_ lists a record that is not boosted");
-    RCU_CHECK(
-        t->special.load(std::memory_order_relaxed) & internal::kSpecialBoosted,
-        "boosted record without BOOSTED in special");
+    RCU_CHECK(internal::PinnedWord(t)->special.load(std::memory_order_relaxed) &
+                  internal::kSpecialBoosted,
+              "boosted record without BOOSTED in special");
   }
 #endif
 }

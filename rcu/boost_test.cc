@@ -157,7 +157,7 @@ TEST(Boost, RaiseTheUnlockMissedIsUndoneByTheGracePeriod) {
     inside.Set();
     ended.Wait();
     // The fast path's store, as if its test of `special` came first.
-    internal::ThreadRec* t = internal::tls_recs[r->slot()];
+    internal::ReaderWord* t = internal::tls_readers.words[r->slot()];
     const uint64_t w = t->watch.load(std::memory_order_relaxed);
     t->watch.store(w - 1 + internal::kGenInc, std::memory_order_release);
     done.Wait();

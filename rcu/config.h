@@ -101,6 +101,13 @@ struct RCU_EXPORT Config {
   // this many; more when the backlog is long).
   int blimit = 1000;
   ReaderMode reader_mode = ReaderMode::kAuto;
+  // Quiescent-state-based reclamation (liburcu-qsbr's flavour): a thread
+  // registered with the instance is *online* from RegisterThread() until
+  // ThreadOffline() or UnregisterThread(), and everything it does while
+  // online is one long read-side critical section, cut only by its
+  // QuiescentState() calls. QsbrReadLock()/QsbrReadUnlock() then compile to
+  // nothing in release builds (tree.h, "QSBR"). Not a kernel parameter.
+  bool qsbr = false;
   // Initial gp_seq. Tests set values just before the wrap.
   uint64_t initial_gp_seq = kInitialGpSeq;
   // Thread-name prefix for the instance's own threads (GP, callbacks).

@@ -30,7 +30,7 @@ using internal::ThreadRec;
 namespace {
 
 bool ReaderMovedOn(const ThreadRec* t, uint64_t w) {
-  uint64_t now = t->watch.load(internal::kWatchLoadOrder);
+  uint64_t now = internal::PinnedWord(t)->watch.load(internal::kWatchLoadOrder);
   return (now & internal::kNestMask) == 0 || (now >> 16) != (w >> 16);
 }
 
@@ -59,8 +59,9 @@ bool WaitForReader(const ThreadRec* t, uint64_t w,
 
 void Rcu::SynchronizeExpedited() {
   MaybeRestartAfterFork();
-  if (internal::tls_in_callback != nullptr) [[unlikely]]
+  if (internal::tls_readers.in_callback != nullptr) [[unlikely]]
     internal::FatalWaitInCallback("SynchronizeExpedited()");
+  QsbrWaitScope offline(*this);
   if ((RCU_DEBUG_CHECKS_ENABLED || lockdep::Enabled()) && ReadLockHeld())
     lockdep::internal::IllegalWaitInReader("SynchronizeExpedited()",
                                            SourceLocation::current());
@@ -100,18 +101,21 @@ void Rcu::ExpeditedGpOnce() {
   // E1: readers whose lock store precedes it are seen by the scan; later
   // readers see the caller's updates.
   HeavyFence();
-  thread_local std::vector<std::pair<const ThreadRec*, uint64_t>> busy;
+  std::vector<std::pair<const ThreadRec*, uint64_t>>& busy = exp_busy_;
   busy.clear();
   {
     PlainMutexLock r(reg_mu_);
     for (const auto& t : recs_) {
       if (!t->registered) continue;
-      uint64_t w = t->watch.load(internal::kWatchLoadOrder);
+      uint64_t w =
+          internal::PinnedWord(t.get())->watch.load(internal::kWatchLoadOrder);
       if (w & internal::kNestMask) busy.emplace_back(t.get(), w);
     }
   }
   // ThreadRecs are never freed before the instance, so waiting on one whose
-  // thread unregistered meanwhile is safe (its nesting is then zero).
+  // thread unregistered meanwhile is safe: each read pins its word
+  // (PinnedWord), and unregistration leaves the record on its own word,
+  // whose nesting is then zero.
   const auto start = std::chrono::steady_clock::now();
   const auto timeout =
       config_.exp_stall_timeout_ms > 0

@@ -236,7 +236,7 @@ void ForkHandler::ChildRestart(Rcu* r) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   {
     PlainMutexLock l(r->reg_mu_);
     for (const auto& t : r->recs_)
-      if (t->registered && t.get() != internal::tls_recs[r->slot_])
+      if (t->registered && t.get() != internal::RecInSlot(r->slot_))
         gone.push_back(t.get());
   }
   for (internal::ThreadRec* t : gone) r->UnregisterRec(t, /*thread_gone=*/true);

@@ -84,8 +84,10 @@ absl::Status Rcu::OfflineCpu(int cpu) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   rdp->online.store(false, std::memory_order_release);
   while (ThreadRec* t = rdp->attached) {
     // Acquire: pairs with the release that set BLOCKED (ReaderQueued()).
-    const uint32_t sp = t->special.load(std::memory_order_acquire);
-    const uint64_t w = t->watch.load(internal::kWatchLoadOrder);
+    const uint32_t sp =
+        internal::PinnedWord(t)->special.load(std::memory_order_acquire);
+    const uint64_t w =
+        internal::PinnedWord(t)->watch.load(internal::kWatchLoadOrder);
     // A stale BLOCKED (a deferred dequeue) does not cover a later reader.
     if ((w & internal::kNestMask) != 0 && !internal::ReaderQueued(t, sp, w)) {
       auto* e = new internal::BlkdEntry;

@@ -75,13 +75,19 @@ std::atomic<uint64_t> g_splats{0};
 // The next entry id (Acquire()); relaxed: only uniqueness matters.
 std::atomic<uint32_t> g_next_id{0};
 
-// The calling thread's list; trivial TLS, so it stays readable during
-// thread exit after the holder below is destroyed (then it is null).
-thread_local constinit ThreadLocks* tls_locks = nullptr;
+// The calling thread's list, in librcu's TLS line (reader.h): trivial TLS,
+// so it stays readable during thread exit after ReleaseMine() (then it is
+// null).
+ThreadLocks* TlsLocks() {
+  return static_cast<ThreadLocks*>(rcu::internal::tls_readers.lockdep_locks);
+}
+void SetTlsLocks(ThreadLocks* t) {
+  rcu::internal::tls_readers.lockdep_locks = t;
+}
 
 // Signal handlers. An SRCU reader in a signal handler (srcu.h) records
 // itself here. If the handler interrupted this thread inside lockdep, a
-// list lock may be held or a list half-changed: while tls_busy (the
+// list lock may be held or a list half-changed: while TlsBusy() (the
 // calling thread's lockdep calls in progress) is non-zero the plug-in API
 // records and removes nothing, Acquire() returns 0 ("not recorded") and
 // IsHeld() answers true ("cannot tell", so that no check splats falsely).
@@ -89,51 +95,60 @@ thread_local constinit ThreadLocks* tls_locks = nullptr;
 // so. Allocation: a thread's list is created by its first record, with
 // room for kReserved entries; a handler records without allocating when
 // its thread already has a list and holds fewer entries.
-thread_local constinit int tls_busy = 0;
+int& TlsBusy() { return rcu::internal::tls_readers.lockdep_busy; }
 constexpr size_t kReserved = 32;
 
 class Busy {
  public:
   Busy() {
-    ++tls_busy;
+    ++TlsBusy();
     // Compiler-only: a handler on this thread sees the count raised before
     // any list is touched.
     std::atomic_signal_fence(std::memory_order_seq_cst);
   }
   ~Busy() {
     std::atomic_signal_fence(std::memory_order_seq_cst);  // as above
-    --tls_busy;
+    --TlsBusy();
   }
   Busy(const Busy&) = delete;
   Busy& operator=(const Busy&) = delete;
 };
 
-// Unregisters and frees the thread's list when the thread exits. Entries
+// Unregisters and frees the thread's list when the thread exits (the
+// destructor of g_exit_key, armed by the thread's first record). Entries
 // still on it are dropped (an SRCU reader may legally be ended later by
 // another thread, whose Release() then finds nothing and is ignored).
-struct TlsHolder {
-  ~TlsHolder() {
-    ThreadLocks* t = tls_locks;
-    if (t == nullptr) return;
-    Busy busy;
-    tls_locks = nullptr;
-    PlainMutexLock l(g_registry_mu);
-    if (t->prev != nullptr) {
-      t->prev->next = t->next;
-    } else {
-      g_registry = t->next;
-    }
-    if (t->next != nullptr) t->next->prev = t->prev;
-    delete t;
+void ReleaseMine(void*) {
+  ThreadLocks* t = TlsLocks();
+  if (t == nullptr) return;
+  Busy busy;
+  SetTlsLocks(nullptr);
+  PlainMutexLock l(g_registry_mu);
+  if (t->prev != nullptr) {
+    t->prev->next = t->next;
+  } else {
+    g_registry = t->next;
   }
-};
-thread_local TlsHolder tls_holder;
+  if (t->next != nullptr) t->next->prev = t->prev;
+  delete t;
+}
+
+pthread_key_t ExitKey() {
+  static const pthread_key_t key = [] {
+    pthread_key_t k;
+    RCU_CHECK(pthread_key_create(&k, ReleaseMine) == 0,
+              "lockdep: pthread_key_create failed");
+    return k;
+  }();
+  return key;
+}
 
 int GetTid() { return static_cast<int>(syscall(SYS_gettid)); }
 
 ThreadLocks* Mine() {
-  if (tls_locks != nullptr) return tls_locks;
-  (void)&tls_holder;  // constructs the holder: its destructor unregisters
+  if (ThreadLocks* t = TlsLocks(); t != nullptr) return t;
+  // Arms ReleaseMine() for this thread's exit.
+  pthread_setspecific(ExitKey(), reinterpret_cast<void*>(1));
   auto* t = new ThreadLocks;
   t->tid = GetTid();
   {
@@ -146,7 +161,7 @@ ThreadLocks* Mine() {
     if (g_registry != nullptr) g_registry->prev = t;
     g_registry = t;
   }
-  tls_locks = t;
+  SetTlsLocks(t);
   return t;
 }
 
@@ -186,10 +201,12 @@ std::string NestingLine() {
   std::string out = "rcu reader nesting:";
   bool any = false;
   for (int slot = 0; slot < rcu::internal::kMaxInstances; ++slot) {
-    const rcu::internal::ThreadRec* t = rcu::internal::tls_recs[slot];
-    if (t == nullptr) continue;
+    const rcu::internal::ReaderWord* rw =
+        rcu::internal::tls_readers.words[slot];
+    if (rw == nullptr) continue;
+    const rcu::internal::ThreadRec* t = rw->rec;
     // Owner-only stores: the calling thread reads its own word.
-    int nest = static_cast<int>(t->watch.load(std::memory_order_relaxed) &
+    int nest = static_cast<int>(rw->watch.load(std::memory_order_relaxed) &
                                 rcu::internal::kNestMask);
     std::string who = slot == 0
                           ? std::string("default")
@@ -271,12 +288,12 @@ std::string FormatSplat(std::string_view message, const SourceLocation& site,
   s += "-----------------------------\n";
   s += fmt::format("{}:{} {}!\n\n", site.file_name(), site.line(), message);
   s += "other info that might help us debug this:\n\n";
-  if (slot >= 0 && rcu::internal::tls_recs[slot] == nullptr) {
+  if (slot >= 0 && rcu::internal::RecInSlot(slot) == nullptr) {
     s += "RCU used illegally from a thread not registered with the instance!\n";
   }
   s += "rcu_scheduler_active = 2, debug_locks = 1, " + NestingLine() + "\n";
   std::vector<Entry> held;
-  if (ThreadLocks* t = tls_locks; t != nullptr) {
+  if (ThreadLocks* t = TlsLocks(); t != nullptr) {
     Busy busy;
     PlainMutexLock l(t->mu);
     held = t->held;
@@ -324,9 +341,9 @@ void IllegalWaitInReader(const char* what, const SourceLocation& site,
 }
 
 void ReleaseLocal(const void* lock) {
-  if (tls_busy != 0) return;  // a handler inside lockdep: see tls_busy
+  if (TlsBusy() != 0) return;  // a handler inside lockdep: see TlsBusy()
   Busy busy;
-  if (ThreadLocks* t = tls_locks; t != nullptr) RemoveFrom(t, lock);
+  if (ThreadLocks* t = TlsLocks(); t != nullptr) RemoveFrom(t, lock);
 }
 
 void ResetWarnedSitesForTesting() {
@@ -356,7 +373,7 @@ Sink SetSink(Sink sink) {
 
 uint32_t Acquire(const void* lock, const char* name, Kind kind,
                  SourceLocation site) {
-  if (tls_busy != 0) return 0;  // a handler inside lockdep: see tls_busy
+  if (TlsBusy() != 0) return 0;  // a handler inside lockdep: see TlsBusy()
   Busy busy;
   const uint32_t id =
       g_next_id.fetch_add(1, std::memory_order_relaxed) % kMaxEntryId + 1;
@@ -368,9 +385,9 @@ uint32_t Acquire(const void* lock, const char* name, Kind kind,
 
 namespace {
 void ReleaseImpl(const void* lock, uint32_t id) {
-  if (tls_busy != 0) return;  // a handler inside lockdep: see tls_busy
+  if (TlsBusy() != 0) return;  // a handler inside lockdep: see TlsBusy()
   Busy busy;
-  if (ThreadLocks* t = tls_locks; t != nullptr && RemoveFrom(t, lock, id))
+  if (ThreadLocks* t = TlsLocks(); t != nullptr && RemoveFrom(t, lock, id))
     return;
   // Released by another thread than the one that took it (SRCU).
   PlainMutexLock l(g_registry_mu);
@@ -396,9 +413,9 @@ void Release(const void* lock, uint32_t id) {
 }
 
 bool IsHeld(const void* lock) {
-  ThreadLocks* t = tls_locks;
+  ThreadLocks* t = TlsLocks();
   if (t == nullptr) return false;
-  if (tls_busy != 0) return true;  // a handler inside lockdep: see tls_busy
+  if (TlsBusy() != 0) return true;  // a handler inside lockdep: see TlsBusy()
   Busy busy;
   PlainMutexLock l(t->mu);
   for (const Entry& e : t->held) {
@@ -408,9 +425,9 @@ bool IsHeld(const void* lock) {
 }
 
 int HeldCount() {
-  ThreadLocks* t = tls_locks;
+  ThreadLocks* t = TlsLocks();
   if (t == nullptr) return 0;
-  if (tls_busy != 0) return 0;  // a handler inside lockdep: see tls_busy
+  if (TlsBusy() != 0) return 0;  // a handler inside lockdep: see TlsBusy()
   Busy busy;
   PlainMutexLock l(t->mu);
   return static_cast<int>(t->held.size());

@@ -27,11 +27,11 @@
 // lockdep-RCU. It has no IsHeld(), never appears on a splat's held-locks
 // list, and so cannot be named in a DereferenceCheck() or
 // DereferenceProtected() condition. Use rcu::Mutex for the update-side lock
-// of RCU-protected pointers, this one for everything else. Header-only: it
-// needs no librcu symbol.
+// of RCU-protected pointers, this one for everything else. Header-only; its
+// one librcu symbol is the thread's lock-section count (below).
 //
 // Lock sections. Every PlainMutex operation counts itself in the calling
-// thread's internal::tls_lock_sections, raised before the lock is taken and
+// thread's internal::TlsLockSections(), raised before the lock is taken and
 // lowered after it is released: non-zero while the thread holds (or is
 // taking or releasing) any PlainMutex, also while it waits on a
 // PlainCondVar. librcu's locks are all PlainMutexes, so a read-side unlock
@@ -57,6 +57,7 @@
 #include <mutex>
 
 #include "absl/base/thread_annotations.h"
+#include "rcu/internal/reader.h"
 
 namespace rcu {
 
@@ -64,12 +65,12 @@ class PlainCondVar;
 
 namespace internal {
 // The calling thread's PlainMutex operations in progress (file comment,
-// "Lock sections"). Touched only by its own thread and by signal handlers
-// running on it, which leave it as they found it; so a plain int, kept in
-// memory around the lock calls by compiler fences. Initial-exec and
-// constant-initialized: one %fs-relative access, no TLS wrapper.
-[[gnu::tls_model(
-    "initial-exec")]] inline thread_local constinit int tls_lock_sections = 0;
+// "Lock sections"), in librcu's TLS line (reader.h). Touched only by its
+// own thread and by signal handlers running on it, which leave it as they
+// found it; so a plain int, kept in memory around the lock calls by
+// compiler fences. Initial-exec and constant-initialized: one %fs-relative
+// access, no TLS wrapper.
+inline int& TlsLockSections() { return tls_readers.lock_sections; }
 }  // namespace internal
 
 // A non-recursive exclusive lock. Constant-initialized at namespace scope
@@ -81,7 +82,7 @@ class ABSL_LOCKABLE PlainMutex {
   PlainMutex& operator=(const PlainMutex&) = delete;
 
   void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() {
-    ++internal::tls_lock_sections;
+    ++internal::TlsLockSections();
     // Compiler-only: a signal handler on this thread sees the count raised
     // before the lock call can hold anything.
     std::atomic_signal_fence(std::memory_order_seq_cst);
@@ -91,15 +92,15 @@ class ABSL_LOCKABLE PlainMutex {
     mu_.unlock();
     // Compiler-only: the count drops only once the lock is released.
     std::atomic_signal_fence(std::memory_order_seq_cst);
-    --internal::tls_lock_sections;
+    --internal::TlsLockSections();
   }
   // True if the lock was free and is now held by the caller.
   bool TryLock() ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true) {
-    ++internal::tls_lock_sections;
+    ++internal::TlsLockSections();
     std::atomic_signal_fence(std::memory_order_seq_cst);  // as in Lock()
     if (mu_.try_lock()) return true;
     std::atomic_signal_fence(std::memory_order_seq_cst);  // as in Unlock()
-    --internal::tls_lock_sections;
+    --internal::TlsLockSections();
     return false;
   }
   // Tells the thread-safety analysis the caller holds this lock (taken by a

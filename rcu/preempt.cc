@@ -17,7 +17,7 @@
 // lock, answering NEED_QS under the vCPU's local lock and up the tree)
 // takes library locks, and may find the thread's reader state half-changed
 // by the code it interrupted. So ReadUnlockSlow() does it only when the
-// thread has no lock section open (internal::tls_lock_sections, raised by
+// thread has no lock section open (internal::TlsLockSections(), raised by
 // every PlainMutex operation: plain_mutex.h); otherwise it leaves the flags
 // set and returns. The thread's code in between lock sections keeps
 // `special` and `blocked_node` consistent for a handler that does the work
@@ -56,8 +56,23 @@ using internal::ThreadRec;
 
 namespace internal {
 
-void ReadUnlockSlow(ThreadRec* t, uint64_t w) {
-  const uint32_t s = t->special.load(std::memory_order_relaxed);
+void ReadLockSlow(ReaderWord* rw, uint64_t w) {
+  if (rw->lock_slow & kLockSlowUnregistered) {
+    // The TLS word of a thread not registered with the default instance:
+    // take the lock back (nobody can have seen it: no record points at
+    // this word), register, and lock again on the registered word.
+    rw->watch.store(w, std::memory_order_relaxed);
+    ReaderLock(RegisterSelf(0));
+    return;
+  }
+  // kLockSlowFences. Orders the nesting store before the critical
+  // section's loads; pairs with the grace-period side's full fence after it
+  // starts a grace period.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+}
+
+void ReadUnlockSlow(ReaderWord* rw, uint64_t w) {
+  const uint32_t s = rw->special.load(std::memory_order_relaxed);
   if (s & kSpecialFences) {
     // Orders the critical section's loads before the store that ends it;
     // pairs with the GP side's fence before it ends a grace period.
@@ -65,9 +80,10 @@ void ReadUnlockSlow(ThreadRec* t, uint64_t w) {
   } else {
     std::atomic_signal_fence(std::memory_order_seq_cst);  // see ReaderUnlock()
   }
-  t->watch.store(w - 1 + kGenInc, kWatchStoreOrder);
+  rw->watch.store(w - 1 + kGenInc, kWatchStoreOrder);
   if ((s & ~kSpecialFences) == 0) return;
-  if (tls_lock_sections != 0) {
+  ThreadRec* t = rw->rec;
+  if (TlsLockSections() != 0) {
     // Maybe a signal handler that interrupted a lock section of this
     // thread: defer (file comment). The flags stay set.
     t->owner->unlocks_deferred_.fetch_add(1, std::memory_order_relaxed);
@@ -96,17 +112,22 @@ RcuData* Rcu::LockThreadCpu(ThreadRec* t) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   }
 }
 
-void Rcu::RegisterThread(int cpu) { RegisterThreadImpl(cpu, false, false); }
+void Rcu::RegisterThread(int cpu) {
+  RegisterThreadImpl(cpu, false, false);
+  // QSBR: an explicitly registered thread starts online (tree.h, "QSBR").
+  if (qsbr_) ThreadOnline();
+}
 
 void Rcu::RegisterThreadImpl(int cpu, bool internal_thread, bool on_the_fly) {
   MaybeRestartAfterFork();
-  if (ThreadRec* t = internal::tls_recs[slot_]; t != nullptr && t->on_the_fly) {
+  if (ThreadRec* t = internal::RecInSlot(slot_);
+      t != nullptr && t->on_the_fly) {
     // A read registered this thread on the fly; now it registers for good.
     t->on_the_fly = false;
     if (cpu >= 0) MigrateSelf(cpu);
     return;
   }
-  RCU_CHECK(internal::tls_recs[slot_] == nullptr,
+  RCU_CHECK(internal::RecInSlot(slot_) == nullptr,
             "RegisterThread: this thread is already registered with this "
             "Rcu instance");
   RCU_CHECK(cpu < config_.nr_cpu_ids, "RegisterThread: no such vCPU");
@@ -125,9 +146,6 @@ void Rcu::RegisterThreadImpl(int cpu, bool internal_thread, bool on_the_fly) {
     t->registered = true;
     t->offline = false;
     t->owner = this;
-    t->fences = reader_mode_ == ReaderMode::kFences;
-    t->special.store(t->fences ? internal::kSpecialFences : 0,
-                     std::memory_order_relaxed);
     t->tid = static_cast<int>(syscall(SYS_gettid));
     if (pthread_getname_np(pthread_self(), t->name, sizeof(t->name)) != 0)
       std::snprintf(t->name, sizeof(t->name), "tid%d", t->tid);
@@ -135,7 +153,20 @@ void Rcu::RegisterThreadImpl(int cpu, bool internal_thread, bool on_the_fly) {
     t->on_the_fly = on_the_fly;
     ++(internal_thread ? n_internal_ : n_registered_);
   }
-  internal::tls_recs[slot_] = t;
+  // The word: the thread's TLS word for the default instance, else the
+  // record's own. Set up before the thread attaches, so every scanner that
+  // finds it attached reads this word.
+  const bool fences = reader_mode_ == ReaderMode::kFences;
+  internal::ReaderWord* rw =
+      slot_ == 0 ? &internal::tls_readers.word0 : &t->own;
+  rw->rec = t;
+  rw->special.store(fences ? internal::kSpecialFences : 0,
+                    std::memory_order_relaxed);
+  rw->lock_slow = fences ? internal::kLockSlowFences : 0;
+  // Relaxed: scanners load it after they find the thread attached, under
+  // the vCPU's local lock taken below.
+  t->word.store(rw, std::memory_order_relaxed);
+  const_cast<internal::ReaderWord**>(internal::EnsureWordTable())[slot_] = rw;
   ArmThreadExitHook();
   // A vCPU may go offline between the check above and its lock: then the
   // thread lands on another online vCPU, as an evicted thread would.
@@ -154,20 +185,26 @@ void Rcu::RegisterThreadImpl(int cpu, bool internal_thread, bool on_the_fly) {
 }
 
 void Rcu::UnregisterThread() {
-  ThreadRec* t = internal::tls_recs[slot_];
+  ThreadRec* t = internal::RecInSlot(slot_);
   RCU_CHECK(t != nullptr,
             "UnregisterThread: this thread is not registered with this Rcu "
             "instance");
+  // QSBR: an online thread goes offline first; only a QSBR reader still
+  // open is a reader ended by unregistration.
+  if (qsbr_ && (internal::OwnWord(t)->watch.load(std::memory_order_relaxed) &
+                internal::kNestMask) == 1)
+    ThreadOffline();
   UnregisterRec(t);
 }
 
 void Rcu::UnregisterRec(ThreadRec* t, bool thread_gone) {
-  uint64_t w = t->watch.load(std::memory_order_relaxed);
+  internal::ReaderWord* const rw = internal::OwnWord(t);
+  uint64_t w = rw->watch.load(std::memory_order_relaxed);
   if ((w & internal::kNestMask) && thread_gone) {
     // A thread of the parent that does not exist in a fork() child: its
     // reader ends with it, silently.
-    t->watch.store((w & ~internal::kNestMask) | 1, std::memory_order_relaxed);
-    internal::ReaderUnlock(t);
+    rw->watch.store((w & ~internal::kNestMask) | 1, std::memory_order_relaxed);
+    internal::ReaderUnlock(rw);
   } else if (w & internal::kNestMask) {
     // The kernel's exit_rcu(): end the critical section so that no grace
     // period waits for a thread that is gone.
@@ -184,8 +221,8 @@ void Rcu::UnregisterRec(ThreadRec* t, bool thread_gone) {
                    "section (nesting %d); ending it\n",
                    t->name, t->tid, static_cast<int>(w & internal::kNestMask));
     }
-    t->watch.store((w & ~internal::kNestMask) | 1, std::memory_order_relaxed);
-    internal::ReaderUnlock(t);
+    rw->watch.store((w & ~internal::kNestMask) | 1, std::memory_order_relaxed);
+    internal::ReaderUnlock(rw);
   }
   // Deferred work ends with the registration: no entry may stay queued for
   // a record that goes back to the free list, nor a raise on its list.
@@ -198,17 +235,38 @@ void Rcu::UnregisterRec(ThreadRec* t, bool thread_gone) {
     DetachLocked(t, rdp);
     rdp->local.Unlock();
   }
-  if (!thread_gone) internal::tls_recs[slot_] = nullptr;
+  if (rw != &t->own) {
+    // Move the record off the thread's TLS word, which may be gone once
+    // the thread exits: `own` keeps the final value (a reader over), then
+    // wait for every scanner still reading the TLS word (PinnedWord).
+    // Seq_cst store and load, against the pin's seq_cst increment and
+    // load of `word`.
+    t->own.watch.store(rw->watch.load(std::memory_order_relaxed),
+                       std::memory_order_relaxed);
+    t->own.special.store(0, std::memory_order_relaxed);
+    t->own.rec = t;
+    t->word.store(&t->own, std::memory_order_seq_cst);
+    while (t->word_pins.load(std::memory_order_seq_cst) != 0)
+      std::this_thread::yield();
+    if (!thread_gone) {
+      rw->rec = nullptr;
+      rw->special.store(0, std::memory_order_relaxed);
+      rw->lock_slow = internal::kLockSlowUnregistered;
+    }
+  }
+  if (!thread_gone)
+    const_cast<internal::ReaderWord**>(internal::tls_readers.words)[slot_] =
+        nullptr;
   PlainMutexLock l(reg_mu_);
   t->registered = false;
-  t->special.store(0, std::memory_order_relaxed);
+  t->own.special.store(0, std::memory_order_relaxed);
   t->free_next = free_recs_;
   free_recs_ = t;
   --(t->internal_thread ? n_internal_ : n_registered_);
 }
 
 int Rcu::CurrentCpu() const {
-  ThreadRec* t = internal::tls_recs[slot_];
+  ThreadRec* t = internal::RecInSlot(slot_);
   return t == nullptr ? -1 : t->cpu.load(std::memory_order_relaxed);
 }
 
@@ -236,7 +294,7 @@ void Rcu::DetachLocked(ThreadRec* t, RcuData* rdp) {
 }
 
 bool Rcu::MigrateSelf(int cpu) {
-  ThreadRec* t = internal::tls_recs[slot_];
+  ThreadRec* t = internal::RecInSlot(slot_);
   RCU_CHECK(t != nullptr, "MigrateSelf: thread not registered");
   RCU_CHECK(cpu >= 0 && cpu < config_.nr_cpu_ids, "MigrateSelf: no such vCPU");
   if (!CpuOnline(cpu)) return false;
@@ -246,8 +304,9 @@ bool Rcu::MigrateSelf(int cpu) {
   // that set BLOCKED (ReaderQueued() reads the entry's watch) and with
   // DequeueSelfLocked()'s.
   if (t->blocked_node.load(std::memory_order_acquire) != nullptr &&
-      !internal::ReaderQueued(t, t->special.load(std::memory_order_acquire),
-                              t->watch.load(std::memory_order_relaxed)))
+      !internal::ReaderQueued(
+          t, internal::OwnWord(t)->special.load(std::memory_order_acquire),
+          internal::OwnWord(t)->watch.load(std::memory_order_relaxed)))
     UnlockSpecial(t);
   CheckNoStaleBlocked(t);
   RcuData* old = LockThreadCpu(t);
@@ -257,8 +316,10 @@ bool Rcu::MigrateSelf(int cpu) {
     // tracked by the leaf from now on, and the vCPU may report.
     // Acquire: see DequeueSelfLocked() (an FQS scan may have retired the
     // entry this thread had queued).
-    if (internal::InReader(t) && !(t->special.load(std::memory_order_acquire) &
-                                   internal::kSpecialBlocked))
+    internal::ReaderWord* rw = internal::OwnWord(t);
+    if (internal::InReader(rw) &&
+        !(rw->special.load(std::memory_order_acquire) &
+          internal::kSpecialBlocked))
       QueueBlockedLocked(t, old);
     DetachLocked(t, old);
     TryReportCpuQsLocked(old, &qs_rcuc_);
@@ -293,7 +354,8 @@ void Rcu::CheckBlkdLocked(RcuNode* rnp) {
       RCU_CHECK(e == &e->t->blkd, "blkd list: foreign self entry");
       RCU_CHECK(e->t->blocked_node.load(std::memory_order_relaxed) == rnp,
                 "blkd list: reader queued on another node");
-      RCU_CHECK(e->t->special.load() & internal::kSpecialBlocked,
+      RCU_CHECK(internal::PinnedWord(e->t)->special.load() &
+                    internal::kSpecialBlocked,
                 "blkd list: queued reader not marked BLOCKED");
     }
     if (e == rnp->gp_tasks) seen_gp_tasks = true;
@@ -363,13 +425,14 @@ void Rcu::QueueBlockedLocked(ThreadRec* t, RcuData* rdp) {
   RCU_DCHECK(t->blocked_node.load(std::memory_order_relaxed) == nullptr,
              "QueueBlockedLocked: the thread's entry is still queued");
   // The reader this entry stands for (ReaderQueued(), RetireProxies()).
-  t->blkd.watch.store(t->watch.load(std::memory_order_relaxed),
+  internal::ReaderWord* rw = internal::OwnWord(t);  // the owner migrating
+  t->blkd.watch.store(rw->watch.load(std::memory_order_relaxed),
                       std::memory_order_relaxed);
   t->blocked_node.store(rnp, std::memory_order_relaxed);
   // Release: a scanner that sees BLOCKED (under the new vCPU's local lock,
   // taken after this, or with an acquire load) knows the blkd list holds
   // the reader, and sees the entry's watch stored above.
-  t->special.fetch_or(internal::kSpecialBlocked, std::memory_order_release);
+  rw->special.fetch_or(internal::kSpecialBlocked, std::memory_order_release);
   // The reader blocks the current GP iff this vCPU still owes it a QS.
   EnqueueBlkdLocked(
       rnp, &t->blkd,
@@ -384,7 +447,8 @@ void Rcu::QueueBlockedLocked(ThreadRec* t, RcuData* rdp) {
 // interrupted by one that does the same work: every step re-checks under
 // the lock what another may have done first.
 void Rcu::UnlockSpecial(ThreadRec* t) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-  const uint32_t s = t->special.load(std::memory_order_relaxed);
+  internal::ReaderWord* rw = internal::OwnWord(t);  // the owner's safe point
+  const uint32_t s = rw->special.load(std::memory_order_relaxed);
   // First: a boosted thread whose reader is over stops preempting
   // real-time work before it does anything else.
   if (s & internal::kSpecialBoosted) DeboostSelf(t);
@@ -411,7 +475,7 @@ void Rcu::UnlockSpecial(ThreadRec* t) ABSL_NO_THREAD_SAFETY_ANALYSIS {
     }
   }
   if (s & internal::kSpecialNeedQs) {
-    t->special.fetch_and(~internal::kSpecialNeedQs, std::memory_order_relaxed);
+    rw->special.fetch_and(~internal::kSpecialNeedQs, std::memory_order_relaxed);
     // As LockThreadCpu(), but an unattached thread (registering,
     // unregistering, or being moved by MigrateSelf() or OfflineCpu(),
     // which a handler may have interrupted) has no vCPU owing anything for
@@ -438,7 +502,9 @@ bool Rcu::DequeueSelfLocked(RcuNode* rnp, ThreadRec* t) {
   const bool last = DequeueBlkdLocked(rnp, &t->blkd);
   // Release: pairs with the scanners' acquire loads of `special` (and the
   // owner's, MigrateSelf()).
-  t->special.fetch_and(~internal::kSpecialBlocked, std::memory_order_release);
+  // Pinned: the FQS scan retires entries of other threads.
+  internal::PinnedWord(t)->special.fetch_and(~internal::kSpecialBlocked,
+                                             std::memory_order_release);
   // Last, release: the unlinking and the BLOCKED clear above happen before
   // the owner, seeing null (acquire), links its entry again.
   t->blocked_node.store(nullptr, std::memory_order_release);
@@ -450,10 +516,11 @@ bool Rcu::DequeueSelfLocked(RcuNode* rnp, ThreadRec* t) {
 void Rcu::CheckNoStaleBlocked(const ThreadRec* t) {
 #if RCU_DEBUG_CHECKS_ENABLED
   // Acquire: as in ReaderQueued().
-  const uint32_t s = t->special.load(std::memory_order_acquire);
+  const internal::ReaderWord* rw = internal::OwnWord(t);  // the owner's
+  const uint32_t s = rw->special.load(std::memory_order_acquire);
   RCU_CHECK(!(s & internal::kSpecialBlocked) ||
                 internal::ReaderQueued(
-                    t, s, t->watch.load(std::memory_order_relaxed)),
+                    t, s, rw->watch.load(std::memory_order_relaxed)),
             "deferred blkd entry left behind at a safe point");
 #else
   (void)t;
@@ -483,7 +550,8 @@ void Rcu::RetireProxies(RcuNode* rnp, std::vector<BoostCandidate>* holders)
   bool last = false;
   for (internal::BlkdEntry* e = rnp->blkd_head; e != nullptr;) {
     internal::BlkdEntry* next = e->next;
-    const uint64_t w = e->t->watch.load(internal::kWatchLoadOrder);
+    const uint64_t w =
+        internal::PinnedWord(e->t)->watch.load(internal::kWatchLoadOrder);
     const uint64_t qw = e->watch.load(std::memory_order_relaxed);
     if ((w & internal::kNestMask) == 0 || (w >> 16) != (qw >> 16)) {
       if (e->proxy) {
@@ -504,29 +572,86 @@ void Rcu::RetireProxies(RcuNode* rnp, std::vector<BoostCandidate>* holders)
   }
 }
 
+void Rcu::QsbrReadLockChecked() {
+  internal::ReaderWord* rw = internal::tls_readers.words[slot_];
+  RCU_CHECK(rw != nullptr && internal::InReader(rw),
+            "QsbrReadLock() on a thread that is offline or not registered "
+            "with this QSBR instance: call RegisterThread() or ThreadOnline() "
+            "first");
+  internal::ReaderLock(rw);
+}
+
+Rcu::QsbrWaitScope::QsbrWaitScope(Rcu& r) {
+  if (!r.qsbr_) return;
+  internal::ReaderWord* rw = internal::tls_readers.words[r.slot_];
+  if (rw == nullptr ||
+      (rw->watch.load(std::memory_order_relaxed) & internal::kNestMask) != 1)
+    return;  // not registered, offline, or inside a reader (the caller's
+             // wait check reports that)
+  internal::ReaderUnlock(rw);
+  rw_ = rw;
+}
+
+Rcu::QsbrWaitScope::~QsbrWaitScope() {
+  if (rw_ != nullptr) internal::ReaderLock(rw_);
+}
+
 void Rcu::QuiescentState() {
-  ThreadRec* t = internal::tls_recs[slot_];
+  ThreadRec* t = internal::RecInSlot(slot_);
   RCU_CHECK(t != nullptr, "QuiescentState: thread not registered");
-  if (internal::InReader(t)) return;  // not a quiescent state
-  if (t->special.load(std::memory_order_relaxed) & ~internal::kSpecialFences)
+  internal::ReaderWord* rw = internal::OwnWord(t);
+  if (qsbr_) {
+    const uint64_t n =
+        rw->watch.load(std::memory_order_relaxed) & internal::kNestMask;
+    RCU_DCHECK(n <= 1,
+               "QuiescentState() inside a QSBR read-side critical section "
+               "(QsbrReadLock() held): the grace period would end under it");
+    if (n != 1) return;  // offline, or a reader still open: not a QS
+    // The end of the online thread's critical section, then the next:
+    // the generation moves on, which every scan takes as a quiescent
+    // state, and the unlock's slow path answers NEED_QS and finishes
+    // deferred work, as any outermost unlock does.
+    internal::ReaderUnlock(rw);
+    internal::ReaderLock(rw);
+    return;
+  }
+  if (internal::InReader(rw)) return;  // not a quiescent state
+  if (rw->special.load(std::memory_order_relaxed) & ~internal::kSpecialFences)
     UnlockSpecial(t);  // also deferred work (file comment)
   CheckNoStaleBlocked(t);
 }
 
 void Rcu::ThreadOffline() {
-  ThreadRec* t = internal::tls_recs[slot_];
+  ThreadRec* t = internal::RecInSlot(slot_);
   RCU_CHECK(t != nullptr, "ThreadOffline: thread not registered");
-  RCU_CHECK(!internal::InReader(t),
+  internal::ReaderWord* rw = internal::OwnWord(t);
+  if (qsbr_) {
+    const uint64_t n =
+        rw->watch.load(std::memory_order_relaxed) & internal::kNestMask;
+    RCU_CHECK(n <= 1,
+              "ThreadOffline: inside a QSBR read-side critical section");
+    if (n == 0) return;  // already offline
+    t->offline = true;
+    internal::ReaderUnlock(rw);  // the online critical section ends
+    return;
+  }
+  RCU_CHECK(!internal::InReader(rw),
             "ThreadOffline: inside a read-side critical section");
   t->offline = true;
-  if (t->special.load(std::memory_order_relaxed) & ~internal::kSpecialFences)
+  if (rw->special.load(std::memory_order_relaxed) & ~internal::kSpecialFences)
     UnlockSpecial(t);
 }
 
 void Rcu::ThreadOnline() {
-  ThreadRec* t = internal::tls_recs[slot_];
+  ThreadRec* t = internal::RecInSlot(slot_);
   RCU_CHECK(t != nullptr, "ThreadOnline: thread not registered");
   t->offline = false;
+  if (qsbr_) {
+    internal::ReaderWord* rw = internal::OwnWord(t);
+    // Online: the outermost lock of the thread's implicit critical section.
+    if ((rw->watch.load(std::memory_order_relaxed) & internal::kNestMask) == 0)
+      internal::ReaderLock(rw);
+  }
 }
 
 }  // namespace rcu

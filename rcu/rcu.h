@@ -40,8 +40,8 @@ namespace rcu {
 // ---- The default instance. ----
 
 // The instance behind the plain functions; built on first use. It uses
-// instance slot 0, so ReadLock()/ReadUnlock() below never load a pointer to
-// it.
+// instance slot 0, whose reader word is inline in each thread's TLS, so
+// ReadLock()/ReadUnlock() below load no pointer at all.
 RCU_EXPORT Rcu& Default();
 // Builds the default instance from `config`. FailedPrecondition if it
 // already exists; otherwise the result of Rcu::Create().
@@ -54,11 +54,17 @@ inline void RegisterThread(int cpu = -1) { Default().RegisterThread(cpu); }
 inline void UnregisterThread() { Default().UnregisterThread(); }
 inline void MigrateSelf(int cpu) { Default().MigrateSelf(cpu); }
 
-inline void ReadLock() { internal::ReaderLock(internal::RecForSlot(0)); }
-inline void ReadUnlock() { internal::ReaderUnlock(internal::RecForUnlock(0)); }
+inline void ReadLock() { internal::ReaderLock(internal::DefaultWord()); }
+RCU_READER_NO_NULL_CHECK inline void ReadUnlock() {
+  if (RCU_DEBUG_CHECKS_ENABLED && internal::DefaultWord()->rec == nullptr)
+    internal::UnregisteredReader(0);
+  internal::ReaderUnlock(internal::DefaultWord());
+}
 // True when the calling thread is inside a read-side critical section of
 // the default instance (exact: the nesting count is always kept).
-inline bool ReadLockHeld() { return internal::InReader(internal::tls_recs[0]); }
+inline bool ReadLockHeld() {
+  return internal::InReader(internal::DefaultWord());
+}
 inline void QuiescentState() { Default().QuiescentState(); }
 inline void ThreadOffline() { Default().ThreadOffline(); }
 inline void ThreadOnline() { Default().ThreadOnline(); }
@@ -91,16 +97,16 @@ inline void Barrier() { Default().Barrier(); }
 // RAII read-side critical section, on the default instance or on `rcu`.
 class ReadGuard {
  public:
-  ReadGuard() : rec_(internal::RecForSlot(0)) { internal::ReaderLock(rec_); }
-  explicit ReadGuard(Rcu& rcu) : rec_(internal::RecForSlot(rcu.slot())) {
-    internal::ReaderLock(rec_);
+  ReadGuard() : rw_(internal::DefaultWord()) { internal::ReaderLock(rw_); }
+  explicit ReadGuard(Rcu& rcu) : rw_(internal::WordForSlot(rcu.slot())) {
+    internal::ReaderLock(rw_);
   }
-  ~ReadGuard() { internal::ReaderUnlock(rec_); }
+  ~ReadGuard() { internal::ReaderUnlock(rw_); }
   ReadGuard(const ReadGuard&) = delete;
   ReadGuard& operator=(const ReadGuard&) = delete;
 
  private:
-  internal::ThreadRec* rec_;
+  internal::ReaderWord* rw_;
 };
 
 // RAII thread registration.

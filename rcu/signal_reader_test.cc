@@ -84,7 +84,9 @@ std::unique_ptr<Rcu> MakeTree(int cpus, int fanout, int leaf, int fqs_jiffies,
   return *Rcu::Create(c);
 }
 
-internal::ThreadRec* MyRec(Rcu& r) { return internal::tls_recs[r.slot()]; }
+internal::ReaderWord* MyRec(Rcu& r) {
+  return internal::tls_readers.words[r.slot()];
+}
 
 // ---------------------------------------------------------------------------
 // The deadlock a lock-taking unlock in a handler causes, pinned.
@@ -112,7 +114,7 @@ TEST(SignalReaders, HandlerUnlockUnderOwnLocalLockSelfDeadlock) {
   Flag done;
   std::thread a([&] {
     r->RegisterThread(1);
-    internal::ThreadRec* t = MyRec(*r);
+    internal::ReaderWord* t = MyRec(*r);
     RcuData& rdp = r->RdpForTesting(1);
     rdp.local.Lock();
     t->special.fetch_or(internal::kSpecialNeedQs, std::memory_order_relaxed);
@@ -283,12 +285,12 @@ TEST(SignalReaders, DeferredDequeueFinishedByNextUnlock) {
       PlainMutexLock l(mu);
       r->ReadUnlock();  // deferred
     }
-    internal::ThreadRec* t = MyRec(*r);
+    internal::ReaderWord* t = MyRec(*r);
     EXPECT_NE(t->special.load() & internal::kSpecialBlocked, 0u);
     r->ReadLock();
     r->ReadUnlock();  // finishes it
     EXPECT_EQ(t->special.load() & internal::kSpecialBlocked, 0u);
-    EXPECT_EQ(t->blocked_node.load(), nullptr);
+    EXPECT_EQ(t->rec->blocked_node.load(), nullptr);
     r->UnregisterThread();
   });
   a.join();

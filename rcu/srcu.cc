@@ -78,7 +78,6 @@ int64_t NowNs() {
 // Threads not registered with the default rcu instance count on vCPU
 // (their arrival number) % nr_cpu_ids.
 std::atomic<int> g_next_reader_slot{0};
-thread_local int tls_reader_slot = -1;
 
 }  // namespace
 
@@ -259,16 +258,16 @@ class GpWorker {
 // ---- Readers. ----
 
 int ReaderCpuOf(const SrcuState* st) {
-  const ThreadRec* t = tls_recs[0];
+  const ThreadRec* t = tls_readers.word0.rec;
   if (t != nullptr) {
     int c =
         t->cpu.load(std::memory_order_relaxed);  // a hint; any vCPU is correct
     if (c >= 0) return c < st->nr ? c : c % st->nr;
   }
-  if (tls_reader_slot < 0)
-    tls_reader_slot =
+  if (tls_readers.srcu_reader_slot < 0)
+    tls_readers.srcu_reader_slot =
         g_next_reader_slot.fetch_add(1, std::memory_order_relaxed) & 0x3fffffff;
-  return tls_reader_slot % st->nr;
+  return tls_readers.srcu_reader_slot % st->nr;
 }
 
 int LockOn(SrcuState* st) {
@@ -801,7 +800,7 @@ SrcuState* SrcuDomain::BuildState() {
   Config c;
   if (config_ != nullptr) {
     c = *config_;
-  } else if (const internal::ThreadRec* t = internal::tls_recs[0];
+  } else if (const internal::ThreadRec* t = internal::tls_readers.word0.rec;
              t != nullptr && t->owner != nullptr) {
     c = t->owner->config();  // the default rcu instance's geometry
   } else {

@@ -24,7 +24,8 @@
 namespace rcu {
 
 namespace internal {
-thread_local constinit ThreadRec* tls_recs[kMaxInstances] = {};
+ReaderWord* const kNoWords[kMaxInstances] = {};
+thread_local constinit TlsReaders tls_readers;
 
 void UnregisteredReader(int slot) {
   std::fprintf(stderr,
@@ -34,10 +35,8 @@ void UnregisteredReader(int slot) {
   std::abort();
 }
 
-// Set while an rcuc thread invokes callbacks: a callback may read, but must
-// not wait for a grace period or a barrier (see FatalWaitInCallback()).
-thread_local constinit Rcu* tls_in_callback = nullptr;
-
+// tls_readers.in_callback is set while an rcuc thread invokes callbacks: a
+// callback may read, but must not wait for a grace period or a barrier.
 void FatalWaitInCallback(const char* what) {
   std::fprintf(stderr,
                "rcu: %s called from an RCU callback: a callback must not wait "
@@ -61,22 +60,33 @@ Rcu* g_instances[internal::kMaxInstances] = {};
 bool g_slot_used[internal::kMaxInstances] = {};
 
 // Unregisters the exiting thread from every instance it is still
-// registered with (a thread that forgot UnregisterThread()).
-struct ThreadExitHook {
-  bool armed = false;
-  ~ThreadExitHook() {
-    for (int s = 0; s < internal::kMaxInstances; ++s) {
-      if (internal::tls_recs[s] == nullptr) continue;
-      Rcu* r;
-      {
-        std::lock_guard<std::mutex> l(g_slots_mu);
-        r = g_instances[s];
-      }
-      if (r != nullptr) r->UnregisterThread();
+// registered with (a thread that forgot UnregisterThread()), then frees its
+// table of words: the destructor of g_exit_key, which RegisterThread()
+// arms. A pthread key rather than a thread_local object with a destructor:
+// it costs no TLS (librcu's TLS is one line, reader.h), and it runs after
+// the thread's C++ thread_local destructors, which may still read.
+void ThreadExit(void*) {
+  for (int s = 0; s < internal::kMaxInstances; ++s) {
+    if (internal::tls_readers.words[s] == nullptr) continue;
+    Rcu* r;
+    {
+      std::lock_guard<std::mutex> l(g_slots_mu);
+      r = g_instances[s];
     }
+    if (r != nullptr) r->UnregisterThread();
   }
-};
-thread_local ThreadExitHook tls_exit_hook;
+  internal::FreeWordTable();
+}
+
+pthread_key_t ExitKey() {
+  static const pthread_key_t key = [] {
+    pthread_key_t k;
+    RCU_CHECK(pthread_key_create(&k, ThreadExit) == 0,
+              "rcu: pthread_key_create failed");
+    return k;
+  }();
+  return key;
+}
 
 void SetThreadName(const std::string& name) {
   std::string n = name.substr(0, 15);
@@ -85,7 +95,10 @@ void SetThreadName(const std::string& name) {
 
 }  // namespace
 
-void ArmThreadExitHook() { tls_exit_hook.armed = true; }
+void ArmThreadExitHook() {
+  if (pthread_getspecific(ExitKey()) == nullptr)
+    pthread_setspecific(ExitKey(), reinterpret_cast<void*>(1));
+}
 
 namespace internal {
 std::mutex& InstancesMutex() { return g_slots_mu; }
@@ -93,7 +106,22 @@ Rcu* InstanceInSlot(int slot) { return g_instances[slot]; }
 }  // namespace internal
 
 namespace internal {
-ThreadRec* RegisterSelf(int slot) {
+ReaderWord* const* EnsureWordTable() {
+  if (tls_readers.words == kNoWords) {
+    // Freed by FreeWordTable() when the thread exits (ThreadExitHook).
+    tls_readers.words = new ReaderWord* [kMaxInstances] {};
+  }
+  return tls_readers.words;
+}
+
+void FreeWordTable() {
+  if (tls_readers.words == kNoWords) return;
+  ReaderWord* const* table = tls_readers.words;
+  tls_readers.words = kNoWords;
+  delete[] table;
+}
+
+ReaderWord* RegisterSelf(int slot) {
   Rcu* r;
   if (slot == 0) {
     r = &Default();
@@ -111,9 +139,9 @@ ThreadRec* RegisterSelf(int slot) {
   // An rcuc thread reading its own instance from a callback registers as
   // one of the instance's own threads: it does not count as a user thread
   // (~Rcu() and the statistics) and unregisters when it stops.
-  r->RegisterThreadImpl(-1, /*internal_thread=*/tls_in_callback == r,
+  r->RegisterThreadImpl(-1, /*internal_thread=*/tls_readers.in_callback == r,
                         /*on_the_fly=*/true);
-  return tls_recs[slot];
+  return tls_readers.words[slot];
 }
 
 }  // namespace internal
@@ -201,6 +229,7 @@ Rcu::Rcu(const Config& config, Geometry geometry, int slot, ReaderMode mode)
       geometry_(std::move(geometry)),
       slot_(slot),
       reader_mode_(mode),
+      qsbr_(config.qsbr),
       jiffy_(std::chrono::nanoseconds(1'000'000'000 / config.hz)),
       nodes_(new RcuNode[geometry_.num_nodes()]),
       rdps_(new RcuData[config.nr_cpu_ids]),
@@ -708,8 +737,11 @@ bool Rcu::CheckCpuQsLocked(RcuData* rdp, uint64_t gps,
     // A blocked reader is tracked by its old leaf's blkd list instead; a
     // stale BLOCKED (deferred dequeue) hides no later reader. Acquire:
     // pairs with the release that set BLOCKED (the entry's watch).
-    const uint32_t sp = t->special.load(std::memory_order_acquire);
-    uint64_t w = t->watch.load(internal::kWatchLoadOrder);
+    // (Attached under the held local lock, so the word is steady; pinned
+    // anyway, as every scanner's read is.)
+    internal::PinnedWord rw(t);
+    const uint32_t sp = rw->special.load(std::memory_order_acquire);
+    uint64_t w = rw->watch.load(internal::kWatchLoadOrder);
     if (internal::ReaderQueued(t, sp, w)) continue;
     if ((w & internal::kNestMask) == 0) continue;  // outside any reader
     bool have_snap = t->snap_valid && t->snap_gp == gps;
@@ -720,7 +752,7 @@ bool Rcu::CheckCpuQsLocked(RcuData* rdp, uint64_t gps,
       t->snap_valid = true;
     }
     // Ask the reader to report from its outermost unlock.
-    t->special.fetch_or(internal::kSpecialNeedQs, std::memory_order_relaxed);
+    rw->special.fetch_or(internal::kSpecialNeedQs, std::memory_order_relaxed);
     if (holders != nullptr) holders->push_back({t, w});
     all = false;
   }
@@ -828,7 +860,7 @@ int Rcu::PickCpu() {
 void Rcu::Call(RcuHead* head, RcuCallback func) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   MaybeRestartAfterFork();
   head->func = func;
-  ThreadRec* t = internal::tls_recs[slot_];
+  ThreadRec* t = internal::RecInSlot(slot_);
   RcuData* rdp;
   if (t != nullptr) {
     rdp = LockThreadCpu(t);  // attached means online
@@ -872,7 +904,7 @@ void Rcu::RcucMain(RcuData* rdp) {
       rdp->offloaded.load(std::memory_order_relaxed) ? "o/" : "c/", rdp->cpu));
   // Callbacks run here: they may read (registering this thread on the fly,
   // as one of the instance's own), but must not wait for a grace period.
-  internal::tls_in_callback = this;
+  internal::tls_readers.in_callback = this;
   bool tick = false;
   for (;;) {
     {
@@ -892,7 +924,7 @@ void Rcu::RcucMain(RcuData* rdp) {
     // Acquire: pairs with the destructor's release of stop_.
     if (stop_.load(std::memory_order_acquire) && CbLen(rdp) == 0) {
       if (IsRegistered()) UnregisterThread();  // a callback read
-      internal::tls_in_callback = nullptr;
+      internal::tls_readers.in_callback = nullptr;
       return;
     }
     tick = RcuCore(rdp);
@@ -1052,8 +1084,9 @@ void Rcu::CondSynchronizeExpeditedFull(const FullCookie& c) {
 
 void Rcu::Synchronize() {
   MaybeRestartAfterFork();
-  if (internal::tls_in_callback != nullptr) [[unlikely]]
+  if (internal::tls_readers.in_callback != nullptr) [[unlikely]]
     internal::FatalWaitInCallback("Synchronize()");
+  QsbrWaitScope offline(*this);
   if ((RCU_DEBUG_CHECKS_ENABLED || lockdep::Enabled()) && ReadLockHeld())
     lockdep::internal::IllegalWaitInReader("Synchronize()",
                                            SourceLocation::current());
@@ -1160,7 +1193,7 @@ std::string Rcu::DumpGpState() const {
       // only if free, this is a diagnostic.
       if (rdp->local.TryLock()) {
         for (ThreadRec* t = rdp->attached; t != nullptr; t = t->cpu_next) {
-          uint64_t w = t->watch.load();
+          uint64_t w = internal::PinnedWord(t)->watch.load();
           if (w & internal::kNestMask)
             fmt::format_to(std::back_inserter(out),
                            " {}/{}(in reader, nesting {})", t->name, t->tid,

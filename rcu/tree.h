@@ -10,8 +10,10 @@
 // plain functions in rcu.h use a process-wide default instance.
 //
 // Readers. A registered thread is attached to one online vCPU. Its reader
-// state lives in its ThreadRec (reader.h): ReadLock()/ReadUnlock() are
-// inline, cost a TLS load and a relaxed store each, and never take a lock.
+// state is a ReaderWord (reader.h): inline in the thread's TLS for the
+// default instance, in its ThreadRec for the others. ReadLock()/
+// ReadUnlock() are inline, cost a load and a relaxed store each, and never
+// take a lock.
 //
 // Signal handlers. ReadLock(), ReadUnlock(), ReadGuard, ReadLockHeld() and
 // the lockdep-RCU checked accessors of rcu.h (Dereference(),
@@ -53,10 +55,10 @@
 //
 // Costs, measured with rcu/bench/rcu_bench (release build, 2-core 2.1 GHz
 // VM, ours and liburcu 0.13 urcu-memb in the same run; rcu/bench/README.md):
-//   ReadLock()+ReadUnlock()        0.9 ns, 23 instructions incl. ret
-//                                  (19 before on-the-fly registration, same
-//                                  time; urcu-memb 0.8 ns and 24 as C;
-//                                  fence mode: 15 ns)
+//   ReadLock()+ReadUnlock()        0.90 ns, 19 instructions incl. ret,
+//                                  default instance (urcu-memb as C: 0.90
+//                                  ns, 24; as C++: 1.49 ns); an explicit
+//                                  instance 1.18 ns; fence mode: 13 ns
 //   SynchronizeExpedited()         3.9 us median with one busy reader
 //                                  (urcu-memb synchronize_rcu: 4.3 us);
 //                                  0.06 us with no registered thread
@@ -65,9 +67,10 @@
 //   Call()                         7.5-9.1 M callbacks/s posted and invoked
 //                                  from one thread (urcu-memb 16-20 M/s)
 //   Barrier() with 100k queued     0.6-1.1 ms (urcu-memb 5-7 ms)
-// Memory: 256 B per registered thread per instance (ThreadRec) plus 512 B
-// of TLS per thread of the process; 512 B per vCPU (RcuData) plus its rcuc
-// thread once used; 256 B per rcu_node.
+// Memory: 256 B per registered thread per instance (ThreadRec), a 512 B
+// table per thread registered with any instance, and 64 B of TLS per
+// thread of the process (reader.h, TlsReaders); 512 B per vCPU (RcuData) plus
+// its rcuc thread once used; 256 B per rcu_node.
 #ifndef RCU_TREE_H_
 #define RCU_TREE_H_
 
@@ -77,6 +80,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -94,8 +98,8 @@ namespace rcu {
 
 class Rcu;
 namespace internal {
-// The instance whose callbacks the calling thread is invoking, if any.
-RCU_EXPORT extern thread_local constinit Rcu* tls_in_callback;
+// The instance whose callbacks the calling thread is invoking, if any, is
+// tls_readers.in_callback (reader.h).
 // Synchronize(), Barrier() and the like from a callback: fatal, naming it.
 [[noreturn]] void FatalWaitInCallback(const char* what);
 }  // namespace internal
@@ -264,7 +268,9 @@ class RCU_EXPORT Rcu {
   // Detaches and unregisters the calling thread. Inside a read-side
   // critical section this ends it first (the kernel's exit_rcu()).
   void UnregisterThread();
-  bool IsRegistered() const { return internal::tls_recs[slot_] != nullptr; }
+  bool IsRegistered() const {
+    return internal::tls_readers.words[slot_] != nullptr;
+  }
   // Moves the calling (registered) thread to vCPU `cpu`. Legal inside a
   // read-side critical section: the thread is then queued as a blocked
   // reader of its old leaf, and grace periods wait for its outermost unlock.
@@ -277,20 +283,50 @@ class RCU_EXPORT Rcu {
   // ---- Readers. ----
   // Async-signal-safe on a registered thread, as is ReadLockHeld() (file
   // comment, "Signal handlers").
-  void ReadLock() { internal::ReaderLock(internal::RecForSlot(slot_)); }
-  void ReadUnlock() { internal::ReaderUnlock(internal::RecForUnlock(slot_)); }
+  void ReadLock() { internal::ReaderLock(internal::WordForSlot(slot_)); }
+  void ReadUnlock() { internal::ReaderUnlock(internal::WordForUnlock(slot_)); }
   // True when the calling thread is inside a read-side critical section of
   // this instance.
-  bool ReadLockHeld() const {
-    return internal::InReader(internal::tls_recs[slot_]);
-  }
+  bool ReadLockHeld() const { return internal::InReaderSlot(slot_); }
   // Announces a quiescent state (the kernel's cond_resched() role): outside
   // a reader it is always one; this also answers a pending NEED_QS request.
+  // On a QSBR instance (below) it ends the online thread's implicit
+  // critical section and starts the next one; nothing on an offline
+  // thread; a fatal error inside QsbrReadLock() in debug builds.
   void QuiescentState();
   // Extended quiescent state: the thread promises not to read until
-  // ThreadOnline(). Reading in between is a fatal error in debug builds.
+  // ThreadOnline(). On a QSBR instance, ThreadOffline() ends the online
+  // thread's implicit critical section (and the promise is what makes
+  // sleeping legal), ThreadOnline() starts the next; both are idempotent.
   void ThreadOffline();
   void ThreadOnline();
+
+  // ---- QSBR (Config::qsbr). ----
+  // A registered thread is online from RegisterThread() (a thread that
+  // registers on the fly by a ReadLock() starts offline) until
+  // ThreadOffline()/UnregisterThread(); online, it is inside one read-side
+  // critical section that each QuiescentState() ends and restarts, so
+  // grace periods wait for every online thread's next QuiescentState() or
+  // ThreadOffline(). The machinery is the same as for ReadLock() (the
+  // online state is an outermost lock held: nesting 1): hotplug, blocked
+  // readers, expedited grace periods, callbacks and barriers all apply.
+  // Synchronize(), SynchronizeExpedited() and Barrier() called by an
+  // online thread take it offline for the wait, as liburcu-qsbr's
+  // synchronize_rcu() does.
+  //
+  // The read side: nothing at all in release builds. With debug checks,
+  // a nesting level on top of the online state, so that QuiescentState()
+  // or ThreadOffline() inside a QSBR reader, and a QSBR reader on an
+  // offline thread, are fatal errors naming the mistake. ReadLock() on a
+  // QSBR instance is a real critical section (an offline thread may read
+  // under it).
+  bool qsbr() const { return qsbr_; }
+  void QsbrReadLock() {
+    if constexpr (RCU_DEBUG_CHECKS_ENABLED) QsbrReadLockChecked();
+  }
+  void QsbrReadUnlock() {
+    if constexpr (RCU_DEBUG_CHECKS_ENABLED) ReadUnlock();
+  }
 
   // ---- Updaters. ----
   // Waits for a full grace period: every reader that began before the call
@@ -415,7 +451,7 @@ class RCU_EXPORT Rcu {
   bool BoostActive() const {
     return boost_active_.load(std::memory_order_relaxed);
   }
-  // The slot of this instance in internal::tls_recs.
+  // The slot of this instance in internal::tls_readers.words.
   int slot() const { return slot_; }
   // Asks the GP thread for a force-quiescent-state scan now (the kernel's
   // rcu_force_quiescent_state(); the harness's fqs thread uses it).
@@ -433,8 +469,9 @@ class RCU_EXPORT Rcu {
     internal::ThreadRec* t;
     uint64_t watch;
   };
-  friend void internal::ReadUnlockSlow(internal::ThreadRec* t, uint64_t w);
-  friend internal::ThreadRec* internal::RegisterSelf(int slot);
+  friend void internal::ReadLockSlow(internal::ReaderWord* rw, uint64_t w);
+  friend void internal::ReadUnlockSlow(internal::ReaderWord* rw, uint64_t w);
+  friend internal::ReaderWord* internal::RegisterSelf(int slot);
   friend class ForkHandler;
   void RegisterThreadImpl(int cpu, bool internal_thread, bool on_the_fly);
   friend class DefaultBuilder;
@@ -569,6 +606,7 @@ class RCU_EXPORT Rcu {
   const Geometry geometry_;
   const int slot_;
   const ReaderMode reader_mode_;
+  const bool qsbr_;  // Config::qsbr
   const std::chrono::nanoseconds jiffy_;
   std::unique_ptr<RcuNode[]> nodes_;
   std::unique_ptr<RcuData[]> rdps_;
@@ -582,6 +620,21 @@ class RCU_EXPORT Rcu {
   // thread registered there is no reader to wait for: a ticket is taken
   // and completed at once, under reg_mu_.
   void ExpeditedGpOnce();
+  // QsbrReadLock() with debug checks: online required.
+  void QsbrReadLockChecked();
+  // For the duration of a wait on a QSBR instance, takes an online calling
+  // thread offline (and back online after), so that the grace period does
+  // not wait for its own caller. Nothing on other instances.
+  class QsbrWaitScope {
+   public:
+    explicit QsbrWaitScope(Rcu& r);
+    ~QsbrWaitScope();
+    QsbrWaitScope(const QsbrWaitScope&) = delete;
+    QsbrWaitScope& operator=(const QsbrWaitScope&) = delete;
+
+   private:
+    internal::ReaderWord* rw_ = nullptr;
+  };
 
   // ---- Grace-period state. ----
   // Authoritative gp_seq; written under nodes_[0].lock, loaded anywhere.
@@ -626,6 +679,10 @@ class RCU_EXPORT Rcu {
 
   // ---- Expedited (expedited.cc). ----
   PlainMutex exp_mu_;
+  // The threads an expedited grace period found inside a reader, and the
+  // watch it saw; reused from one expedited GP to the next.
+  std::vector<std::pair<const internal::ThreadRec*, uint64_t>> exp_busy_
+      ABSL_GUARDED_BY(exp_mu_);
   // Written under exp_mu_; loaded by callers taking a snapshot.
   std::atomic<uint64_t> exp_seq_;
   // GetState() tickets: the last taken and the newest done (a monotonic

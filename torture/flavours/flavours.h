@@ -12,6 +12,11 @@
 //                barrier torture (ops_rcu.cc)
 //   busted-lockdep  rcu whose readers take no read lock, with lockdep-RCU
 //                on: must splat and FAIL (ops_rcu.cc)
+//   rcu-qsbr     rcu on a QSBR instance (rcu::Config::qsbr): readers are
+//                nothing in release builds, threads announce quiescent
+//                states (ops_rcu.cc)
+//   busted-qsbr  rcu-qsbr whose readers announce a quiescent state inside
+//                their critical sections: must FAIL (ops_rcu.cc)
 //   srcu         SRCU (rcu/srcu.h), a static domain (ops_srcu.cc)
 //   srcud        SRCU, a domain created in init() and cleaned up after
 //   srcu-busted  readers in one SRCU domain, grace periods in another:
@@ -57,6 +62,8 @@ extern const TortureOps kBustedNestingOps;
 extern const TortureOps kBustedBarrierOps;
 extern const TortureOps kBustedCookieOps;
 extern const TortureOps kBustedLockdepOps;
+extern const TortureOps kRcuQsbrOps;
+extern const TortureOps kBustedQsbrOps;
 extern const TortureOps kBustedOps;
 extern const TortureOps kBustedHangOps;
 extern const TortureOps kSrcuOps;

@@ -14,7 +14,7 @@ const std::vector<const TortureOps*>& AllOps() {
         // out (RCU_LOCKDEP=OFF).
         &kBustedLockdepOps,
 #endif
-        &kSrcuOps, &kSrcudOps, &kSrcuBustedOps,
+        &kRcuQsbrOps, &kBustedQsbrOps, &kSrcuOps, &kSrcudOps, &kSrcuBustedOps,
 #endif
         &kBustedOps, &kBustedHangOps,
   };

@@ -22,7 +22,9 @@
 // stall test (stall.cc) expects them and parse scripts find them.
 #include <sched.h>
 
+#include <chrono>
 #include <memory>
+#include <thread>
 
 #include "fmt/format.h"
 #include "rcu/lockdep.h"
@@ -46,9 +48,10 @@ static_assert(sizeof(rcu::RcuHead) <= sizeof(TortureHead::impl),
 rcu::Rcu* g_rcu = nullptr;
 std::unique_ptr<rcu::Rcu> g_owner;
 
-absl::Status RcuInit(const Params& p) {
+absl::Status InitInstance(const Params& p, bool qsbr) {
   absl::StatusOr<rcu::Config> c = RcuConfigFromParams(p);
   if (!c.ok()) return c.status();
+  c->qsbr = qsbr;
   absl::StatusOr<std::unique_ptr<rcu::Rcu>> r = rcu::Rcu::Create(*c);
   if (!r.ok()) {
     return absl::InvalidArgumentError(fmt::format(
@@ -58,6 +61,7 @@ absl::Status RcuInit(const Params& p) {
   g_rcu = g_owner.get();
   return absl::OkStatus();
 }
+absl::Status RcuInit(const Params& p) { return InitInstance(p, false); }
 
 void RcuCleanup() {
   g_rcu = nullptr;
@@ -225,6 +229,27 @@ absl::Status BustedLockdepInit(const Params& p) {
   return st;
 }
 
+// rcu-qsbr: the instance is QSBR (rcu::Config::qsbr, tree.h "QSBR"). Its
+// read side compiles to nothing in release builds; every torture loop's
+// quiescent_state() ends the thread's implicit critical section, and
+// thread_offline()/thread_online() surround its sleeps.
+absl::Status RcuQsbrInit(const Params& p) { return InitInstance(p, true); }
+void QsbrReadLock() { g_rcu->QsbrReadLock(); }
+void QsbrReadUnlock() { g_rcu->QsbrReadUnlock(); }
+void QsbrQuiescentState() { g_rcu->QuiescentState(); }
+void QsbrThreadOffline() { g_rcu->ThreadOffline(); }
+void QsbrThreadOnline() { g_rcu->ThreadOnline(); }
+
+// busted-qsbr: a reader that announces a quiescent state inside its
+// critical section, at its preemption points (release builds: the grace
+// period may then end under it; debug builds: the library's check aborts).
+// Then it lets the writer run, so that the element it holds is recycled.
+void QsbrBustedPreempt(TortureRandom& r) {
+  g_rcu->QuiescentState();
+  RcuPreempt(r);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+}
+
 }  // namespace
 
 const TortureOps kRcuOps = {
@@ -344,6 +369,32 @@ const TortureOps kBustedLockdepOps = [] {
   o.readlock = NoReadLock;
   o.readunlock = NoReadLock;
   o.irq_capable = false;  // its splats are not async-signal-safe
+  return o;
+}();
+
+// rcu-qsbr: the rcu flavour on a QSBR instance. Must SUCCEED.
+const TortureOps kRcuQsbrOps = [] {
+  TortureOps o = kRcuOps;
+  o.name = "rcu-qsbr";
+  o.init = RcuQsbrInit;
+  o.readlock = QsbrReadLock;
+  o.readunlock = QsbrReadUnlock;
+  o.quiescent_state = QsbrQuiescentState;
+  o.thread_offline = QsbrThreadOffline;
+  o.thread_online = QsbrThreadOnline;
+  // A signal handler's QSBR reader is nothing: on a thread that is offline
+  // (asleep) it would not be protected. No irq readers.
+  o.irq_capable = false;
+  return o;
+}();
+
+// busted-qsbr: rcu-qsbr whose readers announce a quiescent state inside
+// their critical sections (QsbrBustedPreempt()). Must end in FAILURE.
+const TortureOps kBustedQsbrOps = [] {
+  TortureOps o = kRcuQsbrOps;
+  o.name = "busted-qsbr";
+  o.fwd_progress_capable = false;
+  o.preempt = QsbrBustedPreempt;
   return o;
 }();
 

@@ -6,11 +6,12 @@
  * librcu-urcu (librcu's liburcu-compatible C API) inlines.
  *
  * A C rendering of librcu's inline reader (rcu/internal/reader.h: ReaderLock(),
- * ReaderUnlock(), InReader()), operating on librcu's own per-thread record
- * (rcu::internal::ThreadRec) through librcu's own per-thread table of
- * records (rcu::internal::tls_recs, one entry per instance slot). The
- * library checks this layout against the C++ definition at build time
- * (compat/layout_check.cc): a change there breaks the build, not readers.
+ * ReaderUnlock(), InReader()), operating on librcu's own per-thread reader
+ * words (rcu::internal::ReaderWord) in librcu's own TLS
+ * (rcu::internal::tls_readers: the default instance's word inline, and a
+ * table of every instance's word by slot). The library checks this layout
+ * against the C++ definition at build time (compat/layout_check.cc): a
+ * change there breaks the build, not readers.
  *
  * Instances: memb, mb and signal use librcu's default instance (slot 0);
  * qsbr and bp each use an instance of their own, built on first use, whose
@@ -21,9 +22,9 @@
  * outermost lock is a relaxed store then a compiler fence, the outermost
  * unlock a compiler fence then a relaxed store; the grace-period side's
  * membarrier() turns both fences into full ones. In fence mode (no
- * membarrier(), or under TSan) the lock's compiler fence is a full fence
- * and every outermost unlock takes the library's slow path. Under TSan the
- * reader's stores to `watch` are release stores, as in librcu.
+ * membarrier(), or under TSan) the outermost lock and unlock both take the
+ * library's slow path, which runs the full fences. Under TSan the reader's
+ * stores to `watch` are release stores, as in librcu.
  *
  * Internal to librcu-urcu: programs use the flavour headers.
  */
@@ -45,30 +46,42 @@ extern "C" {
 #define URCU_COMPAT_MAX_INSTANCES	64
 
 /*
- * The first fields of rcu::internal::ThreadRec, at the same offsets:
- *   watch    bits 0..15 read-side nesting depth, bits 16..63 a generation
- *            that every outermost unlock increments; stored only by the
- *            owning thread, loaded by the grace-period side.
- *   special  non-zero sends the outermost unlock to the library's slow
- *            path (fence mode, blocked reader, quiescent state wanted).
- *   fences   a C++ bool: full fence after the outermost lock.
+ * rcu::internal::ReaderWord, field for field:
+ *   watch      bits 0..15 read-side nesting depth, bits 16..63 a generation
+ *              that every outermost unlock increments; stored only by the
+ *              owning thread, loaded by the grace-period side.
+ *   special    non-zero sends the outermost unlock to the library's slow
+ *              path (fence mode, blocked reader, quiescent state wanted).
+ *   lock_slow  non-zero sends the outermost lock to the library's slow
+ *              path after its store (fence mode, thread not registered).
+ *   rec        the library's record of the thread (opaque here).
  */
 struct urcu_compat_rec {
 	uint64_t watch;
 	uint32_t special;
-	unsigned char fences;
+	unsigned char lock_slow;
+	void *rec;
+};
+
+/*
+ * The leading fields of rcu::internal::TlsReaders (librcu keeps more of
+ * its per-thread state after them): the default instance's word inline (memb,
+ * mb and signal), and every instance's word by slot (NULL where the thread
+ * is not registered).
+ */
+struct urcu_compat_tls {
+	struct urcu_compat_rec word0;
+	struct urcu_compat_rec *const *words;
 };
 
 #ifndef URCU_COMPAT_LAYOUT_ONLY
 
 /*
- * rcu::internal::tls_recs: the calling thread's record in each instance,
- * by slot; NULL where the thread is not registered. Constant-initialized
- * TLS of librcu, reached with one %fs-relative load.
+ * rcu::internal::tls_readers: the calling thread's reader words.
+ * Constant-initialized TLS of librcu, addressed %fs-relative.
  */
-extern __thread struct urcu_compat_rec *
-	urcu_compat_tls_recs[URCU_COMPAT_MAX_INSTANCES]
-	__asm__("_ZN3rcu8internal8tls_recsE")
+extern __thread struct urcu_compat_tls urcu_compat_tls
+	__asm__("_ZN3rcu8internal11tls_readersE")
 	__attribute__((tls_model("initial-exec")));
 
 /* Slots of the qsbr and bp instances; -1 until the instance is built. */
@@ -83,6 +96,8 @@ extern int urcu_compat_bp_slot;
 extern struct urcu_compat_rec *urcu_compat_register_self(int slot);
 /* The same for the bp instance, building it on first use. */
 extern struct urcu_compat_rec *urcu_compat_bp_register_self(void);
+/* librcu's outermost lock slow path; `w` is `watch` before the lock. */
+extern void urcu_compat_read_lock_slow(struct urcu_compat_rec *t, uint64_t w);
 /* librcu's outermost unlock slow path; `w` is `watch` before the unlock. */
 extern void urcu_compat_read_unlock_slow(struct urcu_compat_rec *t,
 					 uint64_t w);
@@ -105,11 +120,24 @@ extern void urcu_compat_qsbr_offline_reader(void)
 #define URCU_COMPAT_WATCH_STORE_ORDER	__ATOMIC_RELAXED
 #endif
 
-/* The calling thread's record in `slot`, registering it if need be. */
+/*
+ * The calling thread's word in the default instance (slot 0). Its first
+ * outermost lock registers the thread (lock_slow), at no cost to the fast
+ * path.
+ */
+static inline struct urcu_compat_rec *urcu_compat_default_rec(void)
+{
+	return &urcu_compat_tls.word0;
+}
+
+/* The calling thread's word in `slot`, registering it if need be. */
 static inline struct urcu_compat_rec *urcu_compat_rec_for_lock(int slot)
 {
-	struct urcu_compat_rec *t = urcu_compat_tls_recs[slot];
+	struct urcu_compat_rec *t;
 
+	if (slot == 0)
+		return urcu_compat_default_rec();
+	t = urcu_compat_tls.words[slot];
 	if (caa_unlikely(t == NULL))
 		t = urcu_compat_register_self(slot);
 	return t;
@@ -125,13 +153,15 @@ static inline void urcu_compat_lock(struct urcu_compat_rec *t)
 	if ((w & URCU_COMPAT_NEST_MASK) == 0) {
 		__atomic_store_n(&t->watch, w + 1,
 				 URCU_COMPAT_WATCH_STORE_ORDER);
-		if (caa_unlikely(t->fences)) {
+		if (caa_unlikely(t->lock_slow)) {
 			/*
-			 * Orders the nesting store before the critical
-			 * section's loads; pairs with the grace-period side's
-			 * full fence after it starts a grace period.
+			 * Fence mode: the library orders the nesting store
+			 * before the critical section's loads with a full
+			 * fence, pairing with the grace-period side's full
+			 * fence after it starts a grace period. Or the thread
+			 * registers first.
 			 */
-			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			urcu_compat_read_lock_slow(t, w);
 		} else {
 			/*
 			 * Compiler-only: the critical section's accesses stay
@@ -197,7 +227,7 @@ static inline struct urcu_compat_rec *urcu_compat_rec_in(const int *slotp)
 
 	if (caa_unlikely(slot < 0))
 		return NULL;
-	return urcu_compat_tls_recs[slot];
+	return urcu_compat_tls.words[slot];
 }
 
 #endif /* !URCU_COMPAT_LAYOUT_ONLY */

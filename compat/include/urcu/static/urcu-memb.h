@@ -30,13 +30,13 @@ static inline void _urcu_memb_read_lock(void)
 /* Leaves the innermost read-side critical section. */
 static inline void _urcu_memb_read_unlock(void)
 {
-	urcu_compat_unlock(urcu_compat_tls_recs[0]);
+	urcu_compat_unlock(urcu_compat_default_rec());
 }
 
 /* Non-zero inside a read-side critical section. */
 static inline int _urcu_memb_read_ongoing(void)
 {
-	return urcu_compat_ongoing(urcu_compat_tls_recs[0]);
+	return urcu_compat_ongoing(urcu_compat_default_rec());
 }
 
 #ifdef __cplusplus

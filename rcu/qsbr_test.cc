@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The rcutorture project authors.
+//
+// QSBR instances (rcu::Config::qsbr, tree.h "QSBR"): online threads hold
+// grace periods until their next QuiescentState() or ThreadOffline(), and
+// the whole tree machinery (migration, hotplug, expedited grace periods,
+// callbacks, barrier) works on that implicit critical section.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "rcu/internal/test_util.h"
+#include "rcu/rcu.h"
+#include "rcu/tree.h"
+
+namespace rcu {
+namespace {
+
+using rcu::testing::Eventually;
+using rcu::testing::Flag;
+using namespace std::chrono_literals;
+
+std::unique_ptr<Rcu> MakeQsbr(int nr_cpu_ids, int fanout = 64,
+                              int fanout_leaf = 16) {
+  Config c;
+  c.nr_cpu_ids = nr_cpu_ids;
+  c.fanout = fanout;
+  c.fanout_leaf = fanout_leaf;
+  c.qsbr = true;
+  auto r = Rcu::Create(c);
+  EXPECT_TRUE(r.ok()) << r.status();
+  return r.ok() ? *std::move(r) : nullptr;
+}
+
+// Thread A registers (online) and then does nothing; the main thread's
+// grace period must wait for A's QuiescentState(), and end after it.
+TEST(Qsbr, OnlineThreadHoldsGracePeriodUntilQuiescentState) {
+  auto r = MakeQsbr(2);
+  Flag online, report, done;
+  std::thread a([&] {
+    r->RegisterThread(1);
+    EXPECT_TRUE(r->ReadLockHeld());  // online: inside the implicit reader
+    online.Set();
+    report.Wait();
+    r->QuiescentState();
+    done.Wait();
+    r->UnregisterThread();
+  });
+  online.Wait();
+  const uint64_t cookie = r->StartPoll();
+  std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(r->PollState(cookie))
+      << "a grace period ended while an online thread had not reported";
+  report.Set();
+  EXPECT_TRUE(Eventually([&] { return r->PollState(cookie); }));
+  done.Set();
+  a.join();
+}
+
+// The same for an expedited grace period, which waits for A's generation
+// to move on.
+TEST(Qsbr, ExpeditedGracePeriodWaitsForOnlineThread) {
+  auto r = MakeQsbr(2);
+  Flag online, report;
+  std::atomic<bool> exp_done{false};
+  std::thread a([&] {
+    r->RegisterThread(1);
+    online.Set();
+    report.Wait();
+    r->QuiescentState();
+    r->UnregisterThread();
+  });
+  online.Wait();
+  std::thread e([&] {
+    r->SynchronizeExpedited();
+    exp_done.store(true);
+  });
+  std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(exp_done.load());
+  report.Set();
+  e.join();
+  a.join();
+  EXPECT_TRUE(exp_done.load());
+}
+
+// Thread A goes offline and sleeps: it holds nothing.
+TEST(Qsbr, OfflineThreadHoldsNothing) {
+  auto r = MakeQsbr(2);
+  Flag offline, done;
+  std::thread a([&] {
+    r->RegisterThread(1);
+    r->ThreadOffline();
+    r->ThreadOffline();  // idempotent
+    EXPECT_FALSE(r->ReadLockHeld());
+    offline.Set();
+    done.Wait();
+    r->ThreadOnline();
+    r->ThreadOnline();  // idempotent
+    EXPECT_TRUE(r->ReadLockHeld());
+    r->UnregisterThread();
+  });
+  offline.Wait();
+  r->Synchronize();
+  r->SynchronizeExpedited();
+  done.Set();
+  a.join();
+}
+
+// An online thread's own waits take it offline for their duration: no
+// self-deadlock, and it is online again after each.
+TEST(Qsbr, WaitsFromAnOnlineThreadGoOfflineMeanwhile) {
+  auto r = MakeQsbr(2);
+  std::thread([&] {
+    r->RegisterThread(0);
+    r->Synchronize();
+    EXPECT_TRUE(r->ReadLockHeld());
+    r->SynchronizeExpedited();
+    EXPECT_TRUE(r->ReadLockHeld());
+    static std::atomic<int> invoked{0};
+    static RcuHead head;
+    r->Call(&head, [](RcuHead*) { invoked.fetch_add(1); });
+    r->Barrier();
+    EXPECT_EQ(invoked.load(), 1);
+    EXPECT_TRUE(r->ReadLockHeld());
+    r->UnregisterThread();
+  }).join();
+}
+
+// Thread A migrates while online, then stays silent: it is queued as a
+// blocked reader of its old leaf, and the grace period waits for it there.
+TEST(Qsbr, MigratedOnlineThreadBlocksTheGracePeriod) {
+  auto r = MakeQsbr(4, 2, 2);
+  Flag moved, report, done;
+  std::thread a([&] {
+    r->RegisterThread(0);
+    r->MigrateSelf(3);
+    moved.Set();
+    report.Wait();
+    r->QuiescentState();
+    done.Wait();
+    r->UnregisterThread();
+  });
+  moved.Wait();
+  const uint64_t cookie = r->StartPoll();
+  std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(r->PollState(cookie));
+  report.Set();
+  EXPECT_TRUE(Eventually([&] { return r->PollState(cookie); }));
+  done.Set();
+  a.join();
+}
+
+// Thread A's vCPU goes offline while A is online: A is evicted with a proxy
+// entry, which holds the grace period until A reports.
+TEST(Qsbr, EvictedOnlineThreadBlocksTheGracePeriod) {
+  auto r = MakeQsbr(4, 2, 2);
+  Flag online, report, done;
+  std::thread a([&] {
+    r->RegisterThread(2);
+    online.Set();
+    report.Wait();
+    r->QuiescentState();
+    done.Wait();
+    r->UnregisterThread();
+  });
+  online.Wait();
+  ASSERT_TRUE(r->OfflineCpu(2).ok());
+  const uint64_t cookie = r->StartPoll();
+  std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(r->PollState(cookie));
+  report.Set();
+  EXPECT_TRUE(Eventually([&] { return r->PollState(cookie); }));
+  done.Set();
+  a.join();
+  ASSERT_TRUE(r->OnlineCpu(2).ok());
+}
+
+// A thread that reads without registering registers on the fly offline;
+// its ReadLock() is then a real critical section.
+TEST(Qsbr, OnTheFlyRegistrationStartsOffline) {
+  auto r = MakeQsbr(2);
+  std::thread([&] {
+    r->ReadLock();
+    EXPECT_TRUE(r->ReadLockHeld());
+    r->ReadUnlock();
+    EXPECT_FALSE(r->ReadLockHeld());  // offline: holds nothing
+    r->Synchronize();
+    r->UnregisterThread();
+  }).join();
+}
+
+// Release builds: the QSBR read side is nothing, not even a nesting count.
+// Debug builds: a nesting level on the online state.
+TEST(Qsbr, ReadSideIsNothingInReleaseBuilds) {
+  auto r = MakeQsbr(2);
+  std::thread([&] {
+    r->RegisterThread();
+    const internal::ReaderWord* rw = internal::tls_readers.words[r->slot()];
+    const uint64_t before = rw->watch.load();
+    r->QsbrReadLock();
+    EXPECT_EQ(rw->watch.load(), before + (RCU_DEBUG_CHECKS_ENABLED ? 1 : 0));
+    r->QsbrReadUnlock();
+    EXPECT_EQ(rw->watch.load(), before);
+    r->UnregisterThread();
+  }).join();
+}
+
+#if RCU_DEBUG_CHECKS_ENABLED
+// The mistake the busted-qsbr torture flavour makes, caught by the library.
+TEST(QsbrDeathTest, QuiescentStateInsideReaderIsFatal) {
+  auto r = MakeQsbr(2);
+  EXPECT_DEATH(
+      {
+        r->RegisterThread();
+        r->QsbrReadLock();
+        r->QuiescentState();
+      },
+      "QuiescentState\\(\\) inside a QSBR read-side critical section");
+}
+
+TEST(QsbrDeathTest, ReaderOnOfflineThreadIsFatal) {
+  auto r = MakeQsbr(2);
+  EXPECT_DEATH(
+      {
+        r->RegisterThread();
+        r->ThreadOffline();
+        r->QsbrReadLock();
+      },
+      "QsbrReadLock\\(\\) on a thread that is offline");
+}
+#endif
+
+}  // namespace
+}  // namespace rcu
