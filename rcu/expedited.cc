@@ -108,8 +108,16 @@ void Rcu::ExpeditedGpOnce() {
     for (const auto& t : recs_) {
       if (!t->registered) continue;
       uint64_t w =
-          internal::PinnedWord(t.get())->watch.load(internal::kWatchLoadOrder);
-      if (w & internal::kNestMask) busy.emplace_back(t.get(), w);
+          internal::WordOf(t.get())->watch.load(internal::kWatchLoadOrder);
+      if (w & internal::kNestMask) {
+        busy.emplace_back(t.get(), w);
+        // QSBR: an online thread's QuiescentState() moves its generation
+        // on only when asked (tree.h); ask. Relaxed: a hint, as from the
+        // FQS scan; the wait below polls the generation.
+        if (qsbr_)
+          internal::WordOf(t.get())->special.fetch_or(
+              internal::kSpecialNeedQs, std::memory_order_relaxed);
+      }
     }
   }
   // ThreadRecs are never freed before the instance, so waiting on one whose

@@ -85,15 +85,20 @@ absl::Status Rcu::OfflineCpu(int cpu) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   while (ThreadRec* t = rdp->attached) {
     // Acquire: pairs with the release that set BLOCKED (ReaderQueued()).
     const uint32_t sp =
-        internal::PinnedWord(t)->special.load(std::memory_order_acquire);
+        internal::WordOf(t)->special.load(std::memory_order_acquire);
     const uint64_t w =
-        internal::PinnedWord(t)->watch.load(internal::kWatchLoadOrder);
+        internal::WordOf(t)->watch.load(internal::kWatchLoadOrder);
     // A stale BLOCKED (a deferred dequeue) does not cover a later reader.
     if ((w & internal::kNestMask) != 0 && !internal::ReaderQueued(t, sp, w)) {
       auto* e = new internal::BlkdEntry;
       e->t = t;
       e->watch.store(w, std::memory_order_relaxed);
       e->proxy = true;
+      // QSBR: the online thread's next QuiescentState() must move its
+      // generation on (tree.h), which retires the proxy.
+      if (qsbr_)
+        internal::WordOf(t)->special.fetch_or(internal::kSpecialNeedQs,
+                                              std::memory_order_relaxed);
       PlainMutexLock nl(rnp->lock);
       EnqueueBlkdLocked(
           rnp, e,

@@ -235,12 +235,17 @@ void Rcu::UnregisterRec(ThreadRec* t, bool thread_gone) {
     DetachLocked(t, rdp);
     rdp->local.Unlock();
   }
+  if (!thread_gone)
+    const_cast<internal::ReaderWord**>(internal::tls_readers.words)[slot_] =
+        nullptr;
+  PlainMutexLock l(reg_mu_);
   if (rw != &t->own) {
     // Move the record off the thread's TLS word, which may be gone once
-    // the thread exits: `own` keeps the final value (a reader over), then
-    // wait for every scanner still reading the TLS word (PinnedWord).
-    // Seq_cst store and load, against the pin's seq_cst increment and
-    // load of `word`.
+    // the thread exits: `own` keeps the final value (a reader over). Under
+    // reg_mu_ (and after the detach above), so that scanners holding either
+    // lock read the word unpinned (WordOf()); then wait for every pinned
+    // scanner still reading the TLS word (PinnedWord). Seq_cst store and
+    // load, against the pin's seq_cst increment and load of `word`.
     t->own.watch.store(rw->watch.load(std::memory_order_relaxed),
                        std::memory_order_relaxed);
     t->own.special.store(0, std::memory_order_relaxed);
@@ -254,10 +259,6 @@ void Rcu::UnregisterRec(ThreadRec* t, bool thread_gone) {
       rw->lock_slow = internal::kLockSlowUnregistered;
     }
   }
-  if (!thread_gone)
-    const_cast<internal::ReaderWord**>(internal::tls_readers.words)[slot_] =
-        nullptr;
-  PlainMutexLock l(reg_mu_);
   t->registered = false;
   t->own.special.store(0, std::memory_order_relaxed);
   t->free_next = free_recs_;
@@ -596,7 +597,7 @@ Rcu::QsbrWaitScope::~QsbrWaitScope() {
   if (rw_ != nullptr) internal::ReaderLock(rw_);
 }
 
-void Rcu::QuiescentState() {
+void Rcu::QuiescentStateSlow() {
   ThreadRec* t = internal::RecInSlot(slot_);
   RCU_CHECK(t != nullptr, "QuiescentState: thread not registered");
   internal::ReaderWord* rw = internal::OwnWord(t);

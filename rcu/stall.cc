@@ -176,7 +176,7 @@ void Rcu::CheckGpStall() {
         absl::StrAppend(&out, rdp->n_attached);
         for (ThreadRec* t = rdp->attached; t != nullptr; t = t->cpu_next) {
           const uint64_t w =
-              internal::PinnedWord(t)->watch.load(std::memory_order_relaxed);
+              internal::WordOf(t)->watch.load(std::memory_order_relaxed);
           if (w & internal::kNestMask)
             fmt::format_to(std::back_inserter(out),
                            " {}/{}(reader, nesting {})", t->name, t->tid,

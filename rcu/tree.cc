@@ -737,9 +737,8 @@ bool Rcu::CheckCpuQsLocked(RcuData* rdp, uint64_t gps,
     // A blocked reader is tracked by its old leaf's blkd list instead; a
     // stale BLOCKED (deferred dequeue) hides no later reader. Acquire:
     // pairs with the release that set BLOCKED (the entry's watch).
-    // (Attached under the held local lock, so the word is steady; pinned
-    // anyway, as every scanner's read is.)
-    internal::PinnedWord rw(t);
+    // Attached under the held local lock: the word cannot move (WordOf()).
+    internal::ReaderWord* rw = internal::WordOf(t);
     const uint32_t sp = rw->special.load(std::memory_order_acquire);
     uint64_t w = rw->watch.load(internal::kWatchLoadOrder);
     if (internal::ReaderQueued(t, sp, w)) continue;
@@ -1193,7 +1192,7 @@ std::string Rcu::DumpGpState() const {
       // only if free, this is a diagnostic.
       if (rdp->local.TryLock()) {
         for (ThreadRec* t = rdp->attached; t != nullptr; t = t->cpu_next) {
-          uint64_t w = internal::PinnedWord(t)->watch.load();
+          uint64_t w = internal::WordOf(t)->watch.load();  // attached
           if (w & internal::kNestMask)
             fmt::format_to(std::back_inserter(out),
                            " {}/{}(in reader, nesting {})", t->name, t->tid,

@@ -576,6 +576,10 @@ void AddMemoryContext() {
       "default reader mode", rcu::ReaderModeName(rcu::Default().reader_mode()));
 }
 
+}  // namespace
+int QsbrIcount(const std::string& what, long n);  // qsbr_bench.cc
+namespace {
+
 // --icount=<impl> [--pairs=N]: runs N single-pair noinline calls for
 // callgrind. Returns the process exit code.
 int RunIcount(const std::string& what, long pairs) {
@@ -652,6 +656,7 @@ int RunIcount(const std::string& what, long pairs) {
                 m.name, pairs, m.fn, m.fn);
     return 0;
   }
+  if (int rc = QsbrIcount(what, pairs); rc >= 0) return rc;  // qsbr_bench.cc
   std::fprintf(stderr, "unknown --icount=%s\n", what.c_str());
   return 2;
 }

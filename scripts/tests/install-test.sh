@@ -88,7 +88,8 @@ exports="$(nm -D --defined-only -C "$lib/librcu.so.0.1.0" | cut -d' ' -f3-)"
 # class (typeinfo, vtable, guard variable of a static).
 leaks="$(grep -Ev '^((typeinfo|typeinfo name|vtable|VTT|guard variable) for )?rcu::' <<<"$exports" || true)"
 [[ -z "$leaks" ]] || fail "librcu.so exports $(wc -l <<<"$leaks") symbols outside rcu::, e.g. '$(head -1 <<<"$leaks" | cut -c1-160)'"
-for s in 'rcu::internal::tls_recs' 'rcu::internal::ReadUnlockSlow(' \
+for s in 'rcu::internal::tls_readers' 'rcu::internal::ReadUnlockSlow(' \
+         'rcu::internal::ReadLockSlow(' 'rcu::internal::kNoWords' \
          'rcu::lockdep::internal::Splat(' 'rcu::Default()' 'rcu::Rcu::Synchronize()' \
          'rcu::SrcuDomain::ReadLock(' 'rcu::Config::Validate() const'; do
   grep -qF "$s" <<<"$exports" || fail "librcu.so does not export $s"
