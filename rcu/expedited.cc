@@ -83,13 +83,14 @@ void Rcu::ExpeditedGpOnce() {
     return;
   }
   {
-    // No registered thread, no reader: nothing to wait for. A thread that
-    // registers later takes reg_mu_ after this, so its readers see the
-    // caller's updates; one that unregistered ended its readers before it
-    // released reg_mu_. So the grace period may start and end at once,
-    // under reg_mu_: both sequences move on, completing earlier cookies.
+    // No registered thread but the caller, which is outside any reader: no
+    // reader to wait for. A thread that registers later takes reg_mu_
+    // after this, so its readers see the caller's updates; one that
+    // unregistered ended its readers before it released reg_mu_. So the
+    // grace period may start and end at once, under reg_mu_: both
+    // sequences move on, completing earlier cookies.
     PlainMutexLock r(reg_mu_);
-    if (n_registered_ + n_internal_ == 0) {
+    if (NoOtherReaderPossibleLocked()) {
       CompletePolledTicket(TakePolledTicket());
       // Release: pairs with PollStateFull()'s acquire.
       exp_seq_.store(SeqEndVal(SeqStartVal(s)), std::memory_order_release);

@@ -385,8 +385,13 @@ TEST(Hotplug, LastCpuOfLeafOfflineWithBlockedReaderBug) {
   a.join();
   EXPECT_TRUE(Eventually([&] { return r->PollState(cookie); }));
   EXPECT_TRUE(unlocking.load());
-  r->Synchronize();
-  r->Synchronize();
+  {
+    // Two normal grace periods (their initialization drops the leaf), not
+    // the short path Synchronize() takes with no other thread registered.
+    rcu::testing::IdleRegistered idle(*r, 6);
+    r->Synchronize();
+    r->Synchronize();
+  }
   PlainMutexLock l(parent.lock);
   EXPECT_FALSE(parent.qsmaskinit & leaf.grpmask)
       << "empty leaf kept in its parent";

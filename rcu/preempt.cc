@@ -152,6 +152,8 @@ void Rcu::RegisterThreadImpl(int cpu, bool internal_thread, bool on_the_fly) {
     t->internal_thread = internal_thread;
     t->on_the_fly = on_the_fly;
     ++(internal_thread ? n_internal_ : n_registered_);
+    n_threads_hint_.store(n_registered_ + n_internal_,
+                          std::memory_order_relaxed);
   }
   // The word: the thread's TLS word for the default instance, else the
   // record's own. Set up before the thread attaches, so every scanner that
@@ -264,6 +266,7 @@ void Rcu::UnregisterRec(ThreadRec* t, bool thread_gone) {
   t->free_next = free_recs_;
   free_recs_ = t;
   --(t->internal_thread ? n_internal_ : n_registered_);
+  n_threads_hint_.store(n_registered_ + n_internal_, std::memory_order_relaxed);
 }
 
 int Rcu::CurrentCpu() const {

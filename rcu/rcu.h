@@ -55,7 +55,7 @@ inline void UnregisterThread() { Default().UnregisterThread(); }
 inline void MigrateSelf(int cpu) { Default().MigrateSelf(cpu); }
 
 inline void ReadLock() { internal::ReaderLock(internal::DefaultWord()); }
-RCU_READER_NO_NULL_CHECK inline void ReadUnlock() {
+inline void ReadUnlock() {
   if (RCU_DEBUG_CHECKS_ENABLED && internal::DefaultWord()->rec == nullptr)
     internal::UnregisteredReader(0);
   internal::ReaderUnlock(internal::DefaultWord());

@@ -141,6 +141,9 @@ TEST(Stall, DisabledWithZeroTimeout) {
 TEST(Stall, LostGpWakeupIsReportedAsGpStartStall) {
   Sink sink;
   auto r = MakeStallRcu(sink, 100);
+  // A registered thread, so that Synchronize() runs normal grace periods
+  // through the GP thread (not the short path).
+  rcu::testing::IdleRegistered idle(*r, 1);
   r->Synchronize();
   ASSERT_TRUE(
       Eventually([&] { return r->GetStats().gp_state == GpState::kWaitGps; }));
@@ -190,6 +193,7 @@ TEST(Stall, StarvedGpThreadIsReportedByTheWaiter) {
 TEST(Stall, NoGpThreadReportsWhenWakeupsArrive) {
   Sink sink;
   auto r = MakeStallRcu(sink, 100);
+  rcu::testing::IdleRegistered idle(*r, 1);  // normal grace periods
   for (int i = 0; i < 20; ++i) {
     r->Synchronize();
     std::this_thread::sleep_for(15ms);

@@ -1081,6 +1081,23 @@ void Rcu::CondSynchronizeExpeditedFull(const FullCookie& c) {
   if (!PollStateFull(c)) SynchronizeExpedited();
 }
 
+bool Rcu::NoOtherReaderPossible() {
+  // A hint (relaxed): ExpeditedGpOnce() decides under reg_mu_.
+  const int n = n_threads_hint_.load(std::memory_order_relaxed);
+  return n == 0 || (n == 1 && internal::RecInSlot(slot_) != nullptr &&
+                    !internal::InReaderSlot(slot_));
+}
+
+bool Rcu::NoOtherReaderPossibleLocked() {
+  const int n = n_registered_ + n_internal_;
+  if (n == 0) return true;
+  // Only the caller is registered, and it is outside any reader of this
+  // instance (a caller inside one would wait for itself: hang, or a fatal
+  // error with debug checks; not a reason to return early).
+  return n == 1 && internal::RecInSlot(slot_) != nullptr &&
+         !internal::InReaderSlot(slot_);
+}
+
 void Rcu::Synchronize() {
   MaybeRestartAfterFork();
   if (internal::tls_readers.in_callback != nullptr) [[unlikely]]
@@ -1091,6 +1108,17 @@ void Rcu::Synchronize() {
                                            SourceLocation::current());
   if (GpIsExpedited()) {
     SynchronizeExpedited();
+    return;
+  }
+  if (NoOtherReaderPossible()) {
+    // The kernel's rcu_blocking_is_gp(): no reader can be running but the
+    // caller's own (none: it waits), so no grace-period thread round trip.
+    // ExpeditedGpOnce() rechecks under the registry lock and ends a grace
+    // period at once, completing the polled ticket; if a thread registered
+    // meanwhile it runs a real expedited grace period. Seq_cst: orders the
+    // caller's updates before that check, as in SynchronizeExpedited().
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    ExpeditedGpOnce();
     return;
   }
   // The grace period waited for starts after this call, so its ticket

@@ -38,13 +38,58 @@ TEST(Rcu, ReaderModeIsChosenAndReported) {
   EXPECT_EQ(f->reader_mode(), ReaderMode::kFences);
 }
 
+// Thread A is registered and idle (outside any reader), so the short path
+// below does not apply: the grace-period thread runs a normal grace period.
 TEST(Rcu, SynchronizeWithoutReadersCompletesAGracePeriod) {
   auto r = MakeRcu(4);
+  rcu::testing::IdleRegistered a(*r, 2);
   const uint64_t before = r->GpSeq();
   r->Synchronize();
   EXPECT_GE(SeqDiff(r->GpSeq(), before), 1u);
   EXPECT_EQ(SeqState(r->GpSeq()), 0u);
   EXPECT_GE(r->GetStats().gps_completed, 1u);
+}
+
+// The kernel's rcu_blocking_is_gp() case: with no thread but the caller
+// registered, Synchronize() needs no grace-period thread round trip, and
+// still completes the cookies taken before it.
+TEST(Rcu, SynchronizeByTheOnlyRegisteredThreadTakesTheShortPath) {
+  auto r = MakeRcu(4);
+  std::thread([&] {
+    r->RegisterThread(1);
+    const uint64_t cookie = r->GetState();
+    const uint64_t gps = r->GetStats().gps_completed;
+    r->Synchronize();
+    EXPECT_EQ(r->GetStats().gps_completed, gps)
+        << "the grace-period thread ran a grace period for it";
+    EXPECT_TRUE(r->PollState(cookie));
+    r->UnregisterThread();
+  }).join();
+  // No thread registered at all: the same.
+  const uint64_t cookie = r->GetState();
+  const uint64_t gps = r->GetStats().gps_completed;
+  r->Synchronize();
+  EXPECT_EQ(r->GetStats().gps_completed, gps);
+  EXPECT_TRUE(r->PollState(cookie));
+}
+
+// Thread A is registered and inside a reader; the caller is registered
+// too. The short path must not be taken: Synchronize() waits for A.
+TEST(Rcu, SynchronizeWithAnotherRegisteredThreadWaitsForItsReader) {
+  auto r = MakeRcu(4);
+  HeldReader a(*r, 2);
+  std::atomic<bool> done{false};
+  std::thread b([&] {
+    r->RegisterThread(1);
+    r->Synchronize();
+    done.store(true);
+    r->UnregisterThread();
+  });
+  std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(done.load()) << "Synchronize() returned under a reader";
+  a.Release();
+  b.join();
+  EXPECT_TRUE(done.load());
 }
 
 TEST(Rcu, HugeTreeWorks) {
@@ -158,6 +203,8 @@ TEST(Rcu, PolledCookiesAcrossTheWrap) {
   c.nr_cpu_ids = 4;
   c.initial_gp_seq = uint64_t{0} - 40;  // ten GPs before the wrap
   auto r = *Rcu::Create(c);
+  // Normal grace periods, not the short path, so that gp_seq wraps.
+  rcu::testing::IdleRegistered idle(*r, 3);
   std::vector<uint64_t> cookies;
   for (int i = 0; i < 25; ++i) {
     uint64_t ck = r->GetState();

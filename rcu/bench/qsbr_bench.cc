@@ -16,6 +16,7 @@
 // <impl>: rcu_qsbr (an rcu::Rcu with Config::qsbr, in the default reader
 // mode) or urcu_qsbr. Instruction counts: --icount=rcu_qsbr | urcu_qsbr |
 // rcu_qsbr_qs | urcu_qsbr_qs (QsbrIcount(), called from rcu_bench.cc).
+#include <benchmark/benchmark.h>
 #include <pthread.h>
 #include <sched.h>
 
@@ -27,8 +28,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <benchmark/benchmark.h>
 
 #include "rcu/bench/qsbr_side.h"
 #include "rcu/tree.h"
@@ -47,7 +46,8 @@ rcu::Rcu& QsbrInstance() {
     c.name = "qsbr";
     auto made = rcu::Rcu::Create(c);
     if (!made.ok()) {
-      std::fprintf(stderr, "qsbr_bench: %s\n", made.status().ToString().c_str());
+      std::fprintf(stderr, "qsbr_bench: %s\n",
+                   made.status().ToString().c_str());
       std::abort();
     }
     return made->release();
@@ -175,15 +175,15 @@ void BM_QsbrSyncLatency(benchmark::State& state, Impl impl) {
   std::sort(us.begin(), us.end());
   if (!us.empty()) {
     state.counters["median_us"] = us[us.size() / 2];
-    state.counters["p99_us"] = us[std::min(us.size() - 1, us.size() * 99 / 100)];
+    state.counters["p99_us"] =
+        us[std::min(us.size() - 1, us.size() * 99 / 100)];
   }
 }
 
 BENCHMARK_CAPTURE(BM_QsbrReadPair, rcu_qsbr, Impl::kRcu)->MinTime(0.5);
 BENCHMARK_CAPTURE(BM_QsbrReadPair, urcu_qsbr, Impl::kUrcu)->MinTime(0.5);
 BENCHMARK_CAPTURE(BM_QsbrQuiescentState, rcu_qsbr, Impl::kRcu)->MinTime(0.5);
-BENCHMARK_CAPTURE(BM_QsbrQuiescentState, urcu_qsbr, Impl::kUrcu)
-    ->MinTime(0.5);
+BENCHMARK_CAPTURE(BM_QsbrQuiescentState, urcu_qsbr, Impl::kUrcu)->MinTime(0.5);
 BENCHMARK_CAPTURE(BM_QsbrSyncLatency, rcu_qsbr, Impl::kRcu)
     ->MinTime(0.5)
     ->UseManualTime();

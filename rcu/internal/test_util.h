@@ -106,6 +106,34 @@ bool Eventually(Pred pred,
   return true;
 }
 
+// A thread registered on `cpu` and idle (outside any reader) for its
+// lifetime. With it registered, Synchronize() from another thread runs a
+// real grace period through the grace-period thread instead of the short
+// path taken when no other thread is registered (tree.cc,
+// NoOtherReaderPossible()): for tests of the grace-period machinery.
+class IdleRegistered {
+ public:
+  IdleRegistered(Rcu& r, int cpu)
+      : thread_([this, &r, cpu] {
+          r.RegisterThread(cpu);
+          registered_.Set();
+          release_.Wait();
+          r.UnregisterThread();
+        }) {
+    registered_.Wait();
+  }
+  ~IdleRegistered() {
+    release_.Set();
+    thread_.join();
+  }
+  IdleRegistered(const IdleRegistered&) = delete;
+  IdleRegistered& operator=(const IdleRegistered&) = delete;
+
+ private:
+  Flag registered_, release_;
+  std::thread thread_;
+};
+
 // A thread that registers on `cpu`, enters a read-side critical section and
 // stays inside until Release(). The constructor returns once it is inside;
 // `before_unlock` runs just before its outermost unlock; `name` names the
