@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <thread>
 
 #include "rcu/internal/test_util.h"
@@ -24,39 +25,60 @@ using namespace std::chrono_literals;
 
 std::unique_ptr<Rcu> MakeQsbr(int nr_cpu_ids, int fanout = 64,
                               int fanout_leaf = 16) {
-  Config c;
-  c.nr_cpu_ids = nr_cpu_ids;
-  c.fanout = fanout;
-  c.fanout_leaf = fanout_leaf;
+  Config c = rcu::testing::TreeConfig(nr_cpu_ids, fanout, fanout_leaf);
   c.qsbr = true;
-  auto r = Rcu::Create(c);
-  EXPECT_TRUE(r.ok()) << r.status();
-  return r.ok() ? *std::move(r) : nullptr;
+  return rcu::testing::MakeRcu(c);
+}
+
+// A thread registered (online) on `cpu` that runs `setup`, then stays
+// silent until Report(): then it announces a quiescent state, and
+// unregisters when the object is destroyed.
+class SilentOnlineThread {
+ public:
+  SilentOnlineThread(Rcu& r, int cpu, std::function<void()> setup = nullptr)
+      : thread_([this, &r, cpu, setup] {
+          r.RegisterThread(cpu);
+          EXPECT_TRUE(r.ReadLockHeld());  // online: the implicit reader
+          if (setup) setup();
+          ready_.Set();
+          report_.Wait();
+          r.QuiescentState();
+          done_.Wait();
+          r.UnregisterThread();
+        }) {
+    ready_.Wait();
+  }
+  ~SilentOnlineThread() {
+    report_.Set();
+    done_.Set();
+    thread_.join();
+  }
+  SilentOnlineThread(const SilentOnlineThread&) = delete;
+  SilentOnlineThread& operator=(const SilentOnlineThread&) = delete;
+  void Report() { report_.Set(); }
+
+ private:
+  Flag ready_, report_, done_;
+  std::thread thread_;
+};
+
+// A grace period started now must wait for `a`'s quiescent state, and end
+// after it.
+void ExpectGracePeriodWaitsFor(Rcu& r, SilentOnlineThread& a) {
+  const uint64_t cookie = r.StartPoll();
+  std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(r.PollState(cookie))
+      << "a grace period ended while an online thread had not reported";
+  a.Report();
+  EXPECT_TRUE(Eventually([&] { return r.PollState(cookie); }));
 }
 
 // Thread A registers (online) and then does nothing; the main thread's
 // grace period must wait for A's QuiescentState(), and end after it.
 TEST(Qsbr, OnlineThreadHoldsGracePeriodUntilQuiescentState) {
   auto r = MakeQsbr(2);
-  Flag online, report, done;
-  std::thread a([&] {
-    r->RegisterThread(1);
-    EXPECT_TRUE(r->ReadLockHeld());  // online: inside the implicit reader
-    online.Set();
-    report.Wait();
-    r->QuiescentState();
-    done.Wait();
-    r->UnregisterThread();
-  });
-  online.Wait();
-  const uint64_t cookie = r->StartPoll();
-  std::this_thread::sleep_for(50ms);
-  EXPECT_FALSE(r->PollState(cookie))
-      << "a grace period ended while an online thread had not reported";
-  report.Set();
-  EXPECT_TRUE(Eventually([&] { return r->PollState(cookie); }));
-  done.Set();
-  a.join();
+  SilentOnlineThread a(*r, 1);
+  ExpectGracePeriodWaitsFor(*r, a);
 }
 
 // The same for an expedited grace period, which waits for A's generation
@@ -132,48 +154,20 @@ TEST(Qsbr, WaitsFromAnOnlineThreadGoOfflineMeanwhile) {
 // blocked reader of its old leaf, and the grace period waits for it there.
 TEST(Qsbr, MigratedOnlineThreadBlocksTheGracePeriod) {
   auto r = MakeQsbr(4, 2, 2);
-  Flag moved, report, done;
-  std::thread a([&] {
-    r->RegisterThread(0);
-    r->MigrateSelf(3);
-    moved.Set();
-    report.Wait();
-    r->QuiescentState();
-    done.Wait();
-    r->UnregisterThread();
-  });
-  moved.Wait();
-  const uint64_t cookie = r->StartPoll();
-  std::this_thread::sleep_for(50ms);
-  EXPECT_FALSE(r->PollState(cookie));
-  report.Set();
-  EXPECT_TRUE(Eventually([&] { return r->PollState(cookie); }));
-  done.Set();
-  a.join();
+  Rcu* rp = r.get();
+  SilentOnlineThread a(*r, 0, [rp] { rp->MigrateSelf(3); });
+  ExpectGracePeriodWaitsFor(*r, a);
 }
 
 // Thread A's vCPU goes offline while A is online: A is evicted with a proxy
 // entry, which holds the grace period until A reports.
 TEST(Qsbr, EvictedOnlineThreadBlocksTheGracePeriod) {
   auto r = MakeQsbr(4, 2, 2);
-  Flag online, report, done;
-  std::thread a([&] {
-    r->RegisterThread(2);
-    online.Set();
-    report.Wait();
-    r->QuiescentState();
-    done.Wait();
-    r->UnregisterThread();
-  });
-  online.Wait();
-  ASSERT_TRUE(r->OfflineCpu(2).ok());
-  const uint64_t cookie = r->StartPoll();
-  std::this_thread::sleep_for(50ms);
-  EXPECT_FALSE(r->PollState(cookie));
-  report.Set();
-  EXPECT_TRUE(Eventually([&] { return r->PollState(cookie); }));
-  done.Set();
-  a.join();
+  {
+    SilentOnlineThread a(*r, 2);
+    ASSERT_TRUE(r->OfflineCpu(2).ok());
+    ExpectGracePeriodWaitsFor(*r, a);
+  }
   ASSERT_TRUE(r->OnlineCpu(2).ok());
 }
 

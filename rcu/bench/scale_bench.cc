@@ -163,8 +163,50 @@ void SetFqsPerGp(benchmark::State& state, const rcu::Rcu& r,
 // Tree axis: state.range(0) = nr_cpu_ids, state.range(1) = fanout (64: the
 // default geometry, 2: fanout and fanout_leaf 2).
 
+// `n` threads registered with `r` on vCPUs 0, 1, ..., round-robin, each
+// blocked on a condition variable (a futex wait, outside any read-side
+// critical section) until the object is destroyed; then each unregisters.
+class IdleThreads {
+ public:
+  IdleThreads(rcu::Rcu& r, int n) {
+    for (int i = 0; i < n; ++i) {
+      threads_.emplace_back([this, &r, i] {
+        r.RegisterThread(i % r.nr_cpu_ids());
+        std::unique_lock<std::mutex> l(mu_);
+        ++ready_;
+        cv_.notify_all();
+        cv_.wait(l, [this] { return stop_; });
+        l.unlock();
+        r.UnregisterThread();
+      });
+    }
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [this, n] { return ready_ == n; });
+  }
+  ~IdleThreads() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : threads_) t.join();
+  }
+  IdleThreads(const IdleThreads&) = delete;
+  IdleThreads& operator=(const IdleThreads&) = delete;
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int ready_ = 0;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
 // One instance of the requested shape, with the calling thread registered
-// on vCPU 0 for the lifetime of the object.
+// on vCPU 0 for the lifetime of the object, and one more registered thread,
+// idle: with only the caller registered, Synchronize() and
+// SynchronizeExpedited() would take their short path (no other reader can
+// exist) and measure no grace period at all.
 class TreeInstance {
  public:
   explicit TreeInstance(benchmark::State& state) {
@@ -172,10 +214,13 @@ class TreeInstance {
     const int fanout = static_cast<int>(state.range(1));
     const int leaf = fanout == kDefaultFanout ? kDefaultFanoutLeaf : fanout;
     rcu_ = MakeInstance(state, cpus, fanout, leaf);
-    if (rcu_ != nullptr) rcu_->RegisterThread(/*cpu=*/0);
+    if (rcu_ == nullptr) return;
+    rcu_->RegisterThread(/*cpu=*/0);
+    idle_ = std::make_unique<IdleThreads>(*rcu_, 1);
   }
   ~TreeInstance() {
     if (rcu_ == nullptr) return;
+    idle_.reset();
     rcu_->UnregisterThread();
     rcu_.reset();
   }
@@ -187,6 +232,7 @@ class TreeInstance {
 
  private:
   std::unique_ptr<rcu::Rcu> rcu_;
+  std::unique_ptr<IdleThreads> idle_;
 };
 
 // Synchronize() latency: one normal grace period per call, which the GP
@@ -325,45 +371,6 @@ BENCHMARK(BM_ScaleCall)
 
 // ---------------------------------------------------------------------------
 // Threads axis: state.range(0) idle registered threads.
-
-// `n` threads registered with `r` on vCPUs 0, 1, ..., round-robin, each
-// blocked on a condition variable (a futex wait, outside any read-side
-// critical section) until the object is destroyed; then each unregisters.
-class IdleThreads {
- public:
-  IdleThreads(rcu::Rcu& r, int n) {
-    for (int i = 0; i < n; ++i) {
-      threads_.emplace_back([this, &r, i] {
-        r.RegisterThread(i % r.nr_cpu_ids());
-        std::unique_lock<std::mutex> l(mu_);
-        ++ready_;
-        cv_.notify_all();
-        cv_.wait(l, [this] { return stop_; });
-        l.unlock();
-        r.UnregisterThread();
-      });
-    }
-    std::unique_lock<std::mutex> l(mu_);
-    cv_.wait(l, [this, n] { return ready_ == n; });
-  }
-  ~IdleThreads() {
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    for (std::thread& t : threads_) t.join();
-  }
-  IdleThreads(const IdleThreads&) = delete;
-  IdleThreads& operator=(const IdleThreads&) = delete;
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int ready_ = 0;
-  bool stop_ = false;
-  std::vector<std::thread> threads_;
-};
 
 enum class ThreadsOp { kSync, kExp, kBarrier };
 

@@ -23,17 +23,24 @@
 
 namespace rcu::testing {
 
-inline std::unique_ptr<Rcu> MakeRcu(int nr_cpu_ids, int fanout = 64,
-                                    int fanout_leaf = 16,
-                                    ReaderMode mode = ReaderMode::kAuto) {
+inline std::unique_ptr<Rcu> MakeRcu(const Config& c) {
+  auto r = Rcu::Create(c);
+  EXPECT_TRUE(r.ok()) << r.status();
+  return r.ok() ? *std::move(r) : nullptr;
+}
+inline Config TreeConfig(int nr_cpu_ids, int fanout = 64, int fanout_leaf = 16,
+                         ReaderMode mode = ReaderMode::kAuto) {
   Config c;
   c.nr_cpu_ids = nr_cpu_ids;
   c.fanout = fanout;
   c.fanout_leaf = fanout_leaf;
   c.reader_mode = mode;
-  auto r = Rcu::Create(c);
-  EXPECT_TRUE(r.ok()) << r.status();
-  return r.ok() ? *std::move(r) : nullptr;
+  return c;
+}
+inline std::unique_ptr<Rcu> MakeRcu(int nr_cpu_ids, int fanout = 64,
+                                    int fanout_leaf = 16,
+                                    ReaderMode mode = ReaderMode::kAuto) {
+  return MakeRcu(TreeConfig(nr_cpu_ids, fanout, fanout_leaf, mode));
 }
 
 // A fixture that turns lockdep-RCU on for the test and captures its
