@@ -171,6 +171,44 @@ TEST(Qsbr, EvictedOnlineThreadBlocksTheGracePeriod) {
   ASSERT_TRUE(r->OnlineCpu(2).ok());
 }
 
+// Regression test for a grace period that never ends: thread A, online on
+// vCPU 2, keeps announcing quiescent states; thread C holds a reader on
+// vCPU 2, so vCPU 2 still owes the grace period after A reported (and its
+// request was answered), while vCPU 3, with no thread, has reported. Then
+// vCPU 2 goes offline: A and C are evicted to vCPU 3 with proxies that
+// hold the grace period. Nothing scans vCPU 3 for this grace period any
+// more, so A's store-less QuiescentState() calls would never move its
+// generation on, and its proxy would never retire, had eviction not asked
+// A for a quiescent state (NEED_QS).
+TEST(Qsbr, EvictedThreadIsAskedForAQuiescentStateBug) {
+  auto r = MakeQsbr(4, 2, 2);
+  std::atomic<bool> stop{false};
+  Flag online;
+  std::thread a([&] {
+    r->RegisterThread(2);
+    online.Set();
+    while (!stop.load()) {
+      r->QuiescentState();
+      std::this_thread::sleep_for(200us);
+    }
+    r->UnregisterThread();
+  });
+  online.Wait();
+  uint64_t cookie = 0;
+  {
+    rcu::testing::HeldReader c(*r, 2);
+    cookie = r->StartPoll();
+    std::this_thread::sleep_for(50ms);  // A reported; vCPU 3 reported
+    EXPECT_FALSE(r->PollState(cookie));
+    ASSERT_TRUE(r->OfflineCpu(2).ok());
+  }  // C's reader ends; its proxy retires at the next scan
+  EXPECT_TRUE(Eventually([&] { return r->PollState(cookie); }))
+      << r->DumpGpState();
+  stop.store(true);
+  a.join();
+  ASSERT_TRUE(r->OnlineCpu(2).ok());
+}
+
 // A thread that reads without registering registers on the fly offline;
 // its ReadLock() is then a real critical section.
 TEST(Qsbr, OnTheFlyRegistrationStartsOffline) {
