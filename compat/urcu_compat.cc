@@ -132,8 +132,11 @@ void QsbrCheckOnline() {
 void QsbrQuiescentState() {
   ReaderWord* t = QsbrRec();
   if (t == nullptr) return;
-  if (Ongoing(t)) ReaderUnlock(t);
-  ReaderLock(t);
+  if (Ongoing(t)) {
+    QsbrInstance().QuiescentState();  // the QSBR instance's own (tree.h)
+  } else {
+    ReaderLock(t);  // offline: liburcu's brings the thread online
+  }
 }
 
 void QsbrOfflineNow() {

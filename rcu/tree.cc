@@ -1081,21 +1081,17 @@ void Rcu::CondSynchronizeExpeditedFull(const FullCookie& c) {
   if (!PollStateFull(c)) SynchronizeExpedited();
 }
 
-bool Rcu::NoOtherReaderPossible() {
-  // A hint (relaxed): ExpeditedGpOnce() decides under reg_mu_.
-  const int n = n_threads_hint_.load(std::memory_order_relaxed);
-  return n == 0 || (n == 1 && internal::RecInSlot(slot_) != nullptr &&
-                    !internal::InReaderSlot(slot_));
-}
-
-bool Rcu::NoOtherReaderPossibleLocked() {
-  const int n = n_registered_ + n_internal_;
-  if (n == 0) return true;
+bool Rcu::NoOtherReaderPossible(int n_threads) const {
+  if (n_threads == 0) return true;
   // Only the caller is registered, and it is outside any reader of this
   // instance (a caller inside one would wait for itself: hang, or a fatal
   // error with debug checks; not a reason to return early).
-  return n == 1 && internal::RecInSlot(slot_) != nullptr &&
+  return n_threads == 1 && internal::RecInSlot(slot_) != nullptr &&
          !internal::InReaderSlot(slot_);
+}
+
+bool Rcu::NoOtherReaderPossibleLocked() {
+  return NoOtherReaderPossible(n_registered_ + n_internal_);
 }
 
 void Rcu::Synchronize() {
@@ -1110,7 +1106,8 @@ void Rcu::Synchronize() {
     SynchronizeExpedited();
     return;
   }
-  if (NoOtherReaderPossible()) {
+  // A hint (relaxed): ExpeditedGpOnce() decides under reg_mu_.
+  if (NoOtherReaderPossible(n_threads_hint_.load(std::memory_order_relaxed))) {
     // The kernel's rcu_blocking_is_gp(): no reader can be running but the
     // caller's own (none: it waits), so no grace-period thread round trip.
     // ExpeditedGpOnce() rechecks under the registry lock and ends a grace

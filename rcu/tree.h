@@ -649,9 +649,9 @@ class RCU_EXPORT Rcu {
   // and completed at once, under reg_mu_.
   void ExpeditedGpOnce();
   // No thread but the caller (outside any reader of this instance) is
-  // registered: no reader exists to wait for (Synchronize()'s and
-  // ExpeditedGpOnce()'s fast path).
-  bool NoOtherReaderPossible();
+  // registered, `n_threads` being the registered count: no reader exists
+  // to wait for (Synchronize()'s and ExpeditedGpOnce()'s fast path).
+  bool NoOtherReaderPossible(int n_threads) const;
   bool NoOtherReaderPossibleLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(reg_mu_);
   // QsbrReadLock() with debug checks: online required.
   void QsbrReadLockChecked();

@@ -80,6 +80,7 @@
 #include <thread>
 #include <vector>
 
+#include "rcu/bench/call_flood.h"
 #include "rcu/bench/urcu_side.h"
 #include "rcu/lockdep.h"
 #include "rcu/rcu.h"
@@ -379,35 +380,10 @@ void BM_CallRcu(benchmark::State& state, bool urcu) {
   c.Register();
   c.Post(1);  // starts liburcu's call_rcu worker outside the window
   c.Barrier();
-  double posted = 0, invoked = 0, e2e = 0, drain = 0;
   const uint64_t gps0 = urcu ? 0 : rcu::Default().GetStats().gps_completed;
-  double window = 0;
-  for (auto _ : state) {
-    const long base = c.Invoked();
-    const Clock::time_point t0 = Clock::now();
-    c.Post(kCallNodes);
-    const Clock::time_point t1 = Clock::now();
-    const long in_window = c.Invoked() - base;
-    c.Barrier();
-    const Clock::time_point t2 = Clock::now();
-    state.SetIterationTime(Seconds(t2 - t0));
-    posted += kCallNodes / Seconds(t1 - t0) / 1e6;
-    invoked += in_window / Seconds(t1 - t0) / 1e6;
-    e2e += kCallNodes / Seconds(t2 - t0) / 1e6;
-    drain += Seconds(t2 - t1) * 1e3;
-    window += Seconds(t2 - t0);
-    if (c.Invoked() - base != kCallNodes) {
-      state.SkipWithError("Barrier() returned before every callback ran");
-      break;
-    }
-  }
-  c.Unregister();
-  const double n =
-      static_cast<double>(std::max<int64_t>(state.iterations(), 1));
-  state.counters["posted_Mps"] = posted / n;
-  state.counters["invoked_Mps"] = invoked / n;
-  state.counters["e2e_Mps"] = e2e / n;
-  state.counters["drain_ms"] = drain / n;
+  const double window = rcu_bench::MeasureCallFlood(
+      state, kCallNodes, [&](long n) { c.Post(n); }, [&] { c.Barrier(); },
+      [&] { return c.Invoked(); });
   if (!urcu && window > 0) {
     // Grace periods the posting drove (ours only): GPs per second.
     state.counters["gps_per_s"] =

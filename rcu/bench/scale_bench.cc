@@ -56,6 +56,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "rcu/bench/call_flood.h"
 #include "rcu/rcu.h"
 
 namespace {
@@ -301,34 +302,11 @@ void BM_ScaleCall(benchmark::State& state) {
   rcu::RcuHead* heads = Heads(kCallHeads);
   PostBatch(r, heads, 1);
   r.Barrier();
-  double posted = 0, invoked = 0, e2e = 0, drain = 0, window = 0;
   const uint64_t gps0 = r.GetStats().gps_completed;
-  for (auto _ : state) {
-    const long base = g_invoked.load();
-    const Clock::time_point t0 = Clock::now();
-    PostBatch(r, heads, kCallHeads);
-    const Clock::time_point t1 = Clock::now();
-    const long in_window = g_invoked.load() - base;
-    r.Barrier();
-    const Clock::time_point t2 = Clock::now();
-    state.SetIterationTime(Seconds(t2 - t0));
-    posted += kCallHeads / Seconds(t1 - t0) / 1e6;
-    invoked += in_window / Seconds(t1 - t0) / 1e6;
-    e2e += kCallHeads / Seconds(t2 - t0) / 1e6;
-    drain += Seconds(t2 - t1) * 1e3;
-    window += Seconds(t2 - t0);
-    if (g_invoked.load() - base != kCallHeads) {
-      state.SkipWithError("Barrier() returned before every callback ran");
-      break;
-    }
-  }
+  const double window = rcu_bench::MeasureCallFlood(
+      state, kCallHeads, [&](long n) { PostBatch(r, heads, n); },
+      [&] { r.Barrier(); }, [] { return g_invoked.load(); });
   const uint64_t gps = r.GetStats().gps_completed - gps0;
-  const double n =
-      static_cast<double>(std::max<int64_t>(state.iterations(), 1));
-  state.counters["posted_Mps"] = posted / n;
-  state.counters["invoked_Mps"] = invoked / n;
-  state.counters["e2e_Mps"] = e2e / n;
-  state.counters["drain_ms"] = drain / n;
   if (window > 0) state.counters["gps_per_s"] = gps / window;
 }
 
@@ -405,26 +383,18 @@ void BM_ScaleThreads(benchmark::State& state, ThreadsOp op) {
   r.reset();
 }
 
-BENCHMARK_CAPTURE(BM_ScaleThreads, sync, ThreadsOp::kSync)
-    ->ArgName("threads")
-    ->RangeMultiplier(4)
-    ->Range(1, 256)
-    ->UseManualTime()
-    ->MinTime(kMinTime)
-    ->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_ScaleThreads, exp, ThreadsOp::kExp)
-    ->ArgName("threads")
-    ->RangeMultiplier(4)
-    ->Range(1, 256)
-    ->UseManualTime()
-    ->MinTime(kMinTime)
-    ->Unit(benchmark::kMicrosecond);
+// The threads axis: 1, 4, 16, 64, 256 registered threads.
+void ThreadsAxis(benchmark::internal::Benchmark* b) {
+  b->ArgName("threads")
+      ->RangeMultiplier(4)
+      ->Range(1, 256)
+      ->UseManualTime()
+      ->MinTime(kMinTime)
+      ->Unit(benchmark::kMicrosecond);
+}
+BENCHMARK_CAPTURE(BM_ScaleThreads, sync, ThreadsOp::kSync)->Apply(ThreadsAxis);
+BENCHMARK_CAPTURE(BM_ScaleThreads, exp, ThreadsOp::kExp)->Apply(ThreadsAxis);
 BENCHMARK_CAPTURE(BM_ScaleThreads, barrier, ThreadsOp::kBarrier)
-    ->ArgName("threads")
-    ->RangeMultiplier(4)
-    ->Range(1, 256)
-    ->UseManualTime()
-    ->MinTime(kMinTime)
-    ->Unit(benchmark::kMicrosecond);
+    ->Apply(ThreadsAxis);
 
 }  // namespace
