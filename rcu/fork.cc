@@ -66,6 +66,10 @@ class ForkHandler {
     v->push_back(&r->exp_mu_);
   }
   static void InnerLocks(Rcu* r, std::vector<PlainMutex*>* v) {
+    // Parked threads wake up (another one parking notifies them all) and
+    // take fork_mu_ to test their predicate; held across fork() so that no
+    // thread that does not exist in the child holds it there.
+    v->push_back(&r->fork_mu_);
     v->push_back(&r->reg_mu_);
     v->push_back(&r->ofl_mu_);
     v->push_back(&r->barrier_lock_);

@@ -380,6 +380,51 @@ TEST(Fork, ForkChildHadNoGracePeriods) {
   srcu->Barrier();
 }
 
+// Uses the default instance and `other` on every vCPU (a callback thread
+// each): in a fork() child, this restarts their threads.
+void UseBoth(Rcu* other) {
+  for (int cpu = 0; cpu < other->nr_cpu_ids(); ++cpu) {
+    RegisterThread();
+    other->RegisterThread(cpu);
+    Call(&(new Node)->head, FreeNode);
+    other->Call(&(new Node)->head, FreeNode);
+    other->UnregisterThread();
+    UnregisterThread();
+  }
+  Synchronize();
+  other->Synchronize();
+}
+
+// UseBoth(), then a fork whose child does the same, `depth` levels down,
+// while the parent uses both again (as liburcu's test_urcu_fork does).
+bool UseThenFork(Rcu* other, int depth) {
+  if (!kChildMayStartThreads) return true;
+  UseBoth(other);
+  if (depth == 0) {
+    Barrier();
+    other->Barrier();
+    return true;
+  }
+  return RunInChild([&] { return UseThenFork(other, depth - 1); },
+                    [&] { UseBoth(other); }) == "exit 0";
+}
+
+// Thread A, the main thread, forks at once after its use of the instances
+// restarted their threads (in a fork() child, as liburcu's test_urcu_fork
+// does); threads B.. are that use's grace-period and callback threads,
+// parking for the fork. A thread that had just parked woke up when the
+// next one parked and took the parking mutex to recheck its predicate,
+// holding it at the instant of fork(): the child inherited it locked by a
+// thread that does not exist there, and hung at its first use of RCU.
+TEST(Fork, ForkWhileAParkedThreadRechecksHungTheChildBug) {
+  auto other = MakeRcu(8, 4, 4);  // eight callback threads to park
+  // About one round in fifty hung; 150 rounds take about a second.
+  for (int round = 0; round < 150; ++round) {
+    ASSERT_EQ(RunInChild([&] { return UseThenFork(other.get(), 3); }), "exit 0")
+        << "round " << round;
+  }
+}
+
 int CountThreads() {
   int n = 0;
   if (DIR* d = opendir("/proc/self/task")) {
