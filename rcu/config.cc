@@ -72,6 +72,8 @@ absl::Status Config::Validate() const {
     return Bad("gp_cleanup_delay", gp_cleanup_delay, "must be in 0..10*hz");
   if (barrier_delay < 0 || barrier_delay > 10 * hz)
     return Bad("barrier_delay", barrier_delay, "must be in 0..10*hz");
+  if (cb_gp_interval_us < 0 || cb_gp_interval_us > 1'000'000)
+    return Bad("cb_gp_interval_us", cb_gp_interval_us, "must be in 0..1000000");
   if (blimit < 1) return Bad("blimit", blimit, "must be at least 1");
   if (absl::StatusOr<std::vector<bool>> m =
           ParseCpuList(rcu_nocbs, r.nr_cpu_ids);

@@ -97,6 +97,16 @@ struct RCU_EXPORT Config {
   // with it while it is offline and its callback thread keeps invoking
   // them; that thread is created when the vCPU first comes online.
   std::string rcu_nocbs;
+  // A grace period that only callbacks wait for starts at least this many
+  // microseconds after the previous one started, so that a callback flood
+  // batches thousands of callbacks per grace period (and two heavy fences)
+  // instead of a grace period per hundred. A grace period that a caller
+  // waits for (Synchronize()) is not delayed. Isolated callbacks are not
+  // delayed either: the first after a quiet spell starts one at once.
+  // 0: every grace period starts as soon as it is needed. Not a kernel
+  // parameter; the kernel's callback grace periods batch over their
+  // jiffies_till_first_fqs and scheduler-tick quiescent states.
+  int cb_gp_interval_us = 1000;
   // Callbacks invoked per batch before checking for other work (at least
   // this many; more when the backlog is long).
   int blimit = 1000;

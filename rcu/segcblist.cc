@@ -22,14 +22,6 @@ bool SegCbList::SegEmpty(int seg) const {
   return tails_[seg] == tails_[seg - 1];
 }
 
-void SegCbList::Enqueue(RcuHead* h) {
-  AddLen(1);
-  ++seglen_[kNext];
-  h->next = nullptr;
-  *tails_[kNext] = h;
-  tails_[kNext] = &h->next;
-}
-
 bool SegCbList::Entrain(RcuHead* h) {
   if (len() == 0) return false;
   AddLen(1);

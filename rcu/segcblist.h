@@ -74,9 +74,7 @@ class RCU_EXPORT SegCbList {
   void Init();
 
   // Callbacks on the list, including those extracted and not yet invoked.
-  // Fully ordered with respect to Enqueue()/AddLen() (see AddLen()).
-  // Acquire: pairs with AddLen()'s seq_cst update; a Barrier() that sees a
-  // count also sees the enqueue that made it.
+  // Acquire: pairs with AddLen()'s release (see there).
   long len() const { return len_.load(std::memory_order_acquire); }
   long seglen(int seg) const { return seglen_[seg]; }
   uint64_t gp_seq(int seg) const { return gp_seq_[seg]; }
@@ -88,8 +86,14 @@ class RCU_EXPORT SegCbList {
   // Callbacks with no grace period assigned yet (NEXT non-empty).
   bool HasUnassigned() const { return !SegEmpty(kNext); }
 
-  // Appends to NEXT.
-  void Enqueue(RcuHead* h);
+  // Appends to NEXT. Inline: Call()'s fast path.
+  void Enqueue(RcuHead* h) {
+    AddLen(1);
+    ++seglen_[kNext];
+    h->next = nullptr;
+    *tails_[kNext] = h;
+    tails_[kNext] = &h->next;
+  }
   // Appends after the last callback of the newest non-empty segment, so that
   // `h` runs after every callback now queued, without necessarily waiting
   // for a grace period. Returns false (and leaves `h` alone) if the list
@@ -113,10 +117,20 @@ class RCU_EXPORT SegCbList {
   // to the end of this DONE, src's pending ones to the end of NEXT. `src` is
   // left empty, its len() counting only callbacks being invoked.
   void Merge(SegCbList* src);
-  // Adds `v` to len(), fully ordered on both sides: a Barrier() that samples
-  // len() must not see 0 while a callback is in flight (0->1 on Enqueue
-  // racing Barrier(), 1->0 after the last invocation racing Barrier()).
-  void AddLen(long v) { len_.fetch_add(v, std::memory_order_seq_cst); }
+  // Adds `v` to len(). Every change to a list (this included) is made
+  // under its owner's lock (RcuData::local, SrcuData::lock), so a plain
+  // load and store suffice, with no locked RMW. Barrier() samples len()
+  // under that lock; the lockless readers (statistics, GpCleanup()'s wake
+  // test, ~Rcu()'s drain loop) tolerate a stale value: a stale count makes
+  // them wake or loop once more, and a count they must see was written
+  // before something they synchronize with (a grace period's node lock, a
+  // barrier's completion).
+  // Release: pairs with len()'s acquire, so that a reader that sees the
+  // count sees the list change made before it.
+  void AddLen(long v) {
+    len_.store(len_.load(std::memory_order_relaxed) + v,
+               std::memory_order_release);
+  }
 
   // Debug builds: aborts with a message if the invariant (file comment) is
   // broken. `in_flight`: callbacks extracted and not yet invoked.

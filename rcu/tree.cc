@@ -389,10 +389,20 @@ void Rcu::HeavyFence() {
 
 uint64_t Rcu::SnapGpSeq() const {
   // Orders the caller's earlier updates (the removal a callback or cookie
-  // protects) before the gp_seq load; pairs with the full barrier after the
+  // protects) before the gp_seq load; pairs with HeavyFence() after the
   // gp_seq start in GpInit(). If the load misses a GP start, that GP's
-  // first membarrier makes the removal visible to every later reader.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  // heavy fence makes the removal visible to every later reader. With
+  // membarrier, HeavyFence() runs a full barrier on this thread too (if
+  // it is running; a thread that is not has passed a context switch), so
+  // either the barrier falls after the removal, or before this load, and
+  // then the load sees the start: a compiler fence suffices here, as on
+  // the read side. In fence mode the heavy fence is local to the GP
+  // thread, so this side needs its own full fence.
+  if (reader_mode_ == ReaderMode::kMembarrier) {
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+  } else {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+  }
   return SeqSnap(gp_seq_.load(std::memory_order_relaxed));
 }
 
@@ -407,10 +417,12 @@ void Rcu::WakeGpThread() {
   gp_wq_cv_.NotifyAll();
 }
 
-bool Rcu::StartThisGp(uint64_t req) {
+bool Rcu::StartThisGp(uint64_t req, bool urgent) {
   RcuNode* root = &nodes_[0];
   PlainMutexLock l(root->lock);
-  if (SeqGe(root->gp_seq_needed, req)) return false;  // already requested
+  if (urgent && SeqLt(urgent_gp_seq_.load(std::memory_order_relaxed), req))
+    urgent_gp_seq_.store(req, std::memory_order_relaxed);  // under root lock
+  if (SeqGe(root->gp_seq_needed, req)) return false;       // already requested
   root->gp_seq_needed = req;
   gp_req_activity_ns_.store(MonoNs(), std::memory_order_relaxed);
   // A GP in progress: its cleanup sees gp_seq_needed and starts the next.
@@ -418,6 +430,40 @@ bool Rcu::StartThisGp(uint64_t req) {
   gp_flags_.fetch_or(kGpFlagInit,
                      std::memory_order_relaxed);  // under root lock
   return true;
+}
+
+void Rcu::HurryGp() {
+  // The urgent request was recorded (under the root lock) before this lock;
+  // PaceGp() tests it under the same lock, so the wake-up cannot fall
+  // between its test and its wait.
+  bool pacing;
+  {
+    PlainMutexLock l(gp_wq_mu_);
+    pacing = gp_pacing_;
+  }
+  if (pacing) gp_wq_cv_.NotifyAll();
+}
+
+void Rcu::PaceGp() {
+  if (config_.cb_gp_interval_us <= 0) return;
+  const std::chrono::steady_clock::time_point not_before =
+      last_gp_init_ + std::chrono::microseconds(config_.cb_gp_interval_us);
+  // The grace period about to start ends at SeqSnap(gp_seq_); a waiter
+  // that asked for it (or a later one) does not wait for the pacing.
+  auto urgent = [this] {
+    return SeqGe(urgent_gp_seq_.load(std::memory_order_relaxed),
+                 SeqSnap(gp_seq_.load(std::memory_order_relaxed)));
+  };
+  if (urgent() || std::chrono::steady_clock::now() >= not_before) return;
+  PlainMutexLock l(gp_wq_mu_);
+  gp_pacing_ = true;
+  gp_wq_cv_.WaitFor(gp_wq_mu_, not_before - std::chrono::steady_clock::now(),
+                    [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                      return urgent() ||
+                             stop_.load(std::memory_order_relaxed) ||
+                             fork_park_.load(std::memory_order_relaxed);
+                    });
+  gp_pacing_ = false;
 }
 
 void Rcu::GpSlow(int delay) {
@@ -455,8 +501,14 @@ void Rcu::GpThreadMain(bool resume) {
     if (stop_.load(std::memory_order_acquire) &&
         !(gp_flags_.load(std::memory_order_relaxed) & kGpFlagInit))
       break;
+    PaceGp();
+    if (fork_park_.load(std::memory_order_relaxed)) {
+      ParkForFork();
+      continue;
+    }
     gp_state_.store(GpState::kDoneGps, std::memory_order_relaxed);
     gp_activity_ns_.store(MonoNs(), std::memory_order_relaxed);
+    last_gp_init_ = std::chrono::steady_clock::now();
     if (!GpInit()) continue;
     GpFqsLoop();
     GpCleanup();
@@ -876,8 +928,10 @@ void Rcu::Call(RcuHead* head, RcuCallback func) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   rdp->cblist.Enqueue(head);
   AccelerateLocked(rdp, &needwake);
   EnsureRcucLocked(rdp);
+  // Written only under `local`: a plain increment, no locked RMW.
+  rdp->n_cbs_queued.store(rdp->n_cbs_queued.load(std::memory_order_relaxed) + 1,
+                          std::memory_order_relaxed);
   rdp->local.Unlock();
-  rdp->n_cbs_queued.fetch_add(1, std::memory_order_relaxed);
   if (needwake) WakeGpThread();
 }
 
@@ -1121,7 +1175,11 @@ void Rcu::Synchronize() {
   // The grace period waited for starts after this call, so its ticket
   // completes every cookie taken before it.
   const uint64_t s = SnapGpSeq();
-  if (StartThisGp(s)) WakeGpThread();
+  if (StartThisGp(s, /*urgent=*/true)) {
+    WakeGpThread();
+  } else {
+    HurryGp();  // requested already, perhaps by callbacks, and paced
+  }
   {
     PlainMutexLock l(done_mu_);
     WaitCheckingGpStart(done_mu_, done_cv_,

@@ -516,7 +516,16 @@ class RCU_EXPORT Rcu {
   void ForceQuiescentStates();
   void GpSlow(int delay);
   void HeavyFence();
-  bool StartThisGp(uint64_t gp_seq_req);
+  // Asks for grace period `gp_seq_req` (a SeqSnap() value); true if the GP
+  // thread must be woken to start it. `urgent`: a caller waits for it, so
+  // PaceGp() must not delay it.
+  bool StartThisGp(uint64_t gp_seq_req, bool urgent = false);
+  // Cuts PaceGp()'s wait short after an urgent request.
+  void HurryGp();
+  // GP thread, before a grace period starts: waits until
+  // Config::cb_gp_interval_us after the last one started, unless a caller
+  // waits for it (urgent), so that a callback flood batches.
+  void PaceGp();
   void WakeGpThread();
   bool RootGpDone();
   void InitNewRnpLocked(RcuNode* leaf)
@@ -681,6 +690,11 @@ class RCU_EXPORT Rcu {
   std::atomic<uint64_t> blocked_readers_{0};
   std::atomic<uint64_t> unlocks_deferred_{0}, deferred_retired_{0};
   std::atomic<uint64_t> stalls_{0}, exp_stalls_{0};
+  // The newest grace period a caller waits for (StartThisGp()'s urgent);
+  // written under nodes_[0].lock, loaded by the GP thread in PaceGp().
+  std::atomic<uint64_t> urgent_gp_seq_{kInitialGpSeq};
+  // GP thread only: when the last grace period started (PaceGp()).
+  std::chrono::steady_clock::time_point last_gp_init_;
   // GP thread only: when the current GP started and when it next warns.
   std::chrono::steady_clock::time_point gp_start_time_;
   std::chrono::steady_clock::time_point next_stall_check_;
@@ -688,6 +702,8 @@ class RCU_EXPORT Rcu {
   std::thread gp_thread_;
   PlainMutex gp_wq_mu_;  // GP thread's wait queue
   PlainCondVar gp_wq_cv_;
+  // The GP thread is in PaceGp()'s wait (HurryGp() wakes it).
+  bool gp_pacing_ ABSL_GUARDED_BY(gp_wq_mu_) = false;
   PlainMutex done_mu_;  // Synchronize() waiters
   PlainCondVar done_cv_;
   PlainMutex ofl_mu_;      // excludes hotplug from GP init's ONOFF pass

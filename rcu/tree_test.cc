@@ -402,6 +402,78 @@ TEST(Rcu, CallWaitsForPreexistingReader) {
   EXPECT_EQ(cb.state.load(), 1);
 }
 
+// ---- Grace-period pacing (Config::cb_gp_interval_us). ----
+
+std::unique_ptr<Rcu> MakePaced(int interval_us) {
+  Config c = rcu::testing::TreeConfig(4);
+  c.cb_gp_interval_us = interval_us;
+  return MakeRcu(c);
+}
+
+void Discard(RcuHead* h) { delete h; }
+
+// Thread A floods Call() for 300 ms. Grace periods that only callbacks
+// wait for start at least 20 ms apart, so the flood drives at most about
+// fifteen of them; unpaced it drove one per hundred or so callbacks
+// (thousands here).
+TEST(Rcu, CallbackFloodBatchesGracePeriods) {
+  auto r = MakePaced(20'000);
+  r->RegisterThread(0);
+  const uint64_t before = r->GetStats().gps_completed;
+  const auto end = std::chrono::steady_clock::now() + 300ms;
+  long posted = 0;
+  while (std::chrono::steady_clock::now() < end) {
+    for (int i = 0; i < 100; ++i) r->Call(new RcuHead, Discard);
+    posted += 100;
+    std::this_thread::sleep_for(50us);
+  }
+  const uint64_t gps = r->GetStats().gps_completed - before;
+  r->UnregisterThread();
+  r->Barrier();
+  EXPECT_GE(gps, 1u);
+  EXPECT_LE(gps, 300u / 20u + 2u) << posted << " callbacks";
+}
+
+// Thread A's callbacks asked for a grace period that pacing holds back for
+// a second; thread A's Synchronize() then must not wait for the pacing
+// (thread B, registered and idle, keeps Synchronize() off its short path).
+TEST(Rcu, SynchronizeIsNotPacedBehindCallbacks) {
+  auto r = MakePaced(1'000'000);
+  rcu::testing::IdleRegistered b(*r, 1);
+  r->RegisterThread(0);
+  // The first callback after a quiet spell starts a grace period at once;
+  // once it ran, the second needs the next one, which pacing delays.
+  std::atomic<bool> ran{false};
+  struct Cb {
+    RcuHead head;
+    std::atomic<bool>* ran;
+  } cb{{}, &ran};
+  r->Call(&cb.head,
+          [](RcuHead* h) { reinterpret_cast<Cb*>(h)->ran->store(true); });
+  ASSERT_TRUE(Eventually([&] { return ran.load(); }));
+  r->Call(new RcuHead, Discard);
+  const auto t0 = std::chrono::steady_clock::now();
+  r->Synchronize();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 500ms);
+  r->UnregisterThread();
+}
+
+// A callback posted after a quiet spell starts its grace period at once,
+// whatever the pacing interval.
+TEST(Rcu, LoneCallbackIsNotPaced) {
+  auto r = MakePaced(1'000'000);
+  std::atomic<bool> ran{false};
+  struct Cb {
+    RcuHead head;
+    std::atomic<bool>* ran;
+  } cb{{}, &ran};
+  const auto t0 = std::chrono::steady_clock::now();
+  r->Call(&cb.head,
+          [](RcuHead* h) { reinterpret_cast<Cb*>(h)->ran->store(true); });
+  EXPECT_TRUE(Eventually([&] { return ran.load(); }));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 500ms);
+}
+
 // Callbacks queued on one vCPU run in the order they were queued.
 TEST(Rcu, CallbacksRunInOrderPerCpu) {
   auto r = MakeRcu(4);

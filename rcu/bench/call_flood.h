@@ -7,11 +7,11 @@
 #ifndef RCU_BENCH_CALL_FLOOD_H_
 #define RCU_BENCH_CALL_FLOOD_H_
 
+#include <benchmark/benchmark.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-
-#include <benchmark/benchmark.h>
 
 namespace rcu_bench {
 

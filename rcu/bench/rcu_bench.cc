@@ -29,14 +29,17 @@
 //                             Counters median_us, p99_us, max_us,
 //                             reader_Mpairs_per_s; the Time column is the
 //                             mean.
-//   BM_CallRcu/<impl>         one registered poster Call()s 4 M preallocated,
-//                             prefaulted heads whose callback only counts,
-//                             then Barrier(). Counters: posted_Mps (posts per
+//   BM_CallRcu/<impl>/posters:P
+//                             P registered posters (1 or 2, at once) Call()
+//                             4 M preallocated, prefaulted heads between
+//                             them, whose callback only counts, then
+//                             Barrier(). Counters: posted_Mps (posts per
 //                             second over the posting window), invoked_Mps
 //                             (callbacks invoked inside that window per
 //                             second: the baseline's "invoked/s"), e2e_Mps
 //                             (4 M / (posting + final Barrier())), drain_ms,
-//                             gps_per_s (ours: grace periods per second).
+//                             gps_per_s and cbs_per_gp (ours: grace periods
+//                             per second, callbacks per grace period).
 //   BM_Barrier/<impl>/cbs:N/held:H
 //                             Barrier() latency right after posting N
 //                             callbacks (N = 100000, and 0 for an empty
@@ -90,6 +93,7 @@
 // so that the collected function's name is exactly the one given.
 extern "C" {
 void RcuCallBatch(long n);
+void RcuCallRange(long first, long n);
 void RcuDefaultReadPairOnce();
 void RcuInstanceReadPairOnce(rcu::Rcu* r);
 int* RcuDerefOnce(const std::atomic<int*>* p);
@@ -363,6 +367,26 @@ struct Caller {
     urcu ? UrcuMembCallPrepare(n) : RcuCallPrepare(n);
   }
   void Post(long n) const { urcu ? UrcuMembCallBatch(n) : RcuCallBatch(n); }
+  void PostRange(long first, long n) const {
+    urcu ? UrcuMembCallRange(first, n) : RcuCallRange(first, n);
+  }
+  // Posts heads 0..n-1 from `posters` registered threads at once: this one
+  // and posters-1 others, each a contiguous share.
+  void PostFrom(int posters, long n) const {
+    std::vector<std::thread> others;
+    const long share = n / posters;
+    for (int p = 1; p < posters; ++p) {
+      const long first = p * share;
+      const long len = p == posters - 1 ? n - first : share;
+      others.emplace_back([this, first, len] {
+        Register();
+        PostRange(first, len);
+        Unregister();
+      });
+    }
+    PostRange(0, share);
+    for (auto& t : others) t.join();
+  }
   long Invoked() const {
     return urcu ? UrcuMembInvoked()
                 : g_rcu_invoked.load(std::memory_order_relaxed);
@@ -381,14 +405,22 @@ void BM_CallRcu(benchmark::State& state, bool urcu) {
   c.Post(1);  // starts liburcu's call_rcu worker outside the window
   c.Barrier();
   const uint64_t gps0 = urcu ? 0 : rcu::Default().GetStats().gps_completed;
+  const int posters = static_cast<int>(state.range(0));
   const double window = rcu_bench::MeasureCallFlood(
-      state, kCallNodes, [&](long n) { c.Post(n); }, [&] { c.Barrier(); },
-      [&] { return c.Invoked(); });
+      state, kCallNodes, [&](long n) { c.PostFrom(posters, n); },
+      [&] { c.Barrier(); }, [&] { return c.Invoked(); });
   if (!urcu && window > 0) {
-    // Grace periods the posting drove (ours only): GPs per second.
-    state.counters["gps_per_s"] =
-        (rcu::Default().GetStats().gps_completed - gps0) / window;
+    // Grace periods the posting drove (ours only): GPs per second, and
+    // callbacks per grace period.
+    const double gps =
+        static_cast<double>(rcu::Default().GetStats().gps_completed - gps0);
+    state.counters["gps_per_s"] = gps / window;
+    state.counters["cbs_per_gp"] =
+        gps > 0 ? static_cast<double>(kCallNodes) *
+                      static_cast<double>(state.iterations()) / gps
+                : 0;
   }
+  c.Unregister();
 }
 
 // A thread inside one read-side critical section from Start() until
@@ -518,6 +550,9 @@ void RegisterAll() {
     const std::string name = urcu ? "urcu_memb" : "rcu";
     WithStats(benchmark::RegisterBenchmark(("BM_CallRcu/" + name).c_str(),
                                            BM_CallRcu, urcu))
+        ->ArgName("posters")
+        ->Arg(1)
+        ->Arg(2)
         ->UseManualTime()
         ->Iterations(1)
         ->Unit(benchmark::kMillisecond);
@@ -652,9 +687,13 @@ std::unique_ptr<rcu::Rcu> MakeInstance(rcu::ReaderMode mode, const char* name) {
 
 }  // namespace
 
-extern "C" __attribute__((noinline)) void RcuCallBatch(long n) {
-  rcu::RcuHead* h = g_rcu_heads.get();
+extern "C" __attribute__((noinline)) void RcuCallRange(long first, long n) {
+  rcu::RcuHead* h = g_rcu_heads.get() + first;
   for (long i = 0; i < n; ++i) rcu::Call(&h[i], CountCallback);
+}
+
+extern "C" __attribute__((noinline)) void RcuCallBatch(long n) {
+  RcuCallRange(0, n);
 }
 
 extern "C" __attribute__((noinline)) void RcuDefaultReadPairOnce() {

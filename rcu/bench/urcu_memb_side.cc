@@ -60,10 +60,12 @@ void UrcuMembCallPrepare(long n) {
   g_nheads = n;
 }
 
-void UrcuMembCallBatch(long n) {
-  rcu_head* h = g_heads.get();
+void UrcuMembCallRange(long first, long n) {
+  rcu_head* h = g_heads.get() + first;
   for (long i = 0; i < n; ++i) urcu_memb_call_rcu(&h[i], CountCallback);
 }
+
+void UrcuMembCallBatch(long n) { UrcuMembCallRange(0, n); }
 
 long UrcuMembInvoked() { return g_invoked.load(std::memory_order_relaxed); }
 void UrcuMembBarrier() { urcu_memb_barrier(); }

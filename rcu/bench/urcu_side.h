@@ -34,6 +34,8 @@ void UrcuMembCallPrepare(long n);
 // urcu_memb_call_rcu() on the first `n` prepared heads; the callback only
 // counts.
 void UrcuMembCallBatch(long n);
+// The same on prepared heads first..first+n-1.
+void UrcuMembCallRange(long first, long n);
 long UrcuMembInvoked();
 void UrcuMembBarrier();
 size_t UrcuMembReaderSize();  // sizeof(struct urcu_reader), TLS per thread
