@@ -7,6 +7,7 @@
 #
 #   scripts/urcu-tests.sh [--target=T] [--build=DIR] [--full] [--only=ERE]
 #   scripts/urcu-tests.sh --compare [--build=DIR] [--full] [--duration=S]
+#   scripts/urcu-tests.sh --sweep [--build=DIR] [--duration=S]
 #
 # Fetches the Debian source package of liburcu 0.13.2 at test time into a
 # cache outside the tree (GPL code, never committed): `apt-get source
@@ -56,6 +57,12 @@
 #   --compare        perf-mode regression and benchmark runs for librcu and
 #                    for Debian's liburcu, side by side, then a table of
 #                    ns/read, ns/update and the SUMMARY figures
+#   --sweep          as --compare, on the readers:writers sweep that
+#                    liburcu's run-urcu-tests.sh makes at one or two CPUs:
+#                    test_urcu (memb) and test_urcu_qsbr with 1:1, 2:0, 1:0
+#                    and 0:1 readers:writers, the writers without delay
+#                    (-d 0) and with a 1000-loop delay between updates
+#                    (-d 1000): runs BENCH_rR_wW_dD, reads/s and writes/s
 #   --list           print the runs (name, command) and stop
 # Each option also takes its value as the next argument (--target librcu).
 # Exit: 0 every run passed, 1 some run failed, 2 the source could not be
@@ -78,16 +85,16 @@ die() { echo "$me: $*" >&2; exit 2; }
 target=librcu
 build="$top/build/release"
 cache="${URCU_TESTS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rcutorture/liburcu-$version}"
-full=0 only="" duration=1 slack=60 fetch=auto compare=0 list=0
+full=0 only="" duration=1 slack=60 fetch=auto compare=0 sweep=0 list=0
 while (($#)); do
   opt="$1" val="" has=0
   if [[ "$opt" == --*=* ]]; then val="${opt#*=}"; opt="${opt%%=*}"; has=1; fi
   shift
   case "$opt" in
     -h|--help) awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; exit 0 ;;
-    --full|--compare|--list)
+    --full|--compare|--sweep|--list)
       ((has == 0)) || usage "$opt takes no value"
-      case "$opt" in --full) full=1 ;; --compare) compare=1 ;; --list) list=1 ;; esac
+      case "$opt" in --full) full=1 ;; --compare) compare=1 ;; --sweep) compare=1 sweep=1 ;; --list) list=1 ;; esac
       continue ;;
     --target|--build|--cache|--only|--duration|--timeout|--fetch)
       if ((has == 0)); then
@@ -248,7 +255,20 @@ plan_runs() {
   done
 }
 
-if ((compare)); then plan_runs 1; else plan_runs 0; fi
+# The --sweep runs (see --help).
+plan_sweep() {
+  local b rw r w d
+  for b in test_urcu test_urcu_qsbr; do
+    for rw in 1:1 2:0 1:0 0:1; do
+      r="${rw%:*}" w="${rw#*:}"
+      for d in 0 1000; do
+        ((w > 0 || d == 0)) || continue
+        run "${b}_r${r}_w${w}_d$d" summary "$duration" "$b" "$r" "$w" "$duration" -d "$d"
+      done
+    done
+  done
+}
+if ((sweep)); then plan_sweep; elif ((compare)); then plan_runs 1; else plan_runs 0; fi
 ((${#r_names[@]})) || usage "no run matches --only '$only' (see --list)"
 if ((list)); then
   for i in "${!r_names[@]}"; do

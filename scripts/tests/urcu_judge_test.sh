@@ -93,6 +93,12 @@ list --full | grep -qx rcutorture_urcu_signal_stress_perthread || fail "--full: 
 list --full | grep -qx test_urcu_hash_17 || fail "--full: not every hash run"
 ! list | grep -qx test_urcu_hash_02 || fail "default list has hash run 02"
 ! list --compare | grep -q '_stress_\|_percpu\|test_urcu_fork\|multiflavor' || fail "--compare lists runs it does not time"
+# --sweep: 2 programs x (1:1, 0:1 with and without writer delay; 2:0, 1:0).
+[[ "$(list --sweep | tr '\n' ' ')" == "test_urcu_r1_w1_d0 test_urcu_r1_w1_d1000 test_urcu_r2_w0_d0 test_urcu_r1_w0_d0 test_urcu_r0_w1_d0 test_urcu_r0_w1_d1000 test_urcu_qsbr_r1_w1_d0 test_urcu_qsbr_r1_w1_d1000 test_urcu_qsbr_r2_w0_d0 test_urcu_qsbr_r1_w0_d0 test_urcu_qsbr_r0_w1_d0 test_urcu_qsbr_r0_w1_d1000 " ]] ||
+  fail "--sweep: $(list --sweep | tr '\n' ' ')"
+"$u" --sweep --list --duration=2 --only='^test_urcu_r0_w1_d1000$' | grep -qx 'test_urcu_r0_w1_d1000: test_urcu 0 1 2 -d 1000 (summary, 2 s)' ||
+  fail "--sweep run: $("$u" --sweep --list --duration=2 --only='^test_urcu_r0_w1_d1000$')"
+usage 64 "$u" --sweep=yes
 "$u" --list --duration=3 --only='^test_urcu_gc$' | grep -qx 'test_urcu_gc: test_urcu_gc [0-9]* [0-9]* 3 (summary, 3 s)' ||
   fail "--duration: $("$u" --list --duration=3 --only='^test_urcu_gc$')"
 exit "$status"
