@@ -57,6 +57,7 @@ absl::StatusOr<rcu::Config> RcuConfigFromParams(const Params& p) {
   c.gp_cleanup_delay = p.gp_cleanup_delay;
   c.barrier_delay = p.barrier_delay;
   c.blimit = p.blimit;
+  c.cb_gp_interval_us = p.cb_gp_interval_us;
   c.rcu_nocbs = p.rcu_nocbs;
   c.stall_timeout_ms = p.rcu_cpu_stall_timeout * 1000;
   c.stall_sink = ConsoleLineSink;
@@ -88,6 +89,8 @@ std::string DescribeRcu(const rcu::Rcu& r, bool tunables,
     // Only when set, so that the line is unchanged for everyone else.
     if (c.barrier_delay != 0)
       more += fmt::format("barrier_delay={} ", c.barrier_delay);
+    if (c.cb_gp_interval_us != 0)
+      more += fmt::format("cb_gp_interval_us={} ", c.cb_gp_interval_us);
     if (c.kthread_prio != 0 || c.boost) {
       more += fmt::format("kthread_prio={} rcu_boost={} rcu_boost_delay={} ",
                           c.kthread_prio, c.boost ? 1 : 0, c.boost_delay_ms);

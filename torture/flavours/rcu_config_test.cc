@@ -48,6 +48,8 @@ std::vector<TreeCase> TreeCases() {
       {"barrier_delay", "2",
        [](const rcu::Config& c) { EXPECT_EQ(c.barrier_delay, 2); }},
       {"blimit", "17", [](const rcu::Config& c) { EXPECT_EQ(c.blimit, 17); }},
+      {"cb_gp_interval_us", "250",
+       [](const rcu::Config& c) { EXPECT_EQ(c.cb_gp_interval_us, 250); }},
       {"rcu_cpu_stall_timeout", "5",
        [](const rcu::Config& c) { EXPECT_EQ(c.stall_timeout_ms, 5000); }},
       {"reader_mode", "fences",
@@ -113,6 +115,12 @@ TEST(RcuConfigFromParams, DefaultsAreTheLibrarys) {
   EXPECT_EQ(c->gp_init_delay, lib.gp_init_delay);
   EXPECT_EQ(c->gp_cleanup_delay, lib.gp_cleanup_delay);
   EXPECT_EQ(c->blimit, lib.blimit);
+  // The one exception: the harness starts grace periods as soon as
+  // callbacks need them (pacing makes them rarer, so the negative controls
+  // would see fewer grace periods inside their readers); scenarios turn
+  // the library's pacing on by name.
+  EXPECT_EQ(c->cb_gp_interval_us, 0);
+  EXPECT_NE(lib.cb_gp_interval_us, 0);
   EXPECT_EQ(c->stall_timeout_ms, lib.stall_timeout_ms);
   EXPECT_EQ(c->reader_mode, lib.reader_mode);
   EXPECT_EQ(c->rcu_nocbs, lib.rcu_nocbs);
