@@ -15,7 +15,7 @@
  *   urcu_qsbr_thread_offline()      extended quiescent state (the thread
  *   urcu_qsbr_thread_online()       must not read in between)
  *   urcu_qsbr_read_lock/unlock()    nothing (checks the thread is online
- *                                   without NDEBUG or with DEBUG_RCU)
+ *                                   with DEBUG_RCU, as liburcu)
  *   urcu_qsbr_read_ongoing()        non-zero while online
  *   urcu_qsbr_synchronize_rcu()     waits for a grace period; an online
  *                                   caller goes offline meanwhile
