@@ -243,13 +243,26 @@ void FwdProgNr(RcuFwd* rfp, TortureRandom& r, int* tested, int* tested_tries) {
   const int64_t startat = NowNs();
   rfp->startat_ns.store(startat, std::memory_order_relaxed);
   const int64_t stopat = startat + dur_ms * 1'000'000;
+  // need_resched() for a QSBR flavour: the kernel's tick asks a CPU that
+  // holds up a grace period to reschedule (rcu_sched_clock_irq() ->
+  // resched_cpu()), and a non-preemptible reader's cond_resched() is then
+  // its quiescent state. Without it such a flavour could never end a grace
+  // period in this loop, and every round that ran to its end failed.
+  const int64_t tick_ns = 1'000'000'000 / p.hz;
+  int64_t next_tick = startat + tick_ns;
   while (NowNs() < stopat && !ShutdownTimeArrived(s) && !MustStop()) {
     ops->readlock();
     UDelay(10);
     ops->readunlock();
-    // need_resched() is never known here: with fwd_progress_need_resched
-    // the loop never yields on its own (CONFIG_PREEMPT-like).
-    if (!p.fwd_progress_need_resched) CondResched(ops, 0);
+    // need_resched() is otherwise never known here: with
+    // fwd_progress_need_resched the loop never yields on its own
+    // (CONFIG_PREEMPT-like).
+    if (!p.fwd_progress_need_resched) {
+      CondResched(ops, 0);
+    } else if (ops->quiescent_state != nullptr && NowNs() >= next_tick) {
+      ops->quiescent_state();  // once a tick, without yielding
+      next_tick = NowNs() + tick_ns;
+    }
   }
   ++*tested_tries;
   if (NowNs() >= stopat && !ShutdownTimeArrived(s) && !MustStop()) {
