@@ -1015,6 +1015,13 @@ bool Rcu::RcuCore(RcuData* rdp) {
     // Barrier()'s callbacks are not counted, whichever vCPU's they are
     // (one entrained on a vCPU going offline runs here, after migration).
     const bool counted = f != &Rcu::BarrierCallback;
+    if (!counted && invoked != 0) {
+      // Publish the count before the barrier can complete: a caller that
+      // returns from Barrier() sees every callback queued before it
+      // counted as invoked (GetStats()).
+      rdp->n_cbs_invoked.fetch_add(invoked, std::memory_order_relaxed);
+      invoked = 0;
+    }
     f(h);  // may free h
     invoked += counted;
     if (++done % config_.blimit == 0) {
