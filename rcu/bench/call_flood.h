@@ -2,8 +2,9 @@
 // Copyright 2026 The rcutorture project authors.
 //
 // call_flood.h: the measuring loop of the Call() throughput benchmarks
-// (rcu_bench.cc's BM_CallRcu, scale_bench.cc's BM_ScaleCall), shared so
-// that both report the same counters the same way.
+// (rcu_bench.cc's BM_CallRcu, scale_bench.cc's BM_ScaleCall,
+// srcu_bench.cc's BM_SrcuCall), shared so that all report the same
+// counters the same way.
 #ifndef RCU_BENCH_CALL_FLOOD_H_
 #define RCU_BENCH_CALL_FLOOD_H_
 

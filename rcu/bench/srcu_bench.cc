@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "rcu/bench/call_flood.h"
 #include "rcu/rcu.h"
 #include "rcu/srcu.h"
 
@@ -144,31 +145,17 @@ void SrcuCount(rcu::RcuHead*) {
   g_srcu_invoked.fetch_add(1, std::memory_order_relaxed);
 }
 
-// Posts 1M callbacks from one thread, then Barrier(): posting rate and
-// end-to-end rate (posted and invoked).
+// Posts 1M callbacks from one thread, then Barrier(): the counters of
+// call_flood.h (posting, in-window invocation and end-to-end rates).
 void BM_SrcuCall(benchmark::State& state) {
   constexpr long kN = 1'000'000;
   std::unique_ptr<rcu::RcuHead[]> heads(new rcu::RcuHead[kN]);
-  double posted = 0, e2e = 0;
-  for (auto _ : state) {
-    const long base = g_srcu_invoked.load();
-    const Clock::time_point t0 = Clock::now();
-    for (long i = 0; i < kN; ++i) g_bench_srcu.Call(&heads[i], SrcuCount);
-    const Clock::time_point t1 = Clock::now();
-    g_bench_srcu.Barrier();
-    const Clock::time_point t2 = Clock::now();
-    state.SetIterationTime(Seconds(t2 - t0));
-    posted += kN / Seconds(t1 - t0) / 1e6;
-    e2e += kN / Seconds(t2 - t0) / 1e6;
-    if (g_srcu_invoked.load() - base != kN) {
-      state.SkipWithError("Barrier() returned before every callback ran");
-      break;
-    }
-  }
-  const double n =
-      static_cast<double>(std::max<int64_t>(state.iterations(), 1));
-  state.counters["posted_Mps"] = posted / n;
-  state.counters["e2e_Mps"] = e2e / n;
+  rcu_bench::MeasureCallFlood(
+      state, kN,
+      [&](long n) {
+        for (long i = 0; i < n; ++i) g_bench_srcu.Call(&heads[i], SrcuCount);
+      },
+      [] { g_bench_srcu.Barrier(); }, [] { return g_srcu_invoked.load(); });
 }
 BENCHMARK(BM_SrcuCall)
     ->UseManualTime()
