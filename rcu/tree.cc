@@ -493,6 +493,8 @@ void Rcu::GpThreadMain(bool resume) {
                fork_park_.load(std::memory_order_relaxed);
       });
     }
+    // Returns at once when woken to stop or to park for fork().
+    PaceGp();
     if (fork_park_.load(std::memory_order_relaxed)) {
       ParkForFork();
       continue;
@@ -501,11 +503,6 @@ void Rcu::GpThreadMain(bool resume) {
     if (stop_.load(std::memory_order_acquire) &&
         !(gp_flags_.load(std::memory_order_relaxed) & kGpFlagInit))
       break;
-    PaceGp();
-    if (fork_park_.load(std::memory_order_relaxed)) {
-      ParkForFork();
-      continue;
-    }
     gp_state_.store(GpState::kDoneGps, std::memory_order_relaxed);
     gp_activity_ns_.store(MonoNs(), std::memory_order_relaxed);
     last_gp_init_ = std::chrono::steady_clock::now();
