@@ -19,13 +19,16 @@
 #include <set>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "fmt/format.h"
 #include "rcu/check.h"
 #include "rcu/geometry.h"
 #include "rcu/internal/fork.h"
+#include "rcu/internal/membarrier.h"
 #include "rcu/internal/reader.h"
+#include "rcu/internal/srcu_block.h"
 #include "rcu/lockdep.h"
 #include "rcu/plain_mutex.h"
 #include "rcu/rcu.h"
@@ -74,10 +77,6 @@ int64_t NowNs() {
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
-
-// Threads not registered with the default rcu instance count on vCPU
-// (their arrival number) % nr_cpu_ids.
-std::atomic<int> g_next_reader_slot{0};
 
 }  // namespace
 
@@ -128,16 +127,27 @@ struct alignas(128) SrcuNode {
 void RegisterState(SrcuState* s);
 void UnregisterState(SrcuState* s);
 
-struct SrcuState {
-  ~SrcuState() { UnregisterState(this); }
+// Derives from SrcuReaderView (srcu_reader.h), which must come first: the
+// inline read side (srcu.h) reads it at the state's address.
+struct SrcuState : SrcuReaderView {
+  ~SrcuState() {
+    UnregisterState(this);
+    FreeSrcuSlot(fast_slot);
+  }
   SrcuState(const Config& c, Geometry g)
       : config(c),
         geo(std::move(g)),
         nr(geo.nr_cpu_ids),
         sdp(new SrcuData[nr]),
         nodes(new SrcuNode[geo.num_nodes()]),
+        fast_slot(AllocSrcuSlot()),
+        reader_fences(c.reader_mode == ReaderMode::kFences ||
+                      !MembarrierAvailable()),
         gp_seq(c.initial_gp_seq),
         barrier_seq(c.initial_gp_seq) {
+    nofence_slot = reader_fences ? -1 : fast_slot;
+    RCU_CHECK(static_cast<void*>(static_cast<SrcuReaderView*>(this)) == this,
+              "SrcuState: its SrcuReaderView is not at its address");
     gp_seq_needed = c.initial_gp_seq;
     gp_seq_needed_exp.store(c.initial_gp_seq, std::memory_order_relaxed);
     for (int i = 0; i < geo.num_nodes(); ++i) {
@@ -164,8 +174,14 @@ struct SrcuState {
   std::unique_ptr<SrcuData[]> sdp;
   std::unique_ptr<SrcuNode[]> nodes;
 
-  // The reader index is srcu_idx & 1; only the grace-period thread stores.
-  alignas(64) std::atomic<uint64_t> srcu_idx{0};
+  // The reader index and nofence_slot are in SrcuReaderView. The slot of
+  // the per-thread counters (internal/srcu_block.h) the readers count in,
+  // or -1: they count on the per-vCPU SrcuData counters.
+  const int fast_slot;
+  // Readers execute fences B and C (membarrier() is unavailable, or
+  // Config::reader_mode is kFences); else B and C are compiler fences and
+  // the drain check's A is membarrier() (see "Readers" below).
+  const bool reader_fences;
 
   // gp_seq: stored by the grace-period thread only (under gp_lock);
   // loaded locklessly by everyone.
@@ -257,6 +273,8 @@ class GpWorker {
 
 // ---- Readers. ----
 
+// The vCPU the calling thread's callbacks queue on, and its readers count
+// on in a domain without a counter slot.
 int ReaderCpuOf(const SrcuState* st) {
   const ThreadRec* t = tls_readers.word0.rec;
   if (t != nullptr) {
@@ -264,17 +282,36 @@ int ReaderCpuOf(const SrcuState* st) {
         t->cpu.load(std::memory_order_relaxed);  // a hint; any vCPU is correct
     if (c >= 0) return c < st->nr ? c : c % st->nr;
   }
-  if (tls_readers.srcu_reader_slot < 0)
-    tls_readers.srcu_reader_slot =
-        g_next_reader_slot.fetch_add(1, std::memory_order_relaxed) & 0x3fffffff;
-  return tls_readers.srcu_reader_slot % st->nr;
+  return MySrcuBlock()->arrival % st->nr;
 }
 
+// Readers of a domain with a counter slot count in their thread's block
+// (internal/srcu_block.h) without a locked instruction. In membarrier mode
+// (reader_fences false) B and C are compiler fences only: the drain
+// check's A is a membarrier(), which makes every running thread execute a
+// full barrier, so a reader's lock increment and its critical section are
+// ordered against the check either way (the argument of rcu's read side,
+// reader.h, "Memory ordering"; the kernel's SRCU-fast readers pair with
+// synchronize_rcu() in the same place). With reader_fences they are full
+// fences, as on the per-vCPU counters.
 int LockOn(SrcuState* st) {
-  SrcuData& d = st->sdp[ReaderCpuOf(st)];
   const int idx =
       static_cast<int>(st->srcu_idx.load(std::memory_order_relaxed) & 1);
-  d.locks[idx].fetch_add(1, std::memory_order_relaxed);
+  if (st->fast_slot >= 0) [[likely]] {
+    uint64_t& c = MySrcuBlock()->slot[st->fast_slot].locks[idx];
+    if (!st->reader_fences) [[likely]] {
+      SrcuCounterInc(c, std::memory_order_relaxed);
+      // B (membarrier mode): keeps the compiler from moving the critical
+      // section's accesses above the increment; the CPU's ordering comes
+      // from A's membarrier().
+      std::atomic_signal_fence(std::memory_order_seq_cst);
+    } else {
+      SrcuCounterIncLocked(c, std::memory_order_relaxed);
+      MbAroundAtomic();  // B, as below
+    }
+    return idx;
+  }
+  st->sdp[ReaderCpuOf(st)].locks[idx].fetch_add(1, std::memory_order_relaxed);
   // B: orders the lock increment before the critical section's accesses;
   // pairs with A in the drain check (store buffering: either the check
   // counts this lock, or this reader sees every store made before it).
@@ -284,6 +321,20 @@ int LockOn(SrcuState* st) {
 
 void UnlockOn(SrcuState* st, int idx) {
   RCU_DCHECK(idx == 0 || idx == 1, "SrcuDomain::ReadUnlock: bad index");
+  if (st->fast_slot >= 0) [[likely]] {
+    uint64_t& c = MySrcuBlock()->slot[st->fast_slot].unlocks[idx];
+    if (!st->reader_fences) [[likely]] {
+      // C (membarrier mode): keeps the compiler from moving the critical
+      // section's accesses below the increment; A's membarrier() orders
+      // them for the CPU.
+      std::atomic_signal_fence(std::memory_order_seq_cst);
+      SrcuCounterInc(c, kUnlockIncOrder);
+    } else {
+      MbAroundAtomic();  // C, as below
+      SrcuCounterIncLocked(c, kUnlockIncOrder);
+    }
+    return;
+  }
   // C: orders the critical section's accesses before the unlock increment;
   // pairs with A (a check that counts this unlock sees the section over)
   // and with D (a reader whose unlock a check missed sees the new index).
@@ -291,25 +342,67 @@ void UnlockOn(SrcuState* st, int idx) {
   st->sdp[ReaderCpuOf(st)].unlocks[idx].fetch_add(1, kUnlockIncOrder);
 }
 
+// The sum of one kind of count (`unlocks` or locks) for index `idx` over
+// the per-vCPU counters and, for a domain with a slot, every thread block.
+uint64_t SumCounts(const SrcuState* st, int idx, bool unlocks,
+                   std::memory_order order) {
+  uint64_t sum = 0;
+  for (int c = 0; c < st->nr; ++c)
+    sum +=
+        (unlocks ? st->sdp[c].unlocks[idx] : st->sdp[c].locks[idx]).load(order);
+  if (st->fast_slot >= 0) {
+    ForEachSrcuBlock([&](const SrcuBlock& b) {
+      const SrcuSlotCounters& k = b.slot[st->fast_slot];
+      sum += SrcuCounterLoad(unlocks ? k.unlocks[idx] : k.locks[idx], order);
+    });
+  }
+  return sum;
+}
+
+// A: the full fence between the unlock sums and the lock sums (see
+// ReadersDrained()). A membarrier() when the domain's readers count in
+// thread blocks without fences.
+void FenceA(const SrcuState* st) {
+  if (st->fast_slot >= 0 && !st->reader_fences) {
+    MembarrierPrivateExpedited();
+  } else {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+  }
+}
+
 // ---- Grace periods (grace-period thread). ----
 
 std::atomic<DrainCheckHook> g_drain_check_hook{nullptr};
 
 // srcu_readers_active_idx_check(): true when no reader is inside on `idx`.
+// When fence A is a membarrier() (an IPI to every CPU running one of the
+// process's threads: 5-8 us on a 2-vCPU VM with the other vCPU busy), a
+// first pass with an ordinary fence in its place looks for readers: if it
+// finds any, the answer is false at once; "false" is always safe, since
+// the caller only checks again later. Only a pass that finds the index
+// empty is repeated with the membarrier(), and only that one's "empty" is
+// believed.
 bool ReadersDrained(SrcuState* st, int idx) {
-  uint64_t unlocks = 0, locks = 0;
-  for (int c = 0; c < st->nr; ++c)
-    unlocks += st->sdp[c].unlocks[idx].load(kSumLoadOrder);
-  if (DrainCheckHook hook = g_drain_check_hook.load(std::memory_order_relaxed))
-      [[unlikely]]
-    hook(st, idx);
-  // A: orders the unlock sums before the lock sums, so a counted unlock's
-  // lock is counted too; pairs with B and C.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  for (int c = 0; c < st->nr; ++c)
-    locks += st->sdp[c].locks[idx].load(kSumLoadOrder);
-  RCU_WARN_ON(static_cast<int64_t>(locks - unlocks) < 0);
-  return locks == unlocks;
+  const bool heavy = st->fast_slot >= 0 && !st->reader_fences;
+  for (int pass = heavy ? 0 : 1; pass < 2; ++pass) {
+    const uint64_t unlocks = SumCounts(st, idx, true, kSumLoadOrder);
+    if (DrainCheckHook hook =
+            g_drain_check_hook.load(std::memory_order_relaxed)) [[unlikely]]
+      hook(st, idx);
+    // A: orders the unlock sums before the lock sums, so a counted
+    // unlock's lock is counted too; pairs with B and C.
+    if (pass == 0) {
+      std::atomic_thread_fence(std::memory_order_seq_cst);
+    } else {
+      FenceA(st);
+    }
+    const uint64_t locks = SumCounts(st, idx, false, kSumLoadOrder);
+    // The first pass may see an unlock before its lock where increments
+    // are not ordered for the CPU (membarrier mode off x86-64).
+    if (pass == 1) RCU_WARN_ON(static_cast<int64_t>(locks - unlocks) < 0);
+    if (locks != unlocks) return false;
+  }
+  return true;
 }
 
 // srcu_flip(): readers from now on use the other index.
@@ -576,14 +669,9 @@ std::string Outstanding(SrcuState* st, uint64_t* readers_out = nullptr) {
   uint64_t readers = 0;
   long cbs = 0;
   for (int idx = 0; idx < 2; ++idx) {
-    uint64_t u = 0, k = 0;
-    for (int c = 0; c < st->nr; ++c)
-      u += st->sdp[c].unlocks[idx].load(kSumLoadOrder);
-    // Orders the unlock sums before the lock sums (as fence A).
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    for (int c = 0; c < st->nr; ++c)
-      k += st->sdp[c].locks[idx].load(kSumLoadOrder);
-    readers += k - u;
+    const uint64_t u = SumCounts(st, idx, true, kSumLoadOrder);
+    FenceA(st);  // orders the unlock sums before the lock sums
+    readers += SumCounts(st, idx, false, kSumLoadOrder) - u;
   }
   if (readers_out != nullptr) *readers_out = readers;
   for (int c = 0; c < st->nr; ++c) cbs += QueuedLockless(st->sdp[c]);
@@ -621,6 +709,10 @@ void SetDrainCheckHookForTesting(DrainCheckHook hook) {
 void LateReaderForTesting(SrcuState* st, int idx) {
   st->sdp[0].locks[idx].fetch_add(1, std::memory_order_relaxed);
   st->sdp[0].unlocks[idx].fetch_add(1, std::memory_order_relaxed);
+}
+
+bool DrainCheckForTesting(SrcuDomain& d, int idx) {
+  return ReadersDrained(d.State(), idx);
 }
 
 // ---- fork() (see fork.cc). ----
@@ -719,6 +811,7 @@ void SrcuForkChild() ABSL_NO_THREAD_SAFETY_ANALYSIS {
                          std::memory_order_relaxed);
     }
   }
+  SrcuBlocksForkChild();
   // The worker starts again on the child's first update-side call
   // (SrcuMaybeRestartAfterFork()), and processes the domains left in due_.
   g_srcu_restart.store(true, std::memory_order_relaxed);
@@ -815,7 +908,7 @@ SrcuState* SrcuDomain::BuildState() {
   return s;
 }
 
-int SrcuDomain::ReadLock(SourceLocation site) {
+int SrcuDomain::ReadLockSlow(SourceLocation site) {
   SrcuState* st = State();
   if (lockdep::Enabled()) [[unlikely]]
     return ReadLockRecorded(st, site);
@@ -830,7 +923,7 @@ int SrcuDomain::ReadLock(SourceLocation site) {
   return idx | static_cast<int>(id << 1);
 }
 
-void SrcuDomain::ReadUnlock(int idx) {
+void SrcuDomain::ReadUnlockSlow(int idx) {
   SrcuState* st = state_.load(std::memory_order_acquire);
   RCU_CHECK(st != nullptr, "SrcuDomain::ReadUnlock without ReadLock");
   RCU_DCHECK(idx >= 0, "SrcuDomain::ReadUnlock: bad index");
@@ -1024,21 +1117,22 @@ SrcuStats SrcuDomain::GetStats() {
   s.barriers = st->n_barriers.load(std::memory_order_relaxed);
   s.nr_cpu_ids = st->nr;
   s.num_nodes = st->geo.num_nodes();
-  uint64_t locks = 0, unlocks = 0;
+  s.counter_slot = st->fast_slot;
+  s.reader_fences = st->reader_fences;
   for (int c = 0; c < st->nr; ++c) {
     SrcuData& d = st->sdp[c];
     s.cbs_queued += d.n_cbs_queued.load(std::memory_order_relaxed);
     s.cbs_invoked += d.n_cbs_invoked.load(std::memory_order_relaxed);
     s.cbs_pending += internal::QueuedLockless(d);
-    unlocks += d.unlocks[0].load(std::memory_order_relaxed) +
-               d.unlocks[1].load(std::memory_order_relaxed);
   }
-  // Orders the unlock sums before the lock sums (as fence A).
+  constexpr auto kRelaxed = std::memory_order_relaxed;
+  const uint64_t unlocks = internal::SumCounts(st, 0, true, kRelaxed) +
+                           internal::SumCounts(st, 1, true, kRelaxed);
+  // Orders the unlock sums before the lock sums (as fence A; a statistic,
+  // so a plain fence: a reader just beginning may be missed).
   std::atomic_thread_fence(std::memory_order_seq_cst);
-  for (int c = 0; c < st->nr; ++c)
-    locks += st->sdp[c].locks[0].load(std::memory_order_relaxed) +
-             st->sdp[c].locks[1].load(std::memory_order_relaxed);
-  s.readers_active = locks - unlocks;
+  s.readers_active = internal::SumCounts(st, 0, false, kRelaxed) +
+                     internal::SumCounts(st, 1, false, kRelaxed) - unlocks;
   return s;
 }
 
@@ -1055,18 +1149,43 @@ std::string SrcuDomain::TortureStats() {
   std::string out = fmt::format(
       "Tree SRCU g{} state 8 (SRCU_SIZE_BIG) per-CPU(idx={}):",
       static_cast<int64_t>(st->gp_seq.load(std::memory_order_relaxed)), idx);
+  // Per vCPU: its own counters, plus those of thread block i when
+  // i % nr_cpu_ids is that vCPU. Unlocks are loaded before locks (then an
+  // acquire fence: loads are not reordered with loads after it), so a lock
+  // is counted when its unlock is.
+  constexpr auto kRelaxed = std::memory_order_relaxed;
+  std::vector<uint64_t> counts(4 * static_cast<size_t>(st->nr));
+  auto at = [&](int cpu, bool lock, int i) -> uint64_t& {
+    return counts[4 * static_cast<size_t>(cpu) + (lock ? 2 : 0) + i];
+  };
+  for (int c = 0; c < st->nr; ++c)
+    for (int i = 0; i < 2; ++i)
+      at(c, false, i) = st->sdp[c].unlocks[i].load(kRelaxed);
+  if (st->fast_slot >= 0) {
+    internal::ForEachSrcuBlock([&](const internal::SrcuBlock& b) {
+      for (int i = 0; i < 2; ++i)
+        at(b.index % st->nr, false, i) += internal::SrcuCounterLoad(
+            b.slot[st->fast_slot].unlocks[i], kRelaxed);
+    });
+  }
+  std::atomic_thread_fence(std::memory_order_acquire);
+  for (int c = 0; c < st->nr; ++c)
+    for (int i = 0; i < 2; ++i)
+      at(c, true, i) = st->sdp[c].locks[i].load(kRelaxed);
+  if (st->fast_slot >= 0) {
+    internal::ForEachSrcuBlock([&](const internal::SrcuBlock& b) {
+      for (int i = 0; i < 2; ++i)
+        at(b.index % st->nr, true, i) +=
+            internal::SrcuCounterLoad(b.slot[st->fast_slot].locks[i], kRelaxed);
+    });
+  }
   int64_t s0 = 0, s1 = 0;
   for (int c = 0; c < st->nr; ++c) {
     SrcuData& d = st->sdp[c];
-    const uint64_t u0 = d.unlocks[!idx].load(std::memory_order_relaxed);
-    const uint64_t u1 = d.unlocks[idx].load(std::memory_order_relaxed);
-    // Orders the unlock loads before the lock loads: a lock is counted when
-    // its unlock is.
-    std::atomic_thread_fence(std::memory_order_acquire);
-    const uint64_t l0 = d.locks[!idx].load(std::memory_order_relaxed);
-    const uint64_t l1 = d.locks[idx].load(std::memory_order_relaxed);
-    const int64_t c0 = static_cast<int64_t>(l0 - u0);
-    const int64_t c1 = static_cast<int64_t>(l1 - u1);
+    const int64_t c0 =
+        static_cast<int64_t>(at(c, true, !idx) - at(c, false, !idx));
+    const int64_t c1 =
+        static_cast<int64_t>(at(c, true, idx) - at(c, false, idx));
     fmt::format_to(std::back_inserter(out), " {}({},{} {})", c, c0, c1,
                    internal::QueuedLockless(d) == 0 ? '.' : 'C');
     s0 += c0;

@@ -164,12 +164,15 @@
 #include "absl/status/statusor.h"
 #include "rcu/config.h"
 #include "rcu/export.h"
+#include "rcu/internal/reader.h"
+#include "rcu/internal/srcu_reader.h"
 #include "rcu/lockdep.h"
 #include "rcu/rcu.h"
 #include "rcu/segcblist.h"
 
 namespace rcu {
 
+class SrcuDomain;
 namespace internal {
 struct SrcuState;
 
@@ -182,6 +185,9 @@ void SetDrainCheckHookForTesting(DrainCheckHook hook);
 // A late reader (one that fetched `idx` before a flip) locks and unlocks
 // on `idx` now, on vCPU 0.
 void LateReaderForTesting(SrcuState* st, int idx);
+// One drain check of `d`'s index `idx`, now, on the calling thread: true
+// when no reader is inside on it (srcu_test's litmus test of fence A).
+bool DrainCheckForTesting(SrcuDomain& d, int idx);
 }  // namespace internal
 
 // Counters of one domain, for stats lines and tests.
@@ -196,6 +202,12 @@ struct SrcuStats {
   long cbs_pending = 0;         // queued or being invoked
   int nr_cpu_ids = 0;
   int num_nodes = 0;
+  // The slot of the per-thread counters the domain's readers count in
+  // (see "Readers" above), or -1: they count on per-vCPU counters.
+  int counter_slot = -1;
+  // Readers execute full fences B and C (membarrier() unavailable, or
+  // Config::reader_mode kFences).
+  bool reader_fences = false;
 };
 
 class RCU_EXPORT SrcuDomain {
@@ -278,9 +290,14 @@ class RCU_EXPORT SrcuDomain {
   int ReaderCpu();
 
  private:
+  friend bool internal::DrainCheckForTesting(SrcuDomain& d, int idx);
   explicit SrcuDomain(std::unique_ptr<internal::SrcuState> state);
   internal::SrcuState* State();
   internal::SrcuState* BuildState();
+  // Everything ReadLock()/ReadUnlock() do but their inline common case
+  // (below).
+  int ReadLockSlow(SourceLocation site);
+  void ReadUnlockSlow(int idx);
   // ReadLock()/ReadUnlock() of a reader lockdep records; out of line and
   // tail-called, so the unrecorded path needs no stack frame.
   int ReadLockRecorded(internal::SrcuState* st, SourceLocation site);
@@ -298,6 +315,49 @@ class RCU_EXPORT SrcuDomain {
   // Lockdep-RCU's name for the domain; Create() points it at config_->name.
   const char* name_ = "srcu";
 };
+
+// The read side's common case: a state built in membarrier mode with a
+// counter slot, a thread that has its counter block, lockdep off. One
+// `incq` on the thread's own block and a compiler fence (srcu.cc,
+// "Readers", has the memory-ordering argument); anything else is the
+// out-of-line slow path.
+inline int SrcuDomain::ReadLock(SourceLocation site) {
+  auto* v = reinterpret_cast<internal::SrcuReaderView*>(
+      state_.load(std::memory_order_acquire));
+  internal::SrcuBlock* b = internal::tls_readers.srcu_block;
+  if (v != nullptr && b != nullptr && !lockdep::Enabled()) [[likely]] {
+    if (const int slot = v->nofence_slot; slot >= 0) [[likely]] {
+      const int idx =
+          static_cast<int>(v->srcu_idx.load(std::memory_order_relaxed) & 1);
+      internal::SrcuCounterInc(b->slot[slot].locks[idx],
+                               std::memory_order_relaxed);
+      // B (membarrier mode): the compiler keeps the critical section after
+      // the increment; the drain check's membarrier() orders the CPU.
+      std::atomic_signal_fence(std::memory_order_seq_cst);
+      return idx;
+    }
+  }
+  return ReadLockSlow(site);
+}
+
+// An index above 1 (lockdep recorded the reader) also takes the slow path.
+inline void SrcuDomain::ReadUnlock(int idx) {
+  auto* v = reinterpret_cast<internal::SrcuReaderView*>(
+      state_.load(std::memory_order_acquire));
+  internal::SrcuBlock* b = internal::tls_readers.srcu_block;
+  if (v != nullptr && b != nullptr && static_cast<unsigned>(idx) <= 1)
+      [[likely]] {
+    if (const int slot = v->nofence_slot; slot >= 0) [[likely]] {
+      // C (membarrier mode): the compiler keeps the critical section before
+      // the increment.
+      std::atomic_signal_fence(std::memory_order_seq_cst);
+      internal::SrcuCounterInc(b->slot[slot].unlocks[idx],
+                               std::memory_order_relaxed);
+      return;
+    }
+  }
+  ReadUnlockSlow(idx);
+}
 
 // ---- SRCU-protected pointers (lockdep.h, rcu.h's accessors). ----
 inline namespace RCU_LOCKDEP_NS {

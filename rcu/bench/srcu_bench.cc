@@ -8,8 +8,10 @@
 // BM_SyncLatency/rcu_*, BM_CallRcu/rcu, BM_Barrier/rcu) and liburcu
 // urcu-memb (the same names with urcu_memb).
 //
-//   BM_SrcuReadPair/{unregistered,registered}   ReadLock()+ReadUnlock()
-//   BM_SrcuSyncLatency/{sync,exp}/readers:{0,1} Synchronize(), Expedited()
+//   BM_SrcuReadPair/registered:R/fences:F      ReadLock()+ReadUnlock()
+//   BM_SrcuSyncLatency/exp:E/readers:N/fences:F Synchronize(), Expedited()
+//     (fences:1: a domain whose readers execute fences, Config::reader_mode
+//     kFences; fences:0 the default, membarrier() mode)
 //   BM_SrcuSyncOtherDomainHeld                 the same, another domain stuck
 //   BM_SrcuCall                                 Call() posted and invoked
 //   BM_SrcuBarrier/cbs:N/held:H                 Barrier()
@@ -49,6 +51,22 @@ double P99(std::vector<double> v) {
 // One static domain, as most users would have.
 rcu::SrcuDomain g_bench_srcu;
 
+// A domain whose readers execute full fences (Config::reader_mode
+// kFences): cheaper grace periods (no membarrier()), dearer readers.
+rcu::SrcuDomain& FencesDomain() {
+  static rcu::SrcuDomain* d = [] {
+    rcu::Config c;
+    c.reader_mode = rcu::ReaderMode::kFences;
+    return rcu::SrcuDomain::Create(c, "bench_fences").value().release();
+  }();
+  return *d;
+}
+
+// The domain for state.range(i): 0 g_bench_srcu, 1 FencesDomain().
+rcu::SrcuDomain& DomainArg(const benchmark::State& state, int i) {
+  return state.range(i) != 0 ? FencesDomain() : g_bench_srcu;
+}
+
 inline void CompilerBarrier() { asm volatile("" ::: "memory"); }
 
 __attribute__((noinline)) void SrcuReadPairs(rcu::SrcuDomain& d, long n) {
@@ -60,41 +78,48 @@ __attribute__((noinline)) void SrcuReadPairs(rcu::SrcuDomain& d, long n) {
 }
 
 // state.range(0): 1 if the thread is registered with the default rcu
-// instance (the reader's vCPU is then its attached vCPU).
+// instance; state.range(1): the domain (DomainArg()).
 void BM_SrcuReadPair(benchmark::State& state) {
   const bool registered = state.range(0) != 0;
+  rcu::SrcuDomain& d = DomainArg(state, 1);
   if (registered) rcu::RegisterThread();
   constexpr long kPairs = 1000;
   const Clock::time_point t0 = Clock::now();
-  for (auto _ : state) SrcuReadPairs(g_bench_srcu, kPairs);
+  for (auto _ : state) SrcuReadPairs(d, kPairs);
   const double ns = Seconds(Clock::now() - t0) * 1e9;
   if (registered) rcu::UnregisterThread();
   state.counters["ns_per_pair"] =
       ns / (static_cast<double>(state.iterations()) * kPairs);
   state.SetItemsProcessed(state.iterations() * kPairs);
 }
-BENCHMARK(BM_SrcuReadPair)->ArgName("registered")->Arg(0)->Arg(1)->MinTime(0.5);
+BENCHMARK(BM_SrcuReadPair)
+    ->ArgNames({"registered", "fences"})
+    ->Args({0, 0})
+    ->Args({1, 0})
+    ->Args({0, 1})
+    ->MinTime(0.5);
 
 // state.range(0): 1 expedited; state.range(1): busy readers (each loops
-// short critical sections on the other CPU).
+// short critical sections on the other CPU); state.range(2): the domain
+// (DomainArg()).
 void BM_SrcuSyncLatency(benchmark::State& state) {
   const bool exp = state.range(0) != 0;
   const int readers = static_cast<int>(state.range(1));
+  rcu::SrcuDomain& d = DomainArg(state, 2);
   std::atomic<bool> stop{false};
   std::atomic<int> ready{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < readers; ++i) {
     threads.emplace_back([&] {
       ready.fetch_add(1);
-      while (!stop.load(std::memory_order_relaxed))
-        SrcuReadPairs(g_bench_srcu, 1000);
+      while (!stop.load(std::memory_order_relaxed)) SrcuReadPairs(d, 1000);
     });
   }
   while (ready.load() < readers) std::this_thread::yield();
   std::vector<double> us;
   for (auto _ : state) {
     const Clock::time_point t0 = Clock::now();
-    exp ? g_bench_srcu.SynchronizeExpedited() : g_bench_srcu.Synchronize();
+    exp ? d.SynchronizeExpedited() : d.Synchronize();
     const double sec = Seconds(Clock::now() - t0);
     state.SetIterationTime(sec);
     us.push_back(sec * 1e6);
@@ -105,11 +130,8 @@ void BM_SrcuSyncLatency(benchmark::State& state) {
   state.counters["p99_us"] = P99(us);
 }
 BENCHMARK(BM_SrcuSyncLatency)
-    ->ArgNames({"exp", "readers"})
-    ->Args({0, 0})
-    ->Args({0, 1})
-    ->Args({1, 0})
-    ->Args({1, 1})
+    ->ArgNames({"exp", "readers", "fences"})
+    ->ArgsProduct({{0, 1}, {0, 1}, {0, 1}})
     ->UseManualTime()
     ->MinTime(0.5)
     ->Unit(benchmark::kMicrosecond);

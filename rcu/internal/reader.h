@@ -126,6 +126,7 @@ inline constexpr std::memory_order kWatchLoadOrder =
     kTsan ? std::memory_order_acquire : std::memory_order_relaxed;
 
 struct ThreadRec;
+struct SrcuBlock;
 
 // An entry on an rcu_node's blocked-readers list. Each ThreadRec embeds one
 // for itself (the thread queued itself when it migrated inside a reader);
@@ -191,9 +192,9 @@ struct alignas(64) TlsReaders {
   int lock_sections = 0;
   // lockdep calls in progress on the thread (lockdep.cc).
   int lockdep_busy = 0;
-  // SRCU's vCPU choice for a thread not registered with the default
-  // instance, -1 until chosen (srcu.cc).
-  int srcu_reader_slot = -1;
+  // The thread's SRCU reader counters, null until its first SRCU use
+  // (internal/srcu_block.h).
+  SrcuBlock* srcu_block = nullptr;
 };
 static_assert(sizeof(TlsReaders) == 64);
 

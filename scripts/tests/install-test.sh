@@ -91,7 +91,8 @@ leaks="$(grep -Ev '^((typeinfo|typeinfo name|vtable|VTT|guard variable) for )?rc
 for s in 'rcu::internal::tls_readers' 'rcu::internal::ReadUnlockSlow(' \
          'rcu::internal::ReadLockSlow(' 'rcu::internal::kNoWords' \
          'rcu::lockdep::internal::Splat(' 'rcu::Default()' 'rcu::Rcu::Synchronize()' \
-         'rcu::SrcuDomain::ReadLock(' 'rcu::Config::Validate() const'; do
+         'rcu::SrcuDomain::ReadLockSlow(' 'rcu::SrcuDomain::ReadUnlockSlow(' \
+         'rcu::Config::Validate() const'; do
   grep -qF "$s" <<<"$exports" || fail "librcu.so does not export $s"
 done
 if [[ "$(cache RCU_LOCKDEP)" != OFF ]]; then
