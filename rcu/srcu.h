@@ -22,30 +22,44 @@
 //   g_srcu.Barrier();                             // before unloading code
 //                                                 // that Call() callbacks run
 //
-// Readers. Each vCPU of the domain has an SrcuData holding lock and unlock
-// counters for both reader indexes. ReadLock() reads the current index,
-// increments its vCPU's lock counter for it and issues a full fence (B);
-// ReadUnlock(idx) issues a full fence (C) and increments its vCPU's unlock
-// counter for idx. The counters are atomic read-modify-writes because
-// several threads share a vCPU; on x86 the locked increment is itself the
-// full fence (the kernel's smp_mb__after_atomic()), elsewhere and under
-// TSan B and C are seq_cst fences. The vCPU a reader counts on is:
-//   - the vCPU the thread is attached to in the default rcu instance
-//     (rcu.h) when the thread is registered there, modulo the domain's
-//     nr_cpu_ids; so emulated CPU hotplug and MigrateSelf() move SRCU
-//     readers too;
-//   - otherwise a per-thread choice made at the thread's first SRCU use,
-//     round-robin over the threads that asked (thread n counts on vCPU
-//     n % nr_cpu_ids of each domain).
-// The lock and the unlock of one critical section may count on different
-// vCPUs: only the sums over all vCPUs matter.
+// Readers. Each thread that uses SRCU owns a block of counters
+// (internal/srcu_reader.h), with one slot per domain: lock and unlock
+// counts for both reader indexes. ReadLock() reads the current index and
+// increments its thread's lock count for it; ReadUnlock(idx) increments
+// its thread's unlock count for idx. Only the owner writes a block, so the
+// increment is one `incq` on x86-64 (no locked instruction; a signal
+// handler on the same thread cannot split it) and an atomic add elsewhere.
+// The lock and the unlock of one critical section may count in different
+// threads' blocks: only the sums over all blocks matter. A block whose
+// thread exits is claimed, counts and all, by a later thread; blocks are
+// never freed or reset (internal/srcu_block.h).
+//
+// Fences (membarrier mode, the default): B, after the lock's increment,
+// and C, before the unlock's, are compiler fences only; the grace-period
+// side's fence A (see "Grace periods") is a membarrier(), which makes
+// every running thread of the process execute a full barrier, so a reader
+// either has its lock counted by the check or sees every store made before
+// it (the argument of rcu's read side, internal/reader.h; the kernel's
+// SRCU-fast readers pair with synchronize_rcu() in the same place). A
+// domain whose Config::reader_mode is kFences, or any domain where
+// membarrier() is unavailable (old kernel, seccomp, TSan builds), makes B
+// and C full fences (a locked increment on x86-64) and A an ordinary
+// fence: readers pay about 6.5 ns, grace periods no IPI.
+//
+// Slots: the first 32 domains alive at once get one each; a domain built
+// while all are taken counts its readers on per-vCPU counters with locked
+// increments and full fences B and C (SrcuStats::counter_slot is -1), on
+// the vCPU the thread is attached to in the default rcu instance, else the
+// thread's round-robin choice (ReaderCpu()).
 //
 // Signal handlers. ReadLock(), ReadUnlock() and ReadLockHeld() are
 // async-signal-safe: a signal handler may read on a thread it interrupted
 // anywhere, also inside a reader or inside any library call, once the
 // domain's state exists (a Create()d domain, or a static one used once
 // outside a handler: the first use builds it under a lock). The read side
-// is a per-vCPU atomic increment and fences and takes no lock. With
+// is an increment on the thread's own counters and fences, and takes no
+// lock; a thread's first reader, in a handler or not, claims its counter
+// block with a CAS over the registry (and mmap(2) when it must grow). With
 // lockdep-RCU enabled the reader is recorded on the thread's held-locks
 // list, which is async-signal-safe on the terms lockdep.h gives ("Signal
 // handlers": the thread has recorded something before, outside the
@@ -61,7 +75,12 @@
 // fence A, then sums the locks: a lock is always counted when its unlock
 // is. Fence pairs A/B and A/C are store-buffering pairs; D pairs with C so
 // that a reader whose unlock the check missed sees the new index at its
-// next lock. Equality is sufficient despite readers that fetched the old
+// next lock (in membarrier mode, where C is a compiler fence, the next
+// check's membarrier() does that: a reader may use the old index for one
+// more section, which only delays the drain). In membarrier mode a pass
+// with an ordinary fence in A's place comes first, and only when it finds
+// the index empty is the check repeated with the membarrier(): a reader
+// still inside costs no IPI. Equality is sufficient despite readers that fetched the old
 // index before the flip and increment after it: each thread can do so at
 // most twice, so the sums cannot balance by accident.
 //
@@ -136,21 +155,29 @@
 // call and ret included; rcu/bench/README.md, "Lockdep").
 //
 // Costs, measured with rcu/bench/rcu_bench (release build, 2-core 2.1 GHz
-// VM, medians of interleaved repetitions; rcu/bench/README.md, "SRCU"; our
-// rcu and liburcu urcu-memb in the same run):
-//   ReadLock()+ReadUnlock()        13.6-14.2 ns: two locked xadds (rcu
-//                                  0.97 ns, urcu-memb 2.7 ns)
-//   Synchronize()                  10.5 us with no reader (rcu 10.9, urcu-memb
-//                                  0.50), 4.9 us median, p99 10 us, with
-//                                  one busy reader (rcu 7.2, urcu-memb 4.0)
-//   SynchronizeExpedited()         the same (4.9 us with a busy reader)
-//   Call()                         10.4 M callbacks/s posted and invoked
-//                                  from one thread (rcu 6.8, urcu-memb 17.2)
-//   Barrier() with 100k queued     0.08 ms (2.6 ms when their grace period
-//                                  had not started; urcu-memb 5.3-6.7 ms)
-//   Barrier() with nothing queued  0.19 us (urcu-memb 10 ms)
-// Memory: 384 B per vCPU (SrcuData), 128 B per srcu_node, plus the one
-// process-wide grace-period thread.
+// AMD EPYC KVM guest, medians of 5 interleaved repetitions, our rcu and
+// liburcu urcu-memb in the same run; rcu/bench/README.md, "SRCU"):
+//   ReadLock()+ReadUnlock()        1.9-2.6 ns, registered with rcu or not
+//                                  (two incq; was 13.6 ns with locked
+//                                  increments on per-vCPU counters); 6.5 ns
+//                                  in a kFences domain (rcu 0.94 ns,
+//                                  urcu-memb 1.13 ns C, 2.3 ns C++)
+//   Synchronize(), 1 busy reader   35 us, p99 70 us (kFences domain 12 us:
+//                                  the difference is two membarrier() IPIs
+//                                  to the busy CPU, 5-8 us each on this VM;
+//                                  rcu 37 us, urcu-memb 24 us)
+//   Synchronize(), no reader       61-64 us in this run, either mode (two
+//                                  thread wake-ups on a VM that was slow to
+//                                  wake that day; 10.5 us in an earlier run)
+//   SynchronizeExpedited()         the same as Synchronize()
+//   Call()                         13.5 M callbacks/s posted and invoked
+//                                  from one thread
+//   Barrier() with 100k queued     0.07 ms (1.1 ms when their grace period
+//                                  had not started)
+//   Barrier() with nothing queued  0.08 us
+// Memory: 1088 B per thread that ever read (its counter block; blocks are
+// reused, never freed), 384 B per vCPU (SrcuData), 128 B per srcu_node,
+// plus the one process-wide grace-period thread.
 #ifndef RCU_SRCU_H_
 #define RCU_SRCU_H_
 
@@ -283,10 +310,13 @@ class RCU_EXPORT SrcuDomain {
   // The kernel's srcu_torture_stats_print() body, no prefix:
   //   "Tree SRCU g<gp_seq> state 8 (SRCU_SIZE_BIG) per-CPU(idx=<i>):
   //    <cpu>(<c0>,<c1> <C|.>) ... T(<s0>,<s1>)"
-  // c0/c1: locks - unlocks of the inactive/active index on that vCPU (may be
-  // negative: unlocks counted on another vCPU); C: callbacks queued there.
+  // c0/c1: locks - unlocks of the inactive/active index on that vCPU's
+  // counters plus those of thread block i for every i with i % nr_cpu_ids
+  // equal to it (may be negative: unlocks counted elsewhere); C: callbacks
+  // queued there.
   std::string TortureStats();
-  // The vCPU a reader on the calling thread counts on (file comment).
+  // The vCPU the calling thread's Call()s queue on, and its readers count
+  // on in a domain without a counter slot (file comment, "Readers").
   int ReaderCpu();
 
  private:

@@ -733,8 +733,11 @@ TEST(SrcuTest, ReusedCounterSlotStartsWithNoReaderInside) {
 // forbids the outcome.
 TEST(SrcuTest, DrainCheckSeesReaderOrReaderSeesUpdateLitmus) {
   auto d = MakeDomain(2);
-  const int idx = d->ReadLock();  // the index R's readers use (no flips)
-  d->ReadUnlock(idx);
+  // The index R's readers use (no flips here): bit 0 of ReadLock()'s
+  // result (lockdep, when enabled, keeps its entry's id above it).
+  const int token = d->ReadLock();
+  d->ReadUnlock(token);
+  const int idx = token & 1;
   constexpr int kRounds = 100000;
   std::atomic<int> arrive{0};
   std::atomic<int> flag{0};
