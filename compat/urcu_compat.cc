@@ -39,6 +39,11 @@
 extern "C" {
 __attribute__((visibility("default"))) int urcu_compat_qsbr_slot = -1;
 __attribute__((visibility("default"))) int urcu_compat_bp_slot = -1;
+// Set by QsbrRegister(), cleared by QsbrUnregister() (urcu-librcu.h).
+__attribute__((visibility(
+    "default"))) __thread urcu_compat_rec* urcu_compat_qsbr_self = nullptr;
+// Online, while urcu_compat_qsbr_self is set (urcu-librcu.h).
+__attribute__((visibility("default"))) __thread int urcu_compat_qsbr_online = 0;
 }
 
 namespace rcu::compat {
@@ -119,6 +124,8 @@ void DefaultUnregister() {
 // ---- qsbr. ----
 
 ReaderWord* QsbrRec() {
+  if (urcu_compat_qsbr_self != nullptr)
+    return reinterpret_cast<ReaderWord*>(urcu_compat_qsbr_self);
   const int slot = std::atomic_ref<int>(urcu_compat_qsbr_slot)
                        .load(std::memory_order_acquire);
   return slot < 0 ? nullptr : tls_readers.words[slot];
@@ -129,6 +136,12 @@ void QsbrCheckOnline() {
   if (t != nullptr && !Ongoing(t)) urcu_compat_qsbr_offline_reader();
 }
 
+// Keeps urcu_compat_qsbr_online in step (urcu-librcu.h).
+void QsbrNote(ReaderWord* t) {
+  if (reinterpret_cast<urcu_compat_rec*>(t) == urcu_compat_qsbr_self)
+    urcu_compat_qsbr_online = Ongoing(t);
+}
+
 void QsbrQuiescentState() {
   ReaderWord* t = QsbrRec();
   if (t == nullptr) return;
@@ -136,24 +149,33 @@ void QsbrQuiescentState() {
     QsbrInstance().QuiescentState();  // the QSBR instance's own (tree.h)
   } else {
     ReaderLock(t);  // offline: liburcu's brings the thread online
+    QsbrNote(t);
   }
 }
 
 void QsbrOfflineNow() {
   ReaderWord* t = QsbrRec();
-  if (Ongoing(t)) ReaderUnlock(t);
+  if (Ongoing(t)) {
+    ReaderUnlock(t);
+    QsbrNote(t);
+  }
 }
 
 void QsbrOnlineNow() {
   ReaderWord* t = QsbrRec();
-  if (t != nullptr && !Ongoing(t)) ReaderLock(t);
+  if (t != nullptr && !Ongoing(t)) {
+    ReaderLock(t);
+    QsbrNote(t);
+  }
 }
 
 void QsbrRegister() {
   Rcu& rcu = QsbrInstance();
   ++tls_qsbr_registrations;
   ReaderWord* t = RecOrRegister(rcu);
+  urcu_compat_qsbr_self = reinterpret_cast<urcu_compat_rec*>(t);
   if (!Ongoing(t)) ReaderLock(t);
+  QsbrNote(t);
 }
 
 void QsbrUnregister() {
@@ -163,6 +185,8 @@ void QsbrUnregister() {
   // Offline first: librcu ends a reader that unregisters, but calls that a
   // mistake.
   if (Ongoing(t)) ReaderUnlock(t);
+  urcu_compat_qsbr_self = nullptr;
+  urcu_compat_qsbr_online = 0;
   QsbrInstance().UnregisterThread();
 }
 

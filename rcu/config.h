@@ -107,6 +107,13 @@ struct RCU_EXPORT Config {
   // parameter; the kernel's callback grace periods batch over their
   // jiffies_till_first_fqs and scheduler-tick quiescent states.
   int cb_gp_interval_us = 1000;
+  // A Synchronize() that asks for a grace period when none is in progress
+  // runs that grace period's start itself (GP init, the first scan, up to
+  // jiffies_till_first_fqs for the readers found to report, the cleanup if
+  // they did) instead of waking the grace-period thread, which takes over
+  // a grace period that outlasts that wait. false: every grace period runs
+  // on the grace-period thread, as in the kernel. Not a kernel parameter.
+  bool caller_gps = true;
   // Callbacks invoked per batch before checking for other work (at least
   // this many; more when the backlog is long).
   int blimit = 1000;

@@ -64,6 +64,8 @@ class ForkHandler {
     v->push_back(&r->hotplug_mu_);
     v->push_back(&r->barrier_mu_);
     v->push_back(&r->exp_mu_);
+    // Its holder does not wait for the parked threads (DriveGpFromCaller()).
+    v->push_back(&r->gp_driver_mu_);
   }
   static void InnerLocks(Rcu* r, std::vector<PlainMutex*>* v) {
     // Parked threads wake up (another one parking notifies them all) and

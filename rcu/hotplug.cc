@@ -31,10 +31,6 @@ namespace rcu {
 
 using internal::ThreadRec;
 
-namespace {
-
-// Two vCPUs' local locks, lower vCPU first: the one order in which the
-// library ever holds two of them.
 void LockTwo(RcuData* a, RcuData* b) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   if (a->cpu > b->cpu) std::swap(a, b);
   a->local.Lock();
@@ -45,6 +41,8 @@ void UnlockTwo(RcuData* a, RcuData* b) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   a->local.Unlock();
   b->local.Unlock();
 }
+
+namespace {
 
 // LockTwo(), once no callback of `src` is being invoked: its rcuc thread
 // finishes the batch it extracted before src's callbacks may move (they
@@ -78,7 +76,7 @@ absl::Status Rcu::OfflineCpu(int cpu) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   RcuData* trdp = &rdps_[OnlineTarget(cpu)];
   RcuNode* rnp = rdp->mynode;
 
-  // 1 and 2. Only the hotplug path holds two local locks, lower vCPU first.
+  // 1 and 2. Two local locks, lower vCPU first (LockTwo()).
   LockTwo(rdp, trdp);
   // Release: pairs with CpuOnline()'s acquire.
   rdp->online.store(false, std::memory_order_release);

@@ -297,6 +297,14 @@ void Rcu::DetachLocked(ThreadRec* t, RcuData* rdp) {
   --rdp->n_attached;
 }
 
+namespace {
+std::atomic<void (*)()> g_migrate_hook{nullptr};
+}  // namespace
+
+void Rcu::SetMigrateHookForTesting(void (*hook)()) {
+  g_migrate_hook.store(hook, std::memory_order_relaxed);
+}
+
 bool Rcu::MigrateSelf(int cpu) {
   ThreadRec* t = internal::RecInSlot(slot_);
   RCU_CHECK(t != nullptr, "MigrateSelf: thread not registered");
@@ -313,9 +321,35 @@ bool Rcu::MigrateSelf(int cpu) {
           internal::OwnWord(t)->watch.load(std::memory_order_relaxed)))
     UnlockSpecial(t);
   CheckNoStaleBlocked(t);
-  RcuData* old = LockThreadCpu(t);
-  old->local.AssertHeld();
-  {
+  // The move holds the old and the new vCPU's local locks together, so that
+  // every scan finds the thread attached to one of them. Released between
+  // the detach and the attach, they left a window in which the thread was
+  // on no vCPU: a signal handler's reader that began there (the thread
+  // outside a reader, so not queued) was seen by no scan, and a grace
+  // period could end under it (signal_reader_test's SignalStorm caught a
+  // handler reading a freed element). Two local locks: lower vCPU first,
+  // as the hotplug path takes them.
+  const int wanted = cpu;
+  for (;;) {
+    const int from = t->cpu.load(std::memory_order_relaxed);
+    if (from < 0) {  // OfflineCpu() is moving this thread right now
+      std::this_thread::yield();
+      continue;
+    }
+    if (from == cpu) return cpu == wanted;  // evicted there meanwhile
+    RcuData* old = &rdps_[from];
+    RcuData* rdp = &rdps_[cpu];
+    LockTwo(old, rdp);
+    if (t->cpu.load(std::memory_order_relaxed) != from) {
+      UnlockTwo(old, rdp);
+      continue;
+    }
+    if (!rdp->online.load(std::memory_order_relaxed)) {
+      // `cpu` went offline meanwhile: land on another online vCPU.
+      UnlockTwo(old, rdp);
+      cpu = PickCpu();
+      continue;
+    }
     // The kernel's rcu_note_context_switch(): a reader leaving its vCPU is
     // tracked by the leaf from now on, and the vCPU may report.
     // Acquire: see DequeueSelfLocked() (an FQS scan may have retired the
@@ -326,19 +360,14 @@ bool Rcu::MigrateSelf(int cpu) {
           internal::kSpecialBlocked))
       QueueBlockedLocked(t, old);
     DetachLocked(t, old);
+    if (void (*hook)() = g_migrate_hook.load(std::memory_order_relaxed))
+        [[unlikely]]
+      hook();
+    AttachLocked(t, rdp);
     TryReportCpuQsLocked(old, &qs_rcuc_);
-  }
-  old->local.Unlock();
-  // If `cpu` went offline meanwhile, land on another online vCPU.
-  for (;;) {
-    RcuData* rdp = &rdps_[cpu];
-    PlainMutexLock l(rdp->local);
-    if (rdp->online.load(std::memory_order_relaxed)) {
-      AttachLocked(t, rdp);
-      EnsureRcucLocked(rdp);
-      return rdp->cpu == cpu;
-    }
-    cpu = PickCpu();
+    EnsureRcucLocked(rdp);
+    UnlockTwo(old, rdp);
+    return rdp->cpu == wanted;
   }
 }
 

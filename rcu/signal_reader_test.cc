@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -225,6 +226,57 @@ TEST(SignalReaders, HandlerReaderHoldsGracePeriod) {
   EXPECT_EQ(h.bad.load(), 0);
 }
 
+// Thread A migrates from vCPU 1 to vCPU 2 outside any reader; between
+// its detach from vCPU 1 and its attach to vCPU 2 a signal handler on A
+// enters a reader and stays inside until released. Thread B's
+// Synchronize() must not return before the handler's reader ends. (The
+// move used to drop both vCPUs' local locks there: A was on no vCPU, no
+// scan saw the handler's reader, and the grace period ended under it.)
+TEST(SignalReaders, HandlerReaderInsideMigrateSelfHoldsGracePeriodBug) {
+  InstallHandler();
+  auto r = MakeTree(4, 2, 2, 0);
+  Config sc;
+  sc.nr_cpu_ids = 4;
+  auto srcu = *SrcuDomain::Create(sc, "signal_srcu");
+  std::atomic<int> rcu_obj{1}, srcu_obj{1};
+  HeldState h;
+  h.r = r.get();
+  h.srcu = srcu.get();
+  h.rcu_obj = &rcu_obj;
+  h.srcu_obj = &srcu_obj;
+  g_held = &h;
+  g_on_signal.store(HoldingHandler, std::memory_order_release);
+  Flag migrated;
+  std::thread a([&] {
+    r->RegisterThread(1);
+    srcu->ReadUnlock(srcu->ReadLock());  // lockdep list exists (lockdep.h)
+    Rcu::SetMigrateHookForTesting([] { raise(TestSignal()); });
+    EXPECT_TRUE(r->MigrateSelf(2));
+    Rcu::SetMigrateHookForTesting(nullptr);
+    migrated.Set();
+    r->UnregisterThread();
+  });
+  // TSan may deliver the signal later, at A's next intercepted call: the
+  // handler's reader then begins after the move, which holds grace
+  // periods just the same.
+  ASSERT_TRUE(h.inside.WaitFor(10s)) << "the signal handler never ran";
+  Flag rcu_gp;
+  std::thread b([&] {
+    r->Synchronize();
+    rcu_obj.store(0);  // "freed"
+    rcu_gp.Set();
+  });
+  std::this_thread::sleep_for(200ms);
+  EXPECT_FALSE(rcu_gp.IsSet()) << "an rcu GP ended under a handler's reader";
+  h.release.Set();
+  DieAfter(rcu_gp, 20s, r.get(), "Synchronize() after the handler's reader");
+  b.join();
+  a.join();
+  EXPECT_TRUE(migrated.IsSet());
+  g_on_signal.store(nullptr);
+  EXPECT_EQ(h.bad.load(), 0);
+}
+
 // ---------------------------------------------------------------------------
 // Deferred work outside handlers: a lock section open at the unlock (any
 // PlainMutex counts) defers it just the same.
@@ -350,7 +402,36 @@ struct Storm {
   SrcuDomain* srcu = nullptr;
   std::atomic<Elem*> current{nullptr};
   std::atomic<Elem*> srcu_current{nullptr};
-  std::atomic<long> bad{0}, handler_reads{0}, handler_nested{0};
+  // What a reader saw that it must not have, by kind of reader: an rcu
+  // element poisoned (in a worker's reader, in a handler's before and after
+  // its SRCU reader), an SRCU element poisoned (worker, handler), and the
+  // handler's SRCU reader unknown to lockdep.
+  enum Bad {
+    kRcuWorker,
+    kRcuHandler,
+    kRcuHandlerLate,
+    kSrcuWorker,
+    kSrcuHandler,
+    kSrcuNotHeld,
+    kNumBad
+  };
+  std::atomic<long> bad[kNumBad] = {};
+  std::atomic<long> handler_reads{0}, handler_nested{0};
+  long BadTotal() const {
+    long n = 0;
+    for (const auto& b : bad) n += b.load();
+    return n;
+  }
+  std::string BadKinds() const {
+    static const char* const kNames[] = {
+        "rcu worker",  "rcu handler",  "rcu handler after srcu",
+        "srcu worker", "srcu handler", "srcu not held"};
+    std::string out;
+    for (int i = 0; i < kNumBad; ++i)
+      out += std::string(kNames[i]) + " " + std::to_string(bad[i].load()) +
+             (i + 1 < kNumBad ? ", " : "");
+    return out;
+  }
 };
 std::atomic<Storm*> g_storm{nullptr};
 // Set on a storm thread while the handler may read on it (registered with
@@ -367,15 +448,16 @@ void StormHandler() {
   if (twice) s->r->ReadLock();
   Elem* e = Dereference(s->current, *s->r);
   if (e != nullptr && e->magic.load(std::memory_order_relaxed) != kAlive)
-    s->bad.fetch_add(1, std::memory_order_relaxed);
+    s->bad[Storm::kRcuHandler].fetch_add(1, std::memory_order_relaxed);
   const int idx = s->srcu->ReadLock();
   Elem* se = SrcuDereference(s->srcu_current, *s->srcu);
   if (se != nullptr && se->magic.load(std::memory_order_relaxed) != kAlive)
-    s->bad.fetch_add(1, std::memory_order_relaxed);
-  if (!s->srcu->ReadLockHeld()) s->bad.fetch_add(1, std::memory_order_relaxed);
+    s->bad[Storm::kSrcuHandler].fetch_add(1, std::memory_order_relaxed);
+  if (!s->srcu->ReadLockHeld())
+    s->bad[Storm::kSrcuNotHeld].fetch_add(1, std::memory_order_relaxed);
   s->srcu->ReadUnlock(idx);
   if (e != nullptr && e->magic.load(std::memory_order_relaxed) != kAlive)
-    s->bad.fetch_add(1, std::memory_order_relaxed);
+    s->bad[Storm::kRcuHandlerLate].fetch_add(1, std::memory_order_relaxed);
   if (twice) s->r->ReadUnlock();
   s->r->ReadUnlock();
   s->handler_reads.fetch_add(1, std::memory_order_relaxed);
@@ -487,7 +569,7 @@ TEST_P(SignalStorm, NoDeadlockNoEarlyFree) {
             if (rng() % 2) r->MigrateSelf(static_cast<int>(rng() % 8));
             if (rng() % 8 == 0) std::this_thread::yield();
             if (e->magic.load(std::memory_order_relaxed) != kAlive)
-              st.bad.fetch_add(1);
+              st.bad[Storm::kRcuWorker].fetch_add(1);
             if (nest) r->ReadUnlock();
             if (rng() % 2) {
               PlainMutexLock l(mu);  // a lock section: the unlock defers
@@ -522,7 +604,7 @@ TEST_P(SignalStorm, NoDeadlockNoEarlyFree) {
             Elem* e = SrcuDereference(st.srcu_current, *srcu);
             if (rng() % 8 == 0) std::this_thread::yield();
             if (e->magic.load(std::memory_order_relaxed) != kAlive)
-              st.bad.fetch_add(1);
+              st.bad[Storm::kSrcuWorker].fetch_add(1);
             srcu->ReadUnlock(idx);
             break;
           }
@@ -637,7 +719,8 @@ TEST_P(SignalStorm, NoDeadlockNoEarlyFree) {
       worker_ops.load(), gps, static_cast<unsigned long>(s.unlocks_deferred),
       static_cast<unsigned long>(s.deferred_retired),
       static_cast<unsigned long>(s.hotplug_ops));
-  EXPECT_EQ(st.bad.load(), 0) << "a reader saw a poisoned element";
+  EXPECT_EQ(st.BadTotal(), 0)
+      << "a reader saw a poisoned element: " << st.BadKinds();
   EXPECT_GT(st.handler_reads.load(), 100);
   EXPECT_GT(st.handler_nested.load(), 0);
   EXPECT_GT(s.unlocks_deferred, 0u);

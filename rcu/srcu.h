@@ -80,9 +80,9 @@
 // more section, which only delays the drain). In membarrier mode a pass
 // with an ordinary fence in A's place comes first, and only when it finds
 // the index empty is the check repeated with the membarrier(): a reader
-// still inside costs no IPI. Equality is sufficient despite readers that fetched the old
-// index before the flip and increment after it: each thread can do so at
-// most twice, so the sums cannot balance by accident.
+// still inside costs no IPI. Equality is sufficient despite readers that
+// fetched the old index before the flip and increment after it: each thread can
+// do so at most twice, so the sums cannot balance by accident.
 //
 // Callbacks. Call() queues on the caller's vCPU's four-segment list
 // (segcblist.h) under the vCPU's lock, inside an internal read-side

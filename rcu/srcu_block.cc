@@ -48,9 +48,8 @@ bool TryClaim(SrcuBlock& b) {
   if (b.in_use.load(std::memory_order_relaxed)) return false;
   bool expected = false;
   // Acquire: pairs with ReleaseMine()'s release store.
-  return b.in_use.compare_exchange_strong(expected, true,
-                                          std::memory_order_acquire,
-                                          std::memory_order_relaxed);
+  return b.in_use.compare_exchange_strong(
+      expected, true, std::memory_order_acquire, std::memory_order_relaxed);
 }
 
 SrcuBlock* ClaimFromRegistry() {
@@ -72,13 +71,12 @@ SrcuBlock* ClaimFromNewChunk() {
   SrcuBlockChunk* head = g_srcu_chunks.load(std::memory_order_acquire);
   for (;;) {
     c->next = head;
-    const int b = head == nullptr ? 0 : head->blocks[0].index +
-                                            kSrcuBlocksPerChunk;
+    const int b =
+        head == nullptr ? 0 : head->blocks[0].index + kSrcuBlocksPerChunk;
     for (int i = 0; i < kSrcuBlocksPerChunk; ++i) c->blocks[i].index = b + i;
     // Release: publishes the chunk's initialized blocks (pairs with the
     // acquire loads of the registry's walkers).
-    if (g_srcu_chunks.compare_exchange_weak(head, c,
-                                            std::memory_order_release,
+    if (g_srcu_chunks.compare_exchange_weak(head, c, std::memory_order_release,
                                             std::memory_order_acquire))
       return &c->blocks[0];
   }
@@ -94,8 +92,8 @@ bool g_slot_used[kSrcuFastSlots] = {};
 SrcuBlock* ClaimSrcuBlock() {
   SrcuBlock* b = ClaimFromRegistry();
   if (b == nullptr) b = ClaimFromNewChunk();
-  b->arrival = g_next_arrival.fetch_add(1, std::memory_order_relaxed) &
-               0x3fffffff;
+  b->arrival =
+      g_next_arrival.fetch_add(1, std::memory_order_relaxed) & 0x3fffffff;
   // A signal handler that interrupted this claim has finished its own: it
   // left a block in tls_readers.srcu_block, which this thread now keeps;
   // the one claimed here goes back (its counts are untouched).

@@ -32,8 +32,10 @@ struct Sink {
   }
 };
 
-std::unique_ptr<Rcu> MakeStallRcu(Sink& sink, int timeout_ms) {
+std::unique_ptr<Rcu> MakeStallRcu(Sink& sink, int timeout_ms,
+                                  bool caller_gps = true) {
   Config c;
+  c.caller_gps = caller_gps;
   c.nr_cpu_ids = 8;
   c.fanout = 2;
   c.fanout_leaf = 2;
@@ -140,7 +142,9 @@ TEST(Stall, DisabledWithZeroTimeout) {
 // the GP thread so that its grace period still completes.
 TEST(Stall, LostGpWakeupIsReportedAsGpStartStall) {
   Sink sink;
-  auto r = MakeStallRcu(sink, 100);
+  // Every grace period through the GP thread: a caller that starts its own
+  // (Config::caller_gps) needs no wake-up to lose.
+  auto r = MakeStallRcu(sink, 100, /*caller_gps=*/false);
   // A registered thread, so that Synchronize() runs normal grace periods
   // through the GP thread (not the short path).
   rcu::testing::IdleRegistered idle(*r, 1);

@@ -53,6 +53,9 @@ namespace {
 
 constexpr uint32_t kGpFlagInit = 0x1;  // a grace period is needed
 constexpr uint32_t kGpFlagFqs = 0x2;   // scan (or re-check) now
+// A grace period a Synchronize() caller started and handed over: the GP
+// thread goes on with its FQS loop (DriveGpFromCaller()).
+constexpr uint32_t kGpFlagAdopt = 0x4;
 
 // Instance slots; slot 0 belongs to the default instance.
 std::mutex g_slots_mu;
@@ -181,7 +184,15 @@ absl::StatusOr<std::unique_ptr<Rcu>> Rcu::CreateInSlot(const Config& config,
       Geometry::Build(c.nr_cpu_ids, c.fanout, c.fanout_leaf, c.fanout_exact);
   if (!g.ok()) return g.status();
   ReaderMode mode = c.reader_mode;
-  if (mode == ReaderMode::kAuto) {
+  if (mode == ReaderMode::kAuto && c.qsbr) {
+    // QSBR: the read side has no stores to order, only the online/offline
+    // transitions and the quiescent states a grace period asks for do
+    // (rare, and slow paths already), so their full fences cost readers
+    // nothing while every grace period saves two membarrier() IPIs, as
+    // liburcu-qsbr's fences in rcu_thread_online()/offline() and
+    // rcu_quiescent_state() spare its synchronize_rcu() any.
+    mode = ReaderMode::kFences;
+  } else if (mode == ReaderMode::kAuto) {
     mode = internal::MembarrierAvailable() ? ReaderMode::kMembarrier
                                            : ReaderMode::kFences;
   } else if (mode == ReaderMode::kMembarrier &&
@@ -466,6 +477,110 @@ void Rcu::PaceGp() {
   gp_pacing_ = false;
 }
 
+// The kernel's rcu_gp_kthread() runs every grace period; a Synchronize()
+// caller then sleeps through three thread wake-ups (the GP thread's, the
+// GP thread's again at the last quiescent state, its own at the end).
+// liburcu's synchronize_rcu() runs its grace period in the caller, woken
+// once by the last reader. Here the caller that asked for a grace period
+// when none was in progress runs its start itself: GpInit(), the first
+// scan (vCPUs with no reader inside report at once), then a wait of at
+// most the first FQS interval for the readers it found to report (the
+// last one's report wakes it), and GpCleanup() if they did. Otherwise
+// it hands the grace period to the GP thread (kGpFlagAdopt), whose FQS
+// loop goes on with it: stall warnings, boosting and FQS rescans stay the
+// GP thread's. GpInit() clears kGpFlagInit under the root lock, so the GP
+// thread, woken for another reason, cannot start the same grace period
+// twice; whoever runs GpInit() first owns the grace period.
+namespace {
+// DriveGpFromCaller()'s spin for the last report before it sleeps.
+constexpr int kCallerGpSpins = 2000;
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#else
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+#endif
+}
+}  // namespace
+
+bool Rcu::DriveGpFromCaller() {
+  // Config::caller_gps off; a GP-thread stall a torture test asked for
+  // (it wants the next grace period to go through the GP thread).
+  if (!config_.caller_gps ||
+      gp_torture_wait_ms_.load(std::memory_order_relaxed) > 0)
+    return false;
+  // Held by fork()'s prepare handler (or another caller, which has just
+  // started a grace period: that one is not ours, and the GP thread is
+  // woken for ours as before).
+  if (!gp_driver_mu_.TryLock()) return false;
+  if (fork_park_.load(std::memory_order_relaxed) ||
+      stop_.load(std::memory_order_relaxed)) {
+    gp_driver_mu_.Unlock();
+    return false;
+  }
+  gp_activity_ns_.store(MonoNs(), std::memory_order_relaxed);
+  if (!GpInit()) {
+    // The GP thread's GpInit() came first: it runs this grace period.
+    gp_driver_mu_.Unlock();
+    return true;
+  }
+  caller_gps_.fetch_add(1, std::memory_order_relaxed);
+  {
+    PlainMutexLock l(nodes_[0].lock);
+    caller_driving_.store(true, std::memory_order_relaxed);
+  }
+  ForceQuiescentStates(/*kick_rcuc=*/false);
+  const std::chrono::nanoseconds first_fqs =
+      jiffy_ * std::max(1, config_.jiffies_till_first_fqs);
+  const auto deadline = std::chrono::steady_clock::now() + first_fqs;
+  // Readers are short, usually: spin a little for the last report (as
+  // liburcu's synchronize_rcu() does before it sleeps) rather than pay a
+  // futex sleep and wake-up for a reader that ends a microsecond later.
+  for (int i = 0; i < kCallerGpSpins &&
+                  !(gp_flags_.load(std::memory_order_relaxed) & kGpFlagFqs);
+       ++i)
+    CpuRelax();
+  while (!RootGpDone()) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) break;
+    bool flagged;
+    {
+      PlainMutexLock l(caller_wq_mu_);
+      // ReportQsRsp() (the root's last report) and ForceQs() set
+      // kGpFlagFqs, then wake this queue if caller_waiting_ (tested under
+      // its lock after the flag was set: no lost wake-up).
+      caller_waiting_ = true;
+      flagged = caller_wq_cv_.WaitFor(caller_wq_mu_, deadline - now, [this] {
+        return (gp_flags_.load(std::memory_order_relaxed) & kGpFlagFqs) != 0;
+      });
+      caller_waiting_ = false;
+    }
+    if (flagged) {
+      gp_flags_.fetch_and(~kGpFlagFqs, std::memory_order_relaxed);
+      if (!RootGpDone()) ForceQuiescentStates();  // ForceQs(): scan again
+    }
+  }
+  bool wake = true;
+  {
+    PlainMutexLock l(nodes_[0].lock);
+    caller_driving_.store(false, std::memory_order_relaxed);
+  }
+  // A report after this wakes the GP thread, which adopts the grace period
+  // or finds it over.
+  if (RootGpDone()) {
+    GpCleanup();
+    caller_gps_done_.fetch_add(1, std::memory_order_relaxed);
+    // Cleanup asked for the next grace period (callbacks wait for it).
+    wake = gp_flags_.load(std::memory_order_relaxed) & kGpFlagInit;
+  } else {
+    PlainMutexLock l(nodes_[0].lock);
+    gp_flags_.fetch_or(kGpFlagAdopt, std::memory_order_relaxed);
+  }
+  gp_driver_mu_.Unlock();
+  if (wake) WakeGpThread();
+  return true;
+}
+
 void Rcu::GpSlow(int delay) {
   if (delay <= 0) return;
   uint64_t period = static_cast<uint64_t>(geometry_.num_nodes()) * 3 * delay;
@@ -488,21 +603,39 @@ void Rcu::GpThreadMain(bool resume) {
     {
       PlainMutexLock l(gp_wq_mu_);
       gp_wq_cv_.Wait(gp_wq_mu_, [this] {
-        return (gp_flags_.load(std::memory_order_relaxed) & kGpFlagInit) ||
+        return (gp_flags_.load(std::memory_order_relaxed) &
+                (kGpFlagInit | kGpFlagAdopt)) ||
                stop_.load(std::memory_order_relaxed) ||
                fork_park_.load(std::memory_order_relaxed);
       });
     }
-    // Returns at once when woken to stop or to park for fork().
-    PaceGp();
+    const bool adopt = gp_flags_.load(std::memory_order_relaxed) & kGpFlagAdopt;
+    // Returns at once when woken to stop or to park for fork(). An adopted
+    // grace period is under way: never paced.
+    if (!adopt) PaceGp();
     if (fork_park_.load(std::memory_order_relaxed)) {
       ParkForFork();
       continue;
     }
     // Acquire: pairs with the destructor's release of stop_.
     if (stop_.load(std::memory_order_acquire) &&
-        !(gp_flags_.load(std::memory_order_relaxed) & kGpFlagInit))
+        !(gp_flags_.load(std::memory_order_relaxed) &
+          (kGpFlagInit | kGpFlagAdopt)))
       break;
+    if (adopt) {
+      {
+        PlainMutexLock l(nodes_[0].lock);
+        gp_flags_.fetch_and(~kGpFlagAdopt, std::memory_order_relaxed);
+      }
+      // (A fork() child may find the flag of a grace period its resume
+      // path above already ended.)
+      if (SeqState(gp_seq_.load(std::memory_order_relaxed)) != 0) {
+        GpFqsLoop();
+        GpCleanup();
+        gp_state_.store(GpState::kCleaned, std::memory_order_relaxed);
+      }
+      continue;
+    }
     gp_state_.store(GpState::kDoneGps, std::memory_order_relaxed);
     gp_activity_ns_.store(MonoNs(), std::memory_order_relaxed);
     last_gp_init_ = std::chrono::steady_clock::now();
@@ -675,10 +808,25 @@ void Rcu::GpFqsLoop() {
 void Rcu::ForceQs() {
   MaybeRestartAfterFork();
   gp_flags_.fetch_or(kGpFlagFqs, std::memory_order_relaxed);
-  WakeGpThread();
+  WakeGpDriver();
 }
 
-void Rcu::ForceQuiescentStates() {
+void Rcu::WakeGpDriver() {
+  // A stale answer costs at most a grace period's first FQS interval: the
+  // caller hands over at its end, and the GP thread's loop starts with a
+  // scan and a look at the root.
+  if (!caller_driving_.load(std::memory_order_relaxed)) {
+    WakeGpThread();
+    return;
+  }
+  {
+    PlainMutexLock l(caller_wq_mu_);
+    if (!caller_waiting_) return;  // spinning, or about to test the flag
+  }
+  caller_wq_cv_.NotifyAll();
+}
+
+void Rcu::ForceQuiescentStates(bool kick_rcuc) {
   fqs_scans_.fetch_add(1, std::memory_order_relaxed);
   // The readers this grace period still waits for, once it is old enough
   // to boost them.
@@ -717,7 +865,7 @@ void Rcu::ForceQuiescentStates() {
           kick = true;
         }
       }
-      if (kick) WakeRcuc(rdp);  // poll each tick until the readers end
+      if (kick && kick_rcuc) WakeRcuc(rdp);  // poll until the readers end
     }
     if (qs != 0) {
       qs_fqs_.fetch_add(std::popcount(qs), std::memory_order_relaxed);
@@ -862,7 +1010,7 @@ void Rcu::ReportQsRsp() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   RCU_WARN_ON(SeqState(gp_seq_.load(std::memory_order_relaxed)) == 0);
   gp_flags_.fetch_or(kGpFlagFqs, std::memory_order_relaxed);  // under root lock
   nodes_[0].lock.Unlock();
-  WakeGpThread();
+  WakeGpDriver();
 }
 
 void Rcu::ReportUnblockQsRnp(RcuNode* rnp) ABSL_NO_THREAD_SAFETY_ANALYSIS {
@@ -1180,7 +1328,7 @@ void Rcu::Synchronize() {
   // completes every cookie taken before it.
   const uint64_t s = SnapGpSeq();
   if (StartThisGp(s, /*urgent=*/true)) {
-    WakeGpThread();
+    if (!DriveGpFromCaller()) WakeGpThread();
   } else {
     HurryGp();  // requested already, perhaps by callbacks, and paced
   }
@@ -1216,6 +1364,8 @@ RcuStats Rcu::GetStats() const {
   s.fqs_offline_fixups = fqs_offline_fixups_.load(std::memory_order_relaxed);
   s.gp_start_stalls = gp_start_stalls_.load(std::memory_order_relaxed);
   s.gp_kthread_starved = gp_kthread_starved_.load(std::memory_order_relaxed);
+  s.caller_gps = caller_gps_.load(std::memory_order_relaxed);
+  s.caller_gps_done = caller_gps_done_.load(std::memory_order_relaxed);
   s.boosts = boosts_.load(std::memory_order_relaxed);
   s.boosts_undone_by_scan = boosts_undone_.load(std::memory_order_relaxed);
   s.online_cpus = num_online_cpus();

@@ -41,6 +41,18 @@
 // the GP asked it to report (NEED_QS), and from the GP thread's
 // force-quiescent-state (FQS) scan.
 //
+// Who runs grace periods. The GP thread, as the kernel's rcu_gp_kthread,
+// except the start of one a Synchronize() asks for when none is in
+// progress (Config::caller_gps, on by default): the caller itself
+// initializes it, scans once, waits up to the first FQS interval for the
+// readers it found (the last one's report wakes it) and ends it, so that a
+// grace period with no reader inside costs the caller no thread wake-up,
+// and one with short readers a single wake-up, as liburcu's
+// synchronize_rcu() does. A grace period that outlasts that wait goes to
+// the GP thread, which goes on with it (FQS rescans, stall warnings,
+// priority boosting). Grace periods for callbacks, polled ones and
+// SynchronizeExpedited() are unchanged.
+//
 // Migration inside a reader. MigrateSelf() called inside a read-side
 // critical section queues the thread on its old leaf's blocked-readers list
 // (blkd list); if the old vCPU still owed the current grace period a
@@ -49,7 +61,8 @@
 // leaf's quiescent state up the tree. Grace-period initialization makes
 // every reader already queued on a leaf block the new grace period.
 //
-// Lock order (outer first): registry lock; a vCPU's local lock; barrier
+// Lock order (outer first): registry lock; a vCPU's local lock (two at
+// once only lower vCPU first: hotplug and MigrateSelf()); barrier
 // lock; an rcu_node lock (one at a time, child before parent); the GP
 // wait-queue and waiter locks (never held while taking another).
 //
@@ -169,6 +182,12 @@ class alignas(128) RcuNode {
 };
 
 // Per-vCPU state (the kernel's rcu_data).
+struct RcuData;
+// Two vCPUs' local locks, lower vCPU first: the one order in which the
+// library ever holds two of them (hotplug, MigrateSelf(); hotplug.cc).
+void LockTwo(RcuData* a, RcuData* b);
+void UnlockTwo(RcuData* a, RcuData* b);
+
 struct alignas(128) RcuData {
   // Stands in for "interrupts disabled on this CPU": serializes Call()
   // enqueues, callback extraction, barrier entrain and thread attach/detach.
@@ -237,6 +256,11 @@ struct RcuStats {
   uint64_t fqs_offline_fixups = 0;  // offline vCPUs FQS had to report for
   uint64_t gp_start_stalls = 0;  // GP requests not started in time (lost wake)
   uint64_t gp_kthread_starved = 0;  // GP thread silent mid-GP for a timeout
+  // Normal grace periods a Synchronize() caller started itself
+  // (Config::caller_gps), and those of them it also ended (the rest the
+  // GP thread took over).
+  uint64_t caller_gps = 0;
+  uint64_t caller_gps_done = 0;
   // Priority boosting (Config::boost): readers raised by a grace period,
   // and raises the FQS scan undid because the reader ended before it could
   // see the request (the rest are undone by the readers' own unlocks).
@@ -312,14 +336,17 @@ class RCU_EXPORT Rcu {
   // QuiescentStateSlow() ends the thread's critical section and starts
   // the next (its generation moves on), and the unlock's slow path reports
   // the quiescent state up the tree at once. Debug builds always take the
-  // slow path, which checks for an open QsbrReadLock(); so does fence mode
-  // (kSpecialFences).
+  // slow path, which checks for an open QsbrReadLock(). A QSBR instance
+  // runs in fence mode unless Config::reader_mode says otherwise (its
+  // transitions fence, and its grace periods need no membarrier()).
   void QuiescentState() {
     if (!RCU_DEBUG_CHECKS_ENABLED && qsbr_) {
       const internal::ReaderWord* rw = internal::tls_readers.words[slot_];
       // Relaxed: a request set just after this load is seen by the next
-      // call, and the grace period waits for it.
-      if (rw != nullptr && rw->special.load(std::memory_order_relaxed) == 0)
+      // call, and the grace period waits for it. Fence mode's bit asks
+      // nothing: only a quiescent state that is reported orders anything.
+      if (rw != nullptr && (rw->special.load(std::memory_order_relaxed) &
+                            ~internal::kSpecialFences) == 0)
         return;
     }
     QuiescentStateSlow();
@@ -492,6 +519,10 @@ class RCU_EXPORT Rcu {
   // per-vCPU state, to inspect or lock them. Not a stable API.
   RcuNode& NodeForTesting(int i) { return nodes_[i]; }
   RcuData& RdpForTesting(int cpu) { return rdps_[cpu]; }
+  // For tests only: MigrateSelf() calls `hook` (if set) on the migrating
+  // thread between its detach from the old vCPU and its attach to the new
+  // one (signal_reader_test raises a signal there). Process-wide.
+  static void SetMigrateHookForTesting(void (*hook)());
 
  private:
   // A reader holding up the current grace period, a candidate for a
@@ -516,7 +547,13 @@ class RCU_EXPORT Rcu {
   bool GpInit();
   void GpFqsLoop();
   void GpCleanup();
-  void ForceQuiescentStates();
+  // `kick_rcuc`: wake the callback thread of a vCPU whose readers hold
+  // the grace period up, to poll them (the GP thread's scans; a caller's
+  // first scan waits for their reports instead).
+  void ForceQuiescentStates(bool kick_rcuc = true);
+  // Wakes whoever drives the current grace period: the caller of
+  // DriveGpFromCaller() while it does, else the GP thread.
+  void WakeGpDriver();
   void GpSlow(int delay);
   void HeavyFence();
   // Asks for grace period `gp_seq_req` (a SeqSnap() value); true if the GP
@@ -525,6 +562,11 @@ class RCU_EXPORT Rcu {
   bool StartThisGp(uint64_t gp_seq_req, bool urgent = false);
   // Cuts PaceGp()'s wait short after an urgent request.
   void HurryGp();
+  // Synchronize(), after its StartThisGp() asked for a grace period when
+  // none was in progress: runs that grace period's start in the caller
+  // instead of waking the GP thread (see tree.cc). False when it did
+  // nothing, and the GP thread must be woken.
+  bool DriveGpFromCaller();
   // GP thread, before a grace period starts: waits until
   // Config::cb_gp_interval_us after the last one started, unless a caller
   // waits for it (urgent), so that a callback flood batches.
@@ -703,7 +745,19 @@ class RCU_EXPORT Rcu {
   std::chrono::steady_clock::time_point next_stall_check_;
   std::atomic<bool> stop_{false};
   std::thread gp_thread_;
-  PlainMutex gp_wq_mu_;  // GP thread's wait queue
+  // Held by a Synchronize() caller while it runs a grace period's start
+  // (DriveGpFromCaller()), and by fork()'s prepare handler (an outer lock):
+  // no grace period is half started at fork().
+  PlainMutex gp_driver_mu_;
+  // A Synchronize() caller drives the current grace period; written under
+  // nodes_[0].lock (WakeGpDriver() wakes it, not the GP thread).
+  std::atomic<bool> caller_driving_{false};
+  PlainMutex caller_wq_mu_;  // the driving caller's wait queue
+  PlainCondVar caller_wq_cv_;
+  bool caller_waiting_ ABSL_GUARDED_BY(caller_wq_mu_) = false;
+  std::atomic<uint64_t> caller_gps_{0};       // grace periods a caller started
+  std::atomic<uint64_t> caller_gps_done_{0};  // ... and also ended
+  PlainMutex gp_wq_mu_;                       // GP thread's wait queue
   PlainCondVar gp_wq_cv_;
   // The GP thread is in PaceGp()'s wait (HurryGp() wakes it).
   bool gp_pacing_ ABSL_GUARDED_BY(gp_wq_mu_) = false;

@@ -402,6 +402,67 @@ TEST(Rcu, CallWaitsForPreexistingReader) {
   EXPECT_EQ(cb.state.load(), 1);
 }
 
+// ---- Grace periods a Synchronize() caller runs (Config::caller_gps). ----
+
+// Thread B is registered and idle (so Synchronize() takes no short path).
+// Each Synchronize() finds no reader inside at its first scan, so it ends
+// its grace period itself, with no GP-thread wake-up.
+TEST(Rcu, SynchronizeEndsAGracePeriodWithNoReaderInsideItself) {
+  auto r = MakeRcu(4);
+  rcu::testing::IdleRegistered b(*r, 1);
+  const RcuStats before = r->GetStats();
+  for (int i = 0; i < 20; ++i) r->Synchronize();
+  const RcuStats after = r->GetStats();
+  EXPECT_EQ(after.gps_completed - before.gps_completed, 20u);
+  // The GP thread may win GpInit() now and then (a spurious wake-up).
+  EXPECT_GE(after.caller_gps_done - before.caller_gps_done, 15u);
+}
+
+// Thread A holds a reader well past the first FQS interval: the caller
+// hands its grace period to the GP thread, and must not return before A's
+// reader ends (a caller that ended it anyway would).
+TEST(Rcu, SynchronizeHandsALongGracePeriodToTheGpThread) {
+  auto r = MakeRcu(4);
+  std::atomic<bool> unlocked{false};
+  HeldReader a(*r, 1, [&] { unlocked.store(true); });
+  const RcuStats before = r->GetStats();
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(60ms);
+    a.Release();
+  });
+  r->Synchronize();
+  EXPECT_TRUE(unlocked.load()) << "the grace period ended under a reader";
+  releaser.join();
+  const RcuStats after = r->GetStats();
+  EXPECT_EQ(after.caller_gps - before.caller_gps, 1u);
+  EXPECT_EQ(after.caller_gps_done - before.caller_gps_done, 0u);
+}
+
+// With a 1 s first FQS interval, thread A's reader ends 20 ms into the
+// caller's grace period: A's report wakes the caller, which ends the grace
+// period itself, long before the interval is out.
+TEST(Rcu, SynchronizeIsWokenByTheLastReport) {
+  Config c = rcu::testing::TreeConfig(4);
+  c.hz = 1000;
+  c.jiffies_till_first_fqs = 1000;
+  auto r = MakeRcu(c);
+  std::atomic<bool> unlocked{false};
+  HeldReader a(*r, 1, [&] { unlocked.store(true); });
+  const RcuStats before = r->GetStats();
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(20ms);
+    a.Release();
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  r->Synchronize();
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  EXPECT_TRUE(unlocked.load()) << "the grace period ended under a reader";
+  releaser.join();
+  EXPECT_LT(waited, 500ms) << "the caller slept out its wait: no wake-up";
+  const RcuStats after = r->GetStats();
+  EXPECT_EQ(after.caller_gps_done - before.caller_gps_done, 1u);
+}
+
 // ---- Grace-period pacing (Config::cb_gp_interval_us). ----
 
 std::unique_ptr<Rcu> MakePaced(int interval_us) {

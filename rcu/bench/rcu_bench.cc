@@ -324,6 +324,7 @@ void BM_SyncLatency(benchmark::State& state, Sync s) {
   while (ready.load() < readers) std::this_thread::yield();
   std::vector<double> us;
   const Clock::time_point start = Clock::now();
+  const rcu::RcuStats before = rcu::Default().GetStats();
   for (auto _ : state) {
     const Clock::time_point t0 = Clock::now();
     DoSync(s);
@@ -342,6 +343,16 @@ void BM_SyncLatency(benchmark::State& state, Sync s) {
   state.counters["p99_us"] = Percentile(us, 0.99);
   state.counters["max_us"] =
       us.empty() ? 0 : *std::max_element(us.begin(), us.end());
+  if (impl == Impl::kRcuDefault && state.iterations() > 0) {
+    // How the default instance's normal grace periods went: the share a
+    // Synchronize() caller started, and ended itself (Config::caller_gps).
+    const rcu::RcuStats after = rcu::Default().GetStats();
+    const double n = static_cast<double>(state.iterations());
+    state.counters["caller_started"] =
+        static_cast<double>(after.caller_gps - before.caller_gps) / n;
+    state.counters["caller_ended"] =
+        static_cast<double>(after.caller_gps_done - before.caller_gps_done) / n;
+  }
 }
 
 // ---------------------------------------------------------------------------

@@ -58,6 +58,7 @@ absl::StatusOr<rcu::Config> RcuConfigFromParams(const Params& p) {
   c.barrier_delay = p.barrier_delay;
   c.blimit = p.blimit;
   c.cb_gp_interval_us = p.cb_gp_interval_us;
+  c.caller_gps = p.caller_gps;
   c.rcu_nocbs = p.rcu_nocbs;
   c.stall_timeout_ms = p.rcu_cpu_stall_timeout * 1000;
   c.stall_sink = ConsoleLineSink;
@@ -91,6 +92,7 @@ std::string DescribeRcu(const rcu::Rcu& r, bool tunables,
       more += fmt::format("barrier_delay={} ", c.barrier_delay);
     if (c.cb_gp_interval_us != 0)
       more += fmt::format("cb_gp_interval_us={} ", c.cb_gp_interval_us);
+    if (!c.caller_gps) more += "caller_gps=0 ";
     if (c.kthread_prio != 0 || c.boost) {
       more += fmt::format("kthread_prio={} rcu_boost={} rcu_boost_delay={} ",
                           c.kthread_prio, c.boost ? 1 : 0, c.boost_delay_ms);

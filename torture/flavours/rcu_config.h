@@ -24,8 +24,9 @@ namespace torture {
 //   rcu_fanout, rcu_fanout_leaf, rcu_fanout_exact
 //                      -> fanout, fanout_leaf, fanout_exact
 //   hz, jiffies_till_first_fqs, jiffies_till_next_fqs, gp_preinit_delay,
-//   gp_init_delay, gp_cleanup_delay, blimit, cb_gp_interval_us, rcu_nocbs,
-//   kthread_prio       -> the fields of the same names
+//   gp_init_delay, gp_cleanup_delay, blimit, cb_gp_interval_us,
+//   caller_gps, rcu_nocbs, kthread_prio
+//                      -> the fields of the same names
 //   rcu_boost, rcu_boost_delay (ms) -> boost, boost_delay_ms
 //   rcu_cpu_stall_timeout (s) -> stall_timeout_ms
 //   reader_mode        -> reader_mode (rcu::ParseReaderMode)
@@ -47,7 +48,7 @@ void ConsoleLineSink(const std::string& text);
 //   gp_init_delay=N gp_cleanup_delay=N blimit=N rcu_cpu_stall_timeout=S
 //   rcu_nocbs=CPULIST (resolved values; the vCPUs offloaded now)
 // and, when either is set, kthread_prio=N rcu_boost=B rcu_boost_delay=MS;
-// cb_gp_interval_us=N when it is not 0.
+// cb_gp_interval_us=N when it is not 0; caller_gps=0 when it is off.
 // The tree part is cut after `max_tree_chars` characters.
 std::string DescribeRcu(const rcu::Rcu& r, bool tunables = false,
                         size_t max_tree_chars = std::string::npos);

@@ -50,6 +50,8 @@ std::vector<TreeCase> TreeCases() {
       {"blimit", "17", [](const rcu::Config& c) { EXPECT_EQ(c.blimit, 17); }},
       {"cb_gp_interval_us", "250",
        [](const rcu::Config& c) { EXPECT_EQ(c.cb_gp_interval_us, 250); }},
+      {"caller_gps", "0",
+       [](const rcu::Config& c) { EXPECT_FALSE(c.caller_gps); }},
       {"rcu_cpu_stall_timeout", "5",
        [](const rcu::Config& c) { EXPECT_EQ(c.stall_timeout_ms, 5000); }},
       {"reader_mode", "fences",
@@ -121,6 +123,7 @@ TEST(RcuConfigFromParams, DefaultsAreTheLibrarys) {
   // the library's pacing on by name.
   EXPECT_EQ(c->cb_gp_interval_us, 0);
   EXPECT_NE(lib.cb_gp_interval_us, 0);
+  EXPECT_EQ(c->caller_gps, lib.caller_gps);
   EXPECT_EQ(c->stall_timeout_ms, lib.stall_timeout_ms);
   EXPECT_EQ(c->reader_mode, lib.reader_mode);
   EXPECT_EQ(c->rcu_nocbs, lib.rcu_nocbs);

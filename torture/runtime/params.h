@@ -183,6 +183,9 @@ constexpr ParamRange Between(int64_t min, int64_t max) { return {min, max}; }
   P(int, cb_gp_interval_us, 0, Between(0, 1000000),                           \
     "Grace periods only callbacks wait for start this many us apart; 0: "     \
     "at once (the library's default is 1000; not a kernel parameter)")        \
+  P(bool, caller_gps, true, kAnyValue,                                        \
+    "A synchronize_rcu() that finds no grace period in progress runs its "    \
+    "start itself; 0: all on the GP kthread (not a kernel parameter)")        \
   P(int, rcu_cpu_stall_timeout, 21, Between(0, 300),                          \
     "RCU CPU stall warning timeout, s; 0: none (also rcupdate.)")             \
   P(std::string, reader_mode, "auto", kAnyValue,                              \

@@ -89,6 +89,22 @@ extern int urcu_compat_qsbr_slot;
 extern int urcu_compat_bp_slot;
 
 /*
+ * The calling thread's record in the qsbr instance while the thread is
+ * registered through urcu_qsbr_register_thread(), else NULL: one TLS load
+ * for the qsbr read side (librcu-urcu's own TLS, 8 bytes), where the
+ * lookup by slot takes three dependent loads.
+ */
+extern __thread struct urcu_compat_rec *urcu_compat_qsbr_self
+	__attribute__((tls_model("initial-exec")));
+/*
+ * While urcu_compat_qsbr_self is set: non-zero when the thread is online,
+ * kept by every qsbr call that changes it, so that rcu_read_ongoing() is
+ * one TLS load, as liburcu-qsbr's is.
+ */
+extern __thread int urcu_compat_qsbr_online
+	__attribute__((tls_model("initial-exec")));
+
+/*
  * Registers the calling thread with the instance in `slot` (the default
  * instance for slot 0, built if need be) and returns its record: a reader
  * that did not register is registered by its first read.

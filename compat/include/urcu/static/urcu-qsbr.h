@@ -38,9 +38,17 @@
 extern "C" {
 #endif
 
-/* The calling thread's record in the qsbr instance, NULL if none. */
+/*
+ * The calling thread's record in the qsbr instance, NULL if none: the one
+ * urcu_qsbr_register_thread() left in TLS, else (a thread registered some
+ * other way, or not at all) the lookup by slot.
+ */
 static inline struct urcu_compat_rec *urcu_compat_qsbr_rec(void)
 {
+	struct urcu_compat_rec *t = urcu_compat_qsbr_self;
+
+	if (caa_likely(t != NULL))
+		return t;
 	return urcu_compat_rec_in(&urcu_compat_qsbr_slot);
 }
 
@@ -73,7 +81,16 @@ static inline void _urcu_qsbr_read_unlock(void)
 /* Non-zero while the calling thread is online. */
 static inline int _urcu_qsbr_read_ongoing(void)
 {
-	return urcu_compat_ongoing(urcu_compat_qsbr_rec());
+	if (caa_likely(urcu_compat_qsbr_self != NULL))
+		return urcu_compat_qsbr_online;
+	return urcu_compat_ongoing(urcu_compat_rec_in(&urcu_compat_qsbr_slot));
+}
+
+/* Keeps urcu_compat_qsbr_online in step with `t`'s state. */
+static inline void urcu_compat_qsbr_note(struct urcu_compat_rec *t)
+{
+	if (t == urcu_compat_qsbr_self)
+		urcu_compat_qsbr_online = urcu_compat_ongoing(t);
 }
 
 /*
@@ -90,6 +107,7 @@ static inline void _urcu_qsbr_quiescent_state(void)
 	if (caa_likely(urcu_compat_ongoing(t)))
 		urcu_compat_unlock(t);
 	urcu_compat_lock(t);
+	urcu_compat_qsbr_note(t);
 }
 
 /* Enters an extended quiescent state (e.g. around a blocking call). */
@@ -97,8 +115,10 @@ static inline void _urcu_qsbr_thread_offline(void)
 {
 	struct urcu_compat_rec *t = urcu_compat_qsbr_rec();
 
-	if (urcu_compat_ongoing(t))
+	if (urcu_compat_ongoing(t)) {
 		urcu_compat_unlock(t);
+		urcu_compat_qsbr_note(t);
+	}
 }
 
 /* Leaves the extended quiescent state. */
@@ -106,8 +126,10 @@ static inline void _urcu_qsbr_thread_online(void)
 {
 	struct urcu_compat_rec *t = urcu_compat_qsbr_rec();
 
-	if (t != NULL && !urcu_compat_ongoing(t))
+	if (t != NULL && !urcu_compat_ongoing(t)) {
 		urcu_compat_lock(t);
+		urcu_compat_qsbr_note(t);
+	}
 }
 
 #ifdef __cplusplus
