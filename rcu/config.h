@@ -24,7 +24,9 @@ namespace rcu {
 // How readers order their `watch` stores against the grace-period side.
 enum class ReaderMode {
   // membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) when it registers, else
-  // kFences. Always kFences under TSan.
+  // kFences. Always kFences under TSan, and for a QSBR instance
+  // (Config::qsbr), whose read side has nothing to order: its transitions
+  // fence, and its grace periods need no membarrier().
   kAuto,
   // Readers use compiler fences only; the grace-period side pays with
   // membarrier(). Instance creation fails if membarrier cannot register.

@@ -12,6 +12,7 @@
 #include <functional>
 #include <thread>
 
+#include "rcu/internal/membarrier.h"
 #include "rcu/internal/test_util.h"
 #include "rcu/rcu.h"
 #include "rcu/tree.h"
@@ -75,6 +76,24 @@ void ExpectGracePeriodWaitsFor(Rcu& r, SilentOnlineThread& a) {
 
 // Thread A registers (online) and then does nothing; the main thread's
 // grace period must wait for A's QuiescentState(), and end after it.
+// A QSBR instance left to choose (ReaderMode::kAuto) runs in fence mode:
+// its grace periods need no membarrier(); one that asks for membarrier
+// mode gets it where it registers.
+TEST(Qsbr, AutoReaderModeIsFences) {
+  Config c;
+  c.nr_cpu_ids = 2;
+  c.qsbr = true;
+  auto r = Rcu::Create(c);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ((*r)->reader_mode(), ReaderMode::kFences);
+  c.qsbr = false;
+  auto plain = Rcu::Create(c);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  if (internal::MembarrierAvailable()) {
+    EXPECT_EQ((*plain)->reader_mode(), ReaderMode::kMembarrier);
+  }
+}
+
 TEST(Qsbr, OnlineThreadHoldsGracePeriodUntilQuiescentState) {
   auto r = MakeQsbr(2);
   SilentOnlineThread a(*r, 1);

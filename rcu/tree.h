@@ -79,10 +79,14 @@
 //   SynchronizeExpedited()         3.9 us median with one busy reader
 //                                  (urcu-memb synchronize_rcu: 4.3 us);
 //                                  0.07 us with no other registered thread
-//   Synchronize()                  3.7-8.7 us median with one busy reader
-//                                  (one normal grace period); 0.08 us with
-//                                  no other registered thread (urcu-memb
-//                                  with none registered: 0.07 us)
+//   Synchronize()                  23.0 us median with one busy reader, the
+//                                  caller running the grace period
+//                                  (urcu-memb 22.3 us, same run; 36-48 us
+//                                  through the GP thread); 0.08 us with no
+//                                  other registered thread (urcu-memb with
+//                                  none registered: 0.07 us); QSBR, one
+//                                  reader announcing quiescent states:
+//                                  1.2 us (urcu-qsbr 0.5 us)
 //   Call()                         31.7 M callbacks/s posted and invoked
 //                                  from one thread, 48.2 M/s from two
 //                                  (urcu-memb 14.9 and 10.9 M/s); a flood
