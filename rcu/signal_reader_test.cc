@@ -166,24 +166,38 @@ void HoldingHandler() {
   h.r->ReadUnlock();
 }
 
+// A 4-vCPU instance, an SRCU domain and the two objects HoldingHandler()
+// checks, with that handler installed.
+struct HeldSetup {
+  HeldSetup() {
+    InstallHandler();
+    Config sc;
+    sc.nr_cpu_ids = 4;
+    srcu = *SrcuDomain::Create(sc, "signal_srcu");
+    h.r = r.get();
+    h.srcu = srcu.get();
+    h.rcu_obj = &rcu_obj;
+    h.srcu_obj = &srcu_obj;
+    g_held = &h;
+    g_on_signal.store(HoldingHandler, std::memory_order_release);
+  }
+  std::unique_ptr<Rcu> r = MakeTree(4, 2, 2, 0);
+  std::unique_ptr<SrcuDomain> srcu;
+  std::atomic<int> rcu_obj{1}, srcu_obj{1};
+  HeldState h;
+};
+
 // Thread A sits outside any reader; a signal handler on A enters an rcu
 // and an SRCU reader and stays inside until released. Thread B meanwhile
 // runs Synchronize() of each; neither may return (nor "free" the object,
 // which the handler checks) before the handler's readers end.
 TEST(SignalReaders, HandlerReaderHoldsGracePeriod) {
-  InstallHandler();
-  auto r = MakeTree(4, 2, 2, 0);
-  Config sc;
-  sc.nr_cpu_ids = 4;
-  auto srcu = *SrcuDomain::Create(sc, "signal_srcu");
-  std::atomic<int> rcu_obj{1}, srcu_obj{1};
-  HeldState h;
-  h.r = r.get();
-  h.srcu = srcu.get();
-  h.rcu_obj = &rcu_obj;
-  h.srcu_obj = &srcu_obj;
-  g_held = &h;
-  g_on_signal.store(HoldingHandler, std::memory_order_release);
+  HeldSetup setup;
+  Rcu* r = setup.r.get();
+  SrcuDomain* srcu = setup.srcu.get();
+  std::atomic<int>& rcu_obj = setup.rcu_obj;
+  std::atomic<int>& srcu_obj = setup.srcu_obj;
+  HeldState& h = setup.h;
   Flag registered, a_done;
   std::thread a([&] {
     r->RegisterThread(2);
@@ -216,8 +230,8 @@ TEST(SignalReaders, HandlerReaderHoldsGracePeriod) {
   EXPECT_FALSE(rcu_gp.IsSet()) << "an rcu GP ended under a handler's reader";
   EXPECT_FALSE(srcu_gp.IsSet()) << "an SRCU GP ended under a handler's reader";
   h.release.Set();
-  DieAfter(rcu_gp, 20s, r.get(), "Synchronize() after the handler's reader");
-  DieAfter(srcu_gp, 20s, r.get(), "SrcuDomain::Synchronize()");
+  DieAfter(rcu_gp, 20s, r, "Synchronize() after the handler's reader");
+  DieAfter(srcu_gp, 20s, r, "SrcuDomain::Synchronize()");
   b.join();
   c.join();
   a_done.Set();
@@ -233,19 +247,11 @@ TEST(SignalReaders, HandlerReaderHoldsGracePeriod) {
 // move used to drop both vCPUs' local locks there: A was on no vCPU, no
 // scan saw the handler's reader, and the grace period ended under it.)
 TEST(SignalReaders, HandlerReaderInsideMigrateSelfHoldsGracePeriodBug) {
-  InstallHandler();
-  auto r = MakeTree(4, 2, 2, 0);
-  Config sc;
-  sc.nr_cpu_ids = 4;
-  auto srcu = *SrcuDomain::Create(sc, "signal_srcu");
-  std::atomic<int> rcu_obj{1}, srcu_obj{1};
-  HeldState h;
-  h.r = r.get();
-  h.srcu = srcu.get();
-  h.rcu_obj = &rcu_obj;
-  h.srcu_obj = &srcu_obj;
-  g_held = &h;
-  g_on_signal.store(HoldingHandler, std::memory_order_release);
+  HeldSetup setup;
+  Rcu* r = setup.r.get();
+  SrcuDomain* srcu = setup.srcu.get();
+  std::atomic<int>& rcu_obj = setup.rcu_obj;
+  HeldState& h = setup.h;
   Flag migrated;
   std::thread a([&] {
     r->RegisterThread(1);
@@ -269,7 +275,7 @@ TEST(SignalReaders, HandlerReaderInsideMigrateSelfHoldsGracePeriodBug) {
   std::this_thread::sleep_for(200ms);
   EXPECT_FALSE(rcu_gp.IsSet()) << "an rcu GP ended under a handler's reader";
   h.release.Set();
-  DieAfter(rcu_gp, 20s, r.get(), "Synchronize() after the handler's reader");
+  DieAfter(rcu_gp, 20s, r, "Synchronize() after the handler's reader");
   b.join();
   a.join();
   EXPECT_TRUE(migrated.IsSet());
