@@ -1158,27 +1158,22 @@ std::string SrcuDomain::TortureStats() {
   auto at = [&](int cpu, bool lock, int i) -> uint64_t& {
     return counts[4 * static_cast<size_t>(cpu) + (lock ? 2 : 0) + i];
   };
-  for (int c = 0; c < st->nr; ++c)
-    for (int i = 0; i < 2; ++i)
-      at(c, false, i) = st->sdp[c].unlocks[i].load(kRelaxed);
-  if (st->fast_slot >= 0) {
-    internal::ForEachSrcuBlock([&](const internal::SrcuBlock& b) {
+  auto gather = [&](bool lock) {
+    for (int c = 0; c < st->nr; ++c)
       for (int i = 0; i < 2; ++i)
-        at(b.index % st->nr, false, i) += internal::SrcuCounterLoad(
-            b.slot[st->fast_slot].unlocks[i], kRelaxed);
+        at(c, lock, i) =
+            (lock ? st->sdp[c].locks[i] : st->sdp[c].unlocks[i]).load(kRelaxed);
+    if (st->fast_slot < 0) return;
+    internal::ForEachSrcuBlock([&](const internal::SrcuBlock& b) {
+      const internal::SrcuSlotCounters& k = b.slot[st->fast_slot];
+      for (int i = 0; i < 2; ++i)
+        at(b.index % st->nr, lock, i) += internal::SrcuCounterLoad(
+            lock ? k.locks[i] : k.unlocks[i], kRelaxed);
     });
-  }
+  };
+  gather(/*lock=*/false);
   std::atomic_thread_fence(std::memory_order_acquire);
-  for (int c = 0; c < st->nr; ++c)
-    for (int i = 0; i < 2; ++i)
-      at(c, true, i) = st->sdp[c].locks[i].load(kRelaxed);
-  if (st->fast_slot >= 0) {
-    internal::ForEachSrcuBlock([&](const internal::SrcuBlock& b) {
-      for (int i = 0; i < 2; ++i)
-        at(b.index % st->nr, true, i) +=
-            internal::SrcuCounterLoad(b.slot[st->fast_slot].locks[i], kRelaxed);
-    });
-  }
+  gather(/*lock=*/true);
   int64_t s0 = 0, s1 = 0;
   for (int c = 0; c < st->nr; ++c) {
     SrcuData& d = st->sdp[c];
