@@ -34,6 +34,10 @@ struct PluginFlavour {
   TortureOps ops;
   // Grace periods counted by the harness when get_gp_seq is NULL.
   std::atomic<uint64_t> gps{0};
+  // The CPUs the OS had online when the plugin was loaded. Counted once:
+  // glibc counts them by reading /sys/devices/system/cpu/online, and
+  // every reader asks once per read.
+  int online_cpus = 1;
 };
 PluginFlavour* g_flavour = nullptr;
 
@@ -121,10 +125,11 @@ void PluginCall(TortureHead* h, void (*func)(TortureHead*)) {
 
 const char* ReaderMode() { return g_flavour->name.c_str(); }
 bool CanBoost() { return (T().caps & RCUTORTURE_CAP_BOOST) != 0; }
-int HardwareCpus() {
+int CountHardwareCpus() {
   int n = static_cast<int>(std::thread::hardware_concurrency());
   return n > 0 ? n : 1;
 }
+int HardwareCpus() { return g_flavour->online_cpus; }
 
 TortureOps Adapt(const rcutorture_ops_v1& t, const std::string& name) {
   TortureOps o;
@@ -360,6 +365,7 @@ absl::StatusOr<const TortureOps*> LoadPluginFlavour(const std::string& path,
   g_flavour->name = chosen->name;
   g_flavour->t = *chosen;
   g_flavour->ops = Adapt(g_flavour->t, g_flavour->name);
+  g_flavour->online_cpus = CountHardwareCpus();
   return &g_flavour->ops;
 }
 
