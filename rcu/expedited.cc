@@ -73,32 +73,50 @@ void Rcu::SynchronizeExpedited() {
   ExpeditedGpOnce();
 }
 
+void Rcu::EndGpAtOnceLocked(uint64_t s) {
+  CompletePolledTicket(TakePolledTicket());
+  // Release: pairs with PollStateFull()'s acquire.
+  exp_seq_.store(SeqEndVal(SeqStartVal(s)), std::memory_order_release);
+}
+
+bool Rcu::EndGpAtOnce() {
+  // No registered thread but the caller, which is outside any reader: no
+  // reader to wait for. reg_mu_ orders the rest, with no fence: a thread
+  // that registers later takes reg_mu_ after this, so its readers see the
+  // caller's updates (made before the unlock); one that unregistered ended
+  // its readers before its unlock, which this lock follows. An expedited
+  // grace period moves exp_seq_ to odd only under reg_mu_, so an even
+  // value stays even until the unlock.
+  PlainMutexLock r(reg_mu_);
+  if (!NoOtherReaderPossibleLocked()) return false;
+  const uint64_t s = exp_seq_.load(std::memory_order_relaxed);
+  if (SeqState(s) != 0) return false;
+  EndGpAtOnceLocked(s);
+  return true;
+}
+
 void Rcu::ExpeditedGpOnce() {
   const uint64_t snap = SeqSnap(exp_seq_.load(std::memory_order_relaxed));
   PlainMutexLock l(exp_mu_);
-  uint64_t s = exp_seq_.load(std::memory_order_relaxed);
-  if (SeqDone(s, snap)) {
+  if (SeqDone(exp_seq_.load(std::memory_order_relaxed), snap)) {
     // Someone else's expedited GP covered ours; order what follows after it.
     std::atomic_thread_fence(std::memory_order_seq_cst);
     return;
   }
+  uint64_t s;
+  uint64_t ticket;
   {
-    // No registered thread but the caller, which is outside any reader: no
-    // reader to wait for. A thread that registers later takes reg_mu_
-    // after this, so its readers see the caller's updates; one that
-    // unregistered ended its readers before it released reg_mu_. So the
-    // grace period may start and end at once, under reg_mu_: both
-    // sequences move on, completing earlier cookies.
+    // EndGpAtOnce() may have moved exp_seq_ since: reloaded under reg_mu_,
+    // where it is even (exp_mu_ is held) and stays so until the start.
     PlainMutexLock r(reg_mu_);
+    s = exp_seq_.load(std::memory_order_relaxed);
     if (NoOtherReaderPossibleLocked()) {
-      CompletePolledTicket(TakePolledTicket());
-      // Release: pairs with PollStateFull()'s acquire.
-      exp_seq_.store(SeqEndVal(SeqStartVal(s)), std::memory_order_release);
+      EndGpAtOnceLocked(s);
       return;
     }
+    exp_seq_.store(SeqStartVal(s), std::memory_order_relaxed);
+    ticket = TakePolledTicket();
   }
-  exp_seq_.store(SeqStartVal(s), std::memory_order_relaxed);
-  const uint64_t ticket = TakePolledTicket();
   // E1: readers whose lock store precedes it are seen by the scan; later
   // readers see the caller's updates.
   HeavyFence();

@@ -615,8 +615,7 @@ void Rcu::QsbrReadLockChecked() {
   internal::ReaderLock(rw);
 }
 
-Rcu::QsbrWaitScope::QsbrWaitScope(Rcu& r) {
-  if (!r.qsbr_) return;
+void Rcu::QsbrWaitScope::Enter(Rcu& r) {
   internal::ReaderWord* rw = internal::tls_readers.words[r.slot_];
   if (rw == nullptr ||
       (rw->watch.load(std::memory_order_relaxed) & internal::kNestMask) != 1)
@@ -626,9 +625,7 @@ Rcu::QsbrWaitScope::QsbrWaitScope(Rcu& r) {
   rw_ = rw;
 }
 
-Rcu::QsbrWaitScope::~QsbrWaitScope() {
-  if (rw_ != nullptr) internal::ReaderLock(rw_);
-}
+void Rcu::QsbrWaitScope::Leave() { internal::ReaderLock(rw_); }
 
 void Rcu::QuiescentStateSlow() {
   ThreadRec* t = internal::RecInSlot(slot_);

@@ -1192,25 +1192,6 @@ bool Rcu::RcuCore(RcuData* rdp) {
 // ---------------------------------------------------------------------------
 // Synchronous and polled grace periods.
 
-uint64_t Rcu::TakePolledTicket() {
-  // Release: orders the grace period's start (the gp_seq_ or exp_seq_
-  // store before this) before its ticket; pairs with GetState()'s acquire,
-  // so that a cookie newer than this ticket was taken after the grace
-  // period had visibly started, and a Synchronize() that snapped gp_seq_
-  // before this GP started holds a cookie this ticket completes.
-  return polled_ticket_.fetch_add(4, std::memory_order_acq_rel) + 4;
-}
-
-void Rcu::CompletePolledTicket(uint64_t ticket) {
-  uint64_t done = polled_done_.load(std::memory_order_relaxed);
-  // Release: a PollState() that sees this ticket done also sees the grace
-  // period's closing fence (M2 or E2) and what it ordered.
-  while (SeqLt(done, ticket) && !polled_done_.compare_exchange_weak(
-                                    done, ticket, std::memory_order_release,
-                                    std::memory_order_relaxed)) {
-  }
-}
-
 uint64_t Rcu::GetState() {
   // Orders the caller's earlier updates before the load; pairs with the
   // heavy fence (M1, E1) a grace period runs after taking its ticket: a
@@ -1312,14 +1293,18 @@ void Rcu::Synchronize() {
     SynchronizeExpedited();
     return;
   }
-  // A hint (relaxed): ExpeditedGpOnce() decides under reg_mu_.
+  // A hint (relaxed): EndGpAtOnce() and ExpeditedGpOnce() decide under
+  // reg_mu_.
   if (NoOtherReaderPossible(n_threads_hint_.load(std::memory_order_relaxed))) {
     // The kernel's rcu_blocking_is_gp(): no reader can be running but the
     // caller's own (none: it waits), so no grace-period thread round trip.
-    // ExpeditedGpOnce() rechecks under the registry lock and ends a grace
-    // period at once, completing the polled ticket; if a thread registered
-    // meanwhile it runs a real expedited grace period. Seq_cst: orders the
-    // caller's updates before that check, as in SynchronizeExpedited().
+    // EndGpAtOnce() rechecks under the registry lock and ends a grace
+    // period at once, completing the polled ticket.
+    if (EndGpAtOnce()) return;
+    // A thread registered meanwhile, or an expedited grace period is in
+    // progress: a real expedited grace period, or a share of one. Seq_cst:
+    // orders the caller's updates before its snapshot, as in
+    // SynchronizeExpedited().
     std::atomic_thread_fence(std::memory_order_seq_cst);
     ExpeditedGpOnce();
     return;

@@ -700,12 +700,34 @@ class RCU_EXPORT Rcu {
   // ---- Polled grace periods (tree.cc, expedited.cc). ----
   // A grace period's ticket, taken at its start before its first heavy
   // fence (M1, E1); published as done after its last (M2, E2).
-  uint64_t TakePolledTicket();
-  void CompletePolledTicket(uint64_t ticket);
+  uint64_t TakePolledTicket() {
+    // Release: orders the grace period's start (the gp_seq_ or exp_seq_
+    // store before this) before its ticket; pairs with GetState()'s
+    // acquire, so that a cookie newer than this ticket was taken after the
+    // grace period had visibly started, and a Synchronize() that snapped
+    // gp_seq_ before this GP started holds a cookie this ticket completes.
+    return polled_ticket_.fetch_add(4, std::memory_order_acq_rel) + 4;
+  }
+  void CompletePolledTicket(uint64_t ticket) {
+    uint64_t done = polled_done_.load(std::memory_order_relaxed);
+    // Release: a PollState() that sees this ticket done also sees the
+    // grace period's closing fence (M2 or E2) and what it ordered.
+    while (SeqLt(done, ticket) && !polled_done_.compare_exchange_weak(
+                                      done, ticket, std::memory_order_release,
+                                      std::memory_order_relaxed)) {
+    }
+  }
   // One expedited grace period (or a share of a concurrent one). With no
   // thread registered there is no reader to wait for: a ticket is taken
   // and completed at once, under reg_mu_.
   void ExpeditedGpOnce();
+  // The grace period of a caller that no reader can hold up, ended at once
+  // under reg_mu_ alone: false (nothing done) when another thread is
+  // registered or an expedited grace period is in progress.
+  bool EndGpAtOnce();
+  // Takes and completes a ticket and moves exp_seq_ (even, `s`) by one
+  // whole grace period.
+  void EndGpAtOnceLocked(uint64_t s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(reg_mu_);
   // No thread but the caller (outside any reader of this instance) is
   // registered, `n_threads` being the registered count: no reader exists
   // to wait for (Synchronize()'s and ExpeditedGpOnce()'s fast path).
@@ -718,12 +740,20 @@ class RCU_EXPORT Rcu {
   // not wait for its own caller. Nothing on other instances.
   class QsbrWaitScope {
    public:
-    explicit QsbrWaitScope(Rcu& r);
-    ~QsbrWaitScope();
+    explicit QsbrWaitScope(Rcu& r) {
+      if (r.qsbr_) [[unlikely]]
+        Enter(r);
+    }
+    ~QsbrWaitScope() {
+      if (rw_ != nullptr) [[unlikely]]
+        Leave();
+    }
     QsbrWaitScope(const QsbrWaitScope&) = delete;
     QsbrWaitScope& operator=(const QsbrWaitScope&) = delete;
 
    private:
+    void Enter(Rcu& r);
+    void Leave();
     internal::ReaderWord* rw_ = nullptr;
   };
 
@@ -793,7 +823,9 @@ class RCU_EXPORT Rcu {
   // watch it saw; reused from one expedited GP to the next.
   std::vector<std::pair<const internal::ThreadRec*, uint64_t>> exp_busy_
       ABSL_GUARDED_BY(exp_mu_);
-  // Written under exp_mu_; loaded by callers taking a snapshot.
+  // Moved into a grace period (odd) under exp_mu_ and reg_mu_, out of one
+  // under exp_mu_, and by a whole grace period at once under reg_mu_ only
+  // while even (EndGpAtOnce()); loaded by callers taking a snapshot.
   std::atomic<uint64_t> exp_seq_;
   // GetState() tickets: the last taken and the newest done (a monotonic
   // max). gp_ticket_: the current normal grace period's (GP thread only).
