@@ -42,8 +42,9 @@ __attribute__((visibility("default"))) int urcu_compat_bp_slot = -1;
 // Set by QsbrRegister(), cleared by QsbrUnregister() (urcu-librcu.h).
 __attribute__((visibility(
     "default"))) __thread urcu_compat_rec* urcu_compat_qsbr_self = nullptr;
-// Online, while urcu_compat_qsbr_self is set (urcu-librcu.h).
-__attribute__((visibility("default"))) __thread int urcu_compat_qsbr_online = 0;
+// 0 while urcu_compat_qsbr_self is unset, else 1 offline, 2 online
+// (urcu-librcu.h).
+__attribute__((visibility("default"))) __thread int urcu_compat_qsbr_state = 0;
 }
 
 namespace rcu::compat {
@@ -136,10 +137,10 @@ void QsbrCheckOnline() {
   if (t != nullptr && !Ongoing(t)) urcu_compat_qsbr_offline_reader();
 }
 
-// Keeps urcu_compat_qsbr_online in step (urcu-librcu.h).
+// Keeps urcu_compat_qsbr_state in step (urcu-librcu.h).
 void QsbrNote(ReaderWord* t) {
   if (reinterpret_cast<urcu_compat_rec*>(t) == urcu_compat_qsbr_self)
-    urcu_compat_qsbr_online = Ongoing(t);
+    urcu_compat_qsbr_state = Ongoing(t) ? 2 : 1;
 }
 
 void QsbrQuiescentState() {
@@ -186,7 +187,7 @@ void QsbrUnregister() {
   // mistake.
   if (Ongoing(t)) ReaderUnlock(t);
   urcu_compat_qsbr_self = nullptr;
-  urcu_compat_qsbr_online = 0;
+  urcu_compat_qsbr_state = 0;
   QsbrInstance().UnregisterThread();
 }
 

@@ -97,11 +97,12 @@ extern int urcu_compat_bp_slot;
 extern __thread struct urcu_compat_rec *urcu_compat_qsbr_self
 	__attribute__((tls_model("initial-exec")));
 /*
- * While urcu_compat_qsbr_self is set: non-zero when the thread is online,
- * kept by every qsbr call that changes it, so that rcu_read_ongoing() is
- * one TLS load, as liburcu-qsbr's is.
+ * 0 while urcu_compat_qsbr_self is unset; else 1 when the thread is
+ * offline and 2 when it is online. Kept by every qsbr call that changes
+ * it, so that rcu_read_ongoing() is one TLS load and one compare, as
+ * liburcu-qsbr's is.
  */
-extern __thread int urcu_compat_qsbr_online
+extern __thread int urcu_compat_qsbr_state
 	__attribute__((tls_model("initial-exec")));
 
 /*

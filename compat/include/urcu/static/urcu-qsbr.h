@@ -81,16 +81,18 @@ static inline void _urcu_qsbr_read_unlock(void)
 /* Non-zero while the calling thread is online. */
 static inline int _urcu_qsbr_read_ongoing(void)
 {
-	if (caa_likely(urcu_compat_qsbr_self != NULL))
-		return urcu_compat_qsbr_online;
+	int state = urcu_compat_qsbr_state;
+
+	if (caa_likely(state != 0))
+		return state - 1;
 	return urcu_compat_ongoing(urcu_compat_rec_in(&urcu_compat_qsbr_slot));
 }
 
-/* Keeps urcu_compat_qsbr_online in step with `t`'s state. */
+/* Keeps urcu_compat_qsbr_state in step with `t`'s state. */
 static inline void urcu_compat_qsbr_note(struct urcu_compat_rec *t)
 {
 	if (t == urcu_compat_qsbr_self)
-		urcu_compat_qsbr_online = urcu_compat_ongoing(t);
+		urcu_compat_qsbr_state = urcu_compat_ongoing(t) ? 2 : 1;
 }
 
 /*
