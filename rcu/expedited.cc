@@ -65,6 +65,11 @@ void Rcu::SynchronizeExpedited() {
   if ((RCU_DEBUG_CHECKS_ENABLED || lockdep::Enabled()) && ReadLockHeld())
     lockdep::internal::IllegalWaitInReader("SynchronizeExpedited()",
                                            SourceLocation::current());
+  // No reader but the caller's own (none: it waits): ended at once under
+  // the registry lock, as in Synchronize().
+  if (NoOtherReaderPossible(n_threads_hint_.load(std::memory_order_relaxed)) &&
+      EndGpAtOnce())
+    return;
   // Orders the caller's updates before the snapshot; pairs with E1 below
   // of any expedited GP the caller ends up sharing. That GP starts after
   // the snapshot, so its ticket completes every GetState() cookie taken
