@@ -55,6 +55,7 @@ static_assert(std::is_same_v<decltype(ReaderWord::rec), ThreadRec*>);
 static_assert(kNestMask == URCU_COMPAT_NEST_MASK);
 static_assert(kMaxNesting == URCU_COMPAT_NEST_MASK);
 static_assert(kGenInc == URCU_COMPAT_GEN_INC);
+static_assert(kSpecialFences == URCU_COMPAT_SPECIAL_FENCES);
 static_assert(kMaxInstances == URCU_COMPAT_MAX_INSTANCES);
 
 // tls_readers is what the C side declares under its mangled name

@@ -279,6 +279,10 @@ void urcu_compat_read_unlock_slow(urcu_compat_rec* t, uint64_t w) {
                                 w);
 }
 
+void urcu_compat_qsbr_quiescent_state_slow(void) {
+  compat::QsbrQuiescentState();
+}
+
 void urcu_compat_qsbr_offline_reader(void) {
   std::fprintf(
       stderr,

@@ -726,6 +726,54 @@ static void test_qsbr_online_state_wrong(void) {
   synchronize_rcu();
 }
 
+/* qsbr_quiescent_state_unreported: an online thread kept announcing
+ * quiescent states, and a grace period still waited for it (the inline
+ * rcu_quiescent_state() returned without answering the grace period's
+ * request). Thread A stays online and announces quiescent states in a
+ * loop; thread B waits for a grace period, which A's next announcement
+ * must end. */
+static int qs_stop;
+static int qs_sync_done;
+
+static void *qsbr_announcer(void *arg) {
+  (void)arg;
+  rcu_register_thread();
+  __atomic_store_n(&gp_reader_inside, 1, __ATOMIC_RELEASE);
+  while (!__atomic_load_n(&qs_stop, __ATOMIC_ACQUIRE)) rcu_quiescent_state();
+  rcu_thread_offline();
+  rcu_unregister_thread();
+  return NULL;
+}
+
+static void *qsbr_syncer(void *arg) {
+  (void)arg;
+  synchronize_rcu();
+  __atomic_store_n(&qs_sync_done, 1, __ATOMIC_RELEASE);
+  return NULL;
+}
+
+static void test_qsbr_quiescent_state_unreported(void) {
+  pthread_t a, b;
+  double deadline;
+
+  gp_reader_inside = qs_stop = qs_sync_done = 0;
+  a = spawn(qsbr_announcer, NULL);
+  while (!__atomic_load_n(&gp_reader_inside, __ATOMIC_ACQUIRE)) sleep_ms(1);
+  b = spawn(qsbr_syncer, NULL);
+  /* A liveness bound, not a timing assertion: a grace period takes
+   * microseconds here; 10 s means it waits for A to go offline. */
+  deadline = now() + 10.0;
+  while (!__atomic_load_n(&qs_sync_done, __ATOMIC_ACQUIRE) && now() < deadline)
+    sleep_ms(1);
+  if (!__atomic_load_n(&qs_sync_done, __ATOMIC_ACQUIRE))
+    violation(
+        "synchronize_rcu() did not return in 10 s while an online thread "
+        "announced quiescent states");
+  __atomic_store_n(&qs_stop, 1, __ATOMIC_RELEASE);
+  join(b);
+  join(a);
+}
+
 #endif /* TEST_FLAVOUR_QSBR */
 
 /* ------------------------------------------------------------------ */
@@ -975,6 +1023,7 @@ static const struct test tests[] = {
     {"qsbr_sync_from_online_thread_hangs",
      test_qsbr_sync_from_online_thread_hangs},
     {"qsbr_online_state_wrong", test_qsbr_online_state_wrong},
+    {"qsbr_quiescent_state_unreported", test_qsbr_quiescent_state_unreported},
 #endif
 #ifdef TEST_FLAVOUR_BP
     {"bp_exited_reader_blocks_gp", test_bp_exited_reader_blocks_gp},

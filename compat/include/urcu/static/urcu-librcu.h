@@ -44,6 +44,8 @@ extern "C" {
 #define URCU_COMPAT_NEST_MASK		((uint64_t) 0xffff)
 #define URCU_COMPAT_GEN_INC		((uint64_t) 1 << 16)
 #define URCU_COMPAT_MAX_INSTANCES	64
+/* `special`'s fence-mode bit: set for good, it asks nothing. */
+#define URCU_COMPAT_SPECIAL_FENCES	((uint32_t) 4)
 
 /*
  * rcu::internal::ReaderWord, field for field:
@@ -118,6 +120,11 @@ extern void urcu_compat_read_lock_slow(struct urcu_compat_rec *t, uint64_t w);
 /* librcu's outermost unlock slow path; `w` is `watch` before the unlock. */
 extern void urcu_compat_read_unlock_slow(struct urcu_compat_rec *t,
 					 uint64_t w);
+/*
+ * urcu_qsbr_quiescent_state() when the fast path cannot answer: the thread
+ * is offline, or a grace period asked it for a quiescent state.
+ */
+extern void urcu_compat_qsbr_quiescent_state_slow(void);
 /* Reports a QSBR read-side critical section on an offline thread; aborts. */
 extern void urcu_compat_qsbr_offline_reader(void)
 	__attribute__((noreturn, cold));

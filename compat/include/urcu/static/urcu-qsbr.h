@@ -96,20 +96,30 @@ static inline void urcu_compat_qsbr_note(struct urcu_compat_rec *t)
 }
 
 /*
- * Announces a quiescent state: ends the thread's reader and starts a new
- * one. On an offline thread it brings the thread online, as liburcu-qsbr's
- * does. Nothing on a thread that is not registered with the flavour.
+ * Announces a quiescent state. As librcu's Rcu::QuiescentState(): an online
+ * thread that no grace period has asked for one (nothing in `special` but
+ * fence mode's bit) has nothing to do, and returns after one load, as
+ * liburcu-qsbr's does when no grace period is waiting. Otherwise the slow
+ * path ends the thread's reader and starts a new one, reporting the
+ * quiescent state; on an offline thread it brings the thread online, as
+ * liburcu-qsbr's does. Nothing on a thread that is not registered with the
+ * flavour. With DEBUG_RCU always the slow path, which checks more.
  */
 static inline void _urcu_qsbr_quiescent_state(void)
 {
-	struct urcu_compat_rec *t = urcu_compat_qsbr_rec();
+#if !defined(DEBUG_RCU) && !defined(CONFIG_RCU_DEBUG)
+	struct urcu_compat_rec *t = urcu_compat_qsbr_self;
 
-	if (caa_unlikely(t == NULL))
+	/*
+	 * Relaxed: a request set just after the load of `special` is seen
+	 * by the next call, and the grace period waits for it.
+	 */
+	if (caa_likely(urcu_compat_ongoing(t) &&
+		       (__atomic_load_n(&t->special, __ATOMIC_RELAXED) &
+			~URCU_COMPAT_SPECIAL_FENCES) == 0))
 		return;
-	if (caa_likely(urcu_compat_ongoing(t)))
-		urcu_compat_unlock(t);
-	urcu_compat_lock(t);
-	urcu_compat_qsbr_note(t);
+#endif
+	urcu_compat_qsbr_quiescent_state_slow();
 }
 
 /* Enters an extended quiescent state (e.g. around a blocking call). */
