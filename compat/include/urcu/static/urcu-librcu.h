@@ -174,7 +174,12 @@ static inline void urcu_compat_lock(struct urcu_compat_rec *t)
 	uint64_t w = __atomic_load_n(&t->watch, __ATOMIC_RELAXED);
 
 	urcu_assert((w & URCU_COMPAT_NEST_MASK) != URCU_COMPAT_NEST_MASK);
-	if ((w & URCU_COMPAT_NEST_MASK) == 0) {
+	/*
+	 * The outermost case falls through: on some CPUs taken branches, not
+	 * instructions, bound a loop of read pairs (librcu's C++ reader does
+	 * the same).
+	 */
+	if (caa_likely((w & URCU_COMPAT_NEST_MASK) == 0)) {
 		__atomic_store_n(&t->watch, w + 1,
 				 URCU_COMPAT_WATCH_STORE_ORDER);
 		if (caa_unlikely(t->lock_slow)) {
@@ -206,7 +211,7 @@ static inline void urcu_compat_unlock(struct urcu_compat_rec *t)
 	uint64_t w = __atomic_load_n(&t->watch, __ATOMIC_RELAXED);
 
 	urcu_assert((w & URCU_COMPAT_NEST_MASK) != 0);
-	if ((w & URCU_COMPAT_NEST_MASK) != 1) {
+	if (caa_unlikely((w & URCU_COMPAT_NEST_MASK) != 1)) {
 		/* Nested: see urcu_compat_lock(). */
 		__atomic_store_n(&t->watch, w - 1, __ATOMIC_RELAXED);
 		return;
