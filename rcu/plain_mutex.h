@@ -71,6 +71,15 @@ namespace internal {
 // compiler fences. Initial-exec and constant-initialized: one %fs-relative
 // access, no TLS wrapper.
 inline int& TlsLockSections() { return tls_readers.lock_sections; }
+
+// A pause for spin-wait loops (x86 `pause`; elsewhere a compiler fence).
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#else
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+#endif
+}
 }  // namespace internal
 
 // A non-recursive exclusive lock. Constant-initialized at namespace scope
@@ -86,7 +95,8 @@ class ABSL_LOCKABLE PlainMutex {
     // Compiler-only: a signal handler on this thread sees the count raised
     // before the lock call can hold anything.
     std::atomic_signal_fence(std::memory_order_seq_cst);
-    mu_.lock();
+    if (!mu_.try_lock()) [[unlikely]]
+      LockSlow();
   }
   void Unlock() ABSL_UNLOCK_FUNCTION() {
     mu_.unlock();
@@ -109,6 +119,20 @@ class ABSL_LOCKABLE PlainMutex {
 
  private:
   friend class PlainCondVar;
+  // The library's critical sections are short: a waiter spins a little
+  // (kLockSpins pauses, a few microseconds) before it sleeps, as
+  // absl::Mutex and glibc's adaptive mutexes do. std::mutex sleeps at the
+  // first failed attempt, and a grace period's caller and a reader
+  // reporting its quiescent state met on the root's lock often enough
+  // that futex sleeps and wake-ups were a visible part of Synchronize().
+  static constexpr int kLockSpins = 100;
+  void LockSlow() {
+    for (int i = 0; i < kLockSpins; ++i) {
+      internal::CpuRelax();
+      if (mu_.try_lock()) return;
+    }
+    mu_.lock();
+  }
   std::mutex mu_;
 };
 

@@ -494,13 +494,6 @@ void Rcu::PaceGp() {
 namespace {
 // DriveGpFromCaller()'s spin for the last report before it sleeps.
 constexpr int kCallerGpSpins = 2000;
-inline void CpuRelax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#else
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-#endif
-}
 }  // namespace
 
 bool Rcu::DriveGpFromCaller() {
@@ -539,7 +532,7 @@ bool Rcu::DriveGpFromCaller() {
   for (int i = 0; i < kCallerGpSpins &&
                   !(gp_flags_.load(std::memory_order_relaxed) & kGpFlagFqs);
        ++i)
-    CpuRelax();
+    internal::CpuRelax();
   while (!RootGpDone()) {
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) break;
