@@ -37,7 +37,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr int kPerIteration = 1000;
 
-enum class Impl { kRcu, kUrcu };
+// kRcuExp: the rcu_qsbr instance, timing SynchronizeExpedited().
+enum class Impl { kRcu, kUrcu, kRcuExp };
 
 rcu::Rcu& QsbrInstance() {
   static rcu::Rcu* const r = [] {
@@ -56,14 +57,14 @@ rcu::Rcu& QsbrInstance() {
 }
 
 void Register(Impl impl) {
-  if (impl == Impl::kRcu) {
+  if (impl != Impl::kUrcu) {
     QsbrInstance().RegisterThread();
   } else {
     UrcuQsbrRegister();
   }
 }
 void Unregister(Impl impl) {
-  if (impl == Impl::kRcu) {
+  if (impl != Impl::kUrcu) {
     QsbrInstance().UnregisterThread();
   } else {
     UrcuQsbrUnregister();
@@ -147,7 +148,7 @@ void BM_QsbrSyncLatency(benchmark::State& state, Impl impl) {
     Register(impl);
     ready.store(true);
     while (!stop.load(std::memory_order_relaxed)) {
-      if (impl == Impl::kRcu) {
+      if (impl != Impl::kUrcu) {
         RcuQsbrReadPairs(r, kPerIteration);
         r->QuiescentState();
       } else {
@@ -163,6 +164,8 @@ void BM_QsbrSyncLatency(benchmark::State& state, Impl impl) {
     const Clock::time_point t0 = Clock::now();
     if (impl == Impl::kRcu) {
       r->Synchronize();
+    } else if (impl == Impl::kRcuExp) {
+      r->SynchronizeExpedited();
     } else {
       UrcuQsbrSynchronize();
     }
@@ -185,6 +188,9 @@ BENCHMARK_CAPTURE(BM_QsbrReadPair, urcu_qsbr, Impl::kUrcu)->MinTime(0.5);
 BENCHMARK_CAPTURE(BM_QsbrQuiescentState, rcu_qsbr, Impl::kRcu)->MinTime(0.5);
 BENCHMARK_CAPTURE(BM_QsbrQuiescentState, urcu_qsbr, Impl::kUrcu)->MinTime(0.5);
 BENCHMARK_CAPTURE(BM_QsbrSyncLatency, rcu_qsbr, Impl::kRcu)
+    ->MinTime(0.5)
+    ->UseManualTime();
+BENCHMARK_CAPTURE(BM_QsbrSyncLatency, rcu_qsbr_exp, Impl::kRcuExp)
     ->MinTime(0.5)
     ->UseManualTime();
 BENCHMARK_CAPTURE(BM_QsbrSyncLatency, urcu_qsbr, Impl::kUrcu)
