@@ -78,19 +78,23 @@
 //                                  (urcu-qsbr inlined: 0.59 ns, 5)
 //   SynchronizeExpedited()         3.9 us median with one busy reader
 //                                  (urcu-memb synchronize_rcu: 4.3 us);
-//                                  0.07 us with no other registered thread
-//   Synchronize()                  23.0 us median with one busy reader, the
+//                                  0.041 us with no other registered
+//                                  thread (EndGpAtOnce(); urcu-memb 0.044)
+//   Synchronize()                  23.0-26.0 us with one busy reader, the
 //                                  caller running the grace period
-//                                  (urcu-memb 22.3 us, same run; 36-48 us
-//                                  through the GP thread); 0.08 us with no
-//                                  other registered thread (urcu-memb with
-//                                  none registered: 0.07 us); QSBR, one
-//                                  reader announcing quiescent states:
-//                                  1.2 us (urcu-qsbr 0.5 us)
-//   Call()                         31.7 M callbacks/s posted and invoked
-//                                  from one thread, 48.2 M/s from two
-//                                  (urcu-memb 14.9 and 10.9 M/s); a flood
-//                                  batches 35-60 k callbacks per grace
+//                                  (urcu-memb 22.3-26.2 us, same runs;
+//                                  36-48 us through the GP thread); 0.040
+//                                  us with no other registered thread
+//                                  (urcu-memb with none registered: 0.044
+//                                  us); QSBR, one reader announcing
+//                                  quiescent states: 1.0-2.4 us
+//                                  (urcu-qsbr 0.5-1.3 us; our expedited
+//                                  grace period there: 1.06 us)
+//   Call()                         31.7-49.8 M callbacks/s posted and
+//                                  invoked from one thread, 48.2-57.7 M/s
+//                                  from two (urcu-memb 14.9-19.1 and
+//                                  10.9-12.2 M/s); a flood batches
+//                                  35-90 k callbacks per grace
 //                                  period (Config::cb_gp_interval_us)
 //   Barrier() with 100k queued     0.6-1.1 ms (urcu-memb 5-7 ms)
 // Memory: 256 B per registered thread per instance (ThreadRec), a 512 B
