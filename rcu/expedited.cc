@@ -13,7 +13,6 @@
 // odd, so it is waited for wherever it is. Each expedited grace period
 // takes a polled ticket (tree.h, GetState()), so that its end completes
 // GetState() cookies as a normal grace period's does.
-#include <immintrin.h>
 
 #include <thread>
 #include <utility>
@@ -40,7 +39,7 @@ bool WaitForReader(const ThreadRec* t, uint64_t w,
                    std::chrono::steady_clock::time_point deadline) {
   for (int i = 0; i < 2000; ++i) {
     if (ReaderMovedOn(t, w)) return true;
-    _mm_pause();
+    internal::CpuRelax();
   }
   for (int i = 0; i < 100; ++i) {
     if (ReaderMovedOn(t, w)) return true;
@@ -65,8 +64,12 @@ void Rcu::SynchronizeExpedited() {
   if ((RCU_DEBUG_CHECKS_ENABLED || lockdep::Enabled()) && ReadLockHeld())
     lockdep::internal::IllegalWaitInReader("SynchronizeExpedited()",
                                            SourceLocation::current());
-  // No reader but the caller's own (none: it waits): ended at once under
-  // the registry lock, as in Synchronize().
+  ExpeditedGp();
+}
+
+void Rcu::ExpeditedGp() {
+  // A hint (relaxed): EndGpAtOnce() decides under reg_mu_. No reader but
+  // the caller's own (none: it waits): the kernel's rcu_blocking_is_gp().
   if (NoOtherReaderPossible(n_threads_hint_.load(std::memory_order_relaxed)) &&
       EndGpAtOnce())
     return;

@@ -1286,20 +1286,12 @@ void Rcu::Synchronize() {
     SynchronizeExpedited();
     return;
   }
-  // A hint (relaxed): EndGpAtOnce() and ExpeditedGpOnce() decide under
-  // reg_mu_.
   if (NoOtherReaderPossible(n_threads_hint_.load(std::memory_order_relaxed))) {
-    // The kernel's rcu_blocking_is_gp(): no reader can be running but the
-    // caller's own (none: it waits), so no grace-period thread round trip.
-    // EndGpAtOnce() rechecks under the registry lock and ends a grace
-    // period at once, completing the polled ticket.
-    if (EndGpAtOnce()) return;
-    // A thread registered meanwhile, or an expedited grace period is in
-    // progress: a real expedited grace period, or a share of one. Seq_cst:
-    // orders the caller's updates before its snapshot, as in
-    // SynchronizeExpedited().
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    ExpeditedGpOnce();
+    // No reader can be running but the caller's own (none: it waits), so
+    // no grace-period thread round trip: SynchronizeExpedited()'s way,
+    // which ends the grace period at once under the registry lock (or, if
+    // a thread registered meanwhile, runs a real expedited one).
+    ExpeditedGp();
     return;
   }
   // The grace period waited for starts after this call, so its ticket

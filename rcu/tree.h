@@ -725,6 +725,9 @@ class RCU_EXPORT Rcu {
   // thread registered there is no reader to wait for: a ticket is taken
   // and completed at once, under reg_mu_.
   void ExpeditedGpOnce();
+  // SynchronizeExpedited() past its checks: the grace period ended at once
+  // when no other reader can exist, else ExpeditedGpOnce().
+  void ExpeditedGp();
   // The grace period of a caller that no reader can hold up, ended at once
   // under reg_mu_ alone: false (nothing done) when another thread is
   // registered or an expedited grace period is in progress.

@@ -418,21 +418,32 @@ TEST(Rcu, SynchronizeEndsAGracePeriodWithNoReaderInsideItself) {
   EXPECT_GE(after.caller_gps_done - before.caller_gps_done, 15u);
 }
 
+// Thread A holds a reader on vCPU 1 and ends it `hold` after the caller
+// calls Synchronize(), which must not return before that. Returns how long
+// Synchronize() took.
+std::chrono::nanoseconds SynchronizeAgainstReaderHeldFor(
+    Rcu& r, std::chrono::milliseconds hold) {
+  std::atomic<bool> unlocked{false};
+  HeldReader a(r, 1, [&] { unlocked.store(true); });
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(hold);
+    a.Release();
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  r.Synchronize();
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  EXPECT_TRUE(unlocked.load()) << "the grace period ended under a reader";
+  releaser.join();
+  return waited;
+}
+
 // Thread A holds a reader well past the first FQS interval: the caller
 // hands its grace period to the GP thread, and must not return before A's
 // reader ends (a caller that ended it anyway would).
 TEST(Rcu, SynchronizeHandsALongGracePeriodToTheGpThread) {
   auto r = MakeRcu(4);
-  std::atomic<bool> unlocked{false};
-  HeldReader a(*r, 1, [&] { unlocked.store(true); });
   const RcuStats before = r->GetStats();
-  std::thread releaser([&] {
-    std::this_thread::sleep_for(60ms);
-    a.Release();
-  });
-  r->Synchronize();
-  EXPECT_TRUE(unlocked.load()) << "the grace period ended under a reader";
-  releaser.join();
+  SynchronizeAgainstReaderHeldFor(*r, 60ms);
   const RcuStats after = r->GetStats();
   EXPECT_EQ(after.caller_gps - before.caller_gps, 1u);
   EXPECT_EQ(after.caller_gps_done - before.caller_gps_done, 0u);
@@ -446,18 +457,8 @@ TEST(Rcu, SynchronizeIsWokenByTheLastReport) {
   c.hz = 1000;
   c.jiffies_till_first_fqs = 1000;
   auto r = MakeRcu(c);
-  std::atomic<bool> unlocked{false};
-  HeldReader a(*r, 1, [&] { unlocked.store(true); });
   const RcuStats before = r->GetStats();
-  std::thread releaser([&] {
-    std::this_thread::sleep_for(20ms);
-    a.Release();
-  });
-  const auto t0 = std::chrono::steady_clock::now();
-  r->Synchronize();
-  const auto waited = std::chrono::steady_clock::now() - t0;
-  EXPECT_TRUE(unlocked.load()) << "the grace period ended under a reader";
-  releaser.join();
+  const auto waited = SynchronizeAgainstReaderHeldFor(*r, 20ms);
   EXPECT_LT(waited, 500ms) << "the caller slept out its wait: no wake-up";
   const RcuStats after = r->GetStats();
   EXPECT_EQ(after.caller_gps_done - before.caller_gps_done, 1u);

@@ -98,7 +98,7 @@ static inline void urcu_compat_qsbr_note(struct urcu_compat_rec *t)
 /*
  * Announces a quiescent state. As librcu's Rcu::QuiescentState(): an online
  * thread that no grace period has asked for one (nothing in `special` but
- * fence mode's bit) has nothing to do, and returns after one load, as
+ * fence mode's bit) has nothing to do, and returns after three loads, as
  * liburcu-qsbr's does when no grace period is waiting. Otherwise the slow
  * path ends the thread's reader and starts a new one, reporting the
  * quiescent state; on an offline thread it brings the thread online, as
